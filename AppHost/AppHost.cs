@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using FlexWhere.AppHost;
+using FlexWhere.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var mode = InfrastructureModeSelector.Select(
+    builder.Configuration[InfrastructureModeSelector.SettingKey],
+    InfrastructureModeSelector.ContainerEngineAnswers,
+    FlexWhere.LocalServers.DebianServers.Missing);
+var infrastructure = mode == InfrastructureMode.Containers
+    ? builder.AddContainerInfrastructure()
+    : builder.AddLocalInfrastructure();
+
+var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
+
+var accounts = builder.AddProject<Projects.Accounts>("accounts")
+    .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WithServiceHealthCheck();
+
+var challenges = builder.AddProject<Projects.Challenges>("challenges")
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithEnvironment("Challenges__CodeHashKey", codeHashKey)
+    .WithServiceHealthCheck();
+
+var notifier = builder.AddProject<Projects.Notifier>("notifier")
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithServiceHealthCheck();
+
+// The only resource with an external endpoint: clients reach the services through it alone.
+var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 5080);
+var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
+    .WithHttpEndpoint(port: gatewayPort, name: "http")
+    .WithExternalHttpEndpoints()
+    .WithReference(accounts).WaitFor(accounts)
+    .WithReference(challenges).WaitFor(challenges)
+    .WithReference(notifier).WaitFor(notifier)
+    .WithHttpHealthCheck(HealthPaths.Readiness);
+
+builder.AnnounceWhenReady(gateway, mode);
+
+builder.Build().Run();

@@ -1,0 +1,40 @@
+using FlexWhere.AppHost.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FlexWhere.AppHost;
+
+public static class HealthPaths
+{
+    public const string Readiness = "/health";
+}
+
+internal static class Extensions
+{
+    /// <summary>A service without a launch profile gets an HTTP endpoint on a free port, and the
+    /// dashboard reports it healthy only when its readiness endpoint (its own dependencies) is.</summary>
+    public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> project) =>
+        project.WithHttpEndpoint().WithHttpHealthCheck(HealthPaths.Readiness);
+
+    /// <summary>
+    /// A secret the services need, as an Aspire parameter: taken from configuration (user secrets,
+    /// <c>Parameters__name</c>) when set, else generated once and kept in the AppHost's user secrets.
+    /// Never in the repository.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddGeneratedSecret(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
+    /// <summary>Prints where to go once the Gateway is ready.</summary>
+    public static void AnnounceWhenReady(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, InfrastructureMode mode)
+    {
+        builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (@event, _) =>
+        {
+            var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlexWhere");
+            var dashboard = builder.Configuration["ASPNETCORE_URLS"]?.Split(';').FirstOrDefault() ?? "(see above)";
+            logger.LogInformation(
+                "FlexWhere is ready ({Mode} infrastructure). Gateway: {GatewayUrl}  Dashboard: {DashboardUrl}",
+                mode, gateway.Resource.GetEndpoint("http").Url, dashboard);
+            return Task.CompletedTask;
+        });
+    }
+}

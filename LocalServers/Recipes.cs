@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace FlexWhere.LocalServers;
+
+/// <summary>
+/// Private, throwaway PostgreSQL, Redis and RabbitMQ servers from Debian's packages, bound to
+/// 127.0.0.1 with their data in a <see cref="DataFolder"/>. The commands follow shared/ENVIRONMENT.md.
+/// </summary>
+public static class Recipes
+{
+    public const string PostgresUser = "postgres";
+    public const string RabbitMqUser = "flexwhere";
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    // ---- PostgreSQL ---------------------------------------------------------------------------
+
+    /// <summary>Runs initdb into <paramref name="dataDirectory"/> with a password for the postgres role.</summary>
+    public static async Task InitPostgresAsync(string dataDirectory, string password, CancellationToken cancellationToken = default)
+    {
+        var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        Directory.CreateDirectory(dataDirectory);
+        var passwordFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, $".pgpass-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
+        try
+        {
+            if (IsRoot)
+            {
+                // PostgreSQL refuses to run as root: the data folder and the password file belong to postgres.
+                await RunAsync("chown", ["postgres:postgres", dataDirectory, passwordFile], cancellationToken);
+            }
+
+            var initdb = AsPostgresUser(Path.Combine(bin, "initdb"),
+            [
+                "-D", dataDirectory, "-U", PostgresUser, $"--pwfile={passwordFile}", "-A", "scram-sha-256",
+                "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
+            ]);
+            await RunAsync(initdb.Command, initdb.Args, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    public static ProcessSpec Postgres(string dataDirectory, int port)
+    {
+        var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        var (command, args) = AsPostgresUser(Path.Combine(bin, "postgres"),
+        [
+            "-D", dataDirectory, "-p", port.ToString(), "-k", dataDirectory,
+            "-c", "listen_addresses=127.0.0.1",
+            // Throwaway data: durability buys nothing here and costs seconds per test run.
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=200",
+        ]);
+        return new ProcessSpec(command, args, new Dictionary<string, string>(), dataDirectory);
+    }
+
+    public static string PostgresConnectionString(int port, string password, string? database = null) =>
+        $"Host=127.0.0.1;Port={port};Username={PostgresUser};Password={password}" + (database is null ? "" : $";Database={database}");
+
+    private static (string Command, IReadOnlyList<string> Args) AsPostgresUser(string executable, IReadOnlyList<string> args) =>
+        IsRoot
+            // setpriv execs in place, so signals from the orchestrator reach postgres itself.
+            ? ("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", executable, .. args])
+            : (executable, args);
+
+    // ---- Redis --------------------------------------------------------------------------------
+
+    /// <summary>Redis with no persistence; the password goes in a config file, not on the command line.</summary>
+    public static ProcessSpec Redis(string dataDirectory, int port, string password)
+    {
+        var server = DebianServers.RedisServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        Directory.CreateDirectory(dataDirectory);
+        var config = Path.Combine(dataDirectory, "redis.conf");
+        File.WriteAllLines(config,
+        [
+            $"port {port}",
+            "bind 127.0.0.1",
+            "protected-mode yes",
+            "daemonize no",
+            "save \"\"",
+            "appendonly no",
+            $"dir {dataDirectory}",
+            $"pidfile {Path.Combine(dataDirectory, "redis.pid")}",
+            $"requirepass {password}",
+        ]);
+        FileModes.Set(config, FileModes.OwnerOnly);
+        return new ProcessSpec(server, [config], new Dictionary<string, string>(), dataDirectory);
+    }
+
+    public static string RedisConnectionString(int port, string password) => $"127.0.0.1:{port},password={password}";
+
+    // ---- RabbitMQ -----------------------------------------------------------------------------
+
+    /// <summary>A private Erlang port mapper: without it rabbitmq (and any rabbitmqctl) would start a
+    /// shared one on 4369 that outlives the run.</summary>
+    public static ProcessSpec Epmd(int epmdPort, string workingDirectory)
+    {
+        var epmd = DebianServers.Epmd ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        return new ProcessSpec(epmd, ["-port", epmdPort.ToString(), "-address", "127.0.0.1"],
+            new Dictionary<string, string>(), workingDirectory);
+    }
+
+    /// <summary>A single RabbitMQ node; <paramref name="logToStdout"/> sends its log to the console
+    /// (the dashboard shows it) instead of a file in the data folder.</summary>
+    public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password, bool logToStdout)
+    {
+        var server = DebianServers.RabbitMqServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        var home = Path.Combine(baseDirectory, "home");
+        Directory.CreateDirectory(home);
+        var cookie = Path.Combine(home, ".erlang.cookie");
+        File.WriteAllText(cookie, Convert.ToHexString(RandomNumberGenerator.GetBytes(20)));
+        FileModes.Set(cookie, UnixFileMode.UserRead);
+
+        var configFile = Path.Combine(baseDirectory, "rabbitmq.conf");
+        File.WriteAllLines(configFile,
+        [
+            $"default_user = {RabbitMqUser}",
+            $"default_pass = {password}",
+            "loopback_users = none",
+        ]);
+        FileModes.Set(configFile, FileModes.OwnerOnly);
+        var pluginsFile = Path.Combine(baseDirectory, "enabled_plugins");
+        File.WriteAllText(pluginsFile, "[].");
+        var confEnvFile = Path.Combine(baseDirectory, "rabbitmq-env.conf");
+        File.WriteAllText(confEnvFile, "");
+
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = home,
+            ["RABBITMQ_NODENAME"] = $"flexwhere-{nodePort}@localhost",
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = nodePort.ToString(),
+            // The default (node port + 20000) can pass 65535.
+            ["RABBITMQ_DIST_PORT"] = distributionPort.ToString(),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(baseDirectory, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(baseDirectory, "log"),
+            ["RABBITMQ_LOGS"] = logToStdout ? "-" : Path.Combine(baseDirectory, "log", "rabbit.log"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(baseDirectory, "rabbitmq.pid"),
+            ["RABBITMQ_CONF_ENV_FILE"] = confEnvFile,
+            ["RABBITMQ_CONFIG_FILE"] = configFile,
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = pluginsFile,
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
+            ["ERL_EPMD_PORT"] = epmdPort.ToString(),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            // Makes the start script exec the Erlang VM, so a stop signal reaches the broker itself.
+            ["RUNNING_UNDER_SYSTEMD"] = "true",
+        };
+        return new ProcessSpec(server, [], environment, baseDirectory);
+    }
+
+    public static string RabbitMqConnectionString(int port, string password) =>
+        $"amqp://{RabbitMqUser}:{Uri.EscapeDataString(password)}@127.0.0.1:{port}";
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    public static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+
+    private static async Task RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(command, args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {command}.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"'{command} {string.Join(' ', args)}' exited with {process.ExitCode}: {await error}{await output}");
+        }
+    }
+}

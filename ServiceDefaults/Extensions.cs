@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class HealthEndpoints
+{
+    /// <summary>Readiness: every registered check, dependencies included.</summary>
+    public const string ReadinessPath = "/health";
+
+    /// <summary>Liveness: only the checks tagged <see cref="LiveTag"/>.</summary>
+    public const string LivenessPath = "/alive";
+
+    public const string LiveTag = "live";
+}
+
+/// <summary>
+/// What every FlexWhere service shares: telemetry, health endpoints, service discovery,
+/// HTTP client resilience and RFC 9457 problem details.
+/// </summary>
+public static class Extensions
+{
+    // Activity sources and meters of the libraries the services use; Npgsql's come with the Aspire integration too.
+    private static readonly string[] TelemetrySources = ["MassTransit", "Npgsql", "Yarp.ReverseProxy", "FlexWhere"];
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.AddDefaultProblemDetails();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // The one retry layer for plain service-to-service HTTP. Clients with their own Polly
+            // pipeline (the Notifier's SMS provider) remove it with RemoveAllResilienceHandlers().
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetrySources))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(TelemetrySources)
+                .AddAspNetCoreInstrumentation(options =>
+                    // Probes every few seconds would drown the traces that matter.
+                    options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(HealthEndpoints.ReadinessPath)
+                        && !context.Request.Path.StartsWithSegments(HealthEndpoints.LivenessPath))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // Liveness says only that the process answers; readiness (/health) runs every registered
+        // dependency check, so a service whose database or broker is down is reported unhealthy.
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
+        return builder;
+    }
+
+    public static TBuilder AddDefaultProblemDetails<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddProblemDetails(options =>
+            options.CustomizeProblemDetails = context =>
+            {
+                context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+                context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+            });
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps /health (readiness: all checks) and /alive (liveness). They are mapped in every
+    /// environment because the AppHost, the Gateway and orchestrators probe them; the answers carry
+    /// only check names and states, never exception details.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapHealthChecks(HealthEndpoints.ReadinessPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync })
+            .DisableHttpMetrics();
+        app.MapHealthChecks(HealthEndpoints.LivenessPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(HealthEndpoints.LiveTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        }).DisableHttpMetrics();
+
+        return app;
+    }
+}

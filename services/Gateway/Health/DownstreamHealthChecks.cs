@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace FlexWhere.Gateway.Health;
+
+public static class DownstreamHealthChecks
+{
+    public const string HttpClientName = "downstream-health";
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// One readiness check per proxied cluster: the Gateway is ready only when every service behind
+    /// it says it is. The clusters are read from the proxy configuration, so a new route cannot be
+    /// forgotten here.
+    /// </summary>
+    public static void AddDownstreamHealthChecks(this IHostApplicationBuilder builder, IConfigurationSection proxyConfig)
+    {
+        // A probe must answer within its own timeout, not after the standard handler's retries.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
+        builder.Services.AddHttpClient(HttpClientName, client => client.Timeout = ProbeTimeout)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        var healthChecks = builder.Services.AddHealthChecks();
+        foreach (var cluster in proxyConfig.GetSection("Clusters").GetChildren())
+        {
+            var address = cluster.GetSection("Destinations").GetChildren()
+                .Select(destination => destination["Address"])
+                .FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
+            if (address is null) continue;
+
+            var healthUri = new Uri(new Uri(address), HealthEndpoints.ReadinessPath);
+            healthChecks.Add(new HealthCheckRegistration(
+                $"downstream-{cluster.Key}",
+                services => new DownstreamHealthCheck(services.GetRequiredService<IHttpClientFactory>(), healthUri),
+                failureStatus: HealthStatus.Unhealthy,
+                tags: ["downstream"]));
+        }
+    }
+}
+
+/// <summary>Healthy when the service's own /health answers 200.</summary>
+internal sealed class DownstreamHealthCheck(IHttpClientFactory httpClientFactory, Uri healthUri) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var client = httpClientFactory.CreateClient(DownstreamHealthChecks.HttpClientName);
+            using var response = await client.GetAsync(healthUri, cancellationToken);
+            return response.IsSuccessStatusCode
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"{healthUri.Host} answered {(int)response.StatusCode}.");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy($"{healthUri.Host} did not answer.", exception);
+        }
+    }
+}

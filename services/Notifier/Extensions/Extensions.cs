@@ -1,0 +1,9 @@
+public static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        // MassTransit registers the broker's readiness check.
+        builder.AddMessaging();
+        builder.Services.AddOpenApi();
+    }
+}
