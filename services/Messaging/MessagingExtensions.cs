@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
@@ -16,12 +15,11 @@ public static class MessagingExtensions
     public static TBuilder AddMessaging<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
         where TBuilder : IHostApplicationBuilder
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString) || !Uri.TryCreate(connectionString, UriKind.Absolute, out var brokerUri))
+        const string example = "an amqp:// URI such as amqp://user:password@127.0.0.1:5672";
+        var connectionString = builder.RequireConnectionString(ConnectionName, example);
+        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var brokerUri) || brokerUri.Scheme is not ("amqp" or "amqps"))
         {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionName} is missing or not an amqp:// URI. Run the services through the AppHost " +
-                $"(dotnet run --project AppHost), or set ConnectionStrings__{ConnectionName}=amqp://user:password@host:5672.");
+            throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {example}.");
         }
 
         builder.Services.AddMassTransit(bus =>

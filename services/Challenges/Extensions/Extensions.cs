@@ -12,6 +12,7 @@ public static class Extensions
             .ValidateOnStart();
 
         // Registers the Redis readiness check; MassTransit adds the broker's.
+        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
         builder.AddRedisClient(RedisConnectionName);
         builder.AddMessaging();
         builder.Services.AddOpenApi();

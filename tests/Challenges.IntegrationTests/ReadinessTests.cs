@@ -1,0 +1,42 @@
+using System.Net;
+using FlexWhere.Testing;
+
+namespace FlexWhere.Challenges.IntegrationTests;
+
+[CollectionDefinition(Name)]
+public sealed class ServersCollection : ICollectionFixture<RedisServer>, ICollectionFixture<RabbitMqServer>
+{
+    public const string Name = "redis and rabbitmq";
+}
+
+[Collection(ServersCollection.Name)]
+public class ReadinessTests(RedisServer redis, RabbitMqServer rabbitMq)
+{
+    private static readonly string CodeHashKey = new('k', 48);
+
+    [Fact]
+    public async Task Is_ready_when_redis_and_the_broker_answer()
+    {
+        using var factory = new ServiceFactory<Program>(
+            ("ConnectionStrings:redis", redis.ConnectionString),
+            ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("Challenges:CodeHashKey", CodeHashKey));
+
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+
+        Assert.True(code == HttpStatusCode.OK, raw);
+        Assert.Equal("Healthy", body!.Checks["StackExchange.Redis"].Status);
+        Assert.Equal("Healthy", body.Checks["masstransit-bus"].Status);
+    }
+
+    [Fact]
+    public async Task Is_not_ready_when_redis_is_down_even_with_the_broker_up()
+    {
+        using var factory = new ServiceFactory<Program>(
+            ("ConnectionStrings:redis", $"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=1000"),
+            ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("Challenges:CodeHashKey", CodeHashKey));
+
+        await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "StackExchange.Redis");
+    }
+}

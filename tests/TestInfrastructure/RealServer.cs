@@ -1,0 +1,56 @@
+using FlexWhere.LocalServers;
+using Xunit;
+
+namespace FlexWhere.Testing;
+
+/// <summary>
+/// One real server for a test assembly: from an environment variable when set, else a container
+/// when an engine answers, else a private server from Debian's packages; never a silent skip.
+/// </summary>
+public abstract class RealServer : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private DataFolder? _folder;
+
+    protected abstract string EnvironmentVariable { get; }
+    protected abstract string DebianPackage { get; }
+    protected abstract string Name { get; }
+
+    public ServerSource Source { get; private set; }
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        (Source, var fromEnvironment) = ServerSources.Choose(EnvironmentVariable, DebianPackage);
+        ConnectionString = Source switch
+        {
+            ServerSource.Environment => fromEnvironment!,
+            ServerSource.Container => await StartContainerAsync(_owned),
+            ServerSource.Local => await StartLocalAsync(_folder = DataFolder.Create($"tests-{Name}"), _owned),
+            _ => throw new InvalidOperationException($"Unknown source {Source}."),
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Stop in reverse order of start (RabbitMQ before its port mapper).
+        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        _folder?.Delete();
+    }
+
+    /// <summary>Starts a container and returns its connection string; adds what must be disposed.</summary>
+    protected abstract Task<string> StartContainerAsync(List<IAsyncDisposable> owned);
+
+    /// <summary>Starts local processes with their data in <paramref name="folder"/> and returns the connection string.</summary>
+    protected abstract Task<string> StartLocalAsync(DataFolder folder, List<IAsyncDisposable> owned);
+
+    protected static LocalServerProcess StartProcess(ProcessSpec spec, DataFolder folder, string logName, List<IAsyncDisposable> owned)
+    {
+        var process = LocalServerProcess.Start(spec, Path.Combine(folder.Path, $"{logName}.log"));
+        owned.Add(process);
+        return process;
+    }
+
+    protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+}

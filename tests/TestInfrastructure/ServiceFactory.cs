@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace FlexWhere.Testing;
+
+/// <summary>One service in memory, with the settings the AppHost would give it (connection strings,
+/// secrets). <typeparamref name="TEntryPoint"/> is the service's Program.</summary>
+public sealed class ServiceFactory<TEntryPoint>(params (string Key, string? Value)[] settings) : WebApplicationFactory<TEntryPoint>
+    where TEntryPoint : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+}
