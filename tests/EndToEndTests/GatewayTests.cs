@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace FlexWhere.EndToEndTests;
+
+[Collection(AppHostCollection.Name)]
+public class GatewayTests(AppHostFixture stack)
+{
+    [Fact]
+    public async Task Every_service_is_healthy_behind_the_gateway()
+    {
+        using var response = await stack.Gateway.GetAsync("/health");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        foreach (var service in new[] { "accounts", "challenges", "notifier" })
+        {
+            Assert.Equal("Healthy", body.GetProperty("checks").GetProperty($"downstream-{service}").GetProperty("status").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("accounts", "Accounts")]
+    [InlineData("challenges", "Challenges")]
+    [InlineData("notifier", "Notifier")]
+    public async Task Routes_each_services_api_document_through_the_gateway(string route, string title)
+    {
+        var document = await stack.Gateway.GetFromJsonAsync<JsonElement>($"/api/{route}/openapi/v1.json");
+
+        Assert.StartsWith(title, document.GetProperty("info").GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [InlineData("/api/accounts/health")]
+    [InlineData("/api/challenges/alive")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Keeps_the_services_own_endpoints_out_of_reach(string path)
+    {
+        using var response = await stack.Gateway.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public void Exposes_only_the_gateway_outside()
+    {
+        var external = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<IResourceWithEndpoints>()
+            .Where(resource => resource.Annotations.OfType<EndpointAnnotation>().Any(endpoint => endpoint.IsExternal))
+            .Select(resource => resource.Name);
+
+        Assert.Equal(["gateway"], external);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using FlexWhere.LocalServers;
+
+namespace FlexWhere.EndToEndTests;
+
+/// <summary>The AppHost as a developer runs it: a process of its own, stopped with SIGTERM.</summary>
+public class ShutdownTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Sigterm_leaves_no_server_process_and_no_data_folder_behind()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Fail("The local-infrastructure shutdown is defined for Linux.");
+
+        var gatewayPort = Ports.FreeLoopbackPort();
+        using var appHost = StartAppHost(gatewayPort, out var output);
+        try
+        {
+            await WaitUntilGatewayIsHealthyAsync(gatewayPort, appHost, output);
+            Assert.Contains($"Gateway: http://localhost:{gatewayPort}", output.ToString());
+
+            var folder = Assert.Single(Directory.GetDirectories(DataFolder.Root, $"apphost-{appHost.Id}-*"));
+            var servers = ServerProcesses.UsingProcessIds(folder);
+            Assert.True(servers.Count >= 3, $"Expected PostgreSQL, Redis and RabbitMQ in {folder}, found {servers.Count} processes.");
+
+            using (var term = Process.Start("kill", ["-TERM", appHost.Id.ToString()])) await term.WaitForExitAsync();
+            using (var stop = new CancellationTokenSource(StopTimeout)) await appHost.WaitForExitAsync(stop.Token);
+
+            Assert.True(ServerProcesses.WaitUntilNoneUse(folder, TimeSpan.FromSeconds(30)),
+                $"Server processes still running after the AppHost stopped: {string.Join(", ", ServerProcesses.UsingProcessIds(folder))}");
+            Assert.False(Directory.Exists(folder), $"{folder} was left behind.");
+        }
+        finally
+        {
+            if (!appHost.HasExited) appHost.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static Process StartAppHost(int gatewayPort, out StringBuilder output)
+    {
+        // ProjectPath is the project's folder (older Aspire versions gave the .csproj).
+        var projectDirectory = Projects.AppHost.ProjectPath.EndsWith(".csproj", StringComparison.Ordinal)
+            ? Path.GetDirectoryName(Projects.AppHost.ProjectPath)!
+            : Projects.AppHost.ProjectPath;
+        var configuration = typeof(ShutdownTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var appHostDll = Path.Combine(projectDirectory, "bin", configuration, "net10.0", "AppHost.dll");
+        Assert.True(File.Exists(appHostDll), $"Build the AppHost first: {appHostDll} is missing.");
+
+        var startInfo = new ProcessStartInfo("dotnet", [appHostDll, $"--Gateway:Port={gatewayPort}"])
+        {
+            WorkingDirectory = projectDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // What the launch profile sets, on free ports.
+        startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        startInfo.Environment["ASPNETCORE_URLS"] = $"http://localhost:{Ports.FreeLoopbackPort()}";
+        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{Ports.FreeLoopbackPort()}";
+        startInfo.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{Ports.FreeLoopbackPort()}";
+        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        startInfo.Environment["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true";
+
+        var lines = new StringBuilder();
+        var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, line) => { lock (lines) lines.AppendLine(line.Data); };
+        process.ErrorDataReceived += (_, line) => { lock (lines) lines.AppendLine(line.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        output = lines;
+        return process;
+    }
+
+    private static async Task WaitUntilGatewayIsHealthyAsync(int gatewayPort, Process appHost, StringBuilder output)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline && !appHost.HasExited)
+        {
+            try
+            {
+                using var response = await client.GetAsync($"http://localhost:{gatewayPort}/health");
+                if (response.StatusCode == HttpStatusCode.OK && output.ToString().Contains("FlexWhere is ready")) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Starting.
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"The Gateway was not healthy within {StartTimeout.TotalMinutes} minutes. AppHost output:\n{output}");
+    }
+}
