@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Makes sure the stack has somewhere to get PostgreSQL, Redis and RabbitMQ from:
+# a container engine that answers, or the servers from Debian's/Ubuntu's packages (installed here
+# when missing). The packages' own services are not needed: FlexWhere starts private instances.
+set -euo pipefail
+
+packages=(postgresql redis-server rabbitmq-server)
+
+container_engine_answers() {
+  for client in docker podman; do
+    if command -v "$client" >/dev/null 2>&1 && timeout 5 "$client" info >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+missing_packages() {
+  local missing=()
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+  [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  { [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v epmd >/dev/null; } || missing+=(rabbitmq-server)
+  echo "${missing[@]:-}"
+}
+
+if [ "${1:-}" != "--local" ] && container_engine_answers; then
+  echo "ensure-servers: a container engine answers; the AppHost will use containers."
+  exit 0
+fi
+
+missing=$(missing_packages)
+if [ -z "$missing" ]; then
+  echo "ensure-servers: PostgreSQL, Redis and RabbitMQ are installed; they will run as local servers."
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-servers: no container engine answers and these servers are missing: $missing." >&2
+  echo "Start Docker or Podman, or install PostgreSQL, Redis and RabbitMQ with your package manager." >&2
+  exit 1
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "ensure-servers: run as root or install sudo to install: $missing" >&2; exit 1; }
+  sudo="sudo"
+fi
+
+echo "ensure-servers: installing ${packages[*]} (missing: $missing) ..."
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+missing=$(missing_packages)
+if [ -n "$missing" ]; then
+  echo "ensure-servers: still missing after the install: $missing" >&2
+  exit 1
+fi
+echo "ensure-servers: installed."
