@@ -30,6 +30,8 @@ public class GatewayTests(AppHostFixture stack)
         var document = await stack.Gateway.GetFromJsonAsync<JsonElement>($"/api/{route}/openapi/v1.json");
 
         Assert.StartsWith(title, document.GetProperty("info").GetProperty("title").GetString());
+        // The service's internal address must not leak through its document.
+        Assert.False(document.TryGetProperty("servers", out var servers) && servers.GetArrayLength() > 0, servers.ToString());
     }
 
     [Theory]

@@ -41,6 +41,7 @@ public sealed class RoutingTests : IAsyncLifetime
         using var response = await _client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, _services.Values.Sum(service => service.ReceivedPaths.Count(received => received != "/health")));
     }
 

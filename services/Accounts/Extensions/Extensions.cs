@@ -23,6 +23,6 @@ public static class Extensions
                 return true;
             });
 
-        builder.Services.AddOpenApi();
+        builder.AddDefaultOpenApi();
     }
 }

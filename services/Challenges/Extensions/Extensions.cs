@@ -15,6 +15,6 @@ public static class Extensions
         builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
         builder.AddRedisClient(RedisConnectionName);
         builder.AddMessaging();
-        builder.Services.AddOpenApi();
+        builder.AddDefaultOpenApi();
     }
 }

@@ -4,6 +4,6 @@ public static class Extensions
     {
         // MassTransit registers the broker's readiness check.
         builder.AddMessaging();
-        builder.Services.AddOpenApi();
+        builder.AddDefaultOpenApi();
     }
 }
