@@ -33,6 +33,7 @@ var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 5080);
 var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: gatewayPort, name: "http")
     .WithExternalHttpEndpoints()
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(accounts).WaitFor(accounts)
     .WithReference(challenges).WaitFor(challenges)
     .WithReference(notifier).WaitFor(notifier)

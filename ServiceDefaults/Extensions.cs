@@ -107,17 +107,32 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseDefaultErrorHandling();
 
         app.MapHealthChecks(HealthEndpoints.ReadinessPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync })
-            .DisableHttpMetrics();
+            .DisableHttpMetrics()
+            .AllowAnonymous();
         app.MapHealthChecks(HealthEndpoints.LivenessPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthEndpoints.LiveTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
-        }).DisableHttpMetrics();
+        }).DisableHttpMetrics().AllowAnonymous();
 
+        return app;
+    }
+
+    /// <summary>
+    /// Unhandled exceptions and bare status codes become problem details (no stack trace reaches a
+    /// client). Idempotent, so a service that needs it early in its pipeline can call it first.
+    /// </summary>
+    public static WebApplication UseDefaultErrorHandling(this WebApplication app)
+    {
+        const string key = "FlexWhere.DefaultErrorHandling";
+        var properties = ((IApplicationBuilder)app).Properties;
+        if (properties.ContainsKey(key)) return app;
+        properties[key] = true;
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         return app;
     }
 }

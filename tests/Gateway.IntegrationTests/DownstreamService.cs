@@ -1,17 +1,18 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexWhere.Gateway.IntegrationTests;
 
 /// <summary>
 /// A service behind the Gateway on a real Kestrel port: it answers every path with its own name,
-/// /health as told, and records what reached it. The real services stand behind the Gateway in the
-/// end-to-end tests; here the point is what the Gateway forwards and what it refuses.
+/// /health as told, a key set when given one, and records what reached it. The real services stand
+/// behind the Gateway in the end-to-end tests; here the point is what the Gateway forwards and what
+/// it refuses.
 /// </summary>
 internal sealed class DownstreamService : IAsyncDisposable
 {
@@ -27,7 +28,13 @@ internal sealed class DownstreamService : IAsyncDisposable
 
     public bool Ready { get; set; } = true;
 
-    public ConcurrentQueue<string> ReceivedPaths { get; } = new();
+    /// <summary>Served at /.well-known/jwks.json when set (the Accounts stand-in).</summary>
+    public string? Jwks { get; set; }
+
+    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+
+    public IEnumerable<ReceivedRequest> ReceivedApiRequests =>
+        Received.Where(request => request.Path is not ("/health" or "/.well-known/jwks.json"));
 
     public string Address => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 
@@ -39,14 +46,22 @@ internal sealed class DownstreamService : IAsyncDisposable
         var service = new DownstreamService(name, app);
         app.Run(async context =>
         {
-            service.ReceivedPaths.Enqueue(context.Request.Path);
-            if (context.Request.Path == "/health")
+            service.Received.Enqueue(new ReceivedRequest(
+                context.Request.Path,
+                context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            switch (context.Request.Path.Value)
             {
-                context.Response.StatusCode = service.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-                return;
+                case "/health":
+                    context.Response.StatusCode = service.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+                    return;
+                case "/.well-known/jwks.json" when service.Jwks is not null:
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(service.Jwks);
+                    return;
+                default:
+                    await context.Response.WriteAsync($"{name}:{context.Request.Path}");
+                    return;
             }
-
-            await context.Response.WriteAsync($"{name}:{context.Request.Path}");
         });
         await app.StartAsync();
         return service;
@@ -54,3 +69,5 @@ internal sealed class DownstreamService : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
+
+internal sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers);

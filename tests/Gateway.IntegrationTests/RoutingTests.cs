@@ -3,20 +3,12 @@ using FlexWhere.Testing;
 
 namespace FlexWhere.Gateway.IntegrationTests;
 
-public sealed class RoutingTests : IAsyncLifetime
+[Collection(RedisCollection.Name)]
+public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
 {
-    private static readonly string[] ServiceNames = ["accounts", "challenges", "notifier"];
-    private readonly Dictionary<string, DownstreamService> _services = [];
-    private ServiceFactory<Program> _gateway = null!;
-    private HttpClient _client = null!;
+    private GatewayStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        foreach (var name in ServiceNames) _services[name] = await DownstreamService.StartAsync(name);
-        _gateway = new ServiceFactory<Program>(
-            [.. _services.Values.Select(service => ($"services:{service.Name}:http:0", (string?)service.Address))]);
-        _client = _gateway.CreateClient();
-    }
+    public async Task InitializeAsync() => _stack = await GatewayStack.StartAsync(redis.ConnectionString);
 
     [Theory]
     [InlineData("accounts")]
@@ -24,7 +16,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [InlineData("notifier")]
     public async Task Forwards_a_services_openapi_document_to_that_service(string service)
     {
-        var body = await _client.GetStringAsync($"/api/{service}/openapi/v1.json");
+        var body = await _stack.Client.GetStringAsync($"/api/{service}/openapi/v1.json");
 
         Assert.Equal($"{service}:/openapi/v1.json", body);
     }
@@ -33,36 +25,42 @@ public sealed class RoutingTests : IAsyncLifetime
     [InlineData("/api/accounts/health")]
     [InlineData("/api/accounts/openapi/v2.json")]
     [InlineData("/openapi/v1.json")]
+    [InlineData("/internal/challenges")]
     [InlineData("/api/challenges/internal/challenges")]
     public async Task Answers_404_for_paths_it_does_not_publish_and_forwards_nothing(string path)
     {
-        var before = _services.Values.Sum(service => service.ReceivedPaths.Count(received => received != "/health"));
-
-        using var response = await _client.GetAsync(path);
+        using var response = await _stack.Client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(before, _services.Values.Sum(service => service.ReceivedPaths.Count(received => received != "/health")));
+        Assert.Empty(_stack.Services.Values.SelectMany(service => service.ReceivedApiRequests));
     }
 
     [Fact]
     public async Task Is_ready_only_while_every_service_behind_it_is()
     {
-        var (code, _, raw) = await HealthProbe.WaitForReadinessAsync(_client, HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        var (code, _, raw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.OK, TimeSpan.FromSeconds(10));
         Assert.True(code == HttpStatusCode.OK, raw);
 
-        _services["challenges"].Ready = false;
-        var (downCode, downBody, downRaw) = await HealthProbe.WaitForReadinessAsync(_client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        _stack.Services["challenges"].Ready = false;
+        var (downCode, downBody, downRaw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
 
         Assert.True(downCode == HttpStatusCode.ServiceUnavailable, downRaw);
         Assert.Equal("Unhealthy", downBody!.Checks["downstream-challenges"].Status);
         Assert.Equal("Healthy", downBody.Checks["downstream-accounts"].Status);
     }
 
-    public async Task DisposeAsync()
+    [Fact]
+    public async Task Gives_every_request_a_correlation_id_and_forwards_it()
     {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        foreach (var service in _services.Values) await service.DisposeAsync();
+        using var generated = await _stack.Client.GetAsync("/api/accounts/openapi/v1.json");
+        using var supplied = new HttpRequestMessage(HttpMethod.Get, "/api/accounts/openapi/v1.json") { Headers = { { "X-Correlation-Id", "support-case-4711" } } };
+        using var echoed = await _stack.Client.SendAsync(supplied);
+
+        Assert.Matches("^[0-9a-f]{32}$", generated.Headers.GetValues("X-Correlation-Id").Single());
+        Assert.Equal("support-case-4711", echoed.Headers.GetValues("X-Correlation-Id").Single());
+        Assert.Contains(_stack.Services["accounts"].ReceivedApiRequests, request => request.Headers.GetValueOrDefault("X-Correlation-Id") == "support-case-4711");
     }
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 }

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using FlexWhere.Gateway.Auth;
+using FlexWhere.Gateway.RateLimiting;
 using FlexWhere.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -10,7 +12,10 @@ namespace FlexWhere.Gateway.UnitTests;
 /// <summary>The routes as the Gateway loads them: what it publishes, and nothing more.</summary>
 public sealed class ProxyConfigurationTests : IDisposable
 {
-    private readonly ServiceFactory<Program> _gateway = new();
+    // Only these may be called without an access token.
+    private static readonly Regex AnonymousPaths = new("^/(api/auth/|api/[a-z]+/openapi/|dev/|api/notifier/twilio/)");
+
+    private readonly ServiceFactory<Program> _gateway = GatewayFactory.WithoutDependencies();
 
     private IProxyConfig Config => _gateway.Services.GetRequiredService<IProxyConfigProvider>().GetConfig();
 
@@ -35,6 +40,20 @@ public sealed class ProxyConfigurationTests : IDisposable
     {
         Assert.All(Config.Clusters, cluster => Assert.All(cluster.Destinations!.Values, destination =>
             Assert.Matches(new Regex("^https?://[a-z][a-z-]*$"), destination.Address)));
+    }
+
+    [Fact]
+    public void Lets_anonymous_callers_reach_only_sign_in_documents_and_callbacks()
+    {
+        Assert.All(Config.Routes.Where(route => route.AuthorizationPolicy == GatewayAuthentication.AnonymousPolicy),
+            route => Assert.Matches(AnonymousPaths, route.Match.Path ?? ""));
+    }
+
+    [Fact]
+    public void Names_a_rate_limit_for_every_route()
+    {
+        Assert.All(Config.Routes, route =>
+            Assert.Contains(route.RateLimiterPolicy, new[] { EdgeRateLimits.PerIpPolicy, EdgeRateLimits.PerUserPolicy }));
     }
 
     [Fact]

@@ -5,15 +5,21 @@ namespace FlexWhere.Gateway.UnitTests;
 public class StartupTests
 {
     [Fact]
-    public async Task Is_alive_but_not_ready_while_no_service_behind_it_answers()
+    public async Task Is_alive_but_not_ready_while_nothing_behind_it_answers()
     {
-        var closed = $"http://127.0.0.1:{HealthProbe.ClosedPort()}";
-        using var gateway = new ServiceFactory<Program>(
-            ("services:accounts:http:0", closed),
-            ("services:challenges:http:0", closed),
-            ("services:notifier:http:0", closed));
+        using var gateway = GatewayFactory.WithoutDependencies();
 
         await HealthProbe.AssertAliveButNotReadyAsync(gateway.CreateClient(),
-            "downstream-accounts", "downstream-challenges", "downstream-notifier");
+            "downstream-accounts", "downstream-challenges", "downstream-notifier", "StackExchange.Redis");
+    }
+
+    [Fact]
+    public void Refuses_to_start_without_the_redis_connection_string()
+    {
+        using var gateway = new ServiceFactory<Program>(("ConnectionStrings:redis", ""));
+
+        var error = Assert.Throws<InvalidOperationException>(() => gateway.CreateClient());
+
+        Assert.Contains("ConnectionStrings:redis is not set", error.Message);
     }
 }

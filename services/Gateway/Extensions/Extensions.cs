@@ -1,19 +1,81 @@
+using FlexWhere.Gateway;
+using FlexWhere.Gateway.Auth;
 using FlexWhere.Gateway.Health;
+using FlexWhere.Gateway.RateLimiting;
+using FlexWhere.Gateway.Correlation;
+using FlexWhere.Gateway.Security;
+using Microsoft.AspNetCore.HttpOverrides;
+using Yarp.ReverseProxy.Transforms;
 
 public static class Extensions
 {
     public const string ReverseProxySection = "ReverseProxy";
+    public const string RedisConnectionName = "redis";
+    public const string CorsPolicy = "control-centre";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        var proxyConfig = builder.Configuration.GetSection(ReverseProxySection);
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+
+        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
+        builder.AddRedisClient(RedisConnectionName);
+
+        builder.AddGatewayAuthentication();
+        builder.AddEdgeRateLimiting();
+        builder.Services.AddExceptionHandler<DependencyExceptionHandler>();
+        builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(gateway.Cors.AllowedOrigins)
+            .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
+            .WithHeaders("Authorization", "Content-Type", "X-Correlation-Id")
+            .WithExposedHeaders("Retry-After", "X-Correlation-Id")
+            .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+
+        // Behind a load balancer the client's address comes from X-Forwarded-For, trusted only from
+        // the proxies named in ForwardedHeaders:KnownProxies (none by default, so nobody can fake it).
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in builder.Configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            {
+                options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes);
 
         // Routes and clusters come from configuration; "http://accounts" and the like are resolved
         // by Aspire service discovery, so the Gateway never hard-codes a service's address.
+        var proxyConfig = builder.Configuration.GetSection(ReverseProxySection);
         builder.Services.AddReverseProxy()
             .LoadFromConfig(proxyConfig)
-            .AddServiceDiscoveryDestinationResolver();
+            .AddServiceDiscoveryDestinationResolver()
+            .AddConfigFilter<SecureRouteDefaults>()
+            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            {
+                IdentityHeaders.StripReservedHeaders(context);
+                return ValueTask.CompletedTask;
+            }));
 
         builder.AddDownstreamHealthChecks(proxyConfig);
+    }
+
+    public static void UseGatewayPipeline(this WebApplication app)
+    {
+        // First, so that a failure anywhere below (the rate-limit store, say) becomes a problem response.
+        app.UseDefaultErrorHandling();
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
+        app.UseSecurityHeaders();
+        app.UseCorrelationId();
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        // After authorization: a request without a valid token is refused before it counts, and the
+        // per-user limit is keyed by a user the token proved.
+        app.UseAuthorization();
+        app.UseRateLimiter();
     }
 }

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using RedisRateLimiting;
+using StackExchange.Redis;
+
+namespace FlexWhere.Gateway.RateLimiting;
+
+/// <summary>
+/// Limits at the edge, counted in Redis so that they hold across Gateway replicas: per client IP on
+/// the anonymous routes (sign-in, MFA, refresh), per signed-in user on the rest. Each route names its
+/// policy in the proxy configuration.
+/// </summary>
+public static class EdgeRateLimits
+{
+    public const string PerIpPolicy = "per-ip";
+    public const string PerUserPolicy = "per-user";
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    public static void AddEdgeRateLimiting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.OnRejected = (context, _) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : (int)Window.TotalSeconds;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(GatewayProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
+                    "Too many requests", $"Too many requests from you: try again in {seconds} seconds.", "rate_limited"));
+            };
+
+            options.AddPolicy(PerIpPolicy, context =>
+                Partition(context, $"ip:{ClientIp(context)}", limits => limits.AnonymousPerIpPerMinute));
+            options.AddPolicy(PerUserPolicy, context =>
+                Partition(context, context.User.FindFirst("sub")?.Value is { } user ? $"user:{user}" : $"ip:{ClientIp(context)}",
+                    limits => limits.PerUserPerMinute));
+        });
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext context, string key, Func<RateLimitOptions, int> permits)
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.RateLimits;
+        var redis = context.RequestServices.GetRequiredService<IConnectionMultiplexer>();
+        return RedisRateLimitPartition.GetFixedWindowRateLimiter($"gateway:ratelimit:{key}", _ => new RedisFixedWindowRateLimiterOptions
+        {
+            ConnectionMultiplexerFactory = () => redis,
+            PermitLimit = permits(limits),
+            Window = Window,
+        });
+    }
+
+    // The forwarded-headers middleware has already replaced this with the client's address where a
+    // trusted proxy stands in front of the Gateway.
+    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

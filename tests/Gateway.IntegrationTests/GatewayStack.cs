@@ -1,0 +1,69 @@
+using FlexWhere.Testing;
+
+namespace FlexWhere.Gateway.IntegrationTests;
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisServer>
+{
+    public const string Name = "redis";
+}
+
+/// <summary>
+/// The real Gateway (in memory) with real Redis for its rate limits, in front of three services on
+/// real ports. A test-only route without an authorization policy stands for every protected route:
+/// it must be closed by default.
+/// </summary>
+internal sealed class GatewayStack : IAsyncDisposable
+{
+    public const string ProtectedPath = "/api/protected-test/resource";
+    public const int PerUserLimit = 5;
+
+    private GatewayStack(Dictionary<string, DownstreamService> services, ServiceFactory<Program> gateway, TestTokens tokens)
+    {
+        Services = services;
+        Gateway = gateway;
+        Tokens = tokens;
+        Client = gateway.CreateClient();
+    }
+
+    public Dictionary<string, DownstreamService> Services { get; }
+    public ServiceFactory<Program> Gateway { get; }
+    public TestTokens Tokens { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<GatewayStack> StartAsync(string redisConnectionString)
+    {
+        var services = new Dictionary<string, DownstreamService>();
+        foreach (var name in new[] { "accounts", "challenges", "notifier" }) services[name] = await DownstreamService.StartAsync(name);
+        var tokens = new TestTokens();
+        services["accounts"].Jwks = tokens.Jwks;
+
+        var gateway = new ServiceFactory<Program>(
+        [
+            ("ConnectionStrings:redis", redisConnectionString),
+            .. services.Values.Select(service => ($"services:{service.Name}:http:0", (string?)service.Address)),
+            ("Gateway:Cors:AllowedOrigins:0", "https://cc.flexwhere.test"),
+            ("Gateway:RateLimits:PerUserPerMinute", PerUserLimit.ToString()),
+            ("Gateway:Jwt:KeyRefreshSeconds", "1"),
+            ("ReverseProxy:Routes:protected-test:ClusterId", "accounts"),
+            ("ReverseProxy:Routes:protected-test:RateLimiterPolicy", "per-user"),
+            ("ReverseProxy:Routes:protected-test:Match:Path", "/api/protected-test/{**rest}"),
+        ]);
+        return new GatewayStack(services, gateway, tokens);
+    }
+
+    public HttpRequestMessage Get(string path, string? token = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null) request.Headers.Authorization = new("Bearer", token);
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Gateway.DisposeAsync();
+        Tokens.Dispose();
+        foreach (var service in Services.Values) await service.DisposeAsync();
+    }
+}

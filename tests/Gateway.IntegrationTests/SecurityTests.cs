@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FlexWhere.Testing;
+
+namespace FlexWhere.Gateway.IntegrationTests;
+
+[Collection(RedisCollection.Name)]
+public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
+{
+    private GatewayStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await GatewayStack.StartAsync(redis.ConnectionString);
+
+    [Fact]
+    public async Task Closes_a_route_without_a_policy_to_callers_without_a_token()
+    {
+        using var response = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "authentication_required");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Empty(_stack.Services["accounts"].ReceivedApiRequests);
+    }
+
+    [Fact]
+    public async Task Refuses_a_token_signed_with_another_key()
+    {
+        using var stranger = new TestTokens("test-key");
+
+        using var response = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, stranger.Issue()));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Empty(_stack.Services["accounts"].ReceivedApiRequests);
+    }
+
+    [Fact]
+    public async Task Refuses_an_expired_token()
+    {
+        var expired = _stack.Tokens.Issue(expires: DateTime.UtcNow.AddMinutes(-5));
+
+        using var response = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, expired));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "token_expired");
+    }
+
+    [Fact]
+    public async Task Refuses_a_token_for_another_audience()
+    {
+        var foreign = _stack.Tokens.Issue(audience: "someone-else");
+
+        using var response = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, foreign));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
+    public async Task Forwards_a_valid_token_and_strips_forged_identity_headers()
+    {
+        using var request = _stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString()));
+        request.Headers.Add("X-FlexWhere-User-Id", "someone-else");
+        request.Headers.Add("X-Internal-Api-Key", "guessed");
+        request.Headers.Add("X-User-Role", "Admin");
+
+        using var response = await _stack.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Assert.Single(_stack.Services["accounts"].ReceivedApiRequests);
+        Assert.StartsWith("Bearer ", forwarded.Headers["Authorization"]);
+        Assert.DoesNotContain(forwarded.Headers.Keys, name =>
+            name.StartsWith("X-FlexWhere-", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("X-Internal-", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("X-User-", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Accepts_tokens_of_a_rotated_key_without_a_restart()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString())))).StatusCode);
+
+        using var rotated = new TestTokens("rotated-key");
+        _stack.Services["accounts"].Jwks = rotated.Jwks;
+        var jwksFetches = JwksFetches();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        // The first token with the unknown key makes the Gateway fetch the key set again; at the
+        // latest the next request is accepted. Accounts publishes a key before signing with it, so
+        // in practice the hourly refresh has it already.
+        var status = HttpStatusCode.Unauthorized;
+        var token = rotated.Issue(Guid.NewGuid().ToString());
+        for (var attempt = 0; attempt < 10 && status != HttpStatusCode.OK; attempt++)
+        {
+            using var response = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, token));
+            status = response.StatusCode;
+            if (status != HttpStatusCode.OK) await Task.Delay(300);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(JwksFetches() > jwksFetches, "The key set was not fetched again.");
+    }
+
+    [Fact]
+    public async Task Answers_429_with_retry_after_once_a_user_exceeds_the_limit()
+    {
+        var token = _stack.Tokens.Issue(Guid.NewGuid().ToString());
+        for (var i = 0; i < GatewayStack.PerUserLimit; i++)
+        {
+            using var allowed = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, token));
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+
+        using var refused = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, token));
+
+        await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate_limited");
+        var retryAfter = int.Parse(refused.Headers.GetValues("Retry-After").Single());
+        Assert.InRange(retryAfter, 1, 60);
+        Assert.Equal(GatewayStack.PerUserLimit, _stack.Services["accounts"].ReceivedApiRequests.Count());
+
+        // Another user is not affected.
+        using var other = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString())));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Answers_cors_preflights_for_the_control_centre_origin_only()
+    {
+        using var allowed = await _stack.Client.SendAsync(Preflight("https://cc.flexwhere.test"));
+        using var refused = await _stack.Client.SendAsync(Preflight("https://evil.example"));
+
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("https://cc.flexwhere.test", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("authorization", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Theory]
+    [InlineData("/api/accounts/openapi/v1.json")]
+    [InlineData("/no/such/path")]
+    [InlineData("/health")]
+    [InlineData(GatewayStack.ProtectedPath)]
+    public async Task Sets_security_headers_on_every_response(string path)
+    {
+        using var response = await _stack.Client.GetAsync(path);
+
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task Fails_closed_with_503_when_its_rate_limit_store_is_down()
+    {
+        await using var stack = await GatewayStack.StartAsync($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,syncTimeout=500,asyncTimeout=500");
+
+        using var response = await stack.Client.GetAsync("/api/accounts/openapi/v1.json");
+
+        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "service_unavailable");
+        Assert.True(response.Headers.Contains("Retry-After"));
+        Assert.Empty(stack.Services["accounts"].ReceivedApiRequests);
+    }
+
+    private int JwksFetches() => _stack.Services["accounts"].Received.Count(request => request.Path == "/.well-known/jwks.json");
+
+    private static HttpRequestMessage Preflight(string origin) => new(HttpMethod.Options, GatewayStack.ProtectedPath)
+    {
+        Headers =
+        {
+            { "Origin", origin },
+            { "Access-Control-Request-Method", "GET" },
+            { "Access-Control-Request-Headers", "authorization" },
+        },
+    };
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+    }
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
+}
