@@ -18,11 +18,18 @@ internal sealed class GatewayStack : IAsyncDisposable
     public const string ProtectedPath = "/api/protected-test/resource";
     public const int PerUserLimit = 5;
 
-    private GatewayStack(Dictionary<string, DownstreamService> services, ServiceFactory<Program> gateway, TestTokens tokens)
+    private GatewayStack(Dictionary<string, DownstreamService> services, ServiceFactory<Program> gateway, TestTokens tokens, bool onKestrel)
     {
         Services = services;
         Gateway = gateway;
         Tokens = tokens;
+        if (onKestrel)
+        {
+            // Kestrel enforces the request size limit; the in-memory test server does not.
+            gateway.UseKestrel(0);
+            gateway.StartServer();
+        }
+
         Client = gateway.CreateClient();
     }
 
@@ -31,7 +38,7 @@ internal sealed class GatewayStack : IAsyncDisposable
     public TestTokens Tokens { get; }
     public HttpClient Client { get; }
 
-    public static async Task<GatewayStack> StartAsync(string redisConnectionString)
+    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false)
     {
         var services = new Dictionary<string, DownstreamService>();
         foreach (var name in new[] { "accounts", "challenges", "notifier" }) services[name] = await DownstreamService.StartAsync(name);
@@ -49,7 +56,7 @@ internal sealed class GatewayStack : IAsyncDisposable
             ("ReverseProxy:Routes:protected-test:RateLimiterPolicy", "per-user"),
             ("ReverseProxy:Routes:protected-test:Match:Path", "/api/protected-test/{**rest}"),
         ]);
-        return new GatewayStack(services, gateway, tokens);
+        return new GatewayStack(services, gateway, tokens, onKestrel);
     }
 
     public HttpRequestMessage Get(string path, string? token = null)

@@ -159,6 +159,22 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
         Assert.Empty(stack.Services["accounts"].ReceivedApiRequests);
     }
 
+    [Fact]
+    public async Task Refuses_a_body_over_the_size_limit_with_413_and_forwards_nothing()
+    {
+        await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, onKestrel: true);
+        using var request = new HttpRequestMessage(HttpMethod.Post, GatewayStack.ProtectedPath)
+        {
+            Headers = { Authorization = new("Bearer", stack.Tokens.Issue(Guid.NewGuid().ToString())) },
+            Content = new ByteArrayContent(new byte[200 * 1024]) { Headers = { ContentType = new("application/json") } },
+        };
+
+        using var response = await stack.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        Assert.Empty(stack.Services["accounts"].ReceivedApiRequests);
+    }
+
     private int JwksFetches() => _stack.Services["accounts"].Received.Count(request => request.Path == "/.well-known/jwks.json");
 
     private static HttpRequestMessage Preflight(string origin) => new(HttpMethod.Options, GatewayStack.ProtectedPath)

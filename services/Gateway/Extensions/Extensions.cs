@@ -71,6 +71,7 @@ public static class Extensions
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseSecurityHeaders();
         app.UseCorrelationId();
+        app.UseRequestSizeLimit();
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         // After authorization: a request without a valid token is refused before it counts, and the
