@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FlexWhere.Testing;
+using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -32,8 +33,15 @@ public sealed class ChallengesApp : IDisposable
             ("InternalApi:Key", InternalKey),
             .. overrides,
         ];
+        var brokerUp = rabbitMq.StartsWith("amqp://", StringComparison.Ordinal) && !rabbitMq.Contains("guest:guest@", StringComparison.Ordinal);
         _factory = new ServiceFactory<Program>(settings)
-            .WithWebHostBuilder(host => host.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time)));
+            .WithWebHostBuilder(host => host.ConfigureServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                // A bus still starting when its host is disposed keeps consuming from the shared
+                // queues with a disposed container; waiting for it at start rules that out.
+                if (brokerUp) services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+            }));
         Internal = _factory.CreateClient();
         Internal.DefaultRequestHeaders.Add("X-Internal-Api-Key", InternalKey);
         Public = _factory.CreateClient();
