@@ -19,11 +19,20 @@ public sealed class ChallengesApp : IDisposable
     private readonly WebApplicationFactory<Program> _factory;
 
     public ChallengesApp(RedisServer redis, RabbitMqServer rabbitMq, params (string Key, string? Value)[] overrides)
-        : this(redis.ConnectionString, rabbitMq.ConnectionString, overrides)
+        : this(redis.ConnectionString, rabbitMq.ConnectionString, brokerAnswers: true, overrides)
     {
     }
 
-    public ChallengesApp(string redis, string rabbitMq, params (string Key, string? Value)[] overrides)
+    /// <summary>Redis down: the broker is real.</summary>
+    public static ChallengesApp WithRedisDown(RabbitMqServer rabbitMq) =>
+        new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString, brokerAnswers: true);
+
+    /// <summary>The broker down: Redis is real; a publish gives up after a second.</summary>
+    public static ChallengesApp WithBrokerDown(RedisServer redis) =>
+        new(redis.ConnectionString, $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}", brokerAnswers: false,
+            ("Challenges:PublishTimeout", "00:00:01"));
+
+    private ChallengesApp(string redis, string rabbitMq, bool brokerAnswers, params (string Key, string? Value)[] overrides)
     {
         (string, string?)[] settings =
         [
@@ -33,14 +42,13 @@ public sealed class ChallengesApp : IDisposable
             ("InternalApi:Key", InternalKey),
             .. overrides,
         ];
-        var brokerUp = rabbitMq.StartsWith("amqp://", StringComparison.Ordinal) && !rabbitMq.Contains("guest:guest@", StringComparison.Ordinal);
         _factory = new ServiceFactory<Program>(settings)
             .WithWebHostBuilder(host => host.ConfigureServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Time);
                 // A bus still starting when its host is disposed keeps consuming from the shared
                 // queues with a disposed container; waiting for it at start rules that out.
-                if (brokerUp) services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+                if (brokerAnswers) services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
             }));
         Internal = _factory.CreateClient();
         Internal.DefaultRequestHeaders.Add("X-Internal-Api-Key", InternalKey);

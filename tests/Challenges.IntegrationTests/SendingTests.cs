@@ -68,8 +68,7 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
     [Fact]
     public async Task Create_tells_the_caller_the_code_was_not_sent_when_the_broker_is_down_and_leaves_no_usable_code()
     {
-        using var app = new ChallengesApp(redis.ConnectionString, $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}",
-            ("Challenges:PublishTimeout", "00:00:01"));
+        using var app = ChallengesApp.WithBrokerDown(redis);
         var request = ChallengeRequest.Fresh();
 
         using var response = await app.CreateAsync(request);
@@ -86,7 +85,7 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
     [Fact]
     public async Task Create_fails_closed_with_a_problem_and_publishes_nothing_when_redis_is_down()
     {
-        using var app = new ChallengesApp($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString);
+        using var app = ChallengesApp.WithRedisDown(rabbitMq);
         await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
         var request = ChallengeRequest.Fresh();
 
@@ -94,5 +93,36 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
 
         await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "challenges_unavailable");
         Assert.Empty(await sms.SettledAsync(s => s.Destination == request.Destination));
+    }
+}
+
+[Collection(ServersCollection.Name)]
+public sealed class ResendFailureTests(RedisServer redis, RabbitMqServer rabbitMq)
+{
+    [Fact]
+    public async Task A_resend_the_broker_does_not_take_leaves_no_usable_code_and_can_be_retried_at_once()
+    {
+        using var app = new ChallengesApp(redis, rabbitMq);
+        await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
+        var created = await app.CreateOkAsync(ChallengeRequest.Fresh());
+        var first = await sms.WaitForChallengeAsync(created.ChallengeId);
+        // A second replica, same Redis, whose broker is gone.
+        using var cutOff = ChallengesApp.WithBrokerDown(redis);
+        cutOff.Time.Advance(TimeSpan.FromSeconds(30));
+
+        using var failed = await cutOff.ResendAsync(created.ChallengeId);
+
+        await failed.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "sms_not_sent");
+        using (var old = await app.VerifyAsync(created.ChallengeId, first.Code))
+            await old.AssertProblemAsync(HttpStatusCode.Conflict, "code_not_sent");
+        var status = await app.StatusAsync(created.ChallengeId);
+        Assert.Equal("not_sent", status.GetProperty("delivery").GetProperty("state").GetString());
+
+        app.Time.Advance(TimeSpan.FromSeconds(30));
+        using var retried = await app.ResendAsync(created.ChallengeId);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var second = await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != first.MessageId);
+        using var verified = await app.VerifyAsync(created.ChallengeId, second.Code);
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
     }
 }
