@@ -111,6 +111,13 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
         return 1
         """);
 
+    private static readonly LuaScript NotSentScript = LuaScript.Prepare("""
+        if redis.call('HGET', @key, 'messageId') ~= @messageId then return 0 end
+        redis.call('HDEL', @key, 'codeHash')
+        redis.call('HSET', @key, 'delivery', 'not_sent', 'deliveryAt', @at, 'deliveryReason', 'publish_failed', 'resendAfter', @at)
+        return 1
+        """);
+
     public async Task CreateAsync(ChallengeState challenge, byte[] codeHash, TimeSpan keepFor)
     {
         var key = keys.Challenge(challenge.Id);
@@ -191,13 +198,10 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
     /// <summary>The send never reached the broker: the code must not stay usable.</summary>
     public Task DeleteAsync(string challengeId) => Db.KeyDeleteAsync(keys.Challenge(challengeId));
 
-    /// <summary>The resent code never reached the broker: drop it, and let the user try again at once.</summary>
-    public async Task MarkNotSentAsync(string challengeId, DateTimeOffset now)
-    {
-        await RecordDeliveryAsync(challengeId, null, null, DeliveryStates.NotSent, now, "publish_failed");
-        await Db.HashDeleteAsync(keys.Challenge(challengeId), "codeHash");
-        await Db.HashSetAsync(keys.Challenge(challengeId), "resendAfter", now.ToUnixTimeMilliseconds());
-    }
+    /// <summary>The resent code never reached the broker: drop it, and let the user try again at once.
+    /// Only if that send is still the current one, and never recreating an expired key.</summary>
+    public Task MarkNotSentAsync(string challengeId, string messageId, DateTimeOffset now) =>
+        Db.ScriptEvaluateAsync(NotSentScript, new { key = keys.Challenge(challengeId), messageId, at = now.ToUnixTimeMilliseconds() });
 
     public async Task<bool> RecordDeliveryAsync(string challengeId, string? messageId, string? providerMessageId, string delivery, DateTimeOffset at, string? reason)
     {

@@ -106,7 +106,7 @@ public sealed class ChallengeIssuer(
         var resent = challenge with { ExpiresAt = expiresAt, ResendAfter = resendAfter };
         if (!await TryPublishAsync(resent, destination, code, messageId, cancellationToken))
         {
-            await store.MarkNotSentAsync(challengeId, now);
+            await store.MarkNotSentAsync(challengeId, messageId.ToString("N"), now);
             await TryReleaseAsync(admission!);
             return (null, NotSent());
         }
