@@ -28,7 +28,7 @@ public static class Extensions
         // Registers the Redis readiness check; MassTransit adds the broker's.
         builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
         builder.AddRedisClient(RedisConnectionName);
-        builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>());
+        builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>(typeof(DeliveryReportConsumerDefinition)));
         builder.AddDefaultOpenApi();
 
         builder.Services.TryAddSingleton(TimeProvider.System);

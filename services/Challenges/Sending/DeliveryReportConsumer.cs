@@ -32,3 +32,12 @@ public sealed class DeliveryReportConsumer(ChallengeStore store, SendLimiter lim
         logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId, destination.Masked, report.Reason);
     }
 }
+
+/// <summary>The one retry layer for delivery reports: a Redis blip should not send a report to the
+/// error queue. Reports are idempotent (the script ignores a state already recorded).</summary>
+public sealed class DeliveryReportConsumerDefinition : ConsumerDefinition<DeliveryReportConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DeliveryReportConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2000));
+}
