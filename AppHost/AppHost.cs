@@ -13,6 +13,7 @@ var infrastructure = mode == InfrastructureMode.Containers
     : builder.AddLocalInfrastructure();
 
 var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
+var internalApiKey = builder.AddGeneratedSecret("internal-api-key");
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
@@ -22,6 +23,7 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithEnvironment("Challenges__CodeHashKey", codeHashKey)
+    .WithEnvironment("InternalApi__Key", internalApiKey)
     .WithServiceHealthCheck();
 
 var notifier = builder.AddProject<Projects.Notifier>("notifier")

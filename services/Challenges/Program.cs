@@ -5,7 +5,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapChallengesApis();
 
 app.Run();

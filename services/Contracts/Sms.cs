@@ -18,6 +18,10 @@ public sealed record SendSms
 
     /// <summary>After this the code is useless, so the SMS is dropped rather than sent.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>When set, the SMS ends with the one-time-code autofill line <c>@domain #code</c>
+    /// (see <see cref="SmsTemplates"/>).</summary>
+    public string? AutofillDomain { get; init; }
 }
 
 /// <summary>The provider accepted the message.</summary>

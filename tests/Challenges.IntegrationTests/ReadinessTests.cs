@@ -20,7 +20,8 @@ public class ReadinessTests(RedisServer redis, RabbitMqServer rabbitMq)
         using var factory = new ServiceFactory<Program>(
             ("ConnectionStrings:redis", redis.ConnectionString),
             ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
-            ("Challenges:CodeHashKey", CodeHashKey));
+            ("Challenges:CodeHashKey", CodeHashKey),
+            ("InternalApi:Key", ChallengesApp.InternalKey));
 
         var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK, TimeSpan.FromSeconds(30));
 
@@ -35,7 +36,8 @@ public class ReadinessTests(RedisServer redis, RabbitMqServer rabbitMq)
         using var factory = new ServiceFactory<Program>(
             ("ConnectionStrings:redis", $"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=1000"),
             ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
-            ("Challenges:CodeHashKey", CodeHashKey));
+            ("Challenges:CodeHashKey", CodeHashKey),
+            ("InternalApi:Key", ChallengesApp.InternalKey));
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "StackExchange.Redis");
     }

@@ -1,4 +1,10 @@
 using FlexWhere.Challenges;
+using FlexWhere.Challenges.Apis;
+using FlexWhere.Challenges.Codes;
+using FlexWhere.Challenges.Limits;
+using FlexWhere.Challenges.Sending;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 public static class Extensions
 {
@@ -10,11 +16,45 @@ public static class Extensions
             .BindConfiguration(ChallengeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<LimitOptions>()
+            .BindConfiguration(LimitOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<InternalApiOptions>()
+            .BindConfiguration(InternalApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         // Registers the Redis readiness check; MassTransit adds the broker's.
         builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
         builder.AddRedisClient(RedisConnectionName);
-        builder.AddMessaging();
+        builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>(typeof(DeliveryReportConsumerDefinition)));
         builder.AddDefaultOpenApi();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CodeHasher>();
+        builder.Services.AddSingleton(services => new RedisKeys(services.GetRequiredService<CodeHasher>().Pseudonymise));
+        builder.Services.AddSingleton<ChallengeStore>();
+        builder.Services.AddSingleton<SendLimiter>();
+        builder.Services.AddSingleton<ChallengeIssuer>();
+        builder.Services.AddSingleton<InternalApiKeyFilter>();
+        builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
+        builder.Services.AddScoped<PublicRateLimitFilter>();
+
+        // Only the Gateway reaches this service (internal network), so its X-Forwarded-For is the
+        // client's address the per-IP limits count.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+        });
+    }
+
+    public static WebApplication MapChallengesApis(this WebApplication app)
+    {
+        app.MapInternalChallengesApi();
+        app.MapPublicChallengesApi();
+        return app;
     }
 }

@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace FlexWhere.Challenges.Apis;
+
+/// <summary>Only services holding the shared key reach the internal API.</summary>
+public sealed class InternalApiKeyFilter(IOptions<InternalApiOptions> options) : IEndpointFilter
+{
+    // Comparing fixed-length digests keeps the comparison constant-time even in the key's length.
+    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key));
+
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var presented = context.HttpContext.Request.Headers[InternalApiOptions.HeaderName].ToString();
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        if (presented.Length > 0 && CryptographicOperations.FixedTimeEquals(digest, _expected)) return next(context);
+
+        return ValueTask.FromResult<object?>(TypedResults.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Service not authenticated",
+            detail: $"Internal endpoints need the service key in the {InternalApiOptions.HeaderName} header.",
+            extensions: new Dictionary<string, object?> { ["code"] = "unauthorized_service" }));
+    }
+}

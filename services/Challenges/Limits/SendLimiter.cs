@@ -1,0 +1,146 @@
+using FlexWhere.Challenges.Phones;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlexWhere.Challenges.Limits;
+
+/// <summary>Who is asking for an SMS: every limit is counted against one of these.</summary>
+public sealed record SendRequester(Guid OrganisationId, Guid UserId, string ClientIp, Destination Destination);
+
+/// <summary>A refused send: which limit, and when it would be allowed again.</summary>
+public sealed record LimitRefusal(string Code, string Limit, TimeSpan RetryAfter);
+
+/// <summary>An admitted send; <see cref="BudgetUsed"/> counts it.</summary>
+public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey);
+
+/// <summary>
+/// Sliding windows (one sorted set per limit, member = the send's message id) and a daily budget
+/// counter, checked and taken in one script: a refused send takes nothing, and a send that never
+/// went out can be handed back by its member.
+/// </summary>
+public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IOptions<LimitOptions> options)
+{
+    public const string SendLimitReached = "send_limit_reached";
+    public const string RateLimited = "rate_limited";
+    public const string BudgetExhausted = "sms_budget_exhausted";
+
+    public int DailyBudget => options.Value.DailySmsBudget;
+
+    private static readonly string AdmitScript = """
+        local now = tonumber(ARGV[1])
+        local n = tonumber(ARGV[3])
+        for i = 1, n do
+          local limit = tonumber(ARGV[2 + 2 * i])
+          local window = tonumber(ARGV[3 + 2 * i])
+          redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+          if redis.call('ZCARD', KEYS[i]) >= limit then
+            local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+            local retry = window
+            if oldest[2] then retry = tonumber(oldest[2]) + window - now end
+            return {i, retry}
+          end
+        end
+        local budget = tonumber(ARGV[4 + 2 * n])
+        local used = 0
+        if budget >= 0 then
+          used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+          if used >= budget then return {n + 1, tonumber(ARGV[6 + 2 * n])} end
+        end
+        for i = 1, n do
+          redis.call('ZADD', KEYS[i], now, ARGV[2])
+          redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 + 2 * i]))
+        end
+        if budget >= 0 then
+          used = redis.call('INCR', KEYS[n + 1])
+          redis.call('PEXPIRE', KEYS[n + 1], tonumber(ARGV[5 + 2 * n]))
+        end
+        return {0, used}
+        """;
+
+    private static readonly string ReleaseScript = """
+        local n = #KEYS
+        if ARGV[2] == '1' then n = n - 1 end
+        for i = 1, n do redis.call('ZREM', KEYS[i], ARGV[1]) end
+        if ARGV[2] == '1' and tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
+        return 1
+        """;
+
+    private readonly record struct Window(RedisKey Key, int Permits, TimeSpan Length, string Code, string Name);
+
+    private IEnumerable<Window> Windows(SendRequester who)
+    {
+        var o = options.Value;
+        yield return new(keys.DestinationSends(who.Destination.E164), o.SendsPerDestination, o.SendWindow, SendLimitReached, "destination_sends");
+        yield return new(keys.DestinationRate(who.Destination.E164), o.PerDestination, o.PerDestinationWindow, RateLimited, "destination");
+        yield return new(keys.UserRate(who.UserId), o.PerUser, o.PerUserWindow, RateLimited, "user");
+        yield return new(keys.ClientIpRate(who.ClientIp), o.PerClientIp, o.PerClientIpWindow, RateLimited, "client_ip");
+        yield return new(keys.OrganisationRate(who.OrganisationId), o.PerOrganisation, o.PerOrganisationWindow, RateLimited, "organisation");
+        yield return new(keys.NumberPrefixRate(who.Destination.Prefix(o.PrefixFreeDigits)), o.PerNumberPrefix, o.PerNumberPrefixWindow, RateLimited, "number_prefix");
+    }
+
+    public async Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(SendRequester who, string member, DateTimeOffset now)
+    {
+        var windows = Windows(who).ToArray();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var budgetKey = keys.SmsBudget(who.OrganisationId, day);
+        var untilTomorrow = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) - now;
+
+        var args = new List<RedisValue> { now.ToUnixTimeMilliseconds(), member, windows.Length };
+        foreach (var window in windows)
+        {
+            args.Add(window.Permits);
+            args.Add((long)window.Length.TotalMilliseconds);
+        }
+
+        args.Add(options.Value.DailySmsBudget);
+        args.Add((long)TimeSpan.FromDays(2).TotalMilliseconds);
+        args.Add((long)untilTomorrow.TotalMilliseconds);
+
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+            AdmitScript, [.. windows.Select(w => w.Key), budgetKey], [.. args]))!;
+        var index = (int)result[0];
+        var value = (long)result[1];
+        if (index == 0)
+        {
+            return (new Admission(member, (int)value, day, [.. windows.Select(w => w.Key)], budgetKey), null);
+        }
+
+        var retryAfter = TimeSpan.FromMilliseconds(Math.Max(1000, value));
+        return index <= windows.Length
+            ? (null, new LimitRefusal(windows[index - 1].Code, windows[index - 1].Name, retryAfter))
+            : (null, new LimitRefusal(BudgetExhausted, "organisation_daily_budget", retryAfter));
+    }
+
+    /// <summary>The send did not happen: give back everything it took.</summary>
+    public Task ReleaseAsync(Admission admission) =>
+        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey], [admission.Member, "1"]);
+
+    /// <summary>The SMS failed: it does not count against the user's sends to that number.</summary>
+    public Task ReleaseDestinationAsync(Destination destination, string member) =>
+        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript,
+            [keys.DestinationSends(destination.E164), keys.DestinationRate(destination.E164)],
+            [member, "0"]);
+
+    /// <summary>True exactly once per organisation and day, when the budget crosses the warning ratio.</summary>
+    public async Task<bool> ClaimBudgetWarningAsync(Guid organisationId, Admission admission)
+    {
+        var threshold = (int)Math.Ceiling(options.Value.DailySmsBudget * options.Value.BudgetWarningRatio);
+        if (admission.BudgetUsed < threshold) return false;
+        return await redis.GetDatabase().StringSetAsync(
+            keys.SmsBudgetWarned(organisationId, admission.BudgetDay), admission.BudgetUsed, TimeSpan.FromDays(2), When.NotExists);
+    }
+
+    /// <summary>Hands the warning back when it could not be published, so the next send tries again.</summary>
+    public Task ReturnBudgetWarningAsync(Guid organisationId, Admission admission) =>
+        redis.GetDatabase().KeyDeleteAsync(keys.SmsBudgetWarned(organisationId, admission.BudgetDay));
+
+    /// <summary>Requests to the public endpoints per client IP (a window of its own, member = a fresh id).</summary>
+    public async Task<LimitRefusal?> AdmitPublicAsync(string clientIp, DateTimeOffset now)
+    {
+        var o = options.Value;
+        var key = keys.PublicClientIpRate(clientIp);
+        RedisValue[] args = [now.ToUnixTimeMilliseconds(), Guid.NewGuid().ToString("N"), 1, o.PublicPerClientIp, (long)o.PublicPerClientIpWindow.TotalMilliseconds, -1, 0, 0];
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmitScript, [key], args))!;
+        return (int)result[0] == 0 ? null : new LimitRefusal(RateLimited, "public_client_ip", TimeSpan.FromMilliseconds(Math.Max(1000, (long)result[1])));
+    }
+}

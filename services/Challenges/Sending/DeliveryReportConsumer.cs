@@ -1,0 +1,43 @@
+using FlexWhere.Challenges.Codes;
+using FlexWhere.Challenges.Limits;
+using FlexWhere.Challenges.Phones;
+using FlexWhere.Contracts;
+using MassTransit;
+
+namespace FlexWhere.Challenges.Sending;
+
+/// <summary>The Notifier's reports become the challenge's delivery state. A failed SMS gives the
+/// user their send back: it does not count against the number's send cap, and resend is open at once.</summary>
+public sealed class DeliveryReportConsumer(ChallengeStore store, SendLimiter limiter, ILogger<DeliveryReportConsumer> logger)
+    : IConsumer<SmsSent>, IConsumer<SmsDelivered>, IConsumer<SmsFailed>
+{
+    public Task Consume(ConsumeContext<SmsSent> context) =>
+        store.RecordDeliveryAsync(context.Message.ChallengeId, context.Message.MessageId.ToString("N"),
+            context.Message.ProviderMessageId, DeliveryStates.Sent, context.Message.SentAt, null);
+
+    public Task Consume(ConsumeContext<SmsDelivered> context) =>
+        store.RecordDeliveryAsync(context.Message.ChallengeId, null,
+            context.Message.ProviderMessageId, DeliveryStates.Delivered, context.Message.DeliveredAt, null);
+
+    public async Task Consume(ConsumeContext<SmsFailed> context)
+    {
+        var report = context.Message;
+        var changed = await store.RecordDeliveryAsync(report.ChallengeId, report.MessageId?.ToString("N"),
+            report.ProviderMessageId, DeliveryStates.Failed, report.FailedAt, report.Reason);
+        if (!changed) return;
+
+        var challenge = await store.FindAsync(report.ChallengeId);
+        if (challenge?.MessageId is null || Destination.Parse(challenge.Destination) is not { } destination) return;
+        await limiter.ReleaseDestinationAsync(destination, challenge.MessageId);
+        logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId, destination.Masked, report.Reason);
+    }
+}
+
+/// <summary>The one retry layer for delivery reports: a Redis blip should not send a report to the
+/// error queue. Reports are idempotent (the script ignores a state already recorded).</summary>
+public sealed class DeliveryReportConsumerDefinition : ConsumerDefinition<DeliveryReportConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DeliveryReportConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2000));
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace FlexWhere.Contracts;
+
+/// <summary>
+/// The only SMS texts in the suite. Challenges names a template and a locale in <see cref="SendSms"/>;
+/// the Notifier renders it here, so both sides agree on the words without free text on the wire.
+/// </summary>
+public static class SmsTemplates
+{
+    public const string OneTimeCode = "one-time-code";
+
+    public const string DefaultLocale = "en";
+
+    public static IReadOnlyList<string> Locales { get; } = ["en", "nl"];
+
+    private static readonly Dictionary<(string TemplateId, string Locale), string> Texts = new()
+    {
+        [(OneTimeCode, "en")] = "Your FlexWhere code is {0}. It expires in {1} minutes.",
+        [(OneTimeCode, "nl")] = "Je FlexWhere-code is {0}. Deze verloopt over {1} minuten.",
+    };
+
+    public static bool Exists(string templateId, string locale) => Texts.ContainsKey((templateId, locale));
+
+    /// <summary>The SMS body. With an <paramref name="autofillDomain"/> a last line
+    /// <c>@domain #code</c> lets phones offer the code for that site only (WebOTP / iOS autofill).</summary>
+    public static string Render(string templateId, string locale, string code, int expiresInMinutes, string? autofillDomain = null)
+    {
+        if (!Texts.TryGetValue((templateId, locale), out var text))
+        {
+            throw new ArgumentException($"No SMS template '{templateId}' in locale '{locale}'.", nameof(templateId));
+        }
+
+        var body = string.Format(CultureInfo.InvariantCulture, text, code, expiresInMinutes);
+        return string.IsNullOrWhiteSpace(autofillDomain) ? body : $"{body}\n\n@{autofillDomain} #{code}";
+    }
+
+    /// <summary>Whole minutes left until <paramref name="expiresAt"/>, at least 1.</summary>
+    public static int MinutesLeft(DateTimeOffset expiresAt, DateTimeOffset now) =>
+        Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalMinutes));
+}

@@ -1,0 +1,170 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FlexWhere.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace FlexWhere.Challenges.IntegrationTests;
+
+/// <summary>The Challenges service in memory against the real Redis and RabbitMQ, with a fake clock.</summary>
+public sealed class ChallengesApp : IDisposable
+{
+    public const string InternalKey = "internal-api-key-for-the-tests-0123456789";
+    public static readonly string CodeHashKey = new('k', 48);
+
+    private readonly WebApplicationFactory<Program> _factory;
+
+    public ChallengesApp(RedisServer redis, RabbitMqServer rabbitMq, params (string Key, string? Value)[] overrides)
+        : this(redis.ConnectionString, rabbitMq.ConnectionString, brokerAnswers: true, overrides)
+    {
+    }
+
+    /// <summary>Redis down: the broker is real.</summary>
+    public static ChallengesApp WithRedisDown(RabbitMqServer rabbitMq) =>
+        new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString, brokerAnswers: true);
+
+    /// <summary>The broker down: Redis is real; a publish gives up after a second.</summary>
+    public static ChallengesApp WithBrokerDown(RedisServer redis) =>
+        new(redis.ConnectionString, $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}", brokerAnswers: false,
+            ("Challenges:PublishTimeout", "00:00:01"));
+
+    private ChallengesApp(string redis, string rabbitMq, bool brokerAnswers, params (string Key, string? Value)[] overrides)
+    {
+        (string, string?)[] settings =
+        [
+            ("ConnectionStrings:redis", redis),
+            ("ConnectionStrings:rabbitmq", rabbitMq),
+            ("Challenges:CodeHashKey", CodeHashKey),
+            ("InternalApi:Key", InternalKey),
+            .. overrides,
+        ];
+        _factory = new ServiceFactory<Program>(settings)
+            .WithWebHostBuilder(host => host.ConfigureServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                // A bus still starting when its host is disposed keeps consuming from the shared
+                // queues with a disposed container; waiting for it at start rules that out.
+                if (brokerAnswers) services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+            }));
+        Internal = _factory.CreateClient();
+        Internal.DefaultRequestHeaders.Add("X-Internal-Api-Key", InternalKey);
+        Public = _factory.CreateClient();
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Sends the service key, as Accounts does.</summary>
+    public HttpClient Internal { get; }
+
+    /// <summary>No service key, as a browser through the Gateway.</summary>
+    public HttpClient Public { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public Task<HttpResponseMessage> CreateAsync(ChallengeRequest request) => Internal.PostAsJsonAsync("/internal/challenges", request);
+
+    public async Task<Created> CreateOkAsync(ChallengeRequest request)
+    {
+        using var response = await CreateAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        return JsonSerializer.Deserialize<Created>(body, JsonSerializerOptions.Web)!;
+    }
+
+    public Task<HttpResponseMessage> VerifyAsync(string challengeId, string code, string purpose = "sign_in") =>
+        Internal.PostAsJsonAsync($"/internal/challenges/{challengeId}/verify", new { code, purpose });
+
+    public Task<HttpResponseMessage> ResendAsync(string challengeId) =>
+        Internal.PostAsync($"/internal/challenges/{challengeId}/resend", null);
+
+    public async Task<JsonElement> StatusAsync(string challengeId, string clientIp = "198.51.100.1")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/challenges/{challengeId}");
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        using var response = await Public.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        Internal.Dispose();
+        Public.Dispose();
+        _factory.Dispose();
+    }
+}
+
+public sealed record Created(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
+
+/// <summary>A create request with fresh ids, number and IP, so tests sharing one Redis do not share limits.</summary>
+public sealed record ChallengeRequest(
+    Guid OrganisationId, Guid UserId, string Purpose, string Destination, string Locale, string[] AllowedCountries, string ClientIp)
+{
+    public static ChallengeRequest Fresh() => new(
+        Guid.NewGuid(), Guid.NewGuid(), "sign_in", NewDutchMobile(), "en", ["NL"], NewIp());
+
+    /// <summary>A valid Dutch mobile number, +3162 and seven random digits.</summary>
+    public static string NewDutchMobile(string? prefix = null)
+    {
+        var start = prefix ?? "+3162";
+        var digits = 12 - start.Length;
+        return start + RandomNumberGenerator.GetInt32(0, (int)Math.Pow(10, digits)).ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static string NewIp() => $"10.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
+}
+
+public static class Problems
+{
+    public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    public static async Task AssertProblemAsync(this HttpResponseMessage response, System.Net.HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {status}, got {response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+    }
+
+    public static int RetryAfterSeconds(this HttpResponseMessage response) =>
+        (int)response.Headers.RetryAfter!.Delta!.Value.TotalSeconds;
+}
+
+public static class RedisDump
+{
+    /// <summary>Every key and every value in the database, as text.</summary>
+    public static async Task<List<(string Key, List<string> Values, TimeSpan? Ttl)>> AllAsync(string connectionString)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString + ",allowAdmin=true");
+        var db = redis.GetDatabase();
+        var result = new List<(string, List<string>, TimeSpan?)>();
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            await foreach (var key in redis.GetServer(endpoint).KeysAsync(pattern: "*"))
+            {
+                var values = new List<string>();
+                switch (await db.KeyTypeAsync(key))
+                {
+                    case RedisType.String: values.Add((string?)await db.StringGetAsync(key) ?? ""); break;
+                    case RedisType.Hash: values.AddRange((await db.HashGetAllAsync(key)).SelectMany(e => new[] { (string)e.Name!, (string?)e.Value ?? "" })); break;
+                    case RedisType.SortedSet: values.AddRange((await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{e.Element}:{e.Score}")); break;
+                    case RedisType.Set: values.AddRange((await db.SetMembersAsync(key)).Select(v => (string)v!)); break;
+                    case RedisType.List: values.AddRange((await db.ListRangeAsync(key)).Select(v => (string)v!)); break;
+                }
+
+                result.Add((key!, values, await db.KeyTimeToLiveAsync(key)));
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using FlexWhere.Testing;
+
+namespace FlexWhere.Challenges.IntegrationTests;
+
+[Collection(ServersCollection.Name)]
+public sealed class InternalApiKeyTests(RedisServer redis, RabbitMqServer rabbitMq) : IDisposable
+{
+    private readonly ChallengesApp _app = new(redis, rabbitMq);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("internal-api-key-for-the-tests-012345678X")]
+    [InlineData("internal-api-key-for-the-tests-0123456789-and-more")]
+    public async Task Internal_endpoints_refuse_a_caller_without_the_right_service_key(string? key)
+    {
+        var paths = new[] { "/internal/challenges", "/internal/challenges/AAAAAAAAAAAAAAAAAAAAAA/verify", "/internal/challenges/AAAAAAAAAAAAAAAAAAAAAA/resend" };
+        foreach (var path in paths)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(ChallengeRequest.Fresh()) };
+            if (key is not null) request.Headers.Add("X-Internal-Api-Key", key);
+
+            using var response = await _app.Public.SendAsync(request);
+
+            await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized_service");
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_caller_gets_no_sms_sent()
+    {
+        await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
+        var request = ChallengeRequest.Fresh();
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/internal/challenges") { Content = JsonContent.Create(request) };
+        message.Headers.Add("X-Internal-Api-Key", "wrong");
+
+        using var response = await _app.Public.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(await sms.SettledAsync(s => s.Destination == request.Destination));
+    }
+
+    public void Dispose() => _app.Dispose();
+}
