@@ -13,9 +13,17 @@ var infrastructure = mode == InfrastructureMode.Containers
     : builder.AddLocalInfrastructure();
 
 var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
+var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
+
+// Applies Accounts' migrations (and the Development seed), then stays up and healthy.
+var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
+    .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WithServiceHealthCheck();
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WaitFor(accountsMigrations)
+    .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
     .WithServiceHealthCheck();
 
 var challenges = builder.AddProject<Projects.Challenges>("challenges")
