@@ -43,6 +43,20 @@ public sealed class SigningKey
         Credentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256);
     }
 
+    public static bool IsUsablePem(string pem)
+    {
+        using var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return rsa.KeySize >= 2048 && rsa.ExportParameters(includePrivateParameters: true).D is not null;
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            return false;
+        }
+    }
+
     public RsaSecurityKey Key { get; }
 
     public RsaSecurityKey PublicKey { get; }

@@ -7,8 +7,10 @@ namespace FlexWhere.Accounts.Data;
 
 /// <summary>
 /// The Development seed of shared/API.md: organisation "Demo" with an admin, a manager and an
-/// employee who can sign in at once. Phone numbers are in Ofcom's range reserved for drama
-/// (+44 7700 900000–900999), so no real person gets a code; hence the organisation allows GB besides NL.
+/// employee who can sign in at once. The phone numbers are in the Swedish regulator's (PTS) mobile
+/// range reserved for fiction, 070-174 06 05 to 070-174 06 99, so no real person gets a code. (Ofcom's
+/// UK drama range is refused by libphonenumber as invalid, and no Dutch range is reserved.) Hence the
+/// organisation allows SE besides its own NL.
 /// </summary>
 public static class DevelopmentSeed
 {
@@ -17,9 +19,9 @@ public static class DevelopmentSeed
 
     public static readonly (string Email, string DisplayName, UserRole Role, string Phone)[] Users =
     [
-        ("admin@demo.flexwhere.test", "Demo Admin", UserRole.Admin, "+447700900078"),
-        ("manager@demo.flexwhere.test", "Demo Manager", UserRole.Manager, "+447700900079"),
-        ("employee@demo.flexwhere.test", "Demo Employee", UserRole.Employee, "+447700900080"),
+        ("admin@demo.flexwhere.test", "Demo Admin", UserRole.Admin, "+46701740678"),
+        ("manager@demo.flexwhere.test", "Demo Manager", UserRole.Manager, "+46701740679"),
+        ("employee@demo.flexwhere.test", "Demo Employee", UserRole.Employee, "+46701740680"),
     ];
 
     /// <summary>Adds what is missing; running it again changes nothing.</summary>
@@ -30,7 +32,7 @@ public static class DevelopmentSeed
         if (organisation is null)
         {
             organisation = Organisation.Create(OrganisationName, "NL", now);
-            organisation.AllowedSmsCountries = ["NL", "GB"];
+            organisation.AllowedSmsCountries = ["NL", "SE"];
             db.Organisations.Add(organisation);
         }
 

@@ -67,7 +67,9 @@ public static class Phones
 
         var hidden = national[1..];
         var masked = new string('•', hidden.Length - 2) + hidden[^2..];
-        var groups = Enumerable.Range(0, (masked.Length + 3) / 4).Select(i => masked.Substring(i * 4, Math.Min(4, masked.Length - (i * 4))));
+        // Groups of four counted from the end, so the visible digits close the last group.
+        var groups = new List<string>();
+        for (var end = masked.Length; end > 0; end -= 4) groups.Insert(0, masked[Math.Max(0, end - 4)..end]);
         return $"+{number.CountryCode} {national[0]} {string.Join(' ', groups)}";
     }
 }
