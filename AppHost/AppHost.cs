@@ -16,8 +16,10 @@ var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
 var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
 
 // Applies Accounts' migrations (and the Development seed), then stays up and healthy.
+// It seeds only in Development, so it runs in the AppHost's environment (it has no launch profile to say so).
 var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithServiceHealthCheck();
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
