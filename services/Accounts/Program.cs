@@ -2,6 +2,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +14,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseAccountsPipeline();
 app.MapOpenApi();
+if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
 
 app.MapAuthApi();
 app.MapUsersApi();

@@ -154,6 +154,34 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     }
 
     [Fact]
+    public async Task A_csv_import_applies_the_same_rules()
+    {
+        var (organisation, _, client) = await LinkedAsync();
+        var leaver = await CreateUserAsync(organisation, UserRole.Employee);
+        const string csv = "email,displayName,role,phone\r\nann@example.test,\"Ann, the first\",Manager,+31 6 11112222\r\ncarl@example.test,Carl,Employee,0612345678\r\n";
+
+        var result = await JsonAsync(await client.PostAsync("/api/users/import/csv?fullSync=true", new StringContent(csv, Encoding.UTF8, "text/csv")));
+
+        Assert.Equal(1, result.GetProperty("created").GetInt32());
+        Assert.Equal(1, result.GetProperty("disabled").GetInt32());
+        var error = Assert.Single(result.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("row").GetInt32());
+        Assert.Equal("phone_country_code_missing", error.GetProperty("code").GetString());
+        await using var db = NewDbContext();
+        Assert.Equal("Ann, the first", (await db.Users.SingleAsync(u => u.NormalizedEmail == "ANN@EXAMPLE.TEST")).DisplayName);
+        Assert.False((await db.Users.SingleAsync(u => u.Id == leaver.Id)).Active);
+    }
+
+    [Fact]
+    public async Task A_csv_without_the_required_columns_is_refused()
+    {
+        var (_, _, client) = await LinkedAsync();
+
+        await ProblemAsync(await client.PostAsync("/api/users/import/csv", new StringContent("mail,name\nx@example.test,X\n", Encoding.UTF8, "text/csv")),
+            HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
     public async Task Only_admins_import()
     {
         var (organisation, _, _) = await LinkedAsync();

@@ -42,4 +42,13 @@ public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(pos
         ];
         Assert.All(paths, path => Assert.Contains($"\"{path}\"", document));
     }
+
+    [Fact]
+    public async Task Development_serves_the_scalar_api_reference()
+    {
+        using var response = await Client.GetAsync("/scalar/v1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
 }

@@ -65,3 +65,25 @@ public class PhonesTests
     public void Email_addresses_are_plain_addresses_with_a_dotted_domain(string email, bool valid) =>
         Assert.Equal(valid, EmailAddresses.IsValid(email));
 }
+
+public class CsvTests
+{
+    [Fact]
+    public void Parses_quoted_fields_with_commas_quotes_and_line_breaks()
+    {
+        var records = Csv.Parse("email,displayName\r\n\"a@example.test\",\"Doe, \"\"Jo\"\"\"\n\nb@example.test,\"Two\nLines\"\n");
+
+        Assert.Equal(3, records.Count);
+        Assert.Equal(["a@example.test", "Doe, \"Jo\""], records[1]);
+        Assert.Equal(["b@example.test", "Two\nLines"], records[2]);
+    }
+
+    [Fact]
+    public void Keeps_empty_fields_and_a_last_line_without_line_end()
+    {
+        var records = Csv.Parse("a,,c\nd,e,");
+
+        Assert.Equal(["a", "", "c"], records[0]);
+        Assert.Equal(["d", "e", ""], records[1]);
+    }
+}

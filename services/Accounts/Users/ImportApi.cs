@@ -29,7 +29,33 @@ public static class ImportApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("ImportUsers")
             .WithSummary("Upsert users from the linked database (idempotent); bad rows are reported, the rest is applied.");
+        app.MapPost("/api/users/import/csv", ImportCsv).WithTags("Users").RequireAuthorization(Policies.Admin)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .Accepts<string>("text/csv")
+            .WithName("ImportUsersCsv")
+            .WithSummary("The same import from CSV with a header row: email,displayName,role,phone. ?fullSync=true for a full sync.");
         return app;
+    }
+
+    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> ImportCsv(
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken, bool fullSync = false)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        var records = Csv.Parse(text);
+        if (records.Count == 0) return Problems.Validation("Send a header row (email,displayName,role,phone) and one row per user.");
+
+        var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
+        int Column(params string[] names) => header.FindIndex(names.Contains);
+        int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone = Column("phone", "phonenumber", "phone_number");
+        if (email < 0 || name < 0 || role < 0)
+        {
+            return Problems.Validation("The header row must name the columns email, displayName and role (phone is optional).");
+        }
+
+        string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
+        var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
+        return await Import(new ImportRequest(fullSync, rows), principal, db, time, http, cancellationToken);
     }
 
     public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
