@@ -182,6 +182,27 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     }
 
     [Fact]
+    public async Task An_import_can_neither_take_over_nor_disable_another_organisations_users()
+    {
+        var (_, _, client) = await LinkedAsync();
+        var other = await CreateOrganisationAsync("Other", o => o.LinkedDatabase = true);
+        var foreign = await CreateUserAsync(other, UserRole.Admin, email: "foreign@example.test");
+
+        var result = await JsonAsync(await client.PostAsJsonAsync("/api/users/import",
+            new { fullSync = true, users = new[] { new { email = "FOREIGN@example.test", displayName = "Taken over", role = "Employee", phone = "+31633334444" } } }));
+
+        var error = Assert.Single(result.GetProperty("errors").EnumerateArray());
+        Assert.Equal("email_taken", error.GetProperty("code").GetString());
+        await using var db = NewDbContext();
+        var untouched = await db.Users.SingleAsync(u => u.Id == foreign.Id);
+        Assert.Equal(other.Id, untouched.OrganisationId);
+        Assert.Equal(foreign.DisplayName, untouched.DisplayName);
+        Assert.Equal("+31612345678", untouched.PhoneNumber);
+        Assert.True(untouched.Active);
+        Assert.Empty(await AuditAsync(other.Id));
+    }
+
+    [Fact]
     public async Task Only_admins_import()
     {
         var (organisation, _, _) = await LinkedAsync();
