@@ -14,9 +14,19 @@ var infrastructure = mode == InfrastructureMode.Containers
 
 var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
 var internalApiKey = builder.AddGeneratedSecret("internal-api-key");
+var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
+
+// Applies Accounts' migrations (and the Development seed), then stays up and healthy.
+// It seeds only in Development, so it runs in the AppHost's environment (it has no launch profile to say so).
+var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
+    .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
+    .WithServiceHealthCheck();
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    .WaitFor(accountsMigrations)
+    .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
     .WithServiceHealthCheck();
 
 var challenges = builder.AddProject<Projects.Challenges>("challenges")

@@ -1,3 +1,9 @@
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Organisations;
+using FlexWhere.Accounts.Users;
+using Scalar.AspNetCore;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +12,14 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseAccountsPipeline();
 app.MapOpenApi();
+if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
+
+app.MapAuthApi();
+app.MapUsersApi();
+app.MapImportApi();
+app.MapOrganisationApi();
+app.MapAuditApi();
 
 app.Run();

@@ -23,3 +23,30 @@ public class StartupTests
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "AccountsDbContext");
     }
 }
+
+public class SigningKeyStartupTests
+{
+    [Fact]
+    public void Refuses_to_start_outside_development_without_a_signing_key()
+    {
+        using var factory = new ServiceFactory<Program>(
+            ("environment", "Production"),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Tokens:SigningKeyPem is not set", error.ToString());
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_a_signing_key_that_is_not_an_rsa_private_key()
+    {
+        using var factory = new ServiceFactory<Program>(
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("not an RSA private key", error.ToString());
+    }
+}

@@ -1,5 +1,15 @@
+using System.Threading.RateLimiting;
+using FlexWhere.Accounts;
+using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 public static class Extensions
 {
@@ -24,5 +34,102 @@ public static class Extensions
             });
 
         builder.AddDefaultOpenApi();
+
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations()
+            .Validate(options => development || !string.IsNullOrWhiteSpace(options.SigningKeyPem),
+                "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set Tokens__SigningKeyPem to an RSA private key in PEM.")
+            .Validate(options => string.IsNullOrWhiteSpace(options.SigningKeyPem) || SigningKey.IsUsablePem(options.SigningKeyPem),
+                "Tokens:SigningKeyPem is not an RSA private key of at least 2048 bits in PEM.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddTimeProvider();
+        builder.Services.AddSingleton<SigningKey>();
+        builder.Services.AddSingleton<Tokens>();
+        builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+
+        builder.AddAuthentication();
+        builder.AddSignInRateLimit();
+        builder.Services.AddProblemCodes();
+
+        // Binding failures become a 400 problem (validation_failed) instead of an exception page.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+
+        // Only the Gateway (on loopback, the default known proxy) may say who the client is.
+        builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders = ForwardedHeaders.XForwardedFor);
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(s => s.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+
+    private static void AddAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<Tokens>((options, tokens) =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = tokens.ValidationParameters();
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin)))
+            .AddPolicy(Policies.AdminOrManager, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)));
+    }
+
+    private static void AddSignInRateLimit(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<PasswordSignInOptions>>((limiter, signIn) =>
+        {
+            limiter.AddPolicy(AuthApi.SignInRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = signIn.Value.PerIpPermitLimit,
+                    Window = TimeSpan.FromSeconds(signIn.Value.PerIpWindowSeconds),
+                    QueueLimit = 0,
+                }));
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var http = context.HttpContext;
+                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(signIn.Value.PerIpWindowSeconds);
+                Problems.SetRetryAfter(http, wait);
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many requests.",
+                        Detail = "Too many sign-in attempts from your network. Wait a moment, then try again.",
+                        Extensions = { ["code"] = "rate_limited" },
+                    },
+                });
+            };
+        });
+    }
+
+    private static void AddProblemCodes(this IServiceCollection services) =>
+        services.PostConfigure<ProblemDetailsOptions>(options =>
+        {
+            var customize = options.CustomizeProblemDetails;
+            options.CustomizeProblemDetails = context =>
+            {
+                customize?.Invoke(context);
+                context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCode(context.ProblemDetails.Status));
+            };
+        });
+
+    public static WebApplication UseAccountsPipeline(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseRequestSizeLimits();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
     }
 }

@@ -1,0 +1,30 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Users;
+
+namespace FlexWhere.Accounts.Auth;
+
+/// <summary>Who is calling, from the validated access token.</summary>
+public sealed record Caller(Guid UserId, Guid OrganisationId, UserRole Role)
+{
+    public bool IsAdmin => Role == UserRole.Admin;
+
+    public static Caller From(ClaimsPrincipal principal) => new(
+        Guid.Parse(principal.FindFirstValue(TokenClaims.Subject)!),
+        Guid.Parse(principal.FindFirstValue(TokenClaims.Organisation)!),
+        Enum.Parse<UserRole>(principal.FindFirstValue(TokenClaims.Role)!));
+}
+
+public static class TokenClaims
+{
+    public const string Subject = "sub";
+    public const string Organisation = "org";
+    public const string Role = "role";
+    public const string Email = "email";
+    public const string Session = "sid";
+}
+
+public static class Policies
+{
+    public const string Admin = "admin";
+    public const string AdminOrManager = "admin-or-manager";
+}

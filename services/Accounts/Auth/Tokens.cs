@@ -1,0 +1,72 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FlexWhere.Accounts.Auth;
+
+public sealed record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn);
+
+/// <summary>Issues access tokens (RS256 JWT) and opaque refresh tokens (stored as SHA-256).</summary>
+public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimeProvider time)
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    public string CreateAccessToken(User user, Guid sessionId)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = options.Value.Issuer,
+            Audience = options.Value.Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddSeconds(options.Value.AccessTokenLifetimeSeconds),
+            SigningCredentials = key.Credentials,
+            Subject = new ClaimsIdentity(
+            [
+                new Claim(TokenClaims.Subject, user.Id.ToString()),
+                new Claim(TokenClaims.Organisation, user.OrganisationId.ToString()),
+                new Claim(TokenClaims.Role, user.Role.ToString()),
+                new Claim(TokenClaims.Email, user.Email),
+                new Claim(TokenClaims.Session, sessionId.ToString()),
+            ]),
+        });
+    }
+
+    /// <summary>Adds a new refresh token for the session to the context and returns the signed-in answer.</summary>
+    public SignedIn Issue(AccountsDbContext db, User user, Guid sessionId, string client)
+    {
+        var now = time.GetUtcNow();
+        var refreshToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        db.RefreshTokens.Add(new RefreshToken
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            OrganisationId = user.OrganisationId,
+            SessionId = sessionId,
+            TokenHash = Hash(refreshToken),
+            Client = client,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(options.Value.RefreshTokenLifetimeDays),
+        });
+        return new SignedIn("signed_in", CreateAccessToken(user, sessionId), refreshToken, options.Value.AccessTokenLifetimeSeconds);
+    }
+
+    // The token is 256 random bits, so a plain hash (no salt, no stretching) cannot be reversed.
+    public static byte[] Hash(string refreshToken) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(refreshToken));
+
+    public TokenValidationParameters ValidationParameters() => new()
+    {
+        ValidIssuer = options.Value.Issuer,
+        ValidAudience = options.Value.Audience,
+        IssuerSigningKey = key.PublicKey,
+        ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+        NameClaimType = TokenClaims.Subject,
+        RoleClaimType = TokenClaims.Role,
+        ClockSkew = TimeSpan.FromSeconds(30),
+    };
+}

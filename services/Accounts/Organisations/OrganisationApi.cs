@@ -1,0 +1,142 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Organisations;
+
+/// <summary>SMS MFA for Control Centre admins and managers is always on: it is not a setting, and
+/// <see cref="SmsMfaForControlCentre"/> is in the document only so a client can show it (and may not send false).</summary>
+public sealed record OrganisationSettings(
+    string Name, string Country, bool SmsMfaForControlCentre, bool MobileTotpRequired, bool MobilePinRequired, int PinLength,
+    IReadOnlyList<string> AllowedSmsCountries, int TrustedDevicePeriodDays, bool LinkedDatabase)
+{
+    public static OrganisationSettings From(Organisation o) => new(
+        o.Name, o.Country, true, o.MobileTotpRequired, o.MobilePinRequired, o.PinLength, o.AllowedSmsCountries, o.TrustedDevicePeriodDays, o.LinkedDatabase);
+}
+
+/// <summary>Fields left out (null) keep their value.</summary>
+public sealed record UpdateSettingsRequest(
+    bool? SmsMfaForControlCentre, bool? MobileTotpRequired, bool? MobilePinRequired, int? PinLength,
+    IReadOnlyList<string>? AllowedSmsCountries, int? TrustedDevicePeriodDays, bool? LinkedDatabase);
+
+public sealed record MfaReadinessEntry(Guid Id, string Email, string DisplayName, string Role, string Reason, string? PhoneHint);
+
+/// <summary>Admins and managers whom mandatory SMS MFA would lock out of the Control Centre.</summary>
+public sealed record MfaReadinessReport(int AdminsAndManagers, int Ready, IReadOnlyList<MfaReadinessEntry> NotReady);
+
+public static class OrganisationApi
+{
+    public const int MaxAllowedCountries = 50;
+
+    public static IEndpointRouteBuilder MapOrganisationApi(this IEndpointRouteBuilder app)
+    {
+        var organisation = app.MapGroup("/api/organisation").WithTags("Organisation").RequireAuthorization(Policies.AdminOrManager);
+        organisation.MapGet("/settings", GetSettings).WithName("GetOrganisationSettings");
+        organisation.MapPut("/settings", UpdateSettings).RequireAuthorization(Policies.Admin).WithName("UpdateOrganisationSettings")
+            .WithSummary("Change the MFA policy. SMS MFA for admins and managers cannot be switched off; the trusted-device period is at most 30 days.");
+        organisation.MapGet("/mfa-readiness", MfaReadiness).WithName("MfaReadiness")
+            .WithSummary("Admins and managers without a usable phone number: whom mandatory SMS MFA would lock out.");
+        return app;
+    }
+
+    public static async Task<Ok<OrganisationSettings>> GetSettings(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        return TypedResults.Ok(OrganisationSettings.From(organisation));
+    }
+
+    public static async Task<Results<Ok<OrganisationSettings>, ProblemHttpResult>> UpdateSettings(
+        UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (request is null) return Problems.Validation("Send the settings to change.");
+        if (request.SmsMfaForControlCentre == false)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "sms_mfa_required", "SMS MFA cannot be switched off.",
+                "A code by SMS for Control Centre admins and managers is the minimum requirement and cannot be switched off.");
+        }
+
+        if (request.PinLength is < Organisation.MinPinLength or > Organisation.MaxPinLength)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "pin_length_out_of_range", "PIN length out of range.",
+                $"A PIN has {Organisation.MinPinLength} to {Organisation.MaxPinLength} digits.");
+        }
+
+        if (request.TrustedDevicePeriodDays is < 1 or > Organisation.MaxTrustedDevicePeriodDays)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "trusted_device_period_out_of_range", "Trusted-device period out of range.",
+                $"A device stays trusted for 1 to {Organisation.MaxTrustedDevicePeriodDays} days; {Organisation.MaxTrustedDevicePeriodDays} is the maximum.");
+        }
+
+        List<string>? countries = null;
+        if (request.AllowedSmsCountries is not null)
+        {
+            countries = [.. request.AllowedSmsCountries.Select(c => (c ?? "").Trim().ToUpperInvariant()).Distinct()];
+            if (countries.Count is 0 or > MaxAllowedCountries || countries.Any(c => c.Length != 2 || !Phones.IsKnownRegion(c)))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "country_unknown", "Unknown SMS country.",
+                    $"List 1 to {MaxAllowedCountries} countries as ISO 3166 codes, e.g. [\"NL\", \"BE\"].");
+            }
+        }
+
+        var caller = Caller.From(principal);
+        var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        var changes = new List<string>();
+        void Change<T>(string name, T? value, T current, Action<T> set) where T : struct
+        {
+            if (value is { } v && !v.Equals(current))
+            {
+                changes.Add($"{name} {current} → {v}");
+                set(v);
+            }
+        }
+
+        Change("mobileTotpRequired", request.MobileTotpRequired, organisation.MobileTotpRequired, v => organisation.MobileTotpRequired = v);
+        Change("mobilePinRequired", request.MobilePinRequired, organisation.MobilePinRequired, v => organisation.MobilePinRequired = v);
+        Change("pinLength", request.PinLength, organisation.PinLength, v => organisation.PinLength = v);
+        Change("trustedDevicePeriodDays", request.TrustedDevicePeriodDays, organisation.TrustedDevicePeriodDays, v => organisation.TrustedDevicePeriodDays = v);
+        Change("linkedDatabase", request.LinkedDatabase, organisation.LinkedDatabase, v => organisation.LinkedDatabase = v);
+        if (countries is not null && !countries.Order().SequenceEqual(organisation.AllowedSmsCountries.Order()))
+        {
+            changes.Add($"allowedSmsCountries {string.Join(",", organisation.AllowedSmsCountries)} → {string.Join(",", countries)}");
+            organisation.AllowedSmsCountries = countries;
+        }
+
+        if (changes.Count > 0)
+        {
+            db.Record(http, time, organisation.Id, AuditEvents.SettingsChanged, caller.UserId, details: string.Join("; ", changes));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(OrganisationSettings.From(organisation));
+    }
+
+    public static async Task<Ok<MfaReadinessReport>> MfaReadiness(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        var staff = await db.Users
+            .Where(u => u.OrganisationId == caller.OrganisationId && u.Active && (u.Role == UserRole.Admin || u.Role == UserRole.Manager))
+            .OrderBy(u => u.NormalizedEmail)
+            .ToListAsync(cancellationToken);
+
+        var notReady = new List<MfaReadinessEntry>();
+        foreach (var user in staff)
+        {
+            var reason = user.PhoneNumber is null ? "phone_number_missing"
+                : !Phones.Check(user.PhoneNumber).IsValid ? "phone_number_unusable"
+                : !organisation.AllowedSmsCountries.Contains(Phones.RegionOf(user.PhoneNumber)) ? "country_not_allowed"
+                : null;
+            if (reason is null) continue;
+
+            var hint = user.PhoneNumber is null ? null : Phones.Mask(user.PhoneNumber);
+            notReady.Add(new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), reason, hint));
+        }
+
+        return TypedResults.Ok(new MfaReadinessReport(staff.Count, staff.Count - notReady.Count, notReady));
+    }
+}

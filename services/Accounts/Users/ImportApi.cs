@@ -1,0 +1,194 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Users;
+
+public sealed record ImportRow(string? Email, string? DisplayName, string? Role, string? Phone);
+
+/// <summary>A batch from the organisation's linked database. With <see cref="FullSync"/> the batch
+/// is the whole directory: users of the organisation missing from it are disabled (never deleted).</summary>
+public sealed record ImportRequest(bool FullSync, IReadOnlyList<ImportRow>? Users);
+
+public sealed record ImportRowError(int Row, string? Email, string Code, string Message);
+
+public sealed record ImportResult(int Created, int Updated, int Unchanged, int Disabled, IReadOnlyList<ImportRowError> Errors);
+
+public static class ImportApi
+{
+    public const int MaxRows = 5000;
+    public const long MaxBodyBytes = 4 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users/import", Import).WithTags("Users").RequireAuthorization(Policies.Admin)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithName("ImportUsers")
+            .WithSummary("Upsert users from the linked database (idempotent); bad rows are reported, the rest is applied.");
+        app.MapPost("/api/users/import/csv", ImportCsv).WithTags("Users").RequireAuthorization(Policies.Admin)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .Accepts<string>("text/csv")
+            .WithName("ImportUsersCsv")
+            .WithSummary("The same import from CSV with a header row: email,displayName,role,phone. ?fullSync=true for a full sync.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> ImportCsv(
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken, bool fullSync = false)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        var records = Csv.Parse(text);
+        if (records.Count == 0) return Problems.Validation("Send a header row (email,displayName,role,phone) and one row per user.");
+
+        var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
+        int Column(params string[] names) => header.FindIndex(names.Contains);
+        int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone = Column("phone", "phonenumber", "phone_number");
+        if (email < 0 || name < 0 || role < 0)
+        {
+            return Problems.Validation("The header row must name the columns email, displayName and role (phone is optional).");
+        }
+
+        string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
+        var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
+        return await Import(new ImportRequest(fullSync, rows), principal, db, time, http, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
+        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        if (!organisation.LinkedDatabase)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "linked_database_not_enabled", "No linked database.",
+                "Your organisation is not linked to a directory: switch linkedDatabase on in the organisation settings first, or manage users one by one.");
+        }
+
+        if (request?.Users is null) return Problems.Validation("Send { \"fullSync\": false, \"users\": [ { \"email\", \"displayName\", \"role\", \"phone\" } ] }.");
+        if (request.Users.Count > MaxRows)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "import_too_large", "Too many rows.", $"Send at most {MaxRows} users per request.");
+        }
+
+        var now = time.GetUtcNow();
+        var existing = await db.Users.Where(u => u.OrganisationId == caller.OrganisationId).ToDictionaryAsync(u => u.NormalizedEmail, cancellationToken);
+        var errors = new List<ImportRowError>();
+        var seen = new HashSet<string>();
+        int created = 0, updated = 0, unchanged = 0;
+
+        for (var row = 0; row < request.Users.Count; row++)
+        {
+            var item = request.Users[row];
+            var email = item?.Email?.Trim();
+            if (item is null || !EmailAddresses.IsValid(email))
+            {
+                errors.Add(new(row, item?.Email, "email_invalid", "Not a valid e-mail address (name@example.com)."));
+                continue;
+            }
+
+            var normalized = User.Normalize(email!);
+            if (!seen.Add(normalized))
+            {
+                errors.Add(new(row, email, "duplicate_in_batch", "This e-mail address appears earlier in the batch; only the first row counts."));
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(item.DisplayName) || item.DisplayName.Length > 200)
+            {
+                errors.Add(new(row, email, "display_name_invalid", "A display name is required (at most 200 characters)."));
+                continue;
+            }
+
+            if (!Roles.TryParse(item.Role, out var role))
+            {
+                errors.Add(new(row, email, "role_invalid", "Role is Admin, Manager or Employee."));
+                continue;
+            }
+
+            string? phone = null;
+            if (!string.IsNullOrWhiteSpace(item.Phone))
+            {
+                var check = Phones.Check(item.Phone);
+                if (!check.IsValid)
+                {
+                    errors.Add(new(row, email, check.ErrorCode!, check.ErrorMessage!));
+                    continue;
+                }
+
+                phone = check.E164;
+            }
+
+            if (!existing.TryGetValue(normalized, out var user))
+            {
+                if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken))
+                {
+                    errors.Add(new(row, email, "email_taken", "This e-mail address belongs to an account of another organisation."));
+                    continue;
+                }
+
+                db.Users.Add(new User
+                {
+                    Id = Guid.CreateVersion7(now),
+                    OrganisationId = caller.OrganisationId,
+                    Email = email!,
+                    NormalizedEmail = normalized,
+                    DisplayName = item.DisplayName.Trim(),
+                    Role = role,
+                    PhoneNumber = phone,
+                    FromLinkedDatabase = true,
+                    CreatedAt = now,
+                });
+                created++;
+                continue;
+            }
+
+            var changed = false;
+            if (user.DisplayName != item.DisplayName.Trim()) { user.DisplayName = item.DisplayName.Trim(); changed = true; }
+            if (user.Role != role) { user.Role = role; changed = true; }
+            if (!user.Active) { user.Active = true; changed = true; }
+            if (!user.FromLinkedDatabase) { user.FromLinkedDatabase = true; changed = true; }
+            if (user.PhoneNumber != phone)
+            {
+                db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id,
+                    $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
+                user.PhoneNumber = phone;
+                user.PhoneVerified = false;
+                changed = true;
+            }
+
+            if (changed) updated++; else unchanged++;
+        }
+
+        var disabled = 0;
+        if (request.FullSync)
+        {
+            // The calling admin is never disabled by their own sync: that would lock the organisation out.
+            var missing = existing.Values.Where(u => u.Active && !seen.Contains(u.NormalizedEmail) && u.Id != caller.UserId).ToList();
+            var missingIds = missing.Select(u => u.Id).ToList();
+            var tokens = await db.RefreshTokens.Where(t => missingIds.Contains(t.UserId) && t.RevokedAt == null).ToListAsync(cancellationToken);
+            foreach (var token in tokens)
+            {
+                token.RevokedAt = now;
+                token.RevokedReason = "user_disabled";
+            }
+
+            foreach (var user in missing)
+            {
+                user.Active = false;
+                db.Record(http, time, caller.OrganisationId, AuditEvents.UserDisabled, caller.UserId, user.Id, "missing from full sync");
+            }
+
+            disabled = missing.Count;
+        }
+
+        db.Record(http, time, caller.OrganisationId, AuditEvents.Import, caller.UserId,
+            details: $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, {unchanged} unchanged, {disabled} disabled, {errors.Count} errors");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new ImportResult(created, updated, unchanged, disabled, errors));
+    }
+}

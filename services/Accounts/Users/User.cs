@@ -1,0 +1,54 @@
+using FlexWhere.Accounts.Organisations;
+
+namespace FlexWhere.Accounts.Users;
+
+public enum UserRole
+{
+    Admin,
+    Manager,
+    Employee,
+}
+
+public sealed class User
+{
+    public Guid Id { get; set; }
+
+    public Guid OrganisationId { get; set; }
+
+    public Organisation Organisation { get; set; } = null!;
+
+    /// <summary>The address as the user or the directory wrote it; the login.</summary>
+    public required string Email { get; set; }
+
+    /// <summary>Unique over all organisations: the e-mail address alone identifies the account at sign-in.</summary>
+    public required string NormalizedEmail { get; set; }
+
+    public required string DisplayName { get; set; }
+
+    public UserRole Role { get; set; }
+
+    public bool Active { get; set; } = true;
+
+    /// <summary>E.164, e.g. +31612345678.</summary>
+    public string? PhoneNumber { get; set; }
+
+    /// <summary>False until the first successful SMS code to this number.</summary>
+    public bool PhoneVerified { get; set; }
+
+    public string? PasswordHash { get; set; }
+
+    public int FailedSignInCount { get; set; }
+
+    public DateTimeOffset? LockedUntil { get; set; }
+
+    /// <summary>Set for users that came from the organisation's linked database.</summary>
+    public bool FromLinkedDatabase { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? LastSignInAt { get; set; }
+
+    public bool NeedsSmsSecondFactor => Role is UserRole.Admin or UserRole.Manager;
+
+    public static string Normalize(string email) => email.Trim().ToUpperInvariant();
+}

@@ -1,0 +1,39 @@
+using System.Net.Mail;
+using FlexWhere.Accounts.Auth;
+
+namespace FlexWhere.Accounts.Users;
+
+public sealed record UserDto(
+    Guid Id, string Email, string DisplayName, string Role, bool Active, string? Phone, bool PhoneMasked, bool PhoneVerified,
+    bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt)
+{
+    /// <summary>The full number only for the user and their organisation's admins; everyone else sees it masked.</summary>
+    public static UserDto From(User user, Caller caller)
+    {
+        var full = caller.IsAdmin || caller.UserId == user.Id;
+        var phone = user.PhoneNumber is null ? null : full ? user.PhoneNumber : Phones.Mask(user.PhoneNumber);
+        return new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.Active, phone, user.PhoneNumber is not null && !full,
+            user.PhoneVerified, user.FromLinkedDatabase, user.LockedUntil, user.LastSignInAt);
+    }
+}
+
+public sealed record UserPage(IReadOnlyList<UserDto> Items, int Page, int PageSize, int Total);
+
+public static class EmailAddresses
+{
+    public const int MaxLength = 254;
+
+    /// <summary>A plain address (no display name, no comments) with a dotted domain.</summary>
+    public static bool IsValid(string? email) =>
+        email is { Length: > 2 and <= MaxLength }
+        && MailAddress.TryCreate(email, out var address)
+        && address.Address == email
+        && address.Host.Contains('.')
+        && !email.Any(char.IsWhiteSpace);
+}
+
+public static class Roles
+{
+    public static bool TryParse(string? value, out UserRole role) =>
+        Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(value, out _);
+}

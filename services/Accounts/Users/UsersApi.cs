@@ -1,0 +1,258 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Users;
+
+public sealed record CreateUserRequest(string? Email, string? DisplayName, string? Role, string? Phone, string? Password);
+
+public sealed record UpdateUserRequest(string? DisplayName, string? Role);
+
+public sealed record ChangePhoneRequest(string? Phone);
+
+public static class UsersApi
+{
+    public const int MinPasswordLength = 12;
+    public const int MaxPasswordLength = 128;
+
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.AdminOrManager);
+        users.MapGet("/", List).WithName("ListUsers").WithSummary("Users of your organisation, paged, with search on e-mail and name.");
+        users.MapGet("/{id:guid}", Get).WithName("GetUser");
+        users.MapPost("/", Create).RequireAuthorization(Policies.Admin).WithName("CreateUser");
+        users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Admin).WithName("UpdateUser");
+        users.MapPut("/{id:guid}/phone", ChangePhone).WithName("ChangePhone")
+            .WithSummary("Admins change anyone's number in their organisation, managers only their own. The new number is unverified until its first SMS code.");
+        users.MapPost("/{id:guid}/disable", Disable).RequireAuthorization(Policies.Admin).WithName("DisableUser");
+        users.MapPost("/{id:guid}/enable", Enable).RequireAuthorization(Policies.Admin).WithName("EnableUser");
+        users.MapDelete("/{id:guid}", Delete).RequireAuthorization(Policies.Admin).WithName("DeleteUser");
+        return app;
+    }
+
+    public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> List(
+        ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = 25, string? search = null)
+    {
+        if (page < 1 || pageSize is < 1 or > 100) return Problems.Validation("page starts at 1; pageSize is 1 to 100.");
+        if (search is { Length: > 200 }) return Problems.Validation("search is at most 200 characters.");
+
+        var caller = Caller.From(principal);
+        var query = db.Users.Where(u => u.OrganisationId == caller.OrganisationId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = "%" + search.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+            query = query.Where(u => EF.Functions.ILike(u.Email, pattern) || EF.Functions.ILike(u.DisplayName, pattern));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(u => u.NormalizedEmail).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller))], page, pageSize, total));
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await FindAsync(db, caller, id, cancellationToken);
+        return user is null ? Problems.NotFound() : TypedResults.Ok(UserDto.From(user, caller));
+    }
+
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> Create(
+        CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        if (organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+
+        if (request is null) return Problems.Validation("Send email, displayName, role and optionally phone and password.");
+        if (!EmailAddresses.IsValid(request.Email?.Trim())) return InvalidEmail();
+        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 200) return Problems.Validation("displayName is required, at most 200 characters.");
+        if (!Roles.TryParse(request.Role, out var role)) return Problems.Validation("role is Admin, Manager or Employee.");
+        if (request.Password is not null && request.Password.Length is < MinPasswordLength or > MaxPasswordLength)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "password_too_short", "Choose a longer password.",
+                $"A password has {MinPasswordLength} to {MaxPasswordLength} characters.");
+        }
+
+        string? phone = null;
+        if (!string.IsNullOrWhiteSpace(request.Phone))
+        {
+            var check = Phones.Check(request.Phone);
+            if (!check.IsValid) return PhoneProblem(check);
+            phone = check.E164;
+        }
+
+        var email = request.Email!.Trim();
+        var normalized = User.Normalize(email);
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken)) return EmailTaken();
+
+        var now = time.GetUtcNow();
+        var user = new User
+        {
+            Id = Guid.CreateVersion7(now),
+            OrganisationId = caller.OrganisationId,
+            Email = email,
+            NormalizedEmail = normalized,
+            DisplayName = request.DisplayName.Trim(),
+            Role = role,
+            PhoneNumber = phone,
+            CreatedAt = now,
+        };
+        if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
+        db.Users.Add(user);
+        db.Record(http, time, caller.OrganisationId, AuditEvents.UserCreated, caller.UserId, user.Id, $"role {role}");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            return EmailTaken();
+        }
+
+        return TypedResults.Created($"/api/users/{user.Id}", UserDto.From(user, caller));
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Update(
+        Guid id, UpdateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await FindAsync(db, caller, id, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (request is null) return Problems.Validation("Send displayName and/or role.");
+        if (request.DisplayName is not null && (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 200))
+        {
+            return Problems.Validation("displayName is at most 200 characters and not empty.");
+        }
+
+        UserRole? role = null;
+        if (request.Role is not null)
+        {
+            if (!Roles.TryParse(request.Role, out var parsed)) return Problems.Validation("role is Admin, Manager or Employee.");
+            role = parsed;
+        }
+
+        if (role is not null && role != UserRole.Admin && user.Id == caller.UserId) return OwnAccount("change your own role");
+
+        var changes = new List<string>();
+        if (request.DisplayName is not null && request.DisplayName.Trim() != user.DisplayName)
+        {
+            user.DisplayName = request.DisplayName.Trim();
+            changes.Add("display name");
+        }
+
+        if (role is not null && role != user.Role)
+        {
+            changes.Add($"role {user.Role} → {role}");
+            user.Role = role.Value;
+        }
+
+        if (changes.Count > 0)
+        {
+            db.Record(http, time, caller.OrganisationId, AuditEvents.UserUpdated, caller.UserId, user.Id, string.Join("; ", changes));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(UserDto.From(user, caller));
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> ChangePhone(
+        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await FindAsync(db, caller, id, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (!caller.IsAdmin && user.Id != caller.UserId)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only your own number.", "Managers can change only their own phone number; ask an administrator.");
+        }
+
+        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (request is null) return Problems.Validation("Send phone (international form, e.g. +31 6 12345678), or null to remove it.");
+
+        string? phone = null;
+        if (!string.IsNullOrWhiteSpace(request.Phone))
+        {
+            var check = Phones.Check(request.Phone);
+            if (!check.IsValid) return PhoneProblem(check);
+            phone = check.E164;
+        }
+
+        if (phone != user.PhoneNumber)
+        {
+            var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
+            var after = phone is null ? "none" : Phones.Mask(phone);
+            user.PhoneNumber = phone;
+            // Unverified until the first SMS code to it succeeds (MFA issue), which also revokes trusted devices there.
+            user.PhoneVerified = false;
+            db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id, $"{before} → {after}");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(UserDto.From(user, caller));
+    }
+
+    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Disable(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: false, principal, db, time, http, cancellationToken);
+
+    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Enable(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: true, principal, db, time, http, cancellationToken);
+
+    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> SetActiveAsync(
+        Guid id, bool active, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await FindAsync(db, caller, id, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Id == caller.UserId) return OwnAccount("disable your own account");
+
+        if (user.Active != active)
+        {
+            user.Active = active;
+            if (!active) await AuthApi.RevokeUserTokensAsync(db, user.Id, time.GetUtcNow(), "user_disabled", cancellationToken);
+            db.Record(http, time, caller.OrganisationId, active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, caller.UserId, user.Id);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(UserDto.From(user, caller));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await FindAsync(db, caller, id, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Id == caller.UserId) return OwnAccount("delete your own account");
+        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+
+        db.Users.Remove(user);
+        db.Record(http, time, caller.OrganisationId, AuditEvents.UserDeleted, caller.UserId, user.Id, $"role {user.Role}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Only within the caller's organisation: another organisation's id is simply not found.</summary>
+    private static Task<User?> FindAsync(AccountsDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
+        db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == id && u.OrganisationId == caller.OrganisationId, cancellationToken);
+
+    public static ProblemHttpResult PhoneProblem(PhoneCheck check) =>
+        Problems.Create(StatusCodes.Status400BadRequest, check.ErrorCode!, "This phone number cannot be used.", check.ErrorMessage);
+
+    public static ProblemHttpResult InvalidEmail() =>
+        Problems.Create(StatusCodes.Status400BadRequest, "email_invalid", "This is not a valid e-mail address.", "Enter an address like name@example.com.");
+
+    private static ProblemHttpResult EmailTaken() =>
+        Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already in use.",
+            "Every account needs its own e-mail address; this one already signs in to FlexWhere.");
+
+    private static ProblemHttpResult OwnAccount(string what) =>
+        Problems.Create(StatusCodes.Status409Conflict, "own_account", $"You cannot {what}.", "Ask another administrator of your organisation.");
+}

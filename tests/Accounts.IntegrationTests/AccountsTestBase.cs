@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Organisations;
+using FlexWhere.Accounts.Users;
+using FlexWhere.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FlexWhere.Accounts.IntegrationTests;
+
+/// <summary>Accounts in memory on a fresh, migrated database of the real PostgreSQL server, with a
+/// fake clock. Each test class gets its own database.</summary>
+public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
+{
+    public const string Password = "correct-horse-battery-staple";
+
+    // One key for the whole run: generating RSA keys is slow and their value does not matter here.
+    private static readonly Lazy<string> SigningKeyPem = new(() => RSA.Create(2048).ExportPkcs8PrivateKeyPem());
+    private static readonly Lazy<string> PasswordHash = new(() => new PasswordHasher<User>().HashPassword(null!, Password));
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public ServiceFactory<Program> Factory { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    protected string ConnectionString { get; private set; } = null!;
+
+    /// <summary>Settings a test class changes (e.g. a small per-IP limit).</summary>
+    protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await postgres.CreateDatabaseAsync("accounts");
+        await using (var db = NewDbContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Factory = new ServiceFactory<Program>(
+            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"), .. Settings])
+        {
+            TestServices = services => services.AddSingleton<TimeProvider>(Time),
+        };
+        Client = Factory.CreateClient();
+    }
+
+    public Task DisposeAsync()
+    {
+        Client.Dispose();
+        Factory.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A context of its own, outside the service: what is really in the database.</summary>
+    protected AccountsDbContext NewDbContext() =>
+        new(new DbContextOptionsBuilder<AccountsDbContext>().UseNpgsql(ConnectionString).Options);
+
+    protected async Task<Organisation> CreateOrganisationAsync(string name = "Acme", Action<Organisation>? configure = null)
+    {
+        var organisation = Organisation.Create(name, "NL", Time.GetUtcNow());
+        configure?.Invoke(organisation);
+        await using var db = NewDbContext();
+        db.Organisations.Add(organisation);
+        await db.SaveChangesAsync();
+        return organisation;
+    }
+
+    protected async Task<User> CreateUserAsync(Organisation organisation, UserRole role, string? phone = "+31612345678", string? email = null, bool active = true)
+    {
+        var user = new User
+        {
+            Id = Guid.NewGuid(),
+            OrganisationId = organisation.Id,
+            Email = email ?? $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@example.test",
+            NormalizedEmail = "",
+            DisplayName = $"{role} {organisation.Name}",
+            Role = role,
+            Active = active,
+            PhoneNumber = phone,
+            PhoneVerified = phone is not null,
+            PasswordHash = PasswordHash.Value,
+            CreatedAt = Time.GetUtcNow(),
+        };
+        user.NormalizedEmail = User.Normalize(user.Email);
+        await using var db = NewDbContext();
+        db.Users.Add(user);
+        await db.SaveChangesAsync();
+        return user;
+    }
+
+    /// <summary>A client with an access token signed by the service's own key, as after a complete
+    /// sign-in (admins and managers cannot finish one until the SMS step exists).</summary>
+    protected HttpClient ClientFor(User user)
+    {
+        var client = Factory.CreateClient();
+        var token = Factory.Services.GetRequiredService<Tokens>().CreateAccessToken(user, Guid.NewGuid());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    protected Task<HttpResponseMessage> LoginAsync(string email, string password = Password, string client = "mobile") =>
+        Client.PostAsJsonAsync("/api/auth/login", new { email, password, client, deviceToken = (string?)null });
+
+    protected static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("   at ", body); // no stack trace
+        return problem;
+    }
+
+    protected static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    protected async Task<List<Audit.AuditEntry>> AuditAsync(Guid organisationId)
+    {
+        await using var db = NewDbContext();
+        return await db.AuditEntries.Where(e => e.OrganisationId == organisationId).OrderBy(e => e.Id).ToListAsync();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using FlexWhere.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.IntegrationTests;
+
+[Collection(PostgresCollection.Name)]
+public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
+{
+    [Fact]
+    public async Task The_development_seed_lets_its_users_sign_in_at_once_and_can_run_twice()
+    {
+        await using (var db = NewDbContext())
+        {
+            await DevelopmentSeed.SeedAsync(db, new PasswordHasher<User>(), Time, default);
+            await DevelopmentSeed.SeedAsync(db, new PasswordHasher<User>(), Time, default);
+        }
+
+        var employee = await JsonAsync(await LoginAsync("employee@demo.flexwhere.test", DevelopmentSeed.Password, "mobile"));
+        Assert.Equal("signed_in", employee.GetProperty("status").GetString());
+        // The password is right; the admin is stopped only by the second factor that does not exist yet.
+        await ProblemAsync(await LoginAsync("admin@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        await ProblemAsync(await LoginAsync("manager@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        await using var check = NewDbContext();
+        Assert.Equal(3, await check.Users.CountAsync());
+        Assert.Equal("Demo", (await check.Organisations.SingleAsync()).Name);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_route()
+    {
+        var document = await Client.GetStringAsync("/openapi/v1.json");
+
+        string[] paths =
+        [
+            "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/me", "/.well-known/jwks.json",
+            "/api/users", "/api/users/{id}", "/api/users/{id}/phone", "/api/users/{id}/disable", "/api/users/{id}/enable", "/api/users/import",
+            "/api/organisation/settings", "/api/organisation/mfa-readiness", "/api/audit",
+        ];
+        Assert.All(paths, path => Assert.Contains($"\"{path}\"", document));
+    }
+
+    [Fact]
+    public async Task Development_serves_the_scalar_api_reference()
+    {
+        using var response = await Client.GetAsync("/scalar/v1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+}
