@@ -29,7 +29,7 @@ public sealed class PasswordSignInOptions
     [Range(1, 1440)] public int LockoutMinutes { get; set; } = 15;
 
     /// <summary>Sign-in and refresh requests per client IP and window.</summary>
-    [Range(1, 100_000)] public int PerIpPermitLimit { get; set; } = 30;
+    [Range(1, 100_000)] public int PerIpPermitLimit { get; set; } = 300;
 
     [Range(1, 3600)] public int PerIpWindowSeconds { get; set; } = 60;
 }
