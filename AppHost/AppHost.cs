@@ -26,7 +26,18 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
 
 var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithServiceHealthCheck();
+
+// Twilio credentials come only from the AppHost's user secrets or environment (Twilio:AccountSid, …)
+// and reach the Notifier only when set; without them it keeps SMS in its development inbox.
+var twilioSettings = builder.Configuration.GetSection("Twilio").GetChildren()
+    .Where(setting => !string.IsNullOrWhiteSpace(setting.Value)).ToList();
+foreach (var setting in twilioSettings) notifier.WithEnvironment($"Twilio__{setting.Key}", setting.Value);
+if (twilioSettings.Count == 0)
+{
+    notifier.WithUrl(ReferenceExpression.Create($"{notifier.GetEndpoint("http")}/dev/sms/view"), "Development SMS inbox");
+}
 
 // The only resource with an external endpoint: clients reach the services through it alone.
 var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 5080);
