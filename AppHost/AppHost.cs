@@ -36,7 +36,7 @@ var twilioSettings = builder.Configuration.GetSection("Twilio").GetChildren()
 foreach (var setting in twilioSettings) notifier.WithEnvironment($"Twilio__{setting.Key}", setting.Value);
 if (twilioSettings.Count == 0)
 {
-    notifier.WithUrl(ReferenceExpression.Create($"{notifier.GetEndpoint("http")}/dev/sms/view"), "Development SMS inbox");
+    notifier.WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/sms/view", DisplayText = "Development SMS inbox" });
 }
 
 // The only resource with an external endpoint: clients reach the services through it alone.
@@ -48,6 +48,11 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithReference(challenges).WaitFor(challenges)
     .WithReference(notifier).WaitFor(notifier)
     .WithHttpHealthCheck(HealthPaths.Readiness);
+
+// Projects without a launch profile would run as Production. The Notifier's development inbox and
+// the Gateway's /dev/sms routes exist only in Development, so these two follow the AppHost's environment.
+notifier.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
+gateway.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
 
 builder.AnnounceWhenReady(gateway, mode);
 
