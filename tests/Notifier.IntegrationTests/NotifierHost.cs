@@ -48,6 +48,7 @@ public sealed class NotifierHost : IAsyncDisposable
         ["Notifier:SmsResilience:MaxRetryAttempts"] = "2",
         ["Notifier:SmsResilience:BaseDelay"] = "00:00:00.050",
         ["Notifier:SmsResilience:AttemptTimeout"] = "00:00:01",
+        ["Notifier:SmsResilience:MaxRetryAfter"] = "00:00:02",
         ["Notifier:SmsResilience:MessagesPerSecond"] = "100",
         ["Notifier:SmsResilience:BreakerMinimumThroughput"] = "100",
     };
@@ -131,6 +132,9 @@ public sealed class NotifierHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stop consuming before anything else goes: a bus left running would take the next test's messages.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.Services.GetRequiredService<IBusControl>().StopAsync(timeout.Token);
         await _host.StopAsync();
         _host.Dispose();
     }

@@ -191,7 +191,12 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Queues_sends_beyond_the_rate_limit_instead_of_failing_them()
     {
-        await using var notifier = await StartNotifierAsync(settings => settings["Notifier:SmsResilience:MessagesPerSecond"] = "2");
+        await using var notifier = await StartNotifierAsync(settings =>
+        {
+            settings["Notifier:SmsResilience:MessagesPerSecond"] = "2";
+            // A slower limiter means a longer possible wait, so a longer claim (checked at start).
+            settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
+        });
         var messages = Enumerable.Range(0, 6).Select(_ => NotifierHost.NewSendSms()).ToList();
 
         await Task.WhenAll(messages.Select(message => notifier.Harness.Bus.Publish(message)));

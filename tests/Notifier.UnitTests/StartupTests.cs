@@ -66,6 +66,18 @@ public class StartupTests
     }
 
     [Fact]
+    public void Refuses_to_start_when_a_claim_could_expire_while_the_pipeline_still_runs()
+    {
+        var settings = ValidTwilio();
+        settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
+        using var factory = new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))]);
+
+        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("Notifier:Sending:ClaimTtl (00:00:30) must be longer than the provider pipeline can run (00:02:42)", error.Message);
+    }
+
+    [Fact]
     public void Refuses_to_start_outside_development_without_twilio()
     {
         using var factory = new ProductionFactory(Broker());

@@ -35,6 +35,8 @@ public static class SmsResiliencePipeline
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = options.BaseDelay,
+            // Back-off waits no longer than a Retry-After may, so the claim's TTL can be checked at start.
+            MaxDelay = options.MaxRetryAfter,
             ShouldRetryAfterHeader = false,
             ShouldHandle = args => options.MaxRetryAttempts == 0 ? ValueTask.FromResult(false) : IsTransientAsync(args.Outcome),
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.MaxRetryAfter, timeProvider)),

@@ -15,6 +15,8 @@ public static class TwilioRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<IValidateOptions<Sending.SendingOptions>, ClaimOutlastsPipelineValidation>();
+
         builder.Services.AddTransient<TwilioBaseUrlHandler>();
         builder.Services.AddTransient<ISmsProvider, TwilioSmsProvider>();
 
