@@ -17,10 +17,8 @@ var internalApiKey = builder.AddGeneratedSecret("internal-api-key");
 var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
 
 // Applies Accounts' migrations (and the Development seed), then stays up and healthy.
-// It seeds only in Development, so it runs in the AppHost's environment (it has no launch profile to say so).
 var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
-    .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithServiceHealthCheck();
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
@@ -38,7 +36,29 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
 
 var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithServiceHealthCheck();
+
+// Twilio credentials come only from the AppHost's user secrets or environment (Twilio:AccountSid, …)
+// and reach the Notifier only when set; without them it keeps SMS in its development inbox.
+var twilioSettings = builder.Configuration.GetSection("Twilio").GetChildren()
+    .Where(setting => !string.IsNullOrWhiteSpace(setting.Value)).ToList();
+foreach (var setting in twilioSettings)
+{
+    // The auth token is a secret parameter, so the dashboard masks it.
+    if (setting.Key.Equals("AuthToken", StringComparison.OrdinalIgnoreCase))
+    {
+        notifier.WithEnvironment("Twilio__AuthToken", builder.AddParameter("twilio-auth-token", setting.Value!, secret: true));
+    }
+    else
+    {
+        notifier.WithEnvironment($"Twilio__{setting.Key}", setting.Value);
+    }
+}
+if (twilioSettings.Count == 0)
+{
+    notifier.WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/sms/view", DisplayText = "Development SMS inbox" });
+}
 
 // The only resource with an external endpoint: clients reach the services through it alone.
 var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 5080);
@@ -49,7 +69,8 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithReference(accounts).WaitFor(accounts)
     .WithReference(challenges).WaitFor(challenges)
     .WithReference(notifier).WaitFor(notifier)
-    .WithHttpHealthCheck(HealthPaths.Readiness);
+    .WithHttpHealthCheck(HealthPaths.Readiness)
+    .InAppHostEnvironment();
 
 builder.AnnounceWhenReady(gateway, mode);
 

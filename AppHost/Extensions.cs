@@ -14,7 +14,15 @@ internal static class Extensions
     /// <summary>A service without a launch profile gets an HTTP endpoint on a free port, and the
     /// dashboard reports it healthy only when its readiness endpoint (its own dependencies) is.</summary>
     public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> project) =>
-        project.WithHttpEndpoint().WithHttpHealthCheck(HealthPaths.Readiness);
+        project.WithHttpEndpoint().WithHttpHealthCheck(HealthPaths.Readiness).InAppHostEnvironment();
+
+    /// <summary>A project without a launch profile would run as Production; the services follow the
+    /// AppHost's environment instead (Development under <c>dotnet run</c>: the seed, the SMS inbox).</summary>
+    public static IResourceBuilder<ProjectResource> InAppHostEnvironment(this IResourceBuilder<ProjectResource> project)
+    {
+        var environment = project.ApplicationBuilder.Environment.EnvironmentName;
+        return project.WithEnvironment("ASPNETCORE_ENVIRONMENT", environment).WithEnvironment("DOTNET_ENVIRONMENT", environment);
+    }
 
     /// <summary>
     /// A secret the services need, as an Aspire parameter: taken from configuration (user secrets,

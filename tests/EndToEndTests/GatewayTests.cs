@@ -45,6 +45,21 @@ public class GatewayTests(AppHostFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(null, "authentication_required")]
+    [InlineData("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl", "invalid_token")]
+    public async Task Refuses_protected_routes_without_a_valid_token_before_they_reach_a_service(string? token, string code)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users");
+        if (token is not null) request.Headers.Authorization = new("Bearer", token);
+
+        using var response = await stack.Gateway.SendAsync(request);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+    }
+
     [Fact]
     public void Exposes_only_the_gateway_outside()
     {

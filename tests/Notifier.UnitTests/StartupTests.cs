@@ -1,15 +1,20 @@
 using FlexWhere.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Notifier.UnitTests;
 
 public class StartupTests
 {
+    private static readonly (string, string?) UnreachableRedis = ("ConnectionStrings:redis", $"127.0.0.1:{HealthProbe.ClosedPort()}");
+
     [Theory]
     [InlineData("")]
     [InlineData("not a uri")]
     public void Refuses_to_start_without_a_broker_uri(string connectionString)
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString), UnreachableRedis);
 
         var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
 
@@ -18,10 +23,97 @@ public class StartupTests
     }
 
     [Fact]
-    public async Task Is_alive_but_not_ready_while_the_broker_does_not_answer()
+    public void Refuses_to_start_without_redis()
     {
         using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"));
 
+        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+
+        Assert.Contains("ConnectionStrings:redis", error.Message);
+    }
+
+    [Fact]
+    public async Task Is_alive_but_not_ready_while_the_broker_does_not_answer()
+    {
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"), UnreachableRedis);
+
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "masstransit-bus");
+    }
+
+    [Fact]
+    public async Task Is_alive_but_not_ready_while_redis_does_not_answer()
+    {
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"), UnreachableRedis);
+
+        await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "StackExchange.Redis");
+    }
+
+    [Theory]
+    [InlineData("Twilio:AuthToken", null, "Twilio:AuthToken is not set")]
+    [InlineData("Twilio:StatusCallbackUrl", null, "Twilio:StatusCallbackUrl is not set")]
+    [InlineData("Twilio:AccountSid", "not-a-sid", "Twilio:AccountSid must look like AC")]
+    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef0123456789abcdef", "exactly one of Twilio:From and Twilio:MessagingServiceSid")]
+    [InlineData("Twilio:From", "0612345678", "Twilio:From must be an E.164 number")]
+    public void Refuses_to_start_with_an_incomplete_twilio_account(string key, string? value, string expected)
+    {
+        var settings = ValidTwilio();
+        settings[key] = value;
+        using var factory = new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))]);
+
+        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Refuses_to_start_when_a_claim_could_expire_while_the_pipeline_still_runs()
+    {
+        var settings = ValidTwilio();
+        settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
+        using var factory = new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))]);
+
+        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("Notifier:Sending:ClaimTtl (00:00:30) must be longer than the provider pipeline can run (00:02:42)", error.Message);
+    }
+
+    [Fact]
+    public void Refuses_to_start_outside_development_without_twilio()
+    {
+        using var factory = new ProductionFactory(Broker());
+
+        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+
+        Assert.Contains("Twilio:AccountSid is not set", error.Message);
+    }
+
+    [Fact]
+    public async Task Has_no_development_inbox_outside_development()
+    {
+        using var factory = new ProductionFactory([.. Broker(), .. ValidTwilio().Select(pair => (pair.Key, pair.Value))]);
+
+        using var response = await factory.CreateClient().GetAsync("/dev/sms");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private static (string, string?)[] Broker() =>
+        [("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"), UnreachableRedis];
+
+    private static Dictionary<string, string?> ValidTwilio() => new()
+    {
+        ["Twilio:AccountSid"] = "AC0123456789abcdef0123456789abcdef",
+        ["Twilio:AuthToken"] = "token",
+        ["Twilio:From"] = "+3197010000001",
+        ["Twilio:StatusCallbackUrl"] = "https://flexwhere.test/api/notifier/twilio/status",
+    };
+
+    private sealed class ProductionFactory(params (string Key, string? Value)[] settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        }
     }
 }

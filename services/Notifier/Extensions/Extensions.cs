@@ -1,9 +1,65 @@
+using FlexWhere.Notifier.Callbacks;
+using FlexWhere.Notifier.DevInbox;
+using FlexWhere.Notifier.Providers;
+using FlexWhere.Notifier.Providers.Twilio;
+using FlexWhere.Notifier.Sending;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 public static class Extensions
 {
+    public const string RedisConnectionName = "redis";
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.AddSmsDelivery();
         // MassTransit registers the broker's readiness check.
-        builder.AddMessaging();
+        builder.AddMessaging(AddSmsConsumers);
         builder.AddDefaultOpenApi();
+    }
+
+    public static void AddSmsConsumers(IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<SendSmsConsumer, SendSmsConsumerDefinition>();
+        bus.AddConsumer<SendSmsFaultConsumer>();
+    }
+
+    /// <summary>Everything the consumers need except the bus: options, Redis, the provider.</summary>
+    public static void AddSmsDelivery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SendingOptions>()
+            .BindConfiguration(SendingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Registers the Redis readiness check: without Redis the Notifier cannot promise one SMS per message.
+        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
+        builder.AddRedisClient(RedisConnectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SmsIdempotency>();
+
+        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton(new DevSmsInbox());
+
+        if (TwilioOptions.IsConfigured(builder.Configuration))
+        {
+            builder.AddTwilioProvider();
+        }
+        else if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddSingleton<ISmsProvider, DevInboxSmsProvider>();
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "Twilio:AccountSid is not set. Outside Development the Notifier sends through Twilio only: " +
+                "set Twilio__AccountSid, Twilio__AuthToken, Twilio__From (or Twilio__MessagingServiceSid) and Twilio__StatusCallbackUrl.");
+        }
+    }
+
+    public static WebApplication MapNotifierEndpoints(this WebApplication app)
+    {
+        if (app.Environment.IsDevelopment()) app.MapDevInboxApi();
+        if (TwilioOptions.IsConfigured(app.Configuration)) app.MapTwilioStatusCallbackApi();
+        return app;
     }
 }

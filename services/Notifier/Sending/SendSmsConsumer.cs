@@ -1,0 +1,134 @@
+using FlexWhere.Contracts;
+using FlexWhere.Notifier.Providers;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace FlexWhere.Notifier.Sending;
+
+/// <summary>
+/// Turns one <see cref="SendSms"/> into at most one SMS. Transient provider failures are thrown
+/// back to MassTransit (retry, then the error queue, then <see cref="SendSmsFaultConsumer"/>
+/// publishes SmsFailed); permanent ones end here with SmsFailed, as retrying cannot help.
+/// </summary>
+public sealed class SendSmsConsumer(
+    ISmsProvider provider,
+    SmsIdempotency idempotency,
+    TimeProvider timeProvider,
+    IOptions<SendingOptions> options,
+    ILogger<SendSmsConsumer> logger) : IConsumer<SendSms>
+{
+    private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task Consume(ConsumeContext<SendSms> context)
+    {
+        var message = context.Message;
+        var now = timeProvider.GetUtcNow();
+
+        if (message.ExpiresAt <= now)
+        {
+            logger.LogWarning("Dropped SMS {MessageId} to {Destination} for challenge {ChallengeId}: its code expired before it could be sent",
+                message.MessageId, message.MaskedDestination, message.ChallengeId);
+            await PublishFailedAsync(context, SmsFailureReasons.CodeExpired);
+            return;
+        }
+
+        if (await idempotency.FindSentAsync(message.MessageId) is { } alreadySent)
+        {
+            // A redelivery, or a replica that died between the send and its SmsSent: send nothing,
+            // but publish SmsSent again (events are at least once; their consumers are idempotent).
+            logger.LogInformation("SMS {MessageId} was already accepted by the provider as {ProviderMessageId}; not sending it again",
+                message.MessageId, alreadySent);
+            await PublishSentAsync(context, alreadySent);
+            return;
+        }
+
+        // A locale without a translation falls back to English rather than sending nothing.
+        var locale = SmsTemplates.Exists(message.TemplateId, message.Locale) ? message.Locale : SmsTemplates.DefaultLocale;
+        if (!SmsTemplates.Exists(message.TemplateId, locale))
+        {
+            logger.LogError("SMS {MessageId} names unknown template {TemplateId}; not sent", message.MessageId, message.TemplateId);
+            await PublishFailedAsync(context, SmsFailureReasons.UnknownTemplate);
+            return;
+        }
+
+        var body = SmsTemplates.Render(message.TemplateId, locale, message.Code,
+            SmsTemplates.MinutesLeft(message.ExpiresAt, now), message.AutofillDomain);
+
+        var claim = await idempotency.TryClaimAsync(message.MessageId);
+        if (claim is null)
+        {
+            // Another replica is sending this very message. Wait for its outcome instead of failing:
+            // either its sent record appears (nothing to send) or its claim expires (we may send).
+            var giveUpAt = now + options.Value.ClaimTtl + ClaimPollInterval;
+            while ((claim = await idempotency.TryClaimAsync(message.MessageId)) is null)
+            {
+                if (timeProvider.GetUtcNow() > giveUpAt) throw new SmsSendInProgressException(message.MessageId);
+                await Task.Delay(ClaimPollInterval, timeProvider, context.CancellationToken);
+                if (await idempotency.FindSentAsync(message.MessageId) is { } sentMeanwhile)
+                {
+                    logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId, sentMeanwhile);
+                    await PublishSentAsync(context, sentMeanwhile);
+                    return;
+                }
+            }
+        }
+
+        string providerMessageId;
+        try
+        {
+            providerMessageId = await provider.SendAsync(
+                new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, body),
+                context.CancellationToken);
+        }
+        catch (SmsSendException failure) when (failure.Permanent)
+        {
+            await idempotency.ReleaseAsync(message.MessageId, claim);
+            logger.LogWarning("The provider refused SMS {MessageId} to {Destination} for good: {Reason}",
+                message.MessageId, message.MaskedDestination, failure.Reason);
+            await PublishFailedAsync(context, failure.Reason);
+            return;
+        }
+        catch
+        {
+            // Let another attempt (MassTransit's retry, or another replica) take the message.
+            await idempotency.ReleaseAsync(message.MessageId, claim);
+            throw;
+        }
+
+        await idempotency.MarkSentAsync(message.MessageId, claim, providerMessageId, message.ChallengeId);
+        logger.LogInformation("Sent SMS {MessageId} to {Destination} for challenge {ChallengeId} as {ProviderMessageId}",
+            message.MessageId, message.MaskedDestination, message.ChallengeId, providerMessageId);
+        await PublishSentAsync(context, providerMessageId);
+    }
+
+    private Task PublishSentAsync(ConsumeContext<SendSms> context, string providerMessageId) =>
+        context.Publish(new SmsSent
+        {
+            MessageId = context.Message.MessageId,
+            ChallengeId = context.Message.ChallengeId,
+            ProviderMessageId = providerMessageId,
+            SentAt = timeProvider.GetUtcNow(),
+        });
+
+    private Task PublishFailedAsync(ConsumeContext<SendSms> context, string reason) =>
+        context.Publish(new SmsFailed
+        {
+            MessageId = context.Message.MessageId,
+            ChallengeId = context.Message.ChallengeId,
+            Reason = reason,
+            FailedAt = timeProvider.GetUtcNow(),
+        });
+}
+
+/// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>
+public sealed class SmsSendInProgressException(Guid messageId)
+    : Exception($"SMS {messageId} is being sent by another consumer.");
+
+/// <summary>The reasons in SmsFailed that the Notifier itself decides; provider reasons look like <c>twilio_21211</c>.</summary>
+public static class SmsFailureReasons
+{
+    public const string CodeExpired = "code_expired";
+    public const string UnknownTemplate = "unknown_template";
+    public const string SendInProgress = "send_in_progress";
+    public const string NotifierError = "notifier_error";
+}

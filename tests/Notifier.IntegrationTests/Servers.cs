@@ -1,0 +1,10 @@
+using FlexWhere.Testing;
+
+namespace FlexWhere.Notifier.IntegrationTests;
+
+/// <summary>One RabbitMQ and one Redis for the whole assembly; tests in the collection run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServersCollection : ICollectionFixture<RabbitMqServer>, ICollectionFixture<RedisServer>
+{
+    public const string Name = "servers";
+}

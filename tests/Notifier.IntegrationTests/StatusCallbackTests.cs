@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FlexWhere.Notifier.Sending;
+using FlexWhere.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace FlexWhere.Notifier.IntegrationTests;
+
+/// <summary>Twilio's delivery reports, posted to the service over HTTP and turned into events on the real bus.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer redis)
+{
+    private const string Path = "/api/notifier/twilio/status";
+
+    private ServiceFactory<Program> StartNotifier() => new(
+        [("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString), ("ConnectionStrings:redis", redis.ConnectionString),
+         .. NotifierHost.TwilioSettings(new Uri("http://127.0.0.1:9")).Select(pair => (pair.Key, pair.Value))]);
+
+    [Fact]
+    public async Task A_signed_delivered_report_publishes_SmsDelivered_for_the_challenge()
+    {
+        using var factory = StartNotifier();
+        var client = factory.CreateClient();
+        await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
+        var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
+
+        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered", ["AccountSid"] = NotifierHost.AccountSid }));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await NotifierHost.EventuallyAsync(() => challenges.Delivered.Any(delivered => delivered.ProviderMessageId == providerMessageId), "No SmsDelivered was published.");
+        Assert.Equal(challengeId, challenges.Delivered.Single(delivered => delivered.ProviderMessageId == providerMessageId).ChallengeId);
+    }
+
+    [Theory]
+    [InlineData("undelivered", "30003", "twilio_30003")]
+    [InlineData("failed", "", "twilio_failed")]
+    public async Task A_signed_failure_report_publishes_SmsFailed_with_the_reason(string status, string errorCode, string reason)
+    {
+        using var factory = StartNotifier();
+        var client = factory.CreateClient();
+        await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
+        var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
+
+        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = status, ["ErrorCode"] = errorCode }));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await NotifierHost.EventuallyAsync(() => challenges.Failed.Any(failed => failed.ProviderMessageId == providerMessageId), "No SmsFailed was published.");
+        var failed = challenges.Failed.Single(failed => failed.ProviderMessageId == providerMessageId);
+        Assert.Equal(challengeId, failed.ChallengeId);
+        Assert.Equal(reason, failed.Reason);
+    }
+
+    [Fact]
+    public async Task An_unsigned_report_is_refused_with_403_and_publishes_nothing()
+    {
+        using var factory = StartNotifier();
+        var client = factory.CreateClient();
+        await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
+        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+        var request = new HttpRequestMessage(HttpMethod.Post, Path)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }),
+        };
+
+        using var response = await client.SendAsync(request);
+
+        await AssertForbiddenAsync(response, "twilio_signature_missing");
+        await Task.Delay(500);
+        Assert.Empty(challenges.Delivered);
+    }
+
+    [Fact]
+    public async Task A_report_signed_with_another_token_or_tampered_with_is_refused_with_403()
+    {
+        using var factory = StartNotifier();
+        var client = factory.CreateClient();
+        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+
+        using var wrongToken = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }, authToken: "someone-elses-token"));
+        var tampered = Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "failed" });
+        tampered.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" });
+        using var tamperedResponse = await client.SendAsync(tampered);
+
+        await AssertForbiddenAsync(wrongToken, "twilio_signature_invalid");
+        await AssertForbiddenAsync(tamperedResponse, "twilio_signature_invalid");
+    }
+
+    /// <summary>What the consumer writes after Twilio accepted a message.</summary>
+    private static async Task<(string ProviderMessageId, string ChallengeId)> RememberSentMessageAsync(ServiceFactory<Program> factory)
+    {
+        var providerMessageId = $"SM{Guid.NewGuid():N}";
+        var challengeId = $"ch_{Guid.NewGuid():N}";
+        var idempotency = factory.Services.GetRequiredService<SmsIdempotency>();
+        var messageId = Guid.NewGuid();
+        var claim = await idempotency.TryClaimAsync(messageId);
+        await idempotency.MarkSentAsync(messageId, claim!, providerMessageId, challengeId);
+        var ttl = await factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId));
+        Assert.NotNull(ttl);
+        return (providerMessageId, challengeId);
+    }
+
+    /// <summary>Twilio's signature, computed here independently of the SDK: HMAC-SHA1 of the URL
+    /// followed by every parameter name and value in name order, keyed with the auth token.</summary>
+    private static HttpRequestMessage Signed(Dictionary<string, string> form, string authToken = NotifierHost.AuthToken)
+    {
+        var data = new StringBuilder(NotifierHost.StatusCallbackUrl);
+        foreach (var (key, value) in form.OrderBy(pair => pair.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
+        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+        return new HttpRequestMessage(HttpMethod.Post, Path)
+        {
+            Content = new FormUrlEncodedContent(form),
+            Headers = { { "X-Twilio-Signature", signature } },
+        };
+    }
+
+    private static async Task AssertForbiddenAsync(HttpResponseMessage response, string code)
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using FlexWhere.Contracts;
+using FlexWhere.Notifier.IntegrationTests.FakeTwilio;
+using FlexWhere.Testing;
+using MassTransit;
+using RabbitMQ.Client;
+
+namespace FlexWhere.Notifier.IntegrationTests;
+
+/// <summary>The real Twilio SDK, through the Notifier's pipeline, against a fake Twilio on Kestrel;
+/// SendSms arrives over a real RabbitMQ, idempotency records live in a real Redis.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
+{
+    private FakeTwilioServer _twilio = null!;
+
+    private ServerAddresses Servers => new(rabbitMq.ConnectionString, redis.ConnectionString);
+
+    public async Task InitializeAsync() => _twilio = await FakeTwilioServer.StartAsync();
+
+    public async Task DisposeAsync() => await _twilio.DisposeAsync();
+
+    private Task<NotifierHost> StartNotifierAsync(Action<Dictionary<string, string?>>? adjust = null)
+    {
+        var settings = NotifierHost.TwilioSettings(_twilio.BaseUrl);
+        adjust?.Invoke(settings);
+        return NotifierHost.StartAsync(Servers, settings);
+    }
+
+    [Fact]
+    public async Task Sends_the_rendered_template_through_twilio_once_and_publishes_SmsSent()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms(TimeSpan.FromMinutes(5));
+
+        await notifier.Harness.Bus.Publish(message);
+        var sent = await notifier.SentAsync(message.MessageId);
+
+        var request = Assert.Single(_twilio.Requests);
+        Assert.Equal("+31612345678", request.Form["To"]);
+        Assert.Equal(NotifierHost.From, request.Form["From"]);
+        Assert.Equal(NotifierHost.StatusCallbackUrl, request.Form["StatusCallback"]);
+        Assert.Matches(@"^Your FlexWhere code is 493817\. It expires in [45] minutes\.$", request.Form["Body"]);
+        Assert.StartsWith("Basic ", request.Authorization);
+        Assert.StartsWith("SM", sent.ProviderMessageId);
+        Assert.Equal(message.ChallengeId, sent.ChallengeId);
+    }
+
+    [Fact]
+    public async Task Sends_in_dutch_with_a_messaging_service_instead_of_a_from_number()
+    {
+        await using var notifier = await StartNotifierAsync(settings =>
+        {
+            settings["Twilio:From"] = null;
+            settings["Twilio:MessagingServiceSid"] = "MG0123456789abcdef0123456789abcdef";
+        });
+        var message = NotifierHost.NewSendSms(TimeSpan.FromMinutes(10), locale: "nl");
+
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+
+        var request = Assert.Single(_twilio.Requests);
+        Assert.Equal("MG0123456789abcdef0123456789abcdef", request.Form["MessagingServiceSid"]);
+        Assert.False(request.Form.ContainsKey("From"));
+        Assert.Matches(@"^Je FlexWhere-code is 493817\. Deze verloopt over (9|10) minuten\.$", request.Form["Body"]);
+    }
+
+    [Fact]
+    public async Task Waits_out_retry_after_on_429_then_sends()
+    {
+        _twilio.Script(new FakeReply.TooManyRequests(RetryAfterSeconds: 1));
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+
+        Assert.Equal(2, _twilio.Calls);
+        var gap = _twilio.Requests[1].ReceivedAt - _twilio.Requests[0].ReceivedAt;
+        Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"The retry came {gap.TotalMilliseconds} ms after the 429, before its Retry-After of 1 s.");
+    }
+
+    [Fact]
+    public async Task Retries_a_server_error_then_sends()
+    {
+        _twilio.Script(new FakeReply.ServerError());
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+
+        Assert.Equal(2, _twilio.Calls);
+    }
+
+    [Fact]
+    public async Task Abandons_a_hung_attempt_after_the_attempt_timeout_and_retries()
+    {
+        _twilio.Script(new FakeReply.Hang());
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+
+        Assert.Equal(2, _twilio.Calls);
+    }
+
+    [Theory]
+    [InlineData(21211)] // invalid number
+    [InlineData(21610)] // unsubscribed
+    [InlineData(21408)] // region not permitted
+    public async Task Never_retries_a_permanent_refusal_and_publishes_SmsFailed_with_the_code(int code)
+    {
+        _twilio.AlwaysFailWith = new FakeReply.Refuse(code);
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        var failed = await notifier.FailedAsync(message.MessageId);
+
+        Assert.Equal($"twilio_{code}", failed.Reason);
+        Assert.Equal(1, _twilio.Calls);
+        Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
+        Assert.Null(await FindInErrorQueueAsync(message.MessageId));
+    }
+
+    [Fact]
+    public async Task After_the_pipeline_and_masstransit_give_up_the_message_is_in_the_error_queue_and_SmsFailed_is_published()
+    {
+        _twilio.AlwaysFailWith = new FakeReply.ServerError();
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        var failed = await notifier.FailedAsync(message.MessageId);
+
+        Assert.Equal("twilio_20500", failed.Reason);
+        // 3 attempts in the pipeline (1 + MaxRetryAttempts 2), run twice (1 + MassTransit RetryLimit 1).
+        Assert.Equal(6, _twilio.Calls);
+        // MassTransit publishes the fault just before it moves the message to the error queue.
+        string? dead = null;
+        for (var poll = 0; poll < 100 && dead is null; poll++)
+        {
+            await Task.Delay(100);
+            dead = await FindInErrorQueueAsync(message.MessageId);
+        }
+
+        Assert.NotNull(dead);
+        Assert.Contains("MT-Fault-Message=twilio_20500", dead);
+        Assert.Contains("MT-Fault-ExceptionType=FlexWhere.Notifier.Providers.SmsSendException", dead);
+        Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_sends_no_second_sms()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        var first = await notifier.SentAsync(message.MessageId);
+        await notifier.Harness.Bus.Publish(message);
+        await NotifierHost.EventuallyAsync(
+            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            "The redelivered message was not handled.");
+
+        Assert.Equal(1, _twilio.Calls);
+        var sentEvents = notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).ToList();
+        Assert.Equal(2, sentEvents.Count);
+        Assert.All(sentEvents, sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+    }
+
+    [Fact]
+    public async Task Two_notifier_replicas_racing_on_the_same_message_send_one_sms()
+    {
+        _twilio.AcceptDelay = TimeSpan.FromMilliseconds(800);
+        await using var first = await StartNotifierAsync();
+        await using var second = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        // The same message twice at once: the broker hands one copy to each replica.
+        await Task.WhenAll(first.Harness.Bus.Publish(message), second.Harness.Bus.Publish(message));
+        await first.SentAsync(message.MessageId);
+        await second.SentAsync(message.MessageId);
+
+        Assert.Equal(1, _twilio.Calls);
+        Assert.False(await first.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId));
+    }
+
+    [Fact]
+    public async Task Queues_sends_beyond_the_rate_limit_instead_of_failing_them()
+    {
+        await using var notifier = await StartNotifierAsync(settings =>
+        {
+            settings["Notifier:SmsResilience:MessagesPerSecond"] = "2";
+            // A slower limiter means a longer possible wait, so a longer claim (checked at start).
+            settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
+        });
+        var messages = Enumerable.Range(0, 6).Select(_ => NotifierHost.NewSendSms()).ToList();
+
+        await Task.WhenAll(messages.Select(message => notifier.Harness.Bus.Publish(message)));
+        foreach (var message in messages) await notifier.SentAsync(message.MessageId);
+
+        Assert.Equal(6, _twilio.Calls);
+        var times = _twilio.Requests.Select(request => request.ReceivedAt).Order().ToList();
+        // Two tokens a second, two in the bucket at the start: the sixth send waits about two seconds.
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(1.5), $"Six sends took {(times[^1] - times[0]).TotalMilliseconds} ms at two a second.");
+        Assert.False(await notifier.Harness.Published.Any<SmsFailed>());
+    }
+
+    [Fact]
+    public async Task Drops_a_message_whose_code_has_expired_without_calling_twilio()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms(TimeSpan.FromSeconds(-1));
+
+        await notifier.Harness.Bus.Publish(message);
+        var failed = await notifier.FailedAsync(message.MessageId);
+
+        Assert.Equal("code_expired", failed.Reason);
+        Assert.Equal(0, _twilio.Calls);
+    }
+
+    [Fact]
+    public async Task Logs_carry_the_masked_number_and_never_the_full_number_or_the_code()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+
+        var logs = notifier.Logs.GetSnapshot();
+        Assert.Contains(logs, record => record.Message.Contains(message.MaskedDestination) && record.Message.Contains(message.MessageId.ToString()));
+        Assert.DoesNotContain(logs, record => record.Message.Contains("612345678") || record.Message.Contains(message.Code));
+        Assert.DoesNotContain(logs, record => record.StructuredState?.Any(pair => pair.Value?.Contains("612345678") == true || pair.Value?.Contains(message.Code) == true) == true);
+    }
+
+    /// <summary>The error queue's copy of the message, or null; other tests' messages are left alone.</summary>
+    private async Task<string?> FindInErrorQueueAsync(Guid messageId)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync("send-sms_error");
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return null;
+        }
+
+        await using var browse = await connection.CreateChannelAsync();
+        string? found = null;
+        // Read without acknowledging; closing the channel puts every message back.
+        while (await browse.BasicGetAsync("send-sms_error", autoAck: false) is { } delivery)
+        {
+            var body = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
+            var headers = string.Join(" ", delivery.BasicProperties.Headers?.Select(header =>
+                $"{header.Key}={(header.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : header.Value)}") ?? []);
+            if (body.Contains(messageId.ToString())) found = body + "\n" + headers;
+        }
+
+        return found;
+    }
+}
