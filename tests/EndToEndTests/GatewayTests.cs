@@ -61,6 +61,24 @@ public class GatewayTests(AppHostFixture stack)
     }
 
     [Fact]
+    public async Task Answers_the_control_centres_cors_preflight_and_sets_security_headers()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/me")
+        {
+            Headers = { { "Origin", "http://localhost:5173" }, { "Access-Control-Request-Method", "GET" }, { "Access-Control-Request-Headers", "authorization" } },
+        };
+
+        using var response = await stack.Gateway.SendAsync(preflight);
+        using var health = await stack.Gateway.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("http://localhost:5173", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("nosniff", health.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", health.Headers.GetValues("X-Frame-Options").Single());
+        Assert.True(health.Headers.Contains("X-Correlation-Id"));
+    }
+
+    [Fact]
     public void Exposes_only_the_gateway_outside()
     {
         var external = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources

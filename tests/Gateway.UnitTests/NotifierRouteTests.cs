@@ -1,6 +1,3 @@
-using FlexWhere.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
 
@@ -12,7 +9,7 @@ public sealed class NotifierRouteTests
     [Fact]
     public void Routes_the_development_sms_inbox_to_the_notifier_in_development()
     {
-        using var gateway = new ServiceFactory<Program>();
+        using var gateway = GatewayFactory.WithoutDependencies();
 
         var routes = Routes(gateway.Services);
 
@@ -24,7 +21,7 @@ public sealed class NotifierRouteTests
     [Fact]
     public void Has_no_development_sms_inbox_outside_development()
     {
-        using var gateway = new ProductionGateway();
+        using var gateway = GatewayFactory.WithoutDependencies("Production");
 
         var routes = Routes(gateway.Services);
 
@@ -35,7 +32,7 @@ public sealed class NotifierRouteTests
     [Fact]
     public void Routes_twilio_status_callbacks_to_the_notifier_by_post_only()
     {
-        using var gateway = new ServiceFactory<Program>();
+        using var gateway = GatewayFactory.WithoutDependencies();
 
         var route = Routes(gateway.Services)["/api/notifier/twilio/status"];
 
@@ -45,9 +42,4 @@ public sealed class NotifierRouteTests
 
     private static Dictionary<string, RouteConfig> Routes(IServiceProvider services) =>
         services.GetRequiredService<IProxyConfigProvider>().GetConfig().Routes.ToDictionary(route => route.Match.Path!);
-
-    private sealed class ProductionGateway : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Production");
-    }
 }
