@@ -96,6 +96,10 @@ public static class Extensions
             {
                 context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+                // Problems the framework writes itself (routing, binding, authorization) get a code too,
+                // so every client can switch on the member (shared/API.md).
+                context.ProblemDetails.Extensions.TryAdd("code",
+                    ProblemCodes.ForStatus(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
             });
         return builder;
     }

@@ -33,6 +33,7 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"code\":\"not_found\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(_stack.Services.Values.SelectMany(service => service.ReceivedApiRequests));
     }
 

@@ -50,7 +50,6 @@ public static class Extensions
 
         builder.AddAuthentication();
         builder.AddSignInRateLimit();
-        builder.Services.AddProblemCodes();
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
@@ -111,17 +110,6 @@ public static class Extensions
             };
         });
     }
-
-    private static void AddProblemCodes(this IServiceCollection services) =>
-        services.PostConfigure<ProblemDetailsOptions>(options =>
-        {
-            var customize = options.CustomizeProblemDetails;
-            options.CustomizeProblemDetails = context =>
-            {
-                customize?.Invoke(context);
-                context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCode(context.ProblemDetails.Status));
-            };
-        });
 
     public static WebApplication UseAccountsPipeline(this WebApplication app)
     {

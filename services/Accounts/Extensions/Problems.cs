@@ -24,19 +24,4 @@ public static class Problems
     /// <summary>Seconds for <c>Retry-After</c>, rounded up so a client that waits exactly that long is let in.</summary>
     public static void SetRetryAfter(HttpContext context, TimeSpan wait) =>
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Every problem the framework writes (binding failures, 401/403/404 from routing and
-    /// authorization) gets a code too, so clients can rely on the member.</summary>
-    public static string DefaultCode(int? status) => status switch
-    {
-        400 => "validation_failed",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
-        _ => "internal_error",
-    };
 }
