@@ -1,5 +1,6 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
 using Scalar.AspNetCore;
@@ -21,5 +22,6 @@ app.MapUsersApi();
 app.MapImportApi();
 app.MapOrganisationApi();
 app.MapAuditApi();
+app.MapPinApi();
 
 app.Run();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -113,7 +114,8 @@ public static class AuthApi
         }
 
         user.LastSignInAt = now;
-        var signedIn = tokens.Issue(db, user, Guid.CreateVersion7(now), request.Client);
+        var sessionId = Guid.CreateVersion7(now);
+        var signedIn = await tokens.Issue(db, user, sessionId, request.Client).WithPinFlagsAsync(db, user.OrganisationId, sessionId, request.Client, cancellationToken);
         db.Record(http, time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id, details: $"client {request.Client}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(signedIn);
@@ -176,7 +178,7 @@ public static class AuthApi
             return InvalidToken();
         }
 
-        var signedIn = tokens.Issue(db, user, token.SessionId, token.Client);
+        var signedIn = await tokens.Issue(db, user, token.SessionId, token.Client).WithPinFlagsAsync(db, user.OrganisationId, token.SessionId, token.Client, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(signedIn);
     }

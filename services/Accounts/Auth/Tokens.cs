@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlexWhere.Accounts.Auth;
 
-public sealed record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn);
+public sealed partial record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn);
 
 /// <summary>Issues access tokens (RS256 JWT) and opaque refresh tokens (stored as SHA-256).</summary>
 public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimeProvider time)

@@ -1,13 +1,15 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Data;
 
 /// <summary>Accounts' PostgreSQL database: organisations, users, refresh tokens and the audit log.</summary>
-public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options) : DbContext(options)
+public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Organisation> Organisations => Set<Organisation>();
 
@@ -16,6 +18,13 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<TotpFactor> TotpFactors => Set<TotpFactor>();
+
+    public DbSet<MobilePin> MobilePins => Set<MobilePin>();
+
+    /// <summary>The Data Protection key ring (TOTP secrets), shared by every Accounts replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -60,5 +69,7 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             // Audit entries outlive the users they mention: no foreign key to users.
             entry.HasOne<Organisation>().WithMany().HasForeignKey(e => e.OrganisationId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        modelBuilder.ConfigureMobileFactors();
     }
 }

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using FlexWhere.Accounts;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -50,6 +51,7 @@ public static class Extensions
 
         builder.AddAuthentication();
         builder.AddSignInRateLimit();
+        builder.AddMobileFactors();
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);

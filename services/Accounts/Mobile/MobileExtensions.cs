@@ -1,0 +1,21 @@
+using FlexWhere.Accounts.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+namespace FlexWhere.Accounts.Mobile;
+
+public static class MobileExtensions
+{
+    public const string DataProtectionApplicationName = "FlexWhere.Accounts";
+
+    public static void AddMobileFactors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MobileOptions>().BindConfiguration(MobileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Keys in the Accounts database and one application name: every replica decrypts what another wrote.
+        builder.Services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToDbContext<AccountsDbContext>();
+        builder.Services.AddSingleton<TotpSecrets>();
+        builder.Services.AddSingleton<MobileTotp>();
+        builder.Services.AddSingleton<IPasswordHasher<MobilePin>, PasswordHasher<MobilePin>>();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FlexWhere.Accounts.Mobile;
+
+/// <param name="CurrentPin">Needed to change a PIN that is already set, so an unlocked phone in other hands cannot change it.</param>
+public sealed record SetPinRequest(string? Pin, string? CurrentPin);
+
+public sealed record VerifyPinRequest(string? Pin);
+
+/// <summary>The app's PIN, per mobile session, when the organisation requires one.</summary>
+public static class PinApi
+{
+    public static IEndpointRouteBuilder MapPinApi(this IEndpointRouteBuilder app)
+    {
+        var pin = app.MapGroup("/api/me/pin").WithTags("Mobile").RequireAuthorization();
+        pin.MapPut("", SetPin).WithName("SetPin")
+            .WithSummary("Set the PIN of this mobile session (the organisation's length, digits only, not trivial); changing it needs the current PIN.");
+        pin.MapPost("/verify", VerifyPin).WithName("VerifyPin")
+            .WithSummary("Check the PIN of this mobile session; after too many wrong PINs the session is revoked and a full sign-in is needed.");
+        return app;
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> SetPin(
+        SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
+        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        switch (PinPolicy.Check(request?.Pin, session!.PinLength))
+        {
+            case PinQuality.Malformed:
+                return Problems.Validation($"Send a PIN of exactly {session.PinLength} digits.");
+            case PinQuality.TooWeak:
+                return Problems.Create(StatusCodes.Status400BadRequest, "pin_too_weak", "This PIN is too easy to guess.",
+                    "Choose a PIN that is not one digit repeated, a repeated pattern (1212), a run (1234, 4321) or a common PIN such as 2580.");
+        }
+
+        var now = time.GetUtcNow();
+        var existing = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session.SessionId, cancellationToken);
+        if (existing is not null)
+        {
+            if (string.IsNullOrEmpty(request!.CurrentPin))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "current_pin_required", "Enter your current PIN.",
+                    "This device already has a PIN: send it as currentPin to change it.");
+            }
+
+            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, http, cancellationToken);
+            if (wrong is not null) return wrong;
+        }
+
+        var pin = existing ?? new MobilePin { SessionId = session.SessionId, UserId = session.UserId, OrganisationId = session.OrganisationId, PinHash = "", CreatedAt = now };
+        pin.PinHash = hasher.HashPassword(pin, request!.Pin!);
+        pin.ChangedAt = now;
+        pin.FailedAttempts = 0;
+        if (existing is null) db.MobilePins.Add(pin);
+        db.Record(http, time, session.OrganisationId, existing is null ? MobileAuditEvents.PinSet : MobileAuditEvents.PinChanged,
+            actor: session.UserId, subject: session.UserId, details: $"session {session.SessionId}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> VerifyPin(
+        VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
+        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
+        if (refusal is not null) return refusal;
+        if (string.IsNullOrEmpty(request?.Pin) || request.Pin.Length > Organisations.Organisation.MaxPinLength)
+        {
+            return Problems.Validation($"Send the PIN ({session!.PinLength} digits).");
+        }
+
+        var pin = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session!.SessionId, cancellationToken);
+        if (pin is null)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "pin_not_set", "No PIN set on this device.",
+                "Set a PIN first (PUT /api/me/pin).");
+        }
+
+        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, http, cancellationToken) ?? (Results<NoContent, ProblemHttpResult>)TypedResults.NoContent();
+    }
+
+    /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>
+    private static async Task<ProblemHttpResult?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options, MobilePin pin,
+        string presented, MobileSession session, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (pin.FailedAttempts < options.PinAttempts && hasher.VerifyHashedPassword(pin, pin.PinHash, presented) != PasswordVerificationResult.Failed)
+        {
+            if (pin.FailedAttempts > 0)
+            {
+                await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, 0), cancellationToken);
+            }
+
+            return null;
+        }
+
+        // Counted in the database, so parallel guesses cannot each see the same count.
+        await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, p => p.FailedAttempts + 1), cancellationToken);
+        var failed = await db.MobilePins.Where(p => p.SessionId == pin.SessionId).Select(p => p.FailedAttempts).SingleAsync(cancellationToken);
+        db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
+        if (failed >= options.PinAttempts)
+        {
+            await AuthApi.RevokeSessionAsync(db, session.SessionId, now, "pin_locked", cancellationToken);
+            await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);
+            db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
+                details: $"{options.PinAttempts} wrong PINs; session {session.SessionId} revoked");
+            await db.SaveChangesAsync(cancellationToken);
+            return SessionRevoked();
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return Problems.Create(StatusCodes.Status400BadRequest, "invalid_pin", "Wrong PIN.",
+            $"The PIN is not right. After {options.PinAttempts} wrong PINs you must sign in again with your password.",
+            new Dictionary<string, object?> { ["attemptsLeft"] = options.PinAttempts - failed });
+    }
+
+    private sealed record MobileSession(Guid SessionId, Guid UserId, Guid OrganisationId, int PinLength);
+
+    /// <summary>The caller's session, when it is a live mobile session of an organisation that requires a PIN.
+    /// An access token outlives the revocation of its session by up to 15 minutes, so the session's
+    /// refresh tokens decide, not the token alone.</summary>
+    private static async Task<(MobileSession? Session, ProblemHttpResult? Refusal)> MobileSessionAsync(
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        if (!Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sessionId))
+        {
+            return (null, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This access token has no session."));
+        }
+
+        var now = time.GetUtcNow();
+        var client = await db.RefreshTokens
+            .Where(t => t.SessionId == sessionId && t.UserId == caller.UserId && t.RevokedAt == null && t.ExpiresAt > now)
+            .Select(t => t.Client).FirstOrDefaultAsync(cancellationToken);
+        if (client is null) return (null, SessionRevoked());
+        if (client != Clients.Mobile)
+        {
+            return (null, Problems.Create(StatusCodes.Status403Forbidden, "not_a_mobile_session", "Only for the mobile app.",
+                "A PIN belongs to a session of FlexWhere for Mobile; this session was opened by another client."));
+        }
+
+        var organisation = await db.Organisations.Where(o => o.Id == caller.OrganisationId)
+            .Select(o => new { o.MobilePinRequired, o.PinLength }).SingleAsync(cancellationToken);
+        if (!organisation.MobilePinRequired)
+        {
+            return (null, Problems.Create(StatusCodes.Status409Conflict, "pin_not_required", "Your organisation does not use a PIN.",
+                "Your organisation does not require a PIN in the mobile app, so there is none to set or check."));
+        }
+
+        return (new MobileSession(sessionId, caller.UserId, caller.OrganisationId, organisation.PinLength), null);
+    }
+
+    private static ProblemHttpResult SessionRevoked() =>
+        Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
+            "This session has ended (too many wrong PINs, signed out or revoked): sign in again with your e-mail address and password.");
+}
