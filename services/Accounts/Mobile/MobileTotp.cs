@@ -36,7 +36,7 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         var factor = await db.TotpFactors.SingleOrDefaultAsync(f => f.UserId == user.Id, cancellationToken);
         if (factor is { ConfirmedAt: not null }) return null;
 
-        var secret = Totp.NewSecret();
+        var secret = TotpCode.NewSecret();
         var protectedSecret = secrets.Protect(user.Id, secret);
         if (factor is null)
         {
@@ -54,7 +54,7 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("TOTP enrollment started for user {UserId}", user.Id);
 
-        var base32 = Totp.ToBase32(secret);
+        var base32 = TotpCode.ToBase32(secret);
         var uri = OtpauthUri(options.Value.TotpIssuer, user.Email, base32);
         return new TotpEnrollmentResponse(base32, uri, QrCodeSvg(uri));
     }
@@ -69,7 +69,7 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         if (factor.LockedUntil > now) return new TotpOutcome(TotpVerdict.Locked, LockedUntil: factor.LockedUntil);
 
         var secret = secrets.Unprotect(user.Id, factor.ProtectedSecret);
-        var (match, step) = Totp.Check(secret, code, now, factor.LastAcceptedStep);
+        var (match, step) = TotpCode.Check(secret, code, now, factor.LastAcceptedStep);
         if (match == TotpMatch.Accepted)
         {
             // Conditional on the step being newer: of two requests with the same code only one gets in.
@@ -136,7 +136,7 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
     {
         var account = Uri.EscapeDataString(email).Replace("%40", "@", StringComparison.Ordinal);
         var issuerText = Uri.EscapeDataString(issuer);
-        return $"otpauth://totp/{issuerText}:{account}?secret={base32Secret}&issuer={issuerText}&algorithm=SHA1&digits={Totp.Digits}&period={Totp.StepSeconds}";
+        return $"otpauth://totp/{issuerText}:{account}?secret={base32Secret}&issuer={issuerText}&algorithm=SHA1&digits={TotpCode.Digits}&period={TotpCode.StepSeconds}";
     }
 
     public static string QrCodeSvg(string uri)

@@ -15,7 +15,7 @@ public enum TotpMatch
 
 /// <summary>RFC 6238 with the parameters every authenticator app supports: HMAC-SHA-1, 6 digits,
 /// 30-second steps, one step of clock drift either way.</summary>
-public static class Totp
+public static class TotpCode
 {
     public const int StepSeconds = 30;
     public const int Digits = 6;
