@@ -19,6 +19,8 @@ if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
 
 app.MapAuthApi();
 app.MapMfaApi();
+app.MapAccountSecurityApi();
+app.MapAdminMfaApi();
 app.MapUsersApi();
 app.MapImportApi();
 app.MapOrganisationApi();

@@ -53,4 +53,5 @@ public static class AuditEvents
     public const string PhoneChangeRequested = "phone_change_requested";
     public const string PhoneChangeApproved = "phone_change_approved";
     public const string PhoneChangeRejected = "phone_change_rejected";
+    public const string PasswordChanged = "password_changed";
 }

@@ -1,3 +1,9 @@
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
 namespace FlexWhere.Accounts.Mfa;
 
 /// <summary>A number the user asked to use, waiting for the code sent to it.</summary>
@@ -60,4 +66,57 @@ public sealed class PendingPhoneChange
     public Guid? DecidedBy { get; set; }
 
     public DateTimeOffset? DecidedAt { get; set; }
+}
+
+public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint, bool Verified,
+    string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>How a number changes, whoever asks: the old number's trust ends with it.</summary>
+public static class PhoneChanges
+{
+    /// <summary>Four-eyes: an admin's number is their organisation's most powerful second factor.</summary>
+    public static async Task<bool> NeedsSecondAdminAsync(AccountsDbContext db, User target, CancellationToken cancellationToken) =>
+        target.Role == UserRole.Admin
+        && await db.Users.CountAsync(u => u.OrganisationId == target.OrganisationId && u.Role == UserRole.Admin && u.Active, cancellationToken) > 1;
+
+    public static async Task ApplyAsync(AccountsDbContext db, HttpContext http, TimeProvider time, User user, string? phone, bool verified, Guid actor, string how,
+        CancellationToken cancellationToken)
+    {
+        var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
+        var after = phone is null ? "none" : Phones.Mask(phone);
+        user.PhoneNumber = phone;
+        user.PhoneVerified = phone is not null && verified;
+        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneChanged, actor, user.Id, $"{before} → {after} ({how})");
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged, cancellationToken);
+        if (revoked > 0) db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor, user.Id, $"{revoked} trusted devices: phone number changed");
+    }
+
+    public static PendingPhoneChange Request(AccountsDbContext db, HttpContext http, TimeProvider time, User target, string? phone, bool verified, Guid requestedBy)
+    {
+        var now = time.GetUtcNow();
+        var change = new PendingPhoneChange
+        {
+            Id = Guid.CreateVersion7(now),
+            OrganisationId = target.OrganisationId,
+            TargetUserId = target.Id,
+            RequestedBy = requestedBy,
+            PhoneNumber = phone,
+            Verified = verified,
+            State = PhoneChangeStates.Pending,
+            CreatedAt = now,
+            ExpiresAt = now + PendingPhoneChange.Lifetime,
+        };
+        db.PendingPhoneChanges.Add(change);
+        db.Record(http, time, target.OrganisationId, AuditEvents.PhoneChangeRequested, requestedBy, target.Id,
+            $"to {(phone is null ? "none" : Phones.Mask(phone))}; waits for a second admin (change {change.Id})");
+        return change;
+    }
+
+    public static PendingPhoneChangeDto ToDto(PendingPhoneChange change, string targetEmail) =>
+        new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null : Phones.Mask(change.PhoneNumber),
+            change.Verified, change.State, change.CreatedAt, change.ExpiresAt);
+
+    public static ProblemHttpResult OwnNumberNeedsCode() =>
+        Problems.Create(StatusCodes.Status409Conflict, "verify_new_number", "Confirm your new number with a code.",
+            "To change your own number, send it to POST /api/me/phone: we text a code to the new number, and the change applies once you enter it.");
 }
