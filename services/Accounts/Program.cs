@@ -1,5 +1,6 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
@@ -18,10 +19,14 @@ app.MapOpenApi();
 if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
 
 app.MapAuthApi();
+app.MapMfaApi();
+app.MapAccountSecurityApi();
+app.MapAdminMfaApi();
 app.MapUsersApi();
 app.MapImportApi();
 app.MapOrganisationApi();
 app.MapAuditApi();
 app.MapPinApi();
+app.MapTotpApi();
 
 app.Run();

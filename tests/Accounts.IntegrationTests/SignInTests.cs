@@ -91,7 +91,8 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
     [Theory]
     [InlineData(UserRole.Admin)]
     [InlineData(UserRole.Manager)]
-    public async Task Admins_and_managers_on_the_control_centre_get_no_tokens_until_the_sms_step_exists(UserRole role)
+    [InlineData(UserRole.Employee)]
+    public async Task The_control_centre_gives_no_tokens_when_the_sms_code_service_is_down(UserRole role)
     {
         var organisation = await CreateOrganisationAsync();
         var user = await CreateUserAsync(organisation, role);
@@ -99,7 +100,7 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
         var response = await LoginAsync(user.Email, client: "control-centre");
 
         var problem = await ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
-        Assert.Equal("This account needs a second factor, which is not available yet.", problem.GetProperty("detail").GetString());
+        Assert.Contains("cannot be reached", problem.GetProperty("detail").GetString());
         Assert.False(problem.TryGetProperty("accessToken", out _));
         await using var db = NewDbContext();
         Assert.Equal(0, await db.RefreshTokens.CountAsync());
@@ -117,12 +118,16 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
     }
 
     [Fact]
-    public async Task Employees_on_mobile_get_no_tokens_when_their_organisation_requires_totp()
+    public async Task Employees_on_mobile_get_no_tokens_but_a_totp_enrollment_when_their_organisation_requires_totp()
     {
         var organisation = await CreateOrganisationAsync(configure: o => o.MobileTotpRequired = true);
         var employee = await CreateUserAsync(organisation, UserRole.Employee);
 
-        await ProblemAsync(await LoginAsync(employee.Email, client: "mobile"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        var body = await JsonAsync(await LoginAsync(employee.Email, client: "mobile"));
+
+        Assert.Equal("mfa_required", body.GetProperty("status").GetString());
+        Assert.Equal("totp_enrollment", body.GetProperty("method").GetString());
+        Assert.False(body.TryGetProperty("accessToken", out _));
 
         await using var db = NewDbContext();
         Assert.Equal(0, await db.RefreshTokens.CountAsync());
