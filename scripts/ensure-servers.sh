@@ -23,6 +23,19 @@ missing_packages() {
   echo "${missing[@]:-}"
 }
 
+# oathtool (Debian's oath-toolkit) is the independent TOTP implementation the Accounts tests compare
+# against; the tests need it whichever way the servers run, so it is installed before that choice.
+ensure_oathtool() {
+  command -v oathtool >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || { echo "ensure-servers: oathtool is missing: install oath-toolkit (the TOTP tests need it)." >&2; return 1; }
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "ensure-servers: installing oathtool (for the TOTP tests) ..."
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends oathtool >/dev/null
+}
+ensure_oathtool
+
 if [ "${1:-}" != "--local" ] && container_engine_answers; then
   echo "ensure-servers: a container engine answers; the AppHost will use containers."
   exit 0
