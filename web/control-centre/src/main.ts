@@ -302,7 +302,7 @@ function usersSection(): HTMLElement {
   const body = h("div", {}, h("p", {}, "Loading…"));
   void api.users().then(
     (page) => replaceChildren(body,
-      h("p", {}, `${page.total} user${page.total === 1 ? "" : "s"} in your organisation. Phone numbers are masked.`),
+      h("p", {}, `${page.total} user${page.total === 1 ? "" : "s"} in your organisation. Phone numbers are masked, except your own.`),
       table("Users of your organisation", ["Name", "E-mail address", "Role", "Mobile phone", "Status", "Last sign-in"],
         page.items.map((user) => h("tr", {},
           h("th", { scope: "row" }, user.displayName),
@@ -362,7 +362,7 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
       h("div", { class: "check" }, totp, h("label", { for: "mobile-totp" }, "Require an authenticator app (TOTP) to sign in on a new phone")),
       h("div", { class: "check" }, pin, h("label", { for: "mobile-pin" }, "Require a PIN to open the app")),
       h("div", { class: "field" }, h("label", { for: "pin-length" }, "PIN length"), pinLength),
-      h("p", { class: "note" }, `Control Centre: admins and managers always sign in with an SMS code; a remembered device stays trusted ${settings.trustedDevicePeriodDays} days after its last sign-in.`),
+      h("p", { class: "note" }, `Control Centre: every sign-in asks for an SMS code; a remembered device stays trusted ${settings.trustedDevicePeriodDays} days after its last sign-in on it.`),
       canEdit ? h("div", { class: "actions" }, save) : h("p", { class: "note" }, "Only administrators can change these settings.")),
     error,
     status);
