@@ -2,6 +2,8 @@
 # Makes sure the stack has somewhere to get PostgreSQL, Redis and RabbitMQ from:
 # a container engine that answers, or the servers from Debian's/Ubuntu's packages (installed here
 # when missing). The packages' own services are not needed: FlexWhere starts private instances.
+# Also the tools of the Control Centre page: Node.js and npm (its build) and Chromium (its browser
+# tests), from the same packages whatever runs the servers.
 set -euo pipefail
 
 packages=(postgresql redis-server rabbitmq-server)
@@ -22,6 +24,36 @@ missing_packages() {
   { [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v epmd >/dev/null; } || missing+=(rabbitmq-server)
   echo "${missing[@]:-}"
 }
+
+missing_tools() {
+  local missing=()
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  echo "${missing[@]:-}"
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
+  command -v sudo >/dev/null 2>&1 || { echo "ensure-servers: run as root or install sudo to run: $*" >&2; exit 1; }
+  sudo "$@"
+}
+
+tools=$(missing_tools)
+if [ -n "$tools" ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-servers: install these for the Control Centre page and its browser tests: $tools" >&2
+    exit 1
+  fi
+  echo "ensure-servers: installing $tools ..."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086 # one package name per word
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $tools >/dev/null
+  tools=$(missing_tools)
+  if [ -n "$tools" ]; then
+    echo "ensure-servers: still missing after the install: $tools" >&2
+    exit 1
+  fi
+fi
 
 if [ "${1:-}" != "--local" ] && container_engine_answers; then
   echo "ensure-servers: a container engine answers; the AppHost will use containers."
