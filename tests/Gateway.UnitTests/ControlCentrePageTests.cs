@@ -49,7 +49,7 @@ public sealed partial class ControlCentrePageTests
 
     [Theory]
     [InlineData("/api/no-such-thing")]
-    [InlineData("/api/me/nothing/here")]
+    [InlineData("/api/bookings/today")]
     [InlineData("/dev/nothing")]
     [InlineData("/internal/challenges")]
     [InlineData("/assets/missing.js")]
