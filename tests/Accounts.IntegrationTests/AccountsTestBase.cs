@@ -41,7 +41,7 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
     /// <summary>Settings a test class changes (e.g. a small per-IP limit).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await postgres.CreateDatabaseAsync("accounts");
         await using (var db = NewDbContext())
@@ -53,16 +53,24 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
             [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"),
                 ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
         {
-            TestServices = services => services.AddSingleton<TimeProvider>(Time),
+            TestServices = services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                ConfigureTestServices(services);
+            },
         };
         Client = Factory.CreateClient();
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         Client.Dispose();
         Factory.Dispose();
         return Task.CompletedTask;
+    }
+
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
     }
 
     /// <summary>A context of its own, outside the service: what is really in the database.</summary>

@@ -25,7 +25,7 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
     }
 
     [Fact]
-    public async Task Admins_list_only_their_own_organisation_with_full_numbers()
+    public async Task Admins_list_only_their_own_organisation_with_numbers_masked()
     {
         await SeedAsync();
         var other = await CreateOrganisationAsync("Other");
@@ -36,8 +36,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
 
         Assert.Equal(3, page.GetProperty("total").GetInt32());
         var employee = page.GetProperty("items").EnumerateArray().Single(u => u.GetProperty("id").GetGuid() == _employee.Id);
-        Assert.Equal("+31612345678", employee.GetProperty("phone").GetString());
-        Assert.False(employee.GetProperty("phoneMasked").GetBoolean());
+        Assert.Equal("+31 6 •••• ••78", employee.GetProperty("phone").GetString());
+        Assert.True(employee.GetProperty("phoneMasked").GetBoolean());
     }
 
     [Fact]
@@ -85,7 +85,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
             new { email = "New.Person@Example.test", displayName = "New Person", role = "Manager", phone = "+31 6 1234 5699", password = "a-long-enough-password" }),
             HttpStatusCode.Created);
 
-        Assert.Equal("+31612345699", created.GetProperty("phone").GetString());
+        Assert.Equal("+31 6 •••• ••99", created.GetProperty("phone").GetString());
+        await using (var db = NewDbContext()) Assert.Equal("+31612345699", (await db.Users.SingleAsync(u => u.Email == "New.Person@Example.test")).PhoneNumber);
         Assert.False(created.GetProperty("phoneVerified").GetBoolean());
         var login = await LoginAsync("new.person@example.test", "a-long-enough-password", "control-centre");
         await ProblemAsync(login, HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
@@ -135,17 +136,17 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
     }
 
     [Fact]
-    public async Task Managers_cannot_create_users_or_change_other_numbers_but_can_change_their_own()
+    public async Task Managers_cannot_create_users_or_change_other_numbers_and_change_their_own_only_with_a_code()
     {
         await SeedAsync();
         using var client = ClientFor(_manager);
 
         await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = "x@example.test", displayName = "X", role = "Employee" }), HttpStatusCode.Forbidden, "forbidden");
         await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_employee.Id}/phone", new { phone = "+31687654321" }), HttpStatusCode.Forbidden, "forbidden");
-        var own = await JsonAsync(await client.PutAsJsonAsync($"/api/users/{_manager.Id}/phone", new { phone = "+31687654321" }));
+        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_manager.Id}/phone", new { phone = "+31687654321" }), HttpStatusCode.Conflict, "verify_new_number");
 
-        Assert.Equal("+31687654321", own.GetProperty("phone").GetString());
-        Assert.False(own.GetProperty("phoneVerified").GetBoolean());
+        await using var db = NewDbContext();
+        Assert.Equal("+31622222222", (await db.Users.SingleAsync(u => u.Id == _manager.Id)).PhoneNumber);
     }
 
     [Fact]
@@ -161,7 +162,7 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         Assert.Equal("+31658765432", stored.PhoneNumber);
         Assert.False(stored.PhoneVerified);
         var entry = Assert.Single(await AuditAsync(_acme.Id), e => e.Event == AuditEvents.PhoneChanged);
-        Assert.Equal("+31 6 •••• ••78 → +31 6 •••• ••32", entry.Details);
+        Assert.Equal("+31 6 •••• ••78 → +31 6 •••• ••32 (set by an admin)", entry.Details);
         Assert.Equal(_admin.Id, entry.ActorUserId);
     }
 

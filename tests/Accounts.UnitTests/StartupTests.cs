@@ -18,10 +18,23 @@ public class StartupTests
     public async Task Is_alive_but_not_ready_while_the_database_does_not_answer()
     {
         using var factory = new ServiceFactory<Program>(
-            ("ConnectionStrings:accountsdb", $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Username=u;Password=p;Database=d;Timeout=2"));
+            ("ConnectionStrings:accountsdb", $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Username=u;Password=p;Database=d;Timeout=2"),
+            ("InternalApi:Key", ServiceKey));
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "AccountsDbContext");
     }
+
+    [Fact]
+    public void Refuses_to_start_without_the_key_it_calls_challenges_with()
+    {
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("InternalApi:Key is not set", error.ToString());
+    }
+
+    public const string ServiceKey = "internal-api-key-for-the-tests-0123456789";
 }
 
 public class SigningKeyStartupTests

@@ -29,18 +29,6 @@ public class AccountsSignInTests(AppHostFixture stack)
     }
 
     [Fact]
-    public async Task The_seed_admins_password_is_accepted_but_no_tokens_come_without_a_second_factor()
-    {
-        using var login = await stack.Gateway.PostAsJsonAsync("/api/auth/login",
-            new { email = "admin@demo.flexwhere.test", password = SeedPassword, client = "control-centre" });
-        var body = await login.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
-        Assert.Equal("mfa_unavailable", body.GetProperty("code").GetString());
-        Assert.False(body.TryGetProperty("accessToken", out _));
-    }
-
-    [Fact]
     public async Task A_wrong_password_through_the_gateway_is_invalid_credentials()
     {
         using var login = await stack.Gateway.PostAsJsonAsync("/api/auth/login",

@@ -11,6 +11,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public static readonly string[] Services = ["accounts", "challenges", "notifier", "gateway"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>The shortest code lifetime Challenges allows, so a test can watch a code expire.</summary>
+    public static readonly TimeSpan CodeTtl = TimeSpan.FromSeconds(30);
+
     public DistributedApplication App { get; private set; } = null!;
 
     public HttpClient Gateway { get; private set; } = null!;
@@ -20,6 +23,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [$"--Gateway:Port={Ports.FreeLoopbackPort()}"], timeout.Token);
+        builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString());
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
         foreach (var service in Services)

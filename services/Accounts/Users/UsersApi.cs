@@ -151,10 +151,8 @@ public static class UsersApi
         {
             changes.Add($"role {user.Role} → {role}");
             user.Role = role.Value;
-            if (await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken) > 0)
-            {
-                changes.Add("trusted devices revoked");
-            }
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
+            if (revoked > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{revoked} trusted devices: role changed");
         }
 
         if (changes.Count > 0)

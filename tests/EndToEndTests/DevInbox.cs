@@ -1,0 +1,29 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace FlexWhere.EndToEndTests;
+
+/// <summary>The development SMS inbox through the Gateway: what the provider would have delivered.</summary>
+public static partial class DevInbox
+{
+    public static async Task<int> CountToAsync(HttpClient gateway, string destination, CancellationToken cancellationToken) =>
+        (await gateway.GetFromJsonAsync<JsonElement>("/dev/sms", cancellationToken)).EnumerateArray()
+            .Count(message => message.GetProperty("to").GetString() == destination);
+
+    /// <summary>The code of the next SMS to <paramref name="destination"/> after the
+    /// <paramref name="seen"/> messages it already had (the inbox lists newest first).</summary>
+    public static async Task<string> NextCodeAsync(HttpClient gateway, string destination, int seen, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var messages = (await gateway.GetFromJsonAsync<JsonElement>("/dev/sms", cancellationToken)).EnumerateArray()
+                .Where(message => message.GetProperty("to").GetString() == destination).ToList();
+            if (messages.Count > seen && SixDigits().Match(messages[0].GetProperty("body").GetString() ?? "") is { Success: true } match) return match.Value;
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    [GeneratedRegex(@"\b\d{6}\b")]
+    private static partial Regex SixDigits();
+}
