@@ -146,6 +146,29 @@ public sealed partial class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_expired_code_sends_the_person_back_to_sign_in_with_a_message_that_says_why()
+    {
+        await _page.GotoAsync("/");
+        await Field("E-mail address").FillAsync(Manager);
+        await Field("Password").FillAsync(Password);
+        var before = await _inbox.LatestSentAtAsync(ManagerPhone, _timeout.Token);
+        await Button("Sign in").ClickAsync();
+        await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
+        var code = await _inbox.WaitForCodeAsync(ManagerPhone, before, _timeout.Token);
+
+        // The fixture runs Challenges with the shortest code lifetime it allows.
+        await Task.Delay(AppHostFixture.CodeTtl + TimeSpan.FromSeconds(2), _timeout.Token);
+        await Field("Sign-in code").FillAsync(code);
+        await Button("Verify and sign in").ClickAsync();
+
+        await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
+        await Expect(_page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("This code has expired or was already used. Sign in again to get a new code.");
+        await Expect(Field("E-mail address")).ToHaveValueAsync(Manager);
+        await Expect(Field("Password")).ToBeFocusedAsync();
+        Assert.Empty(_browserErrors);
+    }
+
+    [Fact]
     public async Task An_admin_changes_the_mobile_pin_setting_and_it_is_still_set_after_a_reload()
     {
         await SignInWithCodeAsync(Admin, AdminPhone);
