@@ -2,6 +2,8 @@
 # Makes sure the stack has somewhere to get PostgreSQL, Redis and RabbitMQ from:
 # a container engine that answers, or the servers from Debian's/Ubuntu's packages (installed here
 # when missing). The packages' own services are not needed: FlexWhere starts private instances.
+# Also the tools the build and tests need, from the same packages whatever runs the servers:
+# Node.js and npm (the Control Centre page), Chromium (its browser tests), oathtool (TOTP tests).
 set -euo pipefail
 
 packages=(postgresql redis-server rabbitmq-server)
@@ -23,18 +25,37 @@ missing_packages() {
   echo "${missing[@]:-}"
 }
 
-# oathtool (Debian's oath-toolkit) is the independent TOTP implementation the Accounts tests compare
-# against; the tests need it whichever way the servers run, so it is installed before that choice.
-ensure_oathtool() {
-  command -v oathtool >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 || { echo "ensure-servers: oathtool is missing: install oath-toolkit (the TOTP tests need it)." >&2; return 1; }
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "ensure-servers: installing oathtool (for the TOTP tests) ..."
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends oathtool >/dev/null
+missing_tools() {
+  local missing=()
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The independent TOTP implementation the Accounts tests compare against (Debian's oath-toolkit).
+  command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+  echo "${missing[@]:-}"
 }
-ensure_oathtool
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
+  command -v sudo >/dev/null 2>&1 || { echo "ensure-servers: run as root or install sudo to run: $*" >&2; exit 1; }
+  sudo "$@"
+}
+
+tools=$(missing_tools)
+if [ -n "$tools" ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-servers: install these for the Control Centre page, its browser tests and the TOTP tests: $tools" >&2
+    exit 1
+  fi
+  echo "ensure-servers: installing $tools ..."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086 # one package name per word
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $tools >/dev/null
+  tools=$(missing_tools)
+  if [ -n "$tools" ]; then
+    echo "ensure-servers: still missing after the install: $tools" >&2
+    exit 1
+  fi
+fi
 
 if [ "${1:-}" != "--local" ] && container_engine_answers; then
   echo "ensure-servers: a container engine answers; the AppHost will use containers."

@@ -1,5 +1,6 @@
 using FlexWhere.Gateway;
 using FlexWhere.Gateway.Auth;
+using FlexWhere.Gateway.ControlCentre;
 using FlexWhere.Gateway.Health;
 using FlexWhere.Gateway.RateLimiting;
 using FlexWhere.Gateway.Correlation;
@@ -71,6 +72,8 @@ public static class Extensions
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseSecurityHeaders();
         app.UseCorrelationId();
+        // The page's files are public and need neither a token nor a rate-limit count.
+        app.UseControlCentrePage();
         app.UseRequestSizeLimit();
         app.UseCors(CorsPolicy);
         app.UseAuthentication();

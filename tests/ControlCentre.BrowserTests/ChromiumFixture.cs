@@ -1,0 +1,62 @@
+namespace FlexWhere.ControlCentre.BrowserTests;
+
+/// <summary>
+/// Debian's Chromium (/usr/bin/chromium, installed by scripts/ensure-servers.sh), headless, driven by
+/// Playwright. Playwright never downloads a browser here: no machine of this project can fetch one.
+/// </summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+
+    // Without the background-networking flags Chromium keeps calling home, and this network refuses it.
+    private static readonly string[] Arguments =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+    ];
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need Debian's Chromium at {ExecutablePath}: run scripts/ensure-servers.sh or `apt-get install chromium`.");
+        }
+
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        // Playwright gives each launch a fresh, empty profile directory of its own.
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = Arguments,
+            Timeout = 60_000,
+        });
+    }
+
+    /// <summary>A new browser profile (its own localStorage and sessionStorage) on the Gateway's origin.</summary>
+    public Task<IBrowserContext> NewContextAsync(Uri gateway) => Browser.NewContextAsync(new BrowserNewContextOptions
+    {
+        BaseURL = gateway.ToString(),
+        ViewportSize = new ViewportSize { Width = 1000, Height = 720 },
+        Locale = "en-GB",
+        TimezoneId = "UTC",
+    });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ControlCentreCollection : ICollectionFixture<AppHostFixture>, ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "control-centre";
+}

@@ -1,0 +1,242 @@
+// Talks to the Gateway on the page's own origin (shared/API.md). Every error answer is problem+json
+// with a stable `code`; the page switches on that code, never on the English text.
+
+export interface Problem {
+  status: number;
+  code: string;
+  title?: string;
+  detail?: string;
+  attemptsLeft?: number;
+  /** From the Retry-After header, when the answer had one. */
+  retryAfterSeconds?: number;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title ?? problem.code);
+  }
+}
+
+export interface SignedIn {
+  status: "signed_in";
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  deviceToken?: string | null;
+}
+
+export interface MfaRequired {
+  status: "mfa_required";
+  method: "sms" | "totp" | "totp_enrollment";
+  loginTicket: string;
+  phoneHint?: string;
+  expiresAt?: string;
+  resendAfter?: string;
+  attemptsLeft?: number;
+}
+
+export interface Me {
+  id: string;
+  email: string;
+  displayName: string;
+  role: "Admin" | "Manager" | "Employee";
+  organisation: string;
+  phoneHint?: string | null;
+}
+
+export interface TrustedDevice {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastSignInAt?: string | null;
+  trustedUntil: string;
+  current: boolean;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  active: boolean;
+  phone?: string | null;
+  lastSignInAt?: string | null;
+}
+
+export interface UserPage {
+  items: User[];
+  total: number;
+}
+
+export interface MfaReadiness {
+  adminsAndManagers: number;
+  ready: number;
+  notReady: { id: string; email: string; displayName: string; role: string; reason: string; phoneHint?: string | null }[];
+}
+
+export interface OrganisationSettings {
+  name: string;
+  mobileTotpRequired: boolean;
+  mobilePinRequired: boolean;
+  pinLength: number;
+  trustedDevicePeriodDays: number;
+  linkedDatabase: boolean;
+}
+
+export interface DevSms {
+  to: string;
+  body: string;
+  sentAt: string;
+}
+
+type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+const refreshTokenKey = "flexwhere.cc.refreshToken";
+const deviceTokensKey = "flexwhere.cc.deviceTokens";
+
+// The access token lives in memory only; the refresh token in sessionStorage, so a reload in the
+// same tab keeps the user signed in and closing the tab ends it.
+let accessToken: string | null = null;
+
+export const session = {
+  get signedIn(): boolean {
+    return accessToken !== null;
+  },
+  get refreshToken(): string | null {
+    return sessionStorage.getItem(refreshTokenKey);
+  },
+  start(tokens: SignedIn): void {
+    accessToken = tokens.accessToken;
+    sessionStorage.setItem(refreshTokenKey, tokens.refreshToken);
+  },
+  clear(): void {
+    accessToken = null;
+    sessionStorage.removeItem(refreshTokenKey);
+  },
+};
+
+// A remembered device is remembered per account: another user on the same browser still gets a code.
+export const deviceTokens = {
+  get(email: string): string | null {
+    return readDeviceTokens()[email.trim().toLowerCase()] ?? null;
+  },
+  set(email: string, token: string): void {
+    const all = readDeviceTokens();
+    all[email.trim().toLowerCase()] = token;
+    localStorage.setItem(deviceTokensKey, JSON.stringify(all));
+  },
+  forget(email: string): void {
+    const all = readDeviceTokens();
+    delete all[email.trim().toLowerCase()];
+    localStorage.setItem(deviceTokensKey, JSON.stringify(all));
+  },
+};
+
+function readDeviceTokens(): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(deviceTokensKey) ?? "{}");
+    return parsed !== null && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function send<T>(method: Method, path: string, body?: unknown, bearer?: string | null): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError({ status: 0, code: "network_error", detail: "The Control Centre cannot be reached. Check your connection and try again." });
+  }
+
+  if (response.ok) {
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+  throw new ApiError(await readProblem(response));
+}
+
+async function readProblem(response: Response): Promise<Problem> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await response.json()) as Record<string, unknown>;
+  } catch {
+    // Not problem+json (a proxy in between, say): the status alone has to do.
+  }
+  const retryAfter = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+  return {
+    status: response.status,
+    code: typeof body.code === "string" ? body.code : `http_${response.status}`,
+    title: typeof body.title === "string" ? body.title : undefined,
+    detail: typeof body.detail === "string" ? body.detail : undefined,
+    attemptsLeft: typeof body.attemptsLeft === "number" ? body.attemptsLeft : undefined,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+  };
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Exchanges the refresh token for new tokens; false (and signed out) when it no longer works. */
+export function refreshSession(): Promise<boolean> {
+  const refreshToken = session.refreshToken;
+  if (!refreshToken) return Promise.resolve(false);
+  // Refresh tokens are single use: requests that fail together share one refresh.
+  refreshing ??= send<SignedIn>("POST", "/api/auth/refresh", { refreshToken })
+    .then((tokens) => {
+      session.start(tokens);
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ApiError && error.problem.status === 401) session.clear();
+      return false;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** A call with the access token; an expired token is refreshed once and the call repeated. */
+async function authorised<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body, accessToken);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.problem.status !== 401 || !(await refreshSession())) throw error;
+    return send<T>(method, path, body, accessToken);
+  }
+}
+
+export const api = {
+  login: (email: string, password: string, deviceToken: string | null) =>
+    send<SignedIn | MfaRequired>("POST", "/api/auth/login", { email, password, client: "control-centre", deviceToken }),
+  verify: (loginTicket: string, code: string, rememberDevice: boolean, deviceName: string) =>
+    send<SignedIn>("POST", "/api/auth/mfa/verify", { loginTicket, code, rememberDevice, deviceName }),
+  resend: (loginTicket: string) => send<{ resendAfter: string; expiresAt: string }>("POST", "/api/auth/mfa/resend", { loginTicket }),
+  logout: async () => {
+    const refreshToken = session.refreshToken;
+    try {
+      if (refreshToken) await send<void>("POST", "/api/auth/logout", { refreshToken });
+    } finally {
+      session.clear();
+    }
+  },
+  me: () => authorised<Me>("GET", "/api/me"),
+  devices: () => authorised<TrustedDevice[]>("GET", "/api/me/devices"),
+  revokeDevice: (id: string) => authorised<void>("DELETE", `/api/me/devices/${encodeURIComponent(id)}`),
+  users: () => authorised<UserPage>("GET", "/api/users?pageSize=100"),
+  readiness: () => authorised<MfaReadiness>("GET", "/api/organisation/mfa-readiness"),
+  settings: () => authorised<OrganisationSettings>("GET", "/api/organisation/settings"),
+  saveSettings: (changes: Pick<OrganisationSettings, "mobileTotpRequired" | "mobilePinRequired" | "pinLength">) =>
+    authorised<OrganisationSettings>("PUT", "/api/organisation/settings", changes),
+  /** The development SMS inbox answers only in Development; elsewhere the Gateway answers 404. */
+  developmentInboxAvailable: async () => {
+    try {
+      return (await fetch("/dev/sms", { headers: { Accept: "application/json" } })).ok;
+    } catch {
+      return false;
+    }
+  },
+};
