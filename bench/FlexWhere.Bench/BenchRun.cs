@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace FlexWhere.Bench;
 
-public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command)
+public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings, Dictionary<string, string> Builds)
 {
     public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6"];
 
@@ -16,8 +16,14 @@ public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Wr
         var unknown = only.Except(All).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s) {string.Join(',', unknown)}; use {string.Join(',', All)}.");
         var write = !smoke && !args.Contains("--no-write");
-        return new BenchOptions(smoke, only, write, "bench/run.sh " + string.Join(' ', args));
+        // --set KEY=VALUE: more environment for the services (an experiment; the run is then not the shipped configuration).
+        // --build NAME=DIR: run that service from another build output (before/after comparisons).
+        return new BenchOptions(smoke, only, write, "bench/run.sh " + string.Join(' ', args), Pairs(args, "--set"), Pairs(args, "--build"));
     }
+
+    private static Dictionary<string, string> Pairs(string[] args, string name) =>
+        args.Select((arg, i) => (arg, i)).Where(a => a.arg == name && a.i + 1 < args.Length)
+            .Select(a => args[a.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
 
     private static string? Value(string[] args, string name)
     {
@@ -57,7 +63,8 @@ public static class BenchRun
                 await using var servers = await Servers.StartAsync(needAccounts, logs);
                 report.Line($"servers up (private Redis, RabbitMQ{(needAccounts ? ", PostgreSQL" : "")} on loopback) at +{(DateTime.UtcNow - started).TotalSeconds:N0} s");
                 await using var twilio = await FakeTwilioServer.StartAsync();
-                await using var services = new Services(root, servers, logs) { FakeTwilio = twilio.BaseUrl };
+                await using var services = new Services(root, servers, logs) { FakeTwilio = twilio.BaseUrl, Builds = options.Builds };
+                foreach (var (key, value) in options.Settings) services.Extra[key] = value;
                 await using var redis = await ConnectionMultiplexer.ConnectAsync(servers.RedisConnectionString);
                 var seeder = new ChallengeSeeder(redis, services.CodeHashKey);
                 Nginx? nginx = null;
@@ -65,7 +72,7 @@ public static class BenchRun
                     .Concat(nginx is null ? [] : [("nginx", nginx.RssBytes)]));
 
                 await services.StartAsync("Challenges", "Notifier");
-                if (needAccounts) await AccountsScenarios.StartAsync(services, servers, logs);
+                if (needAccounts) await AccountsScenarios.StartAsync(services, servers);
                 await services.StartAsync("Gateway");
                 report.Line($"services up ({string.Join(", ", services.Names)}) at +{(DateTime.UtcNow - started).TotalSeconds:N0} s; idle RSS: " +
                     string.Join(", ", services.Names.Select(n => $"{n} {services.Process(n).RssBytes / 1048576.0:N0} MiB")));

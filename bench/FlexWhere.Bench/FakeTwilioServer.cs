@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace FlexWhere.Bench;
 
+/// <summary>An SMS as the provider received it.</summary>
+public sealed record ReceivedSms(string Body, DateTimeOffset At);
+
 /// <summary>
 /// Twilio's Messages API as the SDK sees it, on a Kestrel port of the bench's own: accepts every
 /// message (201, a new SM sid) at once and notes when each destination's message arrived.
@@ -21,6 +24,7 @@ public sealed class FakeTwilioServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, long> _arrivals = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<ReceivedSms>> _expected = new();
     private long _received;
     private long _target = long.MaxValue;
     private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,11 +59,20 @@ public sealed class FakeTwilioServer : IAsyncDisposable
     /// <summary>When (Stopwatch timestamp) the last message to <paramref name="to"/> arrived.</summary>
     public bool TryGetArrival(string to, out long timestamp) => _arrivals.TryGetValue(to, out timestamp);
 
+    /// <summary>The next SMS to <paramref name="to"/>; call before the action that sends it.</summary>
+    public Task<ReceivedSms> ExpectAsync(string to)
+    {
+        var waiter = new TaskCompletionSource<ReceivedSms>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _expected[to] = waiter;
+        return waiter.Task;
+    }
+
     private async Task<IResult> HandleAsync(HttpContext context)
     {
         var form = await context.Request.ReadFormAsync();
         var to = form["To"].ToString();
         _arrivals[to] = Stopwatch.GetTimestamp();
+        if (_expected.TryRemove(to, out var waiter)) waiter.TrySetResult(new ReceivedSms(form["Body"].ToString(), DateTimeOffset.UtcNow));
         if (Interlocked.Increment(ref _received) >= Interlocked.Read(ref _target)) _reached.TrySetResult();
         return Results.Json(new Dictionary<string, object?>
         {

@@ -15,7 +15,11 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
     public string CodeHashKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public string InternalApiKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public Uri? FakeTwilio { get; set; }
+    public IReadOnlyDictionary<string, string> Builds { get; init; } = new Dictionary<string, string>();
     public HttpClient Probe { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>More environment for every service started from now on (the bench's --set, Accounts' signing key).</summary>
+    public Dictionary<string, string> Extra { get; } = [];
 
     public string Url(string service) => _running[service].Url;
     public ChildProcess Process(string service) => _running[service].Process;
@@ -37,6 +41,12 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["Challenges__Limits__DailySmsBudget"] = "10000000",
         ["SignIn__PerIpPermitLimit"] = "100000",
         ["SignIn__PerIpWindowSeconds"] = "1",
+        ["Challenges__Limits__PerDestination"] = "100000",
+        ["Challenges__Limits__PerDestinationWindow"] = "00:00:01",
+        ["Challenges__Limits__SendsPerDestination"] = "100",
+        ["Challenges__Limits__SendWindow"] = "00:00:01",
+        ["Challenges__Limits__PerUser"] = "100000",
+        ["Challenges__Limits__PerUserWindow"] = "00:00:01",
         ["Notifier__SmsResilience__MessagesPerSecond"] = "1000",
         ["Notifier__SmsResilience__QueueLimit"] = "100000",
         ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
@@ -49,7 +59,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         {
             var port = Ports.FreeLoopbackPort();
             var url = $"http://127.0.0.1:{port}";
-            var directory = Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
+            var directory = Builds.TryGetValue(name, out var build) ? build : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
             var dll = Path.Combine(directory, $"{name}.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run bench/run.sh (it builds in Release first).");
             var environment = new Dictionary<string, string>(RaisedLimits)
@@ -62,6 +72,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 ["Challenges__CodeHashKey"] = CodeHashKey,
                 ["InternalApi__Key"] = InternalApiKey,
             };
+            foreach (var (key, value) in Extra) environment[key] = value;
             if (servers.PostgresConnectionString is { } postgres) environment["ConnectionStrings__accountsdb"] = postgres;
             foreach (var (other, (_, otherUrl)) in _running) environment[$"services__{other.ToLowerInvariant()}__http__0"] = otherUrl;
             if (name == "Notifier" && FakeTwilio is { } twilio)
