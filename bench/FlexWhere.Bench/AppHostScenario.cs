@@ -30,7 +30,7 @@ public static class AppHostScenario
         var clock = Stopwatch.StartNew();
         await using var appHost = ChildProcess.Start("apphost", "dotnet",
             [Path.Combine(directory, "AppHost.dll"), "--Infra=local", $"--Gateway:Port={gatewayPort}"], environment, directory, logDirectory);
-        await Wait.HttpOkAsync("the AppHost's Gateway", probe, $"http://localhost:{gatewayPort}/health", TimeSpan.FromSeconds(120));
+        await Wait.HttpOkAsync("the AppHost's Gateway", probe, $"http://localhost:{gatewayPort}/health", TimeSpan.FromSeconds(240));
         var coldStart = clock.Elapsed;
         report.Line($"P6 AppHost --Infra=local: Gateway /health 200 after {coldStart.TotalSeconds:N1} s (load {Report.LoadAverage()})");
 

@@ -79,7 +79,7 @@ public static class BenchRun
                 await Task.Delay(TimeSpan.FromSeconds(2));
                 rss.Sample();
 
-                if (options.Scenarios.Contains("P1"))
+                if (options.Scenarios.Contains("P1")) await Scenario(report, "P1", async () =>
                 {
                     nginx = await Nginx.StartAsync(services.Url("Challenges"), Path.Combine(work, "nginx"), logs, services.Probe);
                     var p1 = await HttpScenarios.ProxyAsync(report, settings, services, nginx, seeder, rss);
@@ -90,22 +90,19 @@ public static class BenchRun
                     report.Ratio("P1 Gateway / nginx", gateway / viaNginx, "≥ 1.0", gateway / viaNginx >= 1.0);
                     await nginx.DisposeAsync();
                     nginx = null;
-                }
+                });
 
-                if (options.Scenarios.Contains("P2"))
+                if (options.Scenarios.Contains("P2")) await Scenario(report, "P2", async () =>
                 {
                     var p2 = await HttpScenarios.VerifyAsync(report, settings, services, seeder, redis, rss);
                     var http = p2["Challenges HTTP verify (direct)"];
                     var raw = p2["raw StackExchange.Redis (HGET + EVALSHA)"];
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.25", http / raw >= 0.25);
-                }
+                });
 
-                if (needAccounts)
-                {
-                    await AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss);
-                }
+                if (needAccounts) await Scenario(report, "P3/P5", () => AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
 
-                if (options.Scenarios.Contains("P4"))
+                if (options.Scenarios.Contains("P4")) await Scenario(report, "P4", async () =>
                 {
                     // The Notifier alone, as in production where it has cores of its own.
                     await services.StopAsync("Gateway");
@@ -115,13 +112,13 @@ public static class BenchRun
                     report.Ratio("P4 Notifier / raw RabbitMQ", notifier / raw, "≥ 0.5", notifier / raw >= 0.5);
                     report.Ratio("P4 Notifier SMS/s (absolute, ÷ 2000)", notifier / 2000, "≥ 1.0 (2,000 SMS/s)", notifier >= 2000,
                         "the provider pipeline's token bucket allows at most Notifier:SmsResilience:MessagesPerSecond = 1000 (its validated maximum)");
-                }
+                });
 
                 rss.Sample();
                 peaks = new(rss.Peaks);
             }
 
-            if (options.Scenarios.Contains("P6"))
+            if (options.Scenarios.Contains("P6")) await Scenario(report, "P6", async () =>
             {
                 var (coldStart, idle) = await AppHostScenario.RunAsync(report, root, logs);
                 report.Row("P6 AppHost", "cold start to all healthy (--Infra=local)", $"{coldStart.TotalSeconds:N1} s", "–", "–", $"load {Report.LoadAverage()}");
@@ -130,7 +127,7 @@ public static class BenchRun
                     string.Join(", ", idle.Select(kv => $"{kv.Key} {kv.Value / 1048576.0:N0} MiB")));
                 report.Ratio("P6 cold start / 20 s", coldStart.TotalSeconds / 20, "≤ 1.0", coldStart.TotalSeconds < 20);
                 report.Ratio("P6 idle RSS of the four services / 500 MB", four / 500e6, "≤ 1.0", four < 500e6);
-            }
+            });
 
             if (peaks.Count > 0)
             {
@@ -164,6 +161,19 @@ public static class BenchRun
         Console.WriteLine();
         Console.WriteLine(markdown);
         return 0;
+    }
+
+    /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.</summary>
+    private static async Task Scenario(Report report, string name, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            report.Ratio($"{name} did not complete", double.NaN, "–", false, $"{exception.GetType().Name}: {exception.Message}");
+        }
     }
 
     private static void WriteSection(string file, string markdown)

@@ -10,7 +10,21 @@ namespace FlexWhere.Bench;
 /// <summary>A process the bench started (a server or a service); its output goes to a log file.</summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Process> Running = new();
     private readonly Process _process;
+
+    /// <summary>Ctrl+C or SIGTERM to the bench: stop every server and service it started, so none
+    /// outlives it (the awaited disposals would not run).</summary>
+    public static void TerminateAll()
+    {
+        foreach (var pid in Running.Keys) Posix.Terminate(pid);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        foreach (var process in Running.Values)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !process.WaitForExit(left)) process.Kill(entireProcessTree: true);
+        }
+    }
 
     private ChildProcess(string name, Process process, string logFile)
     {
@@ -48,6 +62,7 @@ public sealed class ChildProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        Running[process.Id] = process;
         return new ChildProcess(name, process, logFile);
     }
 
@@ -79,6 +94,7 @@ public sealed class ChildProcess : IAsyncDisposable
             // Already gone.
         }
 
+        Running.TryRemove(_process.Id, out _);
         _process.Dispose();
     }
 }
