@@ -23,10 +23,10 @@ public sealed class Report
 
     public void Row(string scenario, LoadResult result, string unit = "req/s", string? note = null)
     {
-        Row(scenario, result.Name, $"{result.PerSecond.ToString("N0", CultureInfo.InvariantCulture)} {unit}",
+        Row(scenario, result.Name, $"{result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} {unit}",
             Ms(result.Latency.PercentileMs(50)), Ms(result.Latency.PercentileMs(99)),
             note ?? $"{result.Concurrency} conns, {result.Completed:N0} ok, {result.Failed:N0} failed, {result.Elapsed.TotalSeconds:N1} s, load {LoadAverage()}");
-        Line($"{scenario} {result.Name}: {result.PerSecond:N0} {unit}, p50 {Ms(result.Latency.PercentileMs(50))}, p99 {Ms(result.Latency.PercentileMs(99))}, max {Ms(result.Latency.MaxMs)}, ok {result.Completed}, failed {result.Failed}, {result.Elapsed.TotalSeconds:N2} s, concurrency {result.Concurrency}, load {LoadAverage()}");
+        Line($"{scenario} {result.Name}: {result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} {unit}, p50 {Ms(result.Latency.PercentileMs(50))}, p99 {Ms(result.Latency.PercentileMs(99))}, max {Ms(result.Latency.MaxMs)}, ok {result.Completed}, failed {result.Failed}, {result.Elapsed.TotalSeconds:N2} s, concurrency {result.Concurrency}, load {LoadAverage()}");
     }
 
     public void Ratio(string what, double measured, string target, bool met, string why = "")
