@@ -98,8 +98,8 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         var challengeId = $"ch_{Guid.NewGuid():N}";
         var idempotency = factory.Services.GetRequiredService<SmsIdempotency>();
         var messageId = Guid.NewGuid();
-        var claim = await idempotency.TryClaimAsync(messageId);
-        await idempotency.MarkSentAsync(messageId, claim!, providerMessageId, challengeId);
+        var claim = await idempotency.ClaimAsync(messageId);
+        await idempotency.MarkSentAsync(messageId, claim.Token!, providerMessageId, challengeId);
         var ttl = await factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId));
         Assert.NotNull(ttl);
         return (providerMessageId, challengeId);

@@ -32,17 +32,8 @@ public sealed class SendSmsConsumer(
             return;
         }
 
-        if (await idempotency.FindSentAsync(message.MessageId) is { } alreadySent)
-        {
-            // A redelivery, or a replica that died between the send and its SmsSent: send nothing,
-            // but publish SmsSent again (events are at least once; their consumers are idempotent).
-            logger.LogInformation("SMS {MessageId} was already accepted by the provider as {ProviderMessageId}; not sending it again",
-                message.MessageId, alreadySent);
-            await PublishSentAsync(context, alreadySent);
-            return;
-        }
-
-        // A locale without a translation falls back to English rather than sending nothing.
+        // A locale without a translation falls back to English rather than sending nothing. Checked
+        // before Redis: a message with an unknown template was never sent, so there is nothing to find.
         var locale = SmsTemplates.Exists(message.TemplateId, message.Locale) ? message.Locale : SmsTemplates.DefaultLocale;
         if (!SmsTemplates.Exists(message.TemplateId, locale))
         {
@@ -54,25 +45,38 @@ public sealed class SendSmsConsumer(
         var body = SmsTemplates.Render(message.TemplateId, locale, message.Code,
             SmsTemplates.MinutesLeft(message.ExpiresAt, now), message.AutofillDomain);
 
-        var claim = await idempotency.TryClaimAsync(message.MessageId);
-        if (claim is null)
+        var claim = await idempotency.ClaimAsync(message.MessageId);
+        if (claim.AlreadySentAs is { } alreadySent)
+        {
+            // A redelivery, or a replica that died between the send and its SmsSent: send nothing,
+            // but publish SmsSent again (events are at least once; their consumers are idempotent).
+            logger.LogInformation("SMS {MessageId} was already accepted by the provider as {ProviderMessageId}; not sending it again",
+                message.MessageId, alreadySent);
+            await PublishSentAsync(context, alreadySent);
+            return;
+        }
+
+        if (claim.Token is null)
         {
             // Another replica is sending this very message. Wait for its outcome instead of failing:
             // either its sent record appears (nothing to send) or its claim expires (we may send).
             var giveUpAt = now + options.Value.ClaimTtl + ClaimPollInterval;
-            while ((claim = await idempotency.TryClaimAsync(message.MessageId)) is null)
+            do
             {
                 if (timeProvider.GetUtcNow() > giveUpAt) throw new SmsSendInProgressException(message.MessageId);
                 await Task.Delay(ClaimPollInterval, timeProvider, context.CancellationToken);
-                if (await idempotency.FindSentAsync(message.MessageId) is { } sentMeanwhile)
+                claim = await idempotency.ClaimAsync(message.MessageId);
+                if (claim.AlreadySentAs is { } sentMeanwhile)
                 {
                     logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId, sentMeanwhile);
                     await PublishSentAsync(context, sentMeanwhile);
                     return;
                 }
             }
+            while (claim.Token is null);
         }
 
+        var token = claim.Token!; // the loop above ends only once we hold the claim
         string providerMessageId;
         try
         {
@@ -82,7 +86,7 @@ public sealed class SendSmsConsumer(
         }
         catch (SmsSendException failure) when (failure.Permanent)
         {
-            await idempotency.ReleaseAsync(message.MessageId, claim);
+            await idempotency.ReleaseAsync(message.MessageId, token);
             logger.LogWarning("The provider refused SMS {MessageId} to {Destination} for good: {Reason}",
                 message.MessageId, message.MaskedDestination, failure.Reason);
             await PublishFailedAsync(context, failure.Reason);
@@ -91,11 +95,11 @@ public sealed class SendSmsConsumer(
         catch
         {
             // Let another attempt (MassTransit's retry, or another replica) take the message.
-            await idempotency.ReleaseAsync(message.MessageId, claim);
+            await idempotency.ReleaseAsync(message.MessageId, token);
             throw;
         }
 
-        await idempotency.MarkSentAsync(message.MessageId, claim, providerMessageId, message.ChallengeId);
+        await idempotency.MarkSentAsync(message.MessageId, token, providerMessageId, message.ChallengeId);
         logger.LogInformation("Sent SMS {MessageId} to {Destination} for challenge {ChallengeId} as {ProviderMessageId}",
             message.MessageId, message.MaskedDestination, message.ChallengeId, providerMessageId);
         await PublishSentAsync(context, providerMessageId);

@@ -16,6 +16,24 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     // Deletes the claim only if this replica still holds it: an expired claim may belong to another.
     private const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+    // The sent record is checked and the claim taken in one round trip (they were two; under load
+    // every round trip is paid by the eight messages in flight, see docs/benchmarks.md).
+    private const string ClaimScript = """
+        local sent = redis.call('GET', KEYS[1])
+        if sent then return {'sent', sent} end
+        if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {'claimed', ARGV[1]} end
+        return {'busy', ''}
+        """;
+
+    // The sent record, the provider id → challenge id mapping and the release of our own claim, in
+    // one round trip and atomically (a transaction and a script before).
+    private const string MarkSentScript = """
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+        return 1
+        """;
+
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>The provider message id when this message was already accepted by the provider.</summary>
@@ -25,25 +43,27 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         return value.HasValue ? value.ToString() : null;
     }
 
-    /// <summary>A claim token, or null when another replica holds the message.</summary>
-    public async Task<string?> TryClaimAsync(Guid messageId)
+    /// <summary>Already sent (the provider's id), claimed by us (a token), or held by another replica (neither).</summary>
+    public async Task<SmsClaim> ClaimAsync(Guid messageId)
     {
         var token = Guid.NewGuid().ToString("N");
-        var claimed = await Database.StringSetAsync(NotifierKeys.Claim(messageId), token, options.Value.ClaimTtl, When.NotExists);
-        return claimed ? token : null;
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ClaimScript,
+            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId)],
+            [token, (long)options.Value.ClaimTtl.TotalMilliseconds]))!;
+        return (string?)result[0] switch
+        {
+            "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null),
+            "claimed" => new SmsClaim(AlreadySentAs: null, Token: token),
+            _ => new SmsClaim(AlreadySentAs: null, Token: null),
+        };
     }
 
     /// <summary>Records the accepted send (and the provider id → challenge id mapping for status
-    /// callbacks) in one transaction, then lets the claim go.</summary>
-    public async Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId)
-    {
-        var ttl = options.Value.SentRecordTtl;
-        var transaction = Database.CreateTransaction();
-        _ = transaction.StringSetAsync(NotifierKeys.Sent(messageId), providerMessageId, ttl);
-        _ = transaction.StringSetAsync(NotifierKeys.ProviderMessage(providerMessageId), challengeId, ttl);
-        await transaction.ExecuteAsync();
-        await ReleaseAsync(messageId, claimToken);
-    }
+    /// callbacks) and lets our claim go.</summary>
+    public Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId) =>
+        Database.ScriptEvaluateAsync(MarkSentScript,
+            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId)],
+            [providerMessageId, challengeId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken]);
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>
         Database.ScriptEvaluateAsync(ReleaseScript, [NotifierKeys.Claim(messageId)], [claimToken]);
@@ -55,3 +75,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         return value.HasValue ? value.ToString() : null;
     }
 }
+
+/// <summary>What <see cref="SmsIdempotency.ClaimAsync"/> found: the message was already sent
+/// (<see cref="AlreadySentAs"/>), or we hold it (<see cref="Token"/>), or another replica does (neither).</summary>
+public readonly record struct SmsClaim(string? AlreadySentAs, string? Token);

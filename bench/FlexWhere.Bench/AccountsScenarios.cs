@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace FlexWhere.Bench;
+
+/// <summary>A seeded Control Centre user (Manager: SMS second factor) with a number of their own.</summary>
+public sealed record BenchUser(Guid Id, string Email, string Phone);
+
+/// <summary>
+/// P3 (full MFA sign-in through the Gateway: password → SMS challenge → SendSms → fake provider →
+/// verify, versus the bare password-hash rate) and P5 (latency from the sign-in POST to the SMS at
+/// the provider at a steady half of the hash-bound capacity, split into its stages).
+/// </summary>
+public static partial class AccountsScenarios
+{
+    public const string Password = "Bench-Password-2026!";
+    private const int UserCount = 3000;
+    private static BenchUser[] _users = [];
+    private static int _nextUser = -1;
+
+    /// <summary>Migrations (the worker, then stopped), the seeded users, then Accounts itself.</summary>
+    public static async Task StartAsync(Services services, Servers servers)
+    {
+        services.Extra["Tokens__SigningKeyPem"] = RSA.Create(2048).ExportPkcs8PrivateKeyPem();
+        await services.StartAsync("Accounts.MigrationService");
+        await services.StopAsync("Accounts.MigrationService");
+        _users = await SeedUsersAsync(servers.PostgresConnectionString!);
+        await services.StartAsync("Accounts");
+    }
+
+    /// <summary>One organisation (SMS to NL allowed) and its managers, written with SQL; one password
+    /// hash (ASP.NET Core Identity's, as Accounts writes them) shared by all, so seeding stays fast.</summary>
+    private static async Task<BenchUser[]> SeedUsersAsync(string connectionString)
+    {
+        var hash = new PasswordHasher<object>().HashPassword(new object(), Password);
+        var organisation = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO organisations ("Id", "Name", "Country", "MobileTotpRequired", "MobilePinRequired", "PinLength", "AllowedSmsCountries", "TrustedDevicePeriodDays", "LinkedDatabase", "CreatedAt")
+            VALUES (@id, 'Bench', 'NL', false, false, 6, ARRAY['NL'], 30, false, @now)
+            """, connection))
+        {
+            insert.Parameters.AddWithValue("id", organisation);
+            insert.Parameters.AddWithValue("now", now);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var users = Enumerable.Range(0, UserCount)
+            .Select(i => new BenchUser(Guid.NewGuid(), $"bench-{i}@bench.flexwhere.test", $"+3162{i:D7}"))
+            .ToArray();
+        await using var writer = await connection.BeginBinaryImportAsync("""
+            COPY users ("Id", "OrganisationId", "Email", "NormalizedEmail", "DisplayName", "Role", "Active", "PhoneNumber", "PhoneVerified", "PasswordHash", "FailedSignInCount", "FromLinkedDatabase", "CreatedAt") FROM STDIN (FORMAT BINARY)
+            """);
+        foreach (var user in users)
+        {
+            await writer.StartRowAsync();
+            await writer.WriteAsync(user.Id, NpgsqlTypes.NpgsqlDbType.Uuid);
+            await writer.WriteAsync(organisation, NpgsqlTypes.NpgsqlDbType.Uuid);
+            await writer.WriteAsync(user.Email, NpgsqlTypes.NpgsqlDbType.Varchar);
+            await writer.WriteAsync(user.Email.ToUpperInvariant(), NpgsqlTypes.NpgsqlDbType.Varchar);
+            await writer.WriteAsync($"Bench manager {user.Email}", NpgsqlTypes.NpgsqlDbType.Varchar);
+            await writer.WriteAsync("Manager", NpgsqlTypes.NpgsqlDbType.Varchar);
+            await writer.WriteAsync(true, NpgsqlTypes.NpgsqlDbType.Boolean);
+            await writer.WriteAsync(user.Phone, NpgsqlTypes.NpgsqlDbType.Varchar);
+            await writer.WriteAsync(true, NpgsqlTypes.NpgsqlDbType.Boolean);
+            await writer.WriteAsync(hash, NpgsqlTypes.NpgsqlDbType.Text);
+            await writer.WriteAsync(0, NpgsqlTypes.NpgsqlDbType.Integer);
+            await writer.WriteAsync(false, NpgsqlTypes.NpgsqlDbType.Boolean);
+            await writer.WriteAsync(now, NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        }
+
+        await writer.CompleteAsync();
+        return users;
+    }
+
+    private static BenchUser NextUser() => _users[(int)((uint)Interlocked.Increment(ref _nextUser) % (uint)_users.Length)];
+
+    public static async Task RunAsync(Report report, BenchSettings settings, BenchOptions options, Services services, Servers servers, FakeTwilioServer twilio, RssSampler rss)
+    {
+        var hashRate = HashRate(settings);
+        report.Row("P3 sign-in", $"raw password hash (PBKDF2-HMAC-SHA512, Identity v3), {Environment.ProcessorCount} threads", $"{hashRate.PerSecond:N1} hashes/s", Report.Ms(hashRate.MedianMs), "–",
+            $"the floor: one hash per sign-in; load {Report.LoadAverage()}");
+        report.Line($"P3 raw hash: {hashRate.PerSecond:N1}/s on {Environment.ProcessorCount} threads, median {hashRate.MedianMs:N1} ms per hash");
+
+        using var client = HttpScenarios.NewClient(64);
+        var gateway = services.Url("Gateway");
+        await SignInAsync(client, gateway, twilio, NextUser(), null); // fails loudly if the flow is broken
+
+        if (options.Scenarios.Contains("P3"))
+        {
+            rss.Phase = "P3 sign-in";
+            var concurrency = Environment.ProcessorCount * 4;
+            await Load.RunAsync("warm-up", concurrency, TimeSpan.Zero, settings.WarmUp, async _ => await SignInAsync(client, gateway, twilio, NextUser(), null));
+            var result = await Load.RunAsync($"full MFA sign-in through the Gateway (login → SMS → verify), closed loop", concurrency, TimeSpan.Zero, settings.Duration,
+                async _ => await SignInAsync(client, gateway, twilio, NextUser(), null));
+            rss.Phase = "idle";
+            report.Row("P3 sign-in", result, "sign-ins/s");
+            report.Ratio("P3 sign-in / raw hash rate", result.PerSecond / hashRate.PerSecond, "≥ 0.9", result.PerSecond / hashRate.PerSecond >= 0.9);
+        }
+
+        if (options.Scenarios.Contains("P5"))
+        {
+            await SmsLatencyAsync(report, settings, services, servers, twilio, client, gateway, hashRate, rss);
+        }
+    }
+
+    /// <summary>One full sign-in: true when it ended signed in. Stage times go to <paramref name="timing"/>.</summary>
+    private static async Task<bool> SignInAsync(HttpClient client, string gateway, FakeTwilioServer twilio, BenchUser user, SignInTiming? timing)
+    {
+        var sms = twilio.ExpectAsync(user.Phone);
+        var sent = DateTimeOffset.UtcNow;
+        using var login = await client.PostAsJsonAsync($"{gateway}/api/auth/login",
+            new { email = user.Email, password = Password, client = "control-centre", deviceToken = (string?)null });
+        var answered = DateTimeOffset.UtcNow;
+        var body = await login.Content.ReadAsStringAsync();
+        if (login.StatusCode != HttpStatusCode.OK || !body.Contains("\"mfa_required\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"login for {user.Email}: {(int)login.StatusCode} {body}");
+        }
+
+        var ticket = JsonDocument.Parse(body).RootElement.GetProperty("loginTicket").GetString()!;
+        var received = await sms.WaitAsync(TimeSpan.FromSeconds(30));
+        if (timing is not null)
+        {
+            timing.Sent = sent;
+            timing.Answered = answered;
+            timing.SmsAt = received.At;
+        }
+
+        var code = SixDigits().Match(received.Body).Value;
+        using var verify = await client.PostAsJsonAsync($"{gateway}/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice = false });
+        var verified = await verify.Content.ReadAsStringAsync();
+        if (verify.StatusCode != HttpStatusCode.OK || !verified.Contains("\"signed_in\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"verify for {user.Email}: {(int)verify.StatusCode} {verified}");
+        }
+
+        return true;
+    }
+
+    [GeneratedRegex(@"\b\d{6}\b")]
+    private static partial Regex SixDigits();
+
+    private sealed class SignInTiming
+    {
+        public DateTimeOffset Sent { get; set; }
+        public DateTimeOffset Answered { get; set; }
+        public DateTimeOffset SmsAt { get; set; }
+    }
+
+    /// <summary>The bare hash: every core verifying the seeded hash for a fixed time.</summary>
+    private static (double PerSecond, double MedianMs) HashRate(BenchSettings settings)
+    {
+        var hasher = new PasswordHasher<object>();
+        var hash = hasher.HashPassword(new object(), Password);
+        var seconds = settings.Smoke ? 1.0 : 5.0;
+        var times = new ConcurrentBag<double>();
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0, Environment.ProcessorCount, _ =>
+        {
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (hasher.VerifyHashedPassword(new object(), hash, Password) == PasswordVerificationResult.Failed) throw new InvalidOperationException("hash mismatch");
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        });
+        var sorted = times.Order().ToArray();
+        return (sorted.Length / clock.Elapsed.TotalSeconds, sorted[sorted.Length / 2]);
+    }
+
+    /// <summary>
+    /// P5. Sign-ins at a fixed rate (open loop: half the measured hash rate). Per sign-in: the POST
+    /// leaves (t0); Accounts writes the login ticket after the password check (its CreatedAt);
+    /// Challenges publishes SendSms (MassTransit's sentTime, read from a spy queue bound to the
+    /// contract's exchange); the SMS reaches the fake provider. All clocks are this machine's.
+    /// </summary>
+    private static async Task SmsLatencyAsync(Report report, BenchSettings settings, Services services, Servers servers, FakeTwilioServer twilio,
+        HttpClient client, string gateway, (double PerSecond, double MedianMs) hashRate, RssSampler rss)
+    {
+        var published = new ConcurrentDictionary<string, DateTimeOffset>();
+        var factory = new ConnectionFactory { Uri = new Uri(servers.RabbitMqConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync("bench-spy");
+        await using var channel = await connection.CreateChannelAsync();
+        var spy = (await channel.QueueDeclareAsync($"bench-spy-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(spy, "FlexWhere.Contracts:SendSms", "");
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            var envelope = JsonDocument.Parse(delivery.Body).RootElement;
+            published[envelope.GetProperty("message").GetProperty("challengeId").GetString()!] = envelope.GetProperty("sentTime").GetDateTimeOffset();
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(spy, autoAck: true, consumer);
+
+        var rate = Math.Max(1, hashRate.PerSecond / 2);
+        var duration = settings.Smoke ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
+        var timings = new ConcurrentDictionary<Guid, SignInTiming>();
+        var failures = 0;
+        rss.Phase = "P5 steady sign-ins";
+        var (sent, elapsed) = await Load.RunAtRateAsync(rate, duration, async _ =>
+        {
+            var user = NextUser();
+            var timing = new SignInTiming();
+            try
+            {
+                await SignInAsync(client, gateway, twilio, user, timing);
+                timings[user.Id] = timing;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
+            {
+                Interlocked.Increment(ref failures);
+                report.Line($"P5 sign-in failed: {exception.Message}");
+            }
+        });
+        rss.Phase = "idle";
+        await Task.Delay(500);
+
+        // Ticket creation (after the password check) and challenge id per user, from Accounts' table.
+        var tickets = new Dictionary<Guid, (DateTimeOffset CreatedAt, string ChallengeId)>();
+        await using (var db = new NpgsqlConnection(servers.PostgresConnectionString))
+        {
+            await db.OpenAsync();
+            await using var query = new NpgsqlCommand("""SELECT "UserId", "CreatedAt", "ChallengeId" FROM login_tickets WHERE "ChallengeId" IS NOT NULL""", db);
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tickets[reader.GetGuid(0)] = (reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2));
+            }
+        }
+
+        var total = new List<long>();
+        var password = new List<long>();
+        var challenge = new List<long>();
+        var queueAndSend = new List<long>();
+        var answer = new List<long>();
+        foreach (var (userId, timing) in timings)
+        {
+            if (!tickets.TryGetValue(userId, out var ticket) || !published.TryGetValue(ticket.ChallengeId, out var publishedAt)) continue;
+            static long Micros(TimeSpan span) => (long)Math.Max(0, span.TotalMicroseconds);
+            total.Add(Micros(timing.SmsAt - timing.Sent));
+            password.Add(Micros(ticket.CreatedAt - timing.Sent));
+            challenge.Add(Micros(publishedAt - ticket.CreatedAt));
+            queueAndSend.Add(Micros(timing.SmsAt - publishedAt));
+            answer.Add(Micros(timing.Answered - timing.Sent));
+        }
+
+        var stages = new (string Name, List<long> Samples)[]
+        {
+            ("sign-in POST → SMS at the provider (total)", total),
+            ("  password check (Gateway → Accounts → user lookup, PBKDF2) until the login ticket", password),
+            ("  challenge (Accounts → Challenges: limits, Redis, until SendSms is published)", challenge),
+            ("  queue and send (RabbitMQ → Notifier → Redis claim → Twilio SDK → provider)", queueAndSend),
+            ("  (the login answer at the client, for comparison)", answer),
+        };
+        foreach (var (name, samples) in stages)
+        {
+            var latencies = new Latencies(samples);
+            report.Row("P5 SMS latency", name, $"{sent / elapsed.TotalSeconds:N1} sign-ins/s offered", Report.Ms(latencies.PercentileMs(50)), Report.Ms(latencies.PercentileMs(99)),
+                $"{latencies.Count} of {sent} sign-ins matched, {failures} failed; load {Report.LoadAverage()}");
+            report.Line($"P5 {name.Trim()}: p50 {Report.Ms(latencies.PercentileMs(50))}, p99 {Report.Ms(latencies.PercentileMs(99))}, max {Report.Ms(latencies.MaxMs)}, n {latencies.Count}");
+        }
+
+        var totalLatency = new Latencies(total);
+        var beyondHash = totalLatency.PercentileMs(99) - hashRate.MedianMs;
+        report.Ratio("P5 p99 beyond the hash / 50 ms", beyondHash / 50, "≤ 1.0", beyondHash < 50,
+            $"p99 {totalLatency.PercentileMs(99):N1} ms − one hash {hashRate.MedianMs:N1} ms = {beyondHash:N1} ms");
+    }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using FlexWhere.Challenges.Codes;
+using StackExchange.Redis;
+
+namespace FlexWhere.Bench;
+
+public sealed record BenchSettings(bool Smoke, TimeSpan WarmUp, TimeSpan Duration, int Concurrency, int Rounds, int Verifies, int Messages);
+
+/// <summary>P1 (Gateway / direct / nginx) and P2 (verify / raw Redis).</summary>
+public static class HttpScenarios
+{
+    public static HttpClient NewClient(int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseCookies = false,
+    })
+    { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>
+    /// P1. The request is the one Challenges request the Gateway routes: the public status read
+    /// (<c>GET /api/challenges/{id}</c>, one Redis hash read, rate limited per client address). The
+    /// verify itself is internal (service key, <c>/internal/…</c>), which the Gateway never routes.
+    /// </summary>
+    public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx, ChallengeSeeder seeder, RssSampler rss)
+    {
+        var challenges = await seeder.SeedAsync(1000);
+        var targets = new (string Name, string BaseUrl)[]
+        {
+            ("direct to Challenges", services.Url("Challenges")),
+            ("nginx → Challenges", nginx.Url),
+            ("Gateway (YARP) → Challenges", services.Url("Gateway")),
+        };
+
+        foreach (var (name, baseUrl) in targets)
+        {
+            // A wrong answer here would make every figure below meaningless: fail loudly instead.
+            using var checker = new HttpClient { Timeout = TimeSpan.FromSeconds(60) }; // the first request JITs the whole path
+            using var check = await checker.GetAsync($"{baseUrl}/api/challenges/{challenges[0].Id}");
+            if (check.StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"P1 {name}: {(int)check.StatusCode} {await check.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        var rates = targets.ToDictionary(t => t.Name, _ => new List<double>());
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            // Alternate the order so neither side always runs on the warmer (or busier) machine.
+            var order = round % 2 == 1 ? targets : targets.Reverse().ToArray();
+            foreach (var (name, baseUrl) in order)
+            {
+                using var client = NewClient(settings.Concurrency);
+                rss.Phase = $"P1 {name}";
+                var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration, async n =>
+                {
+                    var challenge = challenges[n % challenges.Length];
+                    using var response = await client.GetAsync($"{baseUrl}/api/challenges/{challenge.Id}", HttpCompletionOption.ResponseContentRead);
+                    return response.StatusCode == HttpStatusCode.OK;
+                });
+                rss.Phase = "idle";
+                report.Row("P1 status read", result);
+                rates[name].Add(result.PerSecond);
+            }
+        }
+
+        return rates.ToDictionary(r => r.Key, r => r.Value.Average());
+    }
+
+    /// <summary>P2. Verifies that consume a seeded challenge each: over HTTP to Challenges, the same
+    /// code path in-process, and the bare Redis commands.</summary>
+    public static async Task<Dictionary<string, double>> VerifyAsync(Report report, BenchSettings settings, Services services, ChallengeSeeder seeder, IConnectionMultiplexer redis, RssSampler rss)
+    {
+        var rates = new Dictionary<string, double>();
+        var db = redis.GetDatabase();
+        var script = await RawScript.LoadAsync(redis);
+
+        using var client = NewClient(settings.Concurrency);
+        var verifyUrl = services.Url("Challenges") + "/internal/challenges/{0}/verify";
+        async Task<bool> HttpVerify(SeededChallenge challenge)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, string.Format(System.Globalization.CultureInfo.InvariantCulture, verifyUrl, challenge.Id))
+            {
+                Content = JsonContent.Create(new { code = challenge.Code, purpose = Purposes.SignIn }),
+            };
+            request.Headers.Add("X-Internal-Api-Key", services.InternalApiKey);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+
+        async Task<bool> InProcess(SeededChallenge challenge)
+        {
+            var candidate = seeder.Hasher.Hash(challenge.Id, Purposes.SignIn, challenge.Code);
+            var stored = await seeder.Store.ReadCodeHashAsync(challenge.Id);
+            var matched = !stored.IsNull && CryptographicOperations.FixedTimeEquals(candidate, (byte[])stored!);
+            var result = await seeder.Store.ConsumeAsync(challenge.Id, Purposes.SignIn, stored, matched, DateTimeOffset.UtcNow);
+            return result.Outcome == VerifyOutcome.Verified;
+        }
+
+        async Task<bool> Raw(SeededChallenge challenge)
+        {
+            var key = seeder.Keys.Challenge(challenge.Id);
+            var stored = await db.HashGetAsync(key, "codeHash");
+            var result = (RedisResult[])(await db.ScriptEvaluateAsync(script.Hash, [key],
+                [Purposes.SignIn, stored, "1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]))!;
+            return (string)result[0]! == "verified";
+        }
+
+        var loops = new (string Name, Func<SeededChallenge, Task<bool>> Verify)[]
+        {
+            ("Challenges HTTP verify (direct)", HttpVerify),
+            ("same code path in-process (ChallengeStore + HMAC)", InProcess),
+            ("raw StackExchange.Redis (HGET + EVALSHA)", Raw),
+        };
+        var perRound = loops.ToDictionary(l => l.Name, _ => new List<double>());
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            foreach (var (name, verify) in loops)
+            {
+                // Warm-up on its own small supply, then the measured run until its supply is used up.
+                await RunSupplyAsync(await seeder.SeedAsync(Math.Max(50, settings.Verifies / 10)), settings.Concurrency, name, verify);
+                var set = await seeder.SeedAsync(settings.Verifies);
+                rss.Phase = $"P2 {name}";
+                var result = await RunSupplyAsync(set, settings.Concurrency, $"{name} (round {round})", verify);
+                rss.Phase = "idle";
+                report.Row("P2 verify", result, "verifies/s");
+                perRound[name].Add(result.PerSecond);
+            }
+        }
+
+        foreach (var (name, values) in perRound) rates[name] = values.Average();
+        return rates;
+    }
+
+    private static Task<LoadResult> RunSupplyAsync(SeededChallenge[] set, int concurrency, string name, Func<SeededChallenge, Task<bool>> verify) =>
+        Load.RunAsync(name, concurrency, TimeSpan.Zero, TimeSpan.FromMinutes(5), n =>
+            n < set.Length ? verify(set[n]) : throw new SupplyExhaustedException());
+}
+
+/// <summary>The consume script's success path, called by SHA like the service's LuaScript.</summary>
+internal static class RawScript
+{
+    private const string Text = """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'purpose', 'codeHash', 'attempts', 'maxAttempts', 'expiresAt')
+        if not f[1] then return {'not_found', 0} end
+        if f[1] ~= 'pending' or tonumber(ARGV[4]) >= tonumber(f[6]) then return {'closed', 0} end
+        if ARGV[3] == '1' and f[2] == ARGV[1] and f[3] == ARGV[2] then
+          redis.call('HDEL', KEYS[1], 'codeHash')
+          redis.call('HSET', KEYS[1], 'state', 'verified', 'verifiedAt', ARGV[4])
+          local who = redis.call('HMGET', KEYS[1], 'userId', 'organisationId', 'destination')
+          return {'verified', tonumber(f[5]) - tonumber(f[4]), who[1], who[2], who[3]}
+        end
+        return {'invalid', 0}
+        """;
+
+    public static async Task<LoadedLuaScript> LoadAsync(IConnectionMultiplexer redis) =>
+        await LuaScript.Prepare(Text).LoadAsync(redis.GetServer(redis.GetEndPoints()[0]));
+}

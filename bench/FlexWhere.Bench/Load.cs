@@ -1,0 +1,133 @@
+using System.Diagnostics;
+
+namespace FlexWhere.Bench;
+
+/// <summary>What one load run measured: completed operations over the measured window and their latencies.</summary>
+public sealed record LoadResult(string Name, int Concurrency, long Completed, long Failed, TimeSpan Elapsed, Latencies Latency)
+{
+    public double PerSecond => Elapsed > TimeSpan.Zero ? Completed / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>Latency samples (microseconds) and their percentiles by the nearest-rank method.</summary>
+public sealed class Latencies
+{
+    private readonly long[] _sortedMicros;
+
+    public Latencies(IEnumerable<long> micros)
+    {
+        _sortedMicros = [.. micros];
+        Array.Sort(_sortedMicros);
+    }
+
+    public int Count => _sortedMicros.Length;
+
+    /// <summary>The smallest sample with at least <paramref name="percent"/> % of the samples at or below it.</summary>
+    public double PercentileMs(double percent)
+    {
+        if (_sortedMicros.Length == 0) return double.NaN;
+        var rank = (int)Math.Ceiling(percent / 100.0 * _sortedMicros.Length);
+        return _sortedMicros[Math.Clamp(rank, 1, _sortedMicros.Length) - 1] / 1000.0;
+    }
+
+    public double MaxMs => _sortedMicros.Length == 0 ? double.NaN : _sortedMicros[^1] / 1000.0;
+}
+
+/// <summary>
+/// A closed-loop load generator: <c>concurrency</c> workers each issue one operation, wait for it,
+/// and issue the next. After a warm-up (not counted) it counts for a fixed time, or until a finite
+/// supply of operations runs out (each verify consumes a challenge).
+/// </summary>
+public static class Load
+{
+    /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one; false when the supply is exhausted is signalled by <see cref="SupplyExhaustedException"/>.</param>
+    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration, Func<long, Task<bool>> operation)
+    {
+        long sequence = -1;
+        var measuring = 0; // 0 warm-up, 1 measuring, 2 done
+        long completed = 0, failed = 0;
+        var samples = new List<long>[concurrency];
+        using var stop = new CancellationTokenSource();
+        var clock = new Stopwatch();
+
+        async Task Worker(int index)
+        {
+            var mine = samples[index] = new List<long>(4096);
+            while (Volatile.Read(ref measuring) < 2)
+            {
+                var n = Interlocked.Increment(ref sequence);
+                var started = Stopwatch.GetTimestamp();
+                bool ok;
+                try
+                {
+                    ok = await operation(n);
+                }
+                catch (SupplyExhaustedException)
+                {
+                    return;
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    ok = false;
+                }
+
+                if (Volatile.Read(ref measuring) != 1) continue;
+                if (ok)
+                {
+                    Interlocked.Increment(ref completed);
+                    mine.Add((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }
+
+        // Without a warm-up every operation counts, the first ones included (supply-bound runs).
+        if (warmUp <= TimeSpan.Zero)
+        {
+            measuring = 1;
+            clock.Start();
+        }
+
+        var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(() => Worker(i))).ToArray();
+        var all = Task.WhenAll(workers);
+        if (warmUp > TimeSpan.Zero)
+        {
+            await Task.WhenAny(all, Task.Delay(warmUp));
+            clock.Start();
+            Volatile.Write(ref measuring, 1);
+        }
+
+        await Task.WhenAny(all, Task.Delay(duration));
+        clock.Stop();
+        Volatile.Write(ref measuring, 2);
+        await all;
+        return new LoadResult(name, concurrency, completed, failed, clock.Elapsed, new Latencies(samples.Where(s => s is not null).SelectMany(s => s)));
+    }
+
+    /// <summary>Sends requests at a fixed rate (open loop), so latency is not hidden by back-pressure;
+    /// each operation's own timings are recorded by the caller.</summary>
+    public static async Task<(long Sent, TimeSpan Elapsed)> RunAtRateAsync(double perSecond, TimeSpan duration, Func<long, Task> operation)
+    {
+        var interval = TimeSpan.FromSeconds(1 / perSecond);
+        var clock = Stopwatch.StartNew();
+        var running = new List<Task>();
+        long n = 0;
+        while (clock.Elapsed < duration)
+        {
+            var due = interval * n;
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var current = n;
+            running.Add(Task.Run(() => operation(current)));
+            n++;
+        }
+
+        await Task.WhenAll(running);
+        return (n, clock.Elapsed);
+    }
+}
+
+/// <summary>Thrown by an operation when its finite supply (seeded challenges) is used up.</summary>
+public sealed class SupplyExhaustedException : Exception;

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FlexWhere.Contracts;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace FlexWhere.Bench;
+
+/// <summary>
+/// P4. SendSms messages in MassTransit's envelope, published straight to the contract's exchange
+/// (as Challenges' bus would), consumed by the Notifier and sent through the Twilio SDK to the fake
+/// provider; beside it a bare RabbitMQ.Client publisher and consumer moving the same number of
+/// persistent messages of the same size through one durable queue.
+/// </summary>
+public static class NotifierScenario
+{
+    private const string Exchange = "FlexWhere.Contracts:SendSms";
+
+    public static async Task<(double Notifier, double Raw)> RunAsync(Report report, BenchSettings settings, string rabbitMq, FakeTwilioServer twilio, RssSampler rss)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
+        await using var connection = await factory.CreateConnectionAsync("bench-publisher");
+        await using var channel = await connection.CreateChannelAsync();
+
+        // Warm-up: JIT (tier-1 code needs a while on a busy machine), connections, the Twilio SDK client.
+        await PublishAndWaitAsync(channel, twilio, Math.Max(20, settings.Messages / 4), "warm-up");
+
+        var notifier = new List<double>();
+        var raw = new List<double>();
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            rss.Phase = "P4 Notifier";
+            var (elapsed, sample) = await PublishAndWaitAsync(channel, twilio, settings.Messages, $"round {round}");
+            rss.Phase = "idle";
+            var rate = settings.Messages / elapsed.TotalSeconds;
+            notifier.Add(rate);
+            report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s", "–", "–",
+                $"{settings.Messages:N0} messages in {elapsed.TotalSeconds:N2} s, first publish to last provider request; load {Report.LoadAverage()}");
+            report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s ({sample} bytes per envelope), load {Report.LoadAverage()}");
+
+            var rawRate = await RawAsync(factory, settings.Messages, sample);
+            raw.Add(rawRate.Rate);
+            report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume (round {round})", $"{rawRate.Rate:N0} msg/s", "–", "–",
+                $"{settings.Messages:N0} persistent messages, prefetch 16, ack each, {rawRate.Elapsed.TotalSeconds:N2} s; load {Report.LoadAverage()}");
+            report.Line($"P4 raw round {round}: {settings.Messages} messages in {rawRate.Elapsed.TotalSeconds:N2} s = {rawRate.Rate:N0} msg/s");
+        }
+
+        return (notifier.Average(), raw.Average());
+    }
+
+    private static async Task<(TimeSpan Elapsed, int EnvelopeBytes)> PublishAndWaitAsync(IChannel channel, FakeTwilioServer twilio, int count, string label)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var arrived = twilio.WaitForAsync(count, timeout.Token);
+        var clock = Stopwatch.StartNew();
+        var size = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var body = Envelope(i);
+            size = body.Length;
+            var properties = new BasicProperties
+            {
+                ContentType = "application/vnd.masstransit+json",
+                Persistent = true,
+                MessageId = Guid.NewGuid().ToString(),
+            };
+            await channel.BasicPublishAsync(Exchange, "", mandatory: false, properties, body, timeout.Token);
+        }
+
+        try
+        {
+            await arrived;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"P4 {label}: only {twilio.Received} SMS reached the fake provider within 3 minutes; see the Notifier's log.");
+        }
+
+        return (clock.Elapsed, size);
+    }
+
+    private static byte[] Envelope(int i)
+    {
+        var messageId = Guid.NewGuid();
+        // Distinct numbers in a fictional range; the Notifier sends whatever Challenges allowed.
+        var destination = $"+3161{i % 10_000_000:D7}";
+        return JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            messageId,
+            conversationId = Guid.NewGuid(),
+            sourceAddress = "rabbitmq://localhost/bench",
+            destinationAddress = $"rabbitmq://localhost/{Exchange}",
+            messageType = new[] { "urn:message:FlexWhere.Contracts:SendSms" },
+            sentTime = DateTimeOffset.UtcNow,
+            headers = new Dictionary<string, object>(),
+            message = new SendSms
+            {
+                MessageId = messageId,
+                ChallengeId = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+                Destination = destination,
+                MaskedDestination = "+31 6 •••• ••" + destination[^2..],
+                TemplateId = SmsTemplates.OneTimeCode,
+                Locale = "en",
+                Code = $"{i % 1_000_000:D6}",
+                ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5),
+            },
+        }, JsonOptions);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private static async Task<(double Rate, TimeSpan Elapsed)> RawAsync(ConnectionFactory factory, int count, int size)
+    {
+        await using var connection = await factory.CreateConnectionAsync("bench-raw");
+        await using var publisher = await connection.CreateChannelAsync();
+        await using var consumerChannel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 8));
+        var queue = $"bench-raw-{Guid.NewGuid():N}";
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: true);
+        await consumerChannel.BasicQosAsync(0, 16, false);
+        var consumed = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            // Touch the body as a consumer would (deserialise-sized work is the Notifier's, not this).
+            _ = delivery.Body.Length;
+            await consumerChannel.BasicAckAsync(delivery.DeliveryTag, false);
+            if (Interlocked.Increment(ref consumed) == count) done.TrySetResult();
+        };
+        await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+
+        var body = new byte[size];
+        Random.Shared.NextBytes(body);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            await publisher.BasicPublishAsync("", queue, mandatory: false, new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString() }, body);
+        }
+
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        clock.Stop();
+        await publisher.QueueDeleteAsync(queue);
+        return (count / clock.Elapsed.TotalSeconds, clock.Elapsed);
+    }
+}

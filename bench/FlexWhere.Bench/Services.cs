@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using FlexWhere.LocalServers;
+
+namespace FlexWhere.Bench;
+
+/// <summary>
+/// The services as the Release build left them (<c>dotnet services/X/bin/Release/net10.0/X.dll</c>),
+/// each on a free loopback port, in Production with the configuration the AppHost would give them
+/// plus the bench's raised limits (never the shipped defaults: see docs/benchmarks.md).
+/// </summary>
+public sealed class Services(string repositoryRoot, Servers servers, string logDirectory) : IAsyncDisposable
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ChildProcess Process, string Url)> _running = new();
+
+    public string CodeHashKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    public string InternalApiKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    public Uri? FakeTwilio { get; set; }
+    public IReadOnlyDictionary<string, string> Builds { get; init; } = new Dictionary<string, string>();
+    public HttpClient Probe { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>More environment for every service started from now on (the bench's --set, Accounts' signing key).</summary>
+    public Dictionary<string, string> Extra { get; } = [];
+
+    public string Url(string service) => _running[service].Url;
+    public ChildProcess Process(string service) => _running[service].Process;
+    public IReadOnlyList<string> Names => [.. _running.Keys];
+
+    /// <summary>Limits that would throttle a benchmark from one client address, raised for this run only.</summary>
+    public static readonly IReadOnlyDictionary<string, string> RaisedLimits = new Dictionary<string, string>
+    {
+        ["Gateway__RateLimits__AnonymousPerIpPerMinute"] = "100000",
+        ["Gateway__RateLimits__PerUserPerMinute"] = "100000",
+        ["Challenges__Limits__PublicPerClientIp"] = "100000",
+        ["Challenges__Limits__PublicPerClientIpWindow"] = "00:00:01",
+        ["Challenges__Limits__PerClientIp"] = "100000",
+        ["Challenges__Limits__PerClientIpWindow"] = "00:00:01",
+        ["Challenges__Limits__PerOrganisation"] = "1000000",
+        ["Challenges__Limits__PerOrganisationWindow"] = "00:00:01",
+        ["Challenges__Limits__PerNumberPrefix"] = "100000",
+        ["Challenges__Limits__PerNumberPrefixWindow"] = "00:00:01",
+        ["Challenges__Limits__DailySmsBudget"] = "10000000",
+        ["SignIn__PerIpPermitLimit"] = "100000",
+        ["SignIn__PerIpWindowSeconds"] = "1",
+        ["Challenges__Limits__PerDestination"] = "100000",
+        ["Challenges__Limits__PerDestinationWindow"] = "00:00:01",
+        ["Challenges__Limits__SendsPerDestination"] = "100",
+        ["Challenges__Limits__SendWindow"] = "00:00:01",
+        ["Challenges__Limits__PerUser"] = "100000",
+        ["Challenges__Limits__PerUserWindow"] = "00:00:01",
+        ["Notifier__SmsResilience__MessagesPerSecond"] = "1000",
+        ["Notifier__SmsResilience__QueueLimit"] = "100000",
+        ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
+    };
+
+    public async Task StartAsync(params string[] names)
+    {
+        var starting = new List<Task>();
+        foreach (var name in names)
+        {
+            var port = Ports.FreeLoopbackPort();
+            var url = $"http://127.0.0.1:{port}";
+            var directory = Builds.TryGetValue(name, out var build) ? build : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
+            var dll = Path.Combine(directory, $"{name}.dll");
+            if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run bench/run.sh (it builds in Release first).");
+            var environment = new Dictionary<string, string>(RaisedLimits)
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = url,
+                ["ConnectionStrings__redis"] = servers.RedisConnectionString,
+                ["ConnectionStrings__rabbitmq"] = servers.RabbitMqConnectionString,
+                ["Challenges__CodeHashKey"] = CodeHashKey,
+                ["InternalApi__Key"] = InternalApiKey,
+            };
+            foreach (var (key, value) in Extra) environment[key] = value;
+            if (servers.PostgresConnectionString is { } postgres) environment["ConnectionStrings__accountsdb"] = postgres;
+            foreach (var (other, (_, otherUrl)) in _running) environment[$"services__{other.ToLowerInvariant()}__http__0"] = otherUrl;
+            if (name == "Notifier" && FakeTwilio is { } twilio)
+            {
+                environment["Twilio__AccountSid"] = FakeTwilioServer.AccountSid;
+                environment["Twilio__AuthToken"] = FakeTwilioServer.AuthToken;
+                environment["Twilio__From"] = "+3197010000001";
+                environment["Twilio__StatusCallbackUrl"] = "https://bench.flexwhere.test/api/notifier/twilio/status";
+                environment["Twilio__BaseUrl"] = twilio.ToString();
+            }
+
+            var process = ChildProcess.Start(name, "dotnet", [dll], environment, directory, logDirectory);
+            _running[name] = (process, url);
+            // The Gateway is ready only when every service behind it is; the others once their own dependencies answer.
+            var path = name == "Gateway" ? "/alive" : "/health";
+            starting.Add(Wait.HttpOkAsync(name, Probe, url + path, TimeSpan.FromSeconds(60)));
+        }
+
+        await Task.WhenAll(starting);
+    }
+
+    public async Task StopAsync(string name)
+    {
+        if (!_running.TryRemove(name, out var entry)) return;
+        await entry.Process.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (process, _) in _running.Values) await process.DisposeAsync();
+        _running.Clear();
+        Probe.Dispose();
+    }
+}
