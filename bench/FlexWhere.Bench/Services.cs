@@ -47,7 +47,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["Challenges__Limits__SendWindow"] = "00:00:01",
         ["Challenges__Limits__PerUser"] = "100000",
         ["Challenges__Limits__PerUserWindow"] = "00:00:01",
-        ["Notifier__SmsResilience__MessagesPerSecond"] = "1000",
+        ["Notifier__SmsResilience__MessagesPerSecond"] = "100000",
         ["Notifier__SmsResilience__QueueLimit"] = "100000",
         ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
     };

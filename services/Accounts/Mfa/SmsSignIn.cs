@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
@@ -8,7 +9,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Mfa;
 
-public sealed record MfaRequired(string Status, string Method, string LoginTicket, string? PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset? ResendAfter);
+/// <summary>The second step's instructions; <c>phoneHint</c> and <c>resendAfter</c> only for SMS.</summary>
+public sealed record MfaRequired(
+    string Status, string Method, string LoginTicket,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PhoneHint,
+    DateTimeOffset ExpiresAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ResendAfter);
 
 /// <summary>The Control Centre's second factor: a trusted device, or a code by SMS to the user's phone.</summary>
 public static class SmsSignIn

@@ -21,7 +21,7 @@ public sealed class SmsResilienceOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Twilio long codes send about one message per second; faster sends are queued, not refused.</summary>
-    [Range(1, 1000, ErrorMessage = "Notifier:SmsResilience:MessagesPerSecond must be between 1 and 1000.")]
+    [Range(1, 100_000, ErrorMessage = "Notifier:SmsResilience:MessagesPerSecond must be between 1 and 100000.")]
     public int MessagesPerSecond { get; set; } = 1;
 
     /// <summary>Sends waiting for the rate limiter; beyond this they fail (transiently) and MassTransit retries them.</summary>
