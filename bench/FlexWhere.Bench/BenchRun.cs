@@ -111,7 +111,7 @@ public static class BenchRun
                     var (notifier, raw) = await NotifierScenario.RunAsync(report, settings, servers.RabbitMqConnectionString, twilio, rss);
                     report.Ratio("P4 Notifier / raw RabbitMQ", notifier / raw, "≥ 0.5", notifier / raw >= 0.5);
                     report.Ratio("P4 Notifier SMS/s (absolute, ÷ 2000)", notifier / 2000, "≥ 1.0 (2,000 SMS/s)", notifier >= 2000,
-                        "per SMS the Notifier does two Redis round trips, the provider call and a publish confirm, with Notifier:ConcurrentMessageLimit messages in flight");
+                        "per SMS the Notifier does two Redis round trips, the provider call and a publish confirm, with Notifier:Sending:ConcurrentMessageLimit messages in flight");
                 });
 
                 rss.Sample();
