@@ -6,10 +6,11 @@ namespace FlexWhere.Notifier.Sending;
 /// <summary>
 /// Exactly one SMS per SendSms, across redeliveries and replicas:
 /// 1. a "sent" record per message id, checked before the send and written once the provider accepted;
-/// 2. a short claim (SET NX with a TTL) taken before the send, so two replicas never send at once.
-/// The window that remains: a replica that dies after the provider accepted but before the sent record
-/// is written leaves only its claim, which expires; a later delivery then sends a second SMS. The
-/// window is the few milliseconds between the provider's answer and one Redis write.
+/// 2. a short claim (SET NX with a TTL) taken before the send, so two replicas never send at once;
+/// 3. an attempt record written before the provider is called. A replica that dies after the provider
+///    accepted but before the sent record is written leaves the attempt record without a sent record:
+///    the next delivery asks the provider whether it already has the message instead of sending a
+///    second SMS (found by the reliability suite, R1, killing the Notifier while it sends).
 /// </summary>
 public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options)
 {
@@ -24,6 +25,13 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         var value = await Database.StringGetAsync(NotifierKeys.Sent(messageId));
         return value.HasValue ? value.ToString() : null;
     }
+
+    /// <summary>Notes that the provider is about to be called for this message (kept as long as the sent record).</summary>
+    public Task RecordAttemptAsync(Guid messageId) =>
+        Database.StringSetAsync(NotifierKeys.Attempt(messageId), "1", options.Value.SentRecordTtl);
+
+    /// <summary>True when an earlier attempt reached (or may have reached) the provider without a recorded outcome.</summary>
+    public Task<bool> HadAttemptAsync(Guid messageId) => Database.KeyExistsAsync(NotifierKeys.Attempt(messageId));
 
     /// <summary>A claim token, or null when another replica holds the message.</summary>
     public async Task<string?> TryClaimAsync(Guid messageId)
@@ -41,6 +49,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         var transaction = Database.CreateTransaction();
         _ = transaction.StringSetAsync(NotifierKeys.Sent(messageId), providerMessageId, ttl);
         _ = transaction.StringSetAsync(NotifierKeys.ProviderMessage(providerMessageId), challengeId, ttl);
+        _ = transaction.KeyDeleteAsync(NotifierKeys.Attempt(messageId));
         await transaction.ExecuteAsync();
         await ReleaseAsync(messageId, claimToken);
     }
