@@ -11,6 +11,8 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using FlexWhere.EndToEndTests;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -27,8 +29,6 @@ public sealed class ReliabilityStack : AppHostFixture
 {
     public const string Password = "FlexWhere-Demo-2026!";
     private readonly ConcurrentQueue<string> _logs = new();
-    private readonly CancellationTokenSource _stopWatching = new();
-    private readonly List<Task> _watchers = [];
 
     public string AccountsDatabase { get; private set; } = "";
 
@@ -47,31 +47,10 @@ public sealed class ReliabilityStack : AppHostFixture
         gateway.WithEnvironment("Gateway__RateLimits__PerUserPerMinute", "100000");
         builder.CreateResourceBuilder<ProjectResource>("accounts")
             .WithEnvironment("SignIn__PerIpPermitLimit", "100000");
-    }
 
-    protected override Task StartedAsync()
-    {
-        var logger = App.Services.GetRequiredService<ResourceLoggerService>();
-        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
-        foreach (var resource in model.Resources)
-        {
-            _watchers.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await foreach (var batch in logger.WatchAsync(resource.Name).WithCancellation(_stopWatching.Token))
-                    {
-                        foreach (var line in batch) _logs.Enqueue($"{resource.Name}: {line.Content}");
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // The run is over.
-                }
-            }));
-        }
-
-        return Task.CompletedTask;
+        // The testing host forwards every resource's console output to its own loggers
+        // ("<AppHost>.Resources.<name>"): keep those lines for the secrets scan.
+        builder.Services.AddLogging(logging => logging.AddProvider(new ResourceLogCapture(_logs)));
     }
 
     public override async Task InitializeAsync()
@@ -81,14 +60,6 @@ public sealed class ReliabilityStack : AppHostFixture
         AccountsDatabase = (await App.GetConnectionStringAsync("accountsdb", timeout.Token))!;
         Redis = (await App.GetConnectionStringAsync("redis", timeout.Token))!;
         await AddOtherOrganisationAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _stopWatching.CancelAsync();
-        await base.DisposeAsync();
-        await Task.WhenAll(_watchers);
-        _stopWatching.Dispose();
     }
 
     /// <summary>"Other": the Demo organisation and its users copied with new ids, e-mail addresses
@@ -119,33 +90,45 @@ public sealed class ReliabilityStack : AppHostFixture
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Row counts of every table of the accounts database, and the audit log's newest id.</summary>
+    private NpgsqlConnection? _snapshotConnection;
+    private string? _snapshotSql;
+
+    /// <summary>Row count and a checksum of the content of every table of the accounts database, in
+    /// one round trip (R3 takes one before and after each request).</summary>
     public async Task<Dictionary<string, long>> SnapshotAsync()
     {
-        await using var connection = new NpgsqlConnection(AccountsDatabase);
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
+        if (_snapshotConnection is null)
         {
-            while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
+            _snapshotConnection = new NpgsqlConnection(AccountsDatabase);
+            await _snapshotConnection.OpenAsync();
+            var tables = new List<string>();
+            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", _snapshotConnection))
+            await using (var reader = await list.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
+            }
+
+            // Updates leave counts alone: the checksum of every row catches them too.
+            _snapshotSql = string.Join(" UNION ALL ", tables.Select(table =>
+                $"SELECT '{table}', count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t"));
         }
 
-        var counts = new Dictionary<string, long>();
-        foreach (var table in tables)
+        var snapshot = new Dictionary<string, long>();
+        await using var command = new NpgsqlCommand(_snapshotSql, _snapshotConnection);
+        await using var rows = await command.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
         {
-            await using var count = new NpgsqlCommand($"SELECT count(*) FROM \"{table}\"", connection);
-            counts[table] = (long)(await count.ExecuteScalarAsync())!;
+            snapshot[rows.GetString(0)] = rows.GetInt64(1);
+            snapshot[$"{rows.GetString(0)} (content)"] = rows.GetString(2) is { Length: > 0 } md5 ? BitConverter.ToInt64(Convert.FromHexString(md5[..16])) : 0;
         }
 
-        // Updates leave counts alone: a checksum of every row catches them too.
-        foreach (var table in tables)
-        {
-            await using var sum = new NpgsqlCommand($"SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t", connection);
-            counts[$"{table} (content)"] = BitConverter.ToInt64(Convert.FromHexString(((string)(await sum.ExecuteScalarAsync())!).PadLeft(16, '0')[..16]));
-        }
+        return snapshot;
+    }
 
-        return counts;
+    public override async Task DisposeAsync()
+    {
+        if (_snapshotConnection is not null) await _snapshotConnection.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     public HttpClient NewClient() => App.CreateHttpClient("gateway");
@@ -218,7 +201,10 @@ public sealed class ReliabilityStack : AppHostFixture
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<string> IssueAsAccountsWouldAsync(string email)
+    /// <summary>A token Accounts' own key signed, with the right claims, that expired an hour ago.</summary>
+    public Task<string> ExpiredTokenAsync(string email) => IssueAsAccountsWouldAsync(email, DateTime.UtcNow.AddHours(-2));
+
+    private async Task<string> IssueAsAccountsWouldAsync(string email, DateTime? issuedAt = null)
     {
         await using var connection = new NpgsqlConnection(AccountsDatabase);
         await connection.OpenAsync();
@@ -230,8 +216,8 @@ public sealed class ReliabilityStack : AppHostFixture
 
         using var rsa = RSA.Create();
         rsa.ImportFromPem(await SigningKeyPemAsync());
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var now = issuedAt ?? DateTime.UtcNow;
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "flexwhere-accounts",
             Audience = "flexwhere",
@@ -248,6 +234,8 @@ public sealed class ReliabilityStack : AppHostFixture
                 new Claim("sid", Guid.NewGuid().ToString()),
             ]),
         });
+        Secrets.Add(token);
+        return token;
     }
 
     private async Task<string> SigningKeyPemAsync()
@@ -273,6 +261,27 @@ public sealed class ReliabilityStack : AppHostFixture
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa.ExportParameters(true)), SecurityAlgorithms.RsaSha256),
             Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("org", user.OrganisationId.ToString()), new Claim("role", "Admin"), new Claim("sid", Guid.NewGuid().ToString())]),
         });
+    }
+}
+
+/// <summary>Keeps the lines the resources wrote (services and servers), from the testing host's loggers.</summary>
+public sealed class ResourceLogCapture(ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.Contains(".Resources.", StringComparison.Ordinal) ? new Capture(categoryName, lines) : NullLogger.Instance;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{category}: {formatter(state, exception)}");
     }
 }
 
