@@ -34,6 +34,9 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithEnvironment("InternalApi__Key", internalApiKey)
     .WithServiceHealthCheck();
 
+// Accounts orchestrates sign-in: it asks Challenges for SMS codes with the shared service key.
+accounts.WithReference(challenges).WithEnvironment("InternalApi__Key", internalApiKey);
+
 var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)

@@ -1,5 +1,6 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
 using Scalar.AspNetCore;
@@ -17,6 +18,9 @@ app.MapOpenApi();
 if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
 
 app.MapAuthApi();
+app.MapMfaApi();
+app.MapAccountSecurityApi();
+app.MapAdminMfaApi();
 app.MapUsersApi();
 app.MapImportApi();
 app.MapOrganisationApi();

@@ -20,6 +20,7 @@ namespace FlexWhere.Accounts.IntegrationTests;
 public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
 {
     public const string Password = "correct-horse-battery-staple";
+    public const string InternalKey = "internal-api-key-for-the-tests-0123456789";
 
     // One key for the whole run: generating RSA keys is slow and their value does not matter here.
     private static readonly Lazy<string> SigningKeyPem = new(() => RSA.Create(2048).ExportPkcs8PrivateKeyPem());
@@ -33,10 +34,14 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
 
     protected string ConnectionString { get; private set; } = null!;
 
+    /// <summary>Where Accounts finds Challenges: by default nothing listens there (Challenges is down),
+    /// which is how a sign-in that needs an SMS code must fail: closed, without tokens.</summary>
+    protected static readonly string ChallengesDownUrl = $"http://127.0.0.1:{HealthProbe.ClosedPort()}";
+
     /// <summary>Settings a test class changes (e.g. a small per-IP limit).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await postgres.CreateDatabaseAsync("accounts");
         await using (var db = NewDbContext())
@@ -45,18 +50,27 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         }
 
         Factory = new ServiceFactory<Program>(
-            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"), .. Settings])
+            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"),
+                ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
         {
-            TestServices = services => services.AddSingleton<TimeProvider>(Time),
+            TestServices = services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                ConfigureTestServices(services);
+            },
         };
         Client = Factory.CreateClient();
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         Client.Dispose();
         Factory.Dispose();
         return Task.CompletedTask;
+    }
+
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
     }
 
     /// <summary>A context of its own, outside the service: what is really in the database.</summary>

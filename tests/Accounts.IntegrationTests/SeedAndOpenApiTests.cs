@@ -21,7 +21,7 @@ public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(pos
 
         var employee = await JsonAsync(await LoginAsync("employee@demo.flexwhere.test", DevelopmentSeed.Password, "mobile"));
         Assert.Equal("signed_in", employee.GetProperty("status").GetString());
-        // The password is right; the admin is stopped only by the second factor that does not exist yet.
+        // The password is right; the admin is stopped only by the second factor (Challenges is not running here).
         await ProblemAsync(await LoginAsync("admin@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
         await ProblemAsync(await LoginAsync("manager@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
         await using var check = NewDbContext();

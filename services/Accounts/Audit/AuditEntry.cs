@@ -37,4 +37,21 @@ public static class AuditEvents
     public const string PhoneChanged = "phone_changed";
     public const string SettingsChanged = "settings_changed";
     public const string Import = "import";
+    public const string MfaCodeSent = "mfa_code_sent";
+    public const string MfaCodeFailed = "mfa_code_failed";
+    public const string MfaSendFailed = "mfa_send_failed";
+    public const string MfaVerified = "mfa_verified";
+    public const string TrustedDeviceAdded = "trusted_device_added";
+    public const string TrustedDeviceUsed = "trusted_device_used";
+    public const string TrustedDevicesRevoked = "trusted_devices_revoked";
+    public const string RecoveryCodesGenerated = "recovery_codes_generated";
+    public const string RecoveryCodeUsed = "recovery_code_used";
+    public const string RecoveryCodeFailed = "recovery_code_failed";
+    public const string MfaReset = "mfa_reset";
+    public const string PhoneVerificationSent = "phone_verification_sent";
+    public const string PhoneVerified = "phone_verified";
+    public const string PhoneChangeRequested = "phone_change_requested";
+    public const string PhoneChangeApproved = "phone_change_approved";
+    public const string PhoneChangeRejected = "phone_change_rejected";
+    public const string PasswordChanged = "password_changed";
 }

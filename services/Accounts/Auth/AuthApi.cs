@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -42,10 +43,11 @@ public static class AuthApi
         return app;
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Login(
-        LoginRequest? request, AccountsDbContext db, Tokens tokens, IPasswordHasher<User> hasher, IOptions<PasswordSignInOptions> options,
-        TimeProvider time, HttpContext http, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ProblemHttpResult>> Login(
+        LoginRequest? request, SignInContext context, IPasswordHasher<User> hasher, IOptions<PasswordSignInOptions> options,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var (db, http, time) = (context.Db, context.Http, context.Time);
         var logger = loggers.CreateLogger("FlexWhere.Accounts.SignIn");
         if (request?.Email is { Length: > 0 } login && !login.Contains('@'))
         {
@@ -54,7 +56,8 @@ public static class AuthApi
         }
 
         if (string.IsNullOrWhiteSpace(request?.Email) || request.Email.Length > 254 || string.IsNullOrEmpty(request.Password)
-            || request.Password.Length > MaxPasswordLength || request.Client is not (Clients.ControlCentre or Clients.Mobile))
+            || request.Password.Length > MaxPasswordLength || request.Client is not (Clients.ControlCentre or Clients.Mobile)
+            || request.DeviceToken is { Length: > OpaqueTokens.MaxLength })
         {
             return Problems.Validation("Send email, password and client (\"control-centre\" or \"mobile\").");
         }
@@ -93,30 +96,19 @@ public static class AuthApi
                 "Your account has been disabled. Ask your administrator.");
         }
 
-        var needsSms = request.Client == Clients.ControlCentre && user.NeedsSmsSecondFactor;
-        var needsTotp = request.Client == Clients.Mobile && user.Organisation.MobileTotpRequired;
-        if (needsSms && user.PhoneNumber is null)
-        {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "no phone number for SMS code");
-            await db.SaveChangesAsync(cancellationToken);
-            return Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "No phone number for your sign-in code.",
-                "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
-        }
+        // The Control Centre always asks for a second factor: MFA there cannot be switched off.
+        if (request.Client == Clients.ControlCentre) return await SmsSignIn.StartAsync(context, user, request.DeviceToken, cancellationToken);
 
-        if (needsSms || needsTotp)
+        if (user.Organisation.MobileTotpRequired)
         {
-            // The second step (SMS or TOTP) is not built yet: never hand out tokens without it.
+            // The authenticator-app step is not built yet: never hand out tokens without it.
             db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "second factor not available");
             await db.SaveChangesAsync(cancellationToken);
             return Problems.Create(StatusCodes.Status503ServiceUnavailable, "mfa_unavailable", "Second factor not available.",
                 "This account needs a second factor, which is not available yet.");
         }
 
-        user.LastSignInAt = now;
-        var signedIn = tokens.Issue(db, user, Guid.CreateVersion7(now), request.Client);
-        db.Record(http, time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id, details: $"client {request.Client}");
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(signedIn);
+        return TypedResults.Ok(await context.CompleteAsync(user, request.Client, Guid.CreateVersion7(now), cancellationToken));
     }
 
     private static async Task<ProblemHttpResult> RecordFailureAsync(AccountsDbContext db, User user, PasswordSignInOptions options, TimeProvider time,

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,16 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlexWhere.Accounts.Auth;
 
-public sealed record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn);
+public sealed record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn)
+{
+    /// <summary>Only after an SMS code with "remember this device": present it at the next sign-in.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DeviceToken { get; init; }
+
+    /// <summary>Only after a sign-in with a recovery code.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RecoveryCodesLeft { get; init; }
+}
 
 /// <summary>Issues access tokens (RS256 JWT) and opaque refresh tokens (stored as SHA-256).</summary>
 public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimeProvider time)

@@ -1,5 +1,6 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,16 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<LoginTicket> LoginTickets => Set<LoginTicket>();
+
+    public DbSet<TrustedDevice> TrustedDevices => Set<TrustedDevice>();
+
+    public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
+
+    public DbSet<PhoneVerification> PhoneVerifications => Set<PhoneVerification>();
+
+    public DbSet<PendingPhoneChange> PendingPhoneChanges => Set<PendingPhoneChange>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -48,6 +59,55 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             token.Property(t => t.Client).HasMaxLength(32);
             token.Property(t => t.RevokedReason).HasMaxLength(32);
             token.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<LoginTicket>(ticket =>
+        {
+            ticket.ToTable("login_tickets");
+            ticket.HasIndex(t => t.TokenHash).IsUnique();
+            ticket.HasIndex(t => t.ExpiresAt);
+            ticket.Property(t => t.Role).HasConversion<string>().HasMaxLength(16);
+            ticket.Property(t => t.Client).HasMaxLength(32);
+            ticket.Property(t => t.Method).HasMaxLength(32);
+            ticket.Property(t => t.ChallengeId).HasMaxLength(64);
+            ticket.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TrustedDevice>(device =>
+        {
+            device.ToTable("trusted_devices");
+            device.HasIndex(d => d.TokenHash).IsUnique();
+            device.HasIndex(d => d.UserId);
+            device.HasIndex(d => d.OrganisationId);
+            device.Property(d => d.Role).HasConversion<string>().HasMaxLength(16);
+            device.Property(d => d.Name).HasMaxLength(TrustedDevice.MaxNameLength);
+            device.Property(d => d.RevokedReason).HasMaxLength(32);
+            device.HasOne<User>().WithMany().HasForeignKey(d => d.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<RecoveryCode>(code =>
+        {
+            code.ToTable("recovery_codes");
+            code.HasIndex(c => new { c.UserId, c.CodeHash });
+            code.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PhoneVerification>(verification =>
+        {
+            verification.ToTable("phone_verifications");
+            verification.HasIndex(v => v.TokenHash).IsUnique();
+            verification.Property(v => v.PhoneNumber).HasMaxLength(16);
+            verification.Property(v => v.ChallengeId).HasMaxLength(64);
+            verification.HasOne<User>().WithMany().HasForeignKey(v => v.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PendingPhoneChange>(change =>
+        {
+            change.ToTable("pending_phone_changes");
+            change.HasIndex(c => new { c.OrganisationId, c.State });
+            change.Property(c => c.PhoneNumber).HasMaxLength(16);
+            change.Property(c => c.State).HasMaxLength(16);
+            change.HasOne<User>().WithMany().HasForeignKey(c => c.TargetUserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<AuditEntry>(entry =>

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using FlexWhere.Accounts;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -47,6 +48,7 @@ public static class Extensions
         builder.Services.AddSingleton<SigningKey>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.AddMfa();
 
         builder.AddAuthentication();
         builder.AddSignInRateLimit();
@@ -56,6 +58,25 @@ public static class Extensions
 
         // Only the Gateway (on loopback, the default known proxy) may say who the client is.
         builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders = ForwardedHeaders.XForwardedFor);
+    }
+
+    private static void AddMfa(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<SignInContext>();
+
+        // No retry layer here on purpose: see ChallengesClient.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
+        builder.Services.AddHttpClient<ChallengesClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<IOptions<ChallengesOptions>>().Value;
+            http.BaseAddress = options.BaseUrl;
+            http.Timeout = options.Timeout;
+        }).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -95,6 +96,14 @@ public static class OrganisationApi
             }
         }
 
+        // Stricter rules end every trusted device of the organisation: trust granted under the old rules
+        // must not outlive them.
+        var tightened = request.TrustedDevicePeriodDays < organisation.TrustedDevicePeriodDays
+            || request.MobileTotpRequired == true && !organisation.MobileTotpRequired
+            || request.MobilePinRequired == true && !organisation.MobilePinRequired
+            || request.PinLength > organisation.PinLength
+            || countries is not null && organisation.AllowedSmsCountries.Except(countries).Any();
+
         Change("mobileTotpRequired", request.MobileTotpRequired, organisation.MobileTotpRequired, v => organisation.MobileTotpRequired = v);
         Change("mobilePinRequired", request.MobilePinRequired, organisation.MobilePinRequired, v => organisation.MobilePinRequired = v);
         Change("pinLength", request.PinLength, organisation.PinLength, v => organisation.PinLength = v);
@@ -109,6 +118,12 @@ public static class OrganisationApi
         if (changes.Count > 0)
         {
             db.Record(http, time, organisation.Id, AuditEvents.SettingsChanged, caller.UserId, details: string.Join("; ", changes));
+            if (tightened)
+            {
+                var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, time.GetUtcNow(), TrustedDevices.Reasons.PolicyTightened, cancellationToken);
+                db.Record(http, time, organisation.Id, AuditEvents.TrustedDevicesRevoked, caller.UserId, details: $"{revoked} trusted devices: policy tightened");
+            }
+
             await db.SaveChangesAsync(cancellationToken);
         }
 

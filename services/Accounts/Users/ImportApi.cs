@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -81,6 +82,14 @@ public static class ImportApi
         var seen = new HashSet<string>();
         int created = 0, updated = 0, unchanged = 0;
 
+        async Task RevokeTrustAsync(User user, string reason)
+        {
+            if (await TrustedDevices.RevokeForUserAsync(db, user.Id, now, reason, cancellationToken) > 0)
+            {
+                db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{reason} (linked database)");
+            }
+        }
+
         for (var row = 0; row < request.Users.Count; row++)
         {
             var item = request.Users[row];
@@ -149,7 +158,13 @@ public static class ImportApi
 
             var changed = false;
             if (user.DisplayName != item.DisplayName.Trim()) { user.DisplayName = item.DisplayName.Trim(); changed = true; }
-            if (user.Role != role) { user.Role = role; changed = true; }
+            if (user.Role != role)
+            {
+                user.Role = role;
+                changed = true;
+                await RevokeTrustAsync(user, TrustedDevices.Reasons.RoleChanged);
+            }
+
             if (!user.Active) { user.Active = true; changed = true; }
             if (!user.FromLinkedDatabase) { user.FromLinkedDatabase = true; changed = true; }
             if (user.PhoneNumber != phone)
@@ -157,8 +172,10 @@ public static class ImportApi
                 db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id,
                     $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
                 user.PhoneNumber = phone;
+                // The directory is the authority on the number; the first sign-in code to it verifies it.
                 user.PhoneVerified = false;
                 changed = true;
+                await RevokeTrustAsync(user, TrustedDevices.Reasons.PhoneChanged);
             }
 
             if (changed) updated++; else unchanged++;

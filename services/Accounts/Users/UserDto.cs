@@ -7,10 +7,11 @@ public sealed record UserDto(
     Guid Id, string Email, string DisplayName, string Role, bool Active, string? Phone, bool PhoneMasked, bool PhoneVerified,
     bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt)
 {
-    /// <summary>The full number only for the user and their organisation's admins; everyone else sees it masked.</summary>
+    /// <summary>The full number only for the user themself: it is there for their second factor, and
+    /// admins manage it without reading it back.</summary>
     public static UserDto From(User user, Caller caller)
     {
-        var full = caller.IsAdmin || caller.UserId == user.Id;
+        var full = caller.UserId == user.Id;
         var phone = user.PhoneNumber is null ? null : full ? user.PhoneNumber : Phones.Mask(user.PhoneNumber);
         return new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.Active, phone, user.PhoneNumber is not null && !full,
             user.PhoneVerified, user.FromLinkedDatabase, user.LockedUntil, user.LastSignInAt);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -27,7 +28,7 @@ public static class UsersApi
         users.MapPost("/", Create).RequireAuthorization(Policies.Admin).WithName("CreateUser");
         users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Admin).WithName("UpdateUser");
         users.MapPut("/{id:guid}/phone", ChangePhone).WithName("ChangePhone")
-            .WithSummary("Admins change anyone's number in their organisation, managers only their own. The new number is unverified until its first SMS code.");
+            .WithSummary("Admins change another user's number (unverified until its first sign-in code); an admin's number needs a second admin's approval (202). Your own number: POST /api/me/phone.");
         users.MapPost("/{id:guid}/disable", Disable).RequireAuthorization(Policies.Admin).WithName("DisableUser");
         users.MapPost("/{id:guid}/enable", Enable).RequireAuthorization(Policies.Admin).WithName("EnableUser");
         users.MapDelete("/{id:guid}", Delete).RequireAuthorization(Policies.Admin).WithName("DeleteUser");
@@ -150,6 +151,8 @@ public static class UsersApi
         {
             changes.Add($"role {user.Role} → {role}");
             user.Role = role.Value;
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
+            if (revoked > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{revoked} trusted devices: role changed");
         }
 
         if (changes.Count > 0)
@@ -161,18 +164,19 @@ public static class UsersApi
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> ChangePhone(
+    public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ProblemHttpResult>> ChangePhone(
         Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
         if (user is null) return Problems.NotFound();
-        if (!caller.IsAdmin && user.Id != caller.UserId)
+        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (user.Id == caller.UserId) return PhoneChanges.OwnNumberNeedsCode();
+        if (!caller.IsAdmin)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only your own number.", "Managers can change only their own phone number; ask an administrator.");
         }
 
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
         if (request is null) return Problems.Validation("Send phone (international form, e.g. +31 6 12345678), or null to remove it.");
 
         string? phone = null;
@@ -183,17 +187,18 @@ public static class UsersApi
             phone = check.E164;
         }
 
-        if (phone != user.PhoneNumber)
+        if (phone == user.PhoneNumber) return TypedResults.Ok(UserDto.From(user, caller));
+
+        if (await PhoneChanges.NeedsSecondAdminAsync(db, user, cancellationToken))
         {
-            var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
-            var after = phone is null ? "none" : Phones.Mask(phone);
-            user.PhoneNumber = phone;
-            // Unverified until the first SMS code to it succeeds (MFA issue), which also revokes trusted devices there.
-            user.PhoneVerified = false;
-            db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id, $"{before} → {after}");
+            var change = PhoneChanges.Request(db, http, time, user, phone, verified: false, caller.UserId);
             await db.SaveChangesAsync(cancellationToken);
+            return TypedResults.Accepted($"/api/phone-changes/{change.Id}", PhoneChanges.ToDto(change, user.Email));
         }
 
+        // Unverified until the first sign-in code to it succeeds.
+        await PhoneChanges.ApplyAsync(db, http, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
@@ -216,7 +221,12 @@ public static class UsersApi
         if (user.Active != active)
         {
             user.Active = active;
-            if (!active) await AuthApi.RevokeUserTokensAsync(db, user.Id, time.GetUtcNow(), "user_disabled", cancellationToken);
+            if (!active)
+            {
+                await AuthApi.RevokeUserTokensAsync(db, user.Id, time.GetUtcNow(), "user_disabled", cancellationToken);
+                await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled, cancellationToken);
+            }
+
             db.Record(http, time, caller.OrganisationId, active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, caller.UserId, user.Id);
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using FlexWhere.Contracts;
 using MassTransit;
 
-namespace FlexWhere.Challenges.IntegrationTests;
+namespace FlexWhere.Testing;
 
 /// <summary>A listener on the real broker, standing where the Notifier will: it records every
 /// SendSms and SmsBudgetWarning published while it runs.</summary>
@@ -19,7 +19,7 @@ public sealed class SmsCapture : IAsyncDisposable
         _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host(new Uri(rabbitMq));
-            rabbit.ReceiveEndpoint($"challenges-tests-{Guid.NewGuid():N}", endpoint =>
+            rabbit.ReceiveEndpoint($"sms-capture-{Guid.NewGuid():N}", endpoint =>
             {
                 endpoint.AutoDelete = true;
                 endpoint.Durable = false;

@@ -1,0 +1,218 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Mfa;
+
+public sealed record RecoveryCodesStatus(int Remaining, DateTimeOffset? CreatedAt);
+
+public sealed record NewRecoveryCodes(IReadOnlyList<string> Codes, DateTimeOffset CreatedAt);
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+public sealed record StartPhoneVerificationRequest(string? Phone);
+
+public sealed record PhoneVerificationStarted(string VerificationTicket, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
+
+public sealed record ConfirmPhoneRequest(string? VerificationTicket, string? Code);
+
+public sealed record PhoneConfirmed(string Status, string PhoneHint, Guid? PendingChangeId);
+
+/// <summary>The signed-in user's own second factor: trusted devices, recovery codes, password, phone number.</summary>
+public static class AccountSecurityApi
+{
+    public static IEndpointRouteBuilder MapAccountSecurityApi(this IEndpointRouteBuilder app)
+    {
+        var me = app.MapGroup("/api/me").WithTags("My sign-in").RequireAuthorization();
+        me.MapGet("/devices", ListMyDevices).WithName("ListMyTrustedDevices").WithSummary("Browsers that skip the SMS code while you sign in on them within 30 days.");
+        me.MapDelete("/devices/{deviceId:guid}", RevokeMyDevice).WithName("RevokeMyTrustedDevice").WithSummary("Stop trusting a browser: it needs an SMS code again.");
+        me.MapGet("/recovery-codes", RecoveryCodesStatusOf).RequireAuthorization(Policies.AdminOrManager).WithName("RecoveryCodesStatus");
+        me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).WithName("GenerateRecoveryCodes")
+            .WithSummary("Ten new one-time recovery codes, shown this once; the old ones stop working.");
+        me.MapPut("/password", ChangePassword).WithName("ChangeMyPassword").WithSummary("Change your password; every trusted device and other session ends.");
+        me.MapPost("/phone", StartPhoneVerification).WithName("StartPhoneVerification")
+            .WithSummary("Send a code to a new number of yours; the number changes once you confirm the code.");
+        me.MapPost("/phone/confirm", ConfirmPhone).WithName("ConfirmPhone")
+            .WithSummary("Confirm the code sent to your new number. An admin's new number then waits for a second admin's approval.");
+        return app;
+    }
+
+    public static async Task<Ok<List<TrustedDeviceDto>>> ListMyDevices(ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
+        var devices = await TrustedDevicesOf(db, caller.UserId, caller.OrganisationId, time.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(devices.Select(d => TrustedDeviceDto.From(d, session)).ToList());
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeMyDevice(
+        Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        return await RevokeDeviceAsync(db, http, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser, cancellationToken)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("trusted device");
+    }
+
+    public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var codes = await db.RecoveryCodes.Where(c => c.UserId == caller.UserId).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new RecoveryCodesStatus(codes.Count(c => c.UsedAt is null), codes.Count == 0 ? null : codes.Min(c => c.CreatedAt)));
+    }
+
+    public static async Task<Ok<NewRecoveryCodes>> GenerateRecoveryCodes(
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var now = time.GetUtcNow();
+        var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
+        db.Record(http, time, caller.OrganisationId, AuditEvents.RecoveryCodesGenerated, caller.UserId, caller.UserId, $"{codes.Count} new codes; older codes revoked");
+        await db.SaveChangesAsync(cancellationToken);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new NewRecoveryCodes(codes, now));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
+        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
+        {
+            return Problems.Validation("Send currentPassword and newPassword.");
+        }
+
+        if (request.NewPassword.Length is < UsersApi.MinPasswordLength or > UsersApi.MaxPasswordLength)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "password_too_short", "Choose a longer password.",
+                $"A password has {UsersApi.MinPasswordLength} to {UsersApi.MaxPasswordLength} characters.");
+        }
+
+        var caller = Caller.From(principal);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your current password is not right.", "Enter the password you signed in with.");
+        }
+
+        var now = time.GetUtcNow();
+        user.PasswordHash = hasher.HashPassword(user, request.NewPassword);
+        var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
+        await db.RefreshTokens.Where(t => t.UserId == user.Id && t.SessionId != session && t.RevokedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, "password_changed"), cancellationToken);
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordChanged, cancellationToken);
+        db.Record(http, time, user.OrganisationId, AuditEvents.PasswordChanged, user.Id, user.Id, $"other sessions ended; {revoked} trusted devices revoked");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<PhoneVerificationStarted>, ProblemHttpResult>> StartPhoneVerification(
+        StartPhoneVerificationRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
+    {
+        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var caller = Caller.From(principal);
+        var user = await db.Users.Include(u => u.Organisation)
+            .SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (string.IsNullOrWhiteSpace(request?.Phone)) return Problems.Validation("Send phone: your mobile number in international form, e.g. +31 6 12345678.");
+
+        var check = Phones.Check(request.Phone);
+        if (!check.IsValid) return UsersApi.PhoneProblem(check);
+        if (check.E164 == user.PhoneNumber && user.PhoneVerified)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "phone_unchanged", "This is already your number.", "Your sign-in codes already go to this number.");
+        }
+
+        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
+            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        if (refusal is not null) return SmsSignIn.Passthrough(http, refusal);
+
+        var now = time.GetUtcNow();
+        var ticket = OpaqueTokens.New();
+        db.PhoneVerifications.Add(new PhoneVerification
+        {
+            Id = Guid.CreateVersion7(now),
+            TokenHash = OpaqueTokens.Hash(ticket),
+            UserId = user.Id,
+            OrganisationId = user.OrganisationId,
+            PhoneNumber = check.E164!,
+            ChallengeId = issued!.ChallengeId,
+            CreatedAt = now,
+            ExpiresAt = now + context.Options.LoginTicketLifetime,
+        });
+        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerificationSent, user.Id, user.Id, $"code to new number {Phones.Mask(check.E164!)}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new PhoneVerificationStarted(ticket, Phones.Mask(check.E164!), issued.ExpiresAt, issued.ResendAfter));
+    }
+
+    public static async Task<Results<Ok<PhoneConfirmed>, ProblemHttpResult>> ConfirmPhone(
+        ConfirmPhoneRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(request?.VerificationTicket) || request!.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
+        {
+            return Problems.Validation("Send verificationTicket and code (the six digits sent to your new number).");
+        }
+
+        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var caller = Caller.From(principal);
+        var now = time.GetUtcNow();
+        var hash = OpaqueTokens.Hash(request.VerificationTicket!);
+        var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
+        if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
+
+        var (verified, refusal) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal.Code switch
+            {
+                "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
+                "too_many_attempts" => MfaApi.TooManyAttempts(),
+                "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
+                _ => SmsSignIn.Passthrough(http, refusal),
+            };
+        }
+
+        var consumed = await db.PhoneVerifications.Where(v => v.Id == verification.Id && v.ConsumedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(v => v.ConsumedAt, now), cancellationToken) == 1;
+        if (!consumed || verified!.Destination != verification.PhoneNumber) return MfaApi.ChallengeExpired();
+
+        var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
+        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, user.Id, user.Id, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
+        if (await PhoneChanges.NeedsSecondAdminAsync(db, user, cancellationToken))
+        {
+            var change = PhoneChanges.Request(db, http, time, user, verification.PhoneNumber, verified: true, user.Id);
+            await db.SaveChangesAsync(cancellationToken);
+            return TypedResults.Ok(new PhoneConfirmed("pending_approval", Phones.Mask(verification.PhoneNumber), change.Id));
+        }
+
+        await PhoneChanges.ApplyAsync(db, http, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));
+    }
+
+    public static Task<List<TrustedDevice>> TrustedDevicesOf(AccountsDbContext db, Guid userId, Guid organisationId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.TrustedDevices.Where(d => d.UserId == userId && d.OrganisationId == organisationId && d.RevokedAt == null && d.TrustedUntil > now)
+            .OrderByDescending(d => d.LastSignInAt).ToListAsync(cancellationToken);
+
+    public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, HttpContext http, TimeProvider time, Caller caller, Guid userId, Guid deviceId, string reason,
+        CancellationToken cancellationToken)
+    {
+        var revoked = await db.TrustedDevices
+            .Where(d => d.Id == deviceId && d.UserId == userId && d.OrganisationId == caller.OrganisationId && d.RevokedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, time.GetUtcNow()).SetProperty(d => d.RevokedReason, reason), cancellationToken) == 1;
+        if (revoked)
+        {
+            db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, userId, $"device {deviceId}: {reason}");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return revoked;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Mfa;
+
+/// <summary>Admins over their organisation's second factors: trusted devices, MFA resets, and the
+/// second approval of an admin's new phone number.</summary>
+public static class AdminMfaApi
+{
+    public static IEndpointRouteBuilder MapAdminMfaApi(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users/{userId:guid}").WithTags("Users").RequireAuthorization(Policies.Admin);
+        users.MapGet("/devices", ListDevices).WithName("ListUserTrustedDevices");
+        users.MapDelete("/devices/{deviceId:guid}", RevokeDevice).WithName("RevokeUserTrustedDevice");
+        users.MapPost("/mfa/reset", ResetMfa).WithName("ResetUserMfa")
+            .WithSummary("For a lost phone: ends the user's trusted devices, recovery codes and sessions; the next sign-in needs a fresh second factor.");
+
+        var changes = app.MapGroup("/api/phone-changes").WithTags("Users").RequireAuthorization(Policies.Admin);
+        changes.MapGet("/", ListPendingChanges).WithName("ListPendingPhoneChanges").WithSummary("Admins' new numbers waiting for a second admin.");
+        changes.MapPost("/{changeId:guid}/approve", Approve).WithName("ApprovePhoneChange")
+            .WithSummary("A second admin (not the one who asked) applies the change.");
+        changes.MapPost("/{changeId:guid}/reject", Reject).WithName("RejectPhoneChange");
+        return app;
+    }
+
+    public static async Task<Results<Ok<List<TrustedDeviceDto>>, ProblemHttpResult>> ListDevices(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken)) return Problems.NotFound();
+        var devices = await AccountSecurityApi.TrustedDevicesOf(db, userId, caller.OrganisationId, time.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(devices.Select(d => TrustedDeviceDto.From(d, null)).ToList());
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeDevice(
+        Guid userId, Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        return await AccountSecurityApi.RevokeDeviceAsync(db, http, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin, cancellationToken)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("trusted device");
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ResetMfa(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Id == caller.UserId)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "own_account", "You cannot reset your own sign-in.", "Ask another administrator of your organisation.");
+        }
+
+        var now = time.GetUtcNow();
+        var devices = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.MfaReset, cancellationToken);
+        var codes = await db.RecoveryCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+        await AuthApi.RevokeUserTokensAsync(db, user.Id, now, TrustedDevices.Reasons.MfaReset, cancellationToken);
+        await db.LoginTickets.Where(t => t.UserId == user.Id && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
+        db.Record(http, time, user.OrganisationId, AuditEvents.MfaReset, caller.UserId, user.Id,
+            $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<List<PendingPhoneChangeDto>>> ListPendingChanges(
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var now = time.GetUtcNow();
+        var pending = await db.PendingPhoneChanges
+            .Where(c => c.OrganisationId == caller.OrganisationId && c.State == PhoneChangeStates.Pending && c.ExpiresAt > now)
+            .Join(db.Users, c => c.TargetUserId, u => u.Id, (c, u) => new { Change = c, u.Email })
+            .OrderBy(x => x.Change.CreatedAt).ToListAsync(cancellationToken);
+        return TypedResults.Ok(pending.Select(x => PhoneChanges.ToDto(x.Change, x.Email)).ToList());
+    }
+
+    public static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> Approve(
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: true, principal, db, time, http, cancellationToken);
+
+    public static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> Reject(
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: false, principal, db, time, http, cancellationToken);
+
+    private static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> DecideAsync(
+        Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var now = time.GetUtcNow();
+        var change = await db.PendingPhoneChanges.SingleOrDefaultAsync(c => c.Id == changeId && c.OrganisationId == caller.OrganisationId, cancellationToken);
+        if (change is null) return Problems.NotFound("phone change");
+        var target = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
+        if (change.State != PhoneChangeStates.Pending || change.ExpiresAt <= now || target is null)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "phone_change_closed", "This change is no longer pending.",
+                "It was already approved or rejected, or it expired after 7 days. Ask for the change again if it is still needed.");
+        }
+
+        // Rejecting is always allowed (the requester may withdraw); approving takes a second person.
+        if (approve && caller.UserId == change.RequestedBy)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "second_admin_required", "Another admin must approve this.",
+                "A change of an admin's phone number needs the approval of a second admin, not the one who asked for it.");
+        }
+
+        var decided = await db.PendingPhoneChanges.Where(c => c.Id == change.Id && c.State == PhoneChangeStates.Pending)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.State, approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected)
+                .SetProperty(c => c.DecidedBy, caller.UserId)
+                .SetProperty(c => c.DecidedAt, now), cancellationToken) == 1;
+        if (!decided) return Problems.Create(StatusCodes.Status409Conflict, "phone_change_closed", "This change is no longer pending.", "Another admin decided it first.");
+
+        change.State = approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected;
+        if (approve)
+        {
+            await PhoneChanges.ApplyAsync(db, http, time, target, change.PhoneNumber, change.Verified, caller.UserId, $"approved by a second admin (change {change.Id})", cancellationToken);
+        }
+
+        db.Record(http, time, caller.OrganisationId, approve ? AuditEvents.PhoneChangeApproved : AuditEvents.PhoneChangeRejected, caller.UserId, target.Id,
+            $"change {change.Id} requested by {change.RequestedBy}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(PhoneChanges.ToDto(change, target.Email));
+    }
+}

@@ -1,0 +1,165 @@
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Mfa;
+
+public sealed record MfaVerifyRequest(string? LoginTicket, string? Code, bool RememberDevice = false, string? DeviceName = null);
+
+public sealed record MfaResendRequest(string? LoginTicket);
+
+public sealed record MfaRecoverRequest(string? LoginTicket, string? RecoveryCode);
+
+public sealed record MfaResent(DateTimeOffset ResendAfter, DateTimeOffset ExpiresAt);
+
+/// <summary>The second step of a sign-in, for a client holding a login ticket.</summary>
+public static class MfaApi
+{
+    public static IEndpointRouteBuilder MapMfaApi(this IEndpointRouteBuilder app)
+    {
+        var mfa = app.MapGroup("/api/auth/mfa").WithTags("Sign-in").RequireRateLimiting(AuthApi.SignInRateLimit);
+        mfa.MapPost("/verify", Verify).WithName("VerifySecondFactor")
+            .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that skips the SMS for 30 days.");
+        mfa.MapPost("/resend", Resend).WithName("ResendCode").WithSummary("Send a new SMS code for a login ticket.");
+        mfa.MapPost("/recover", Recover).WithName("RecoverWithCode").WithSummary("Sign in with one of your recovery codes when your phone is lost.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Verify(MfaVerifyRequest? request, SignInContext context, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.Code is not { Length: > 0 and <= 16 })
+        {
+            return Problems.Validation("Send loginTicket and code (the six digits from the text message or the app).");
+        }
+
+        if (request.DeviceName is { Length: > TrustedDevice.MaxNameLength }) return Problems.Validation($"deviceName is at most {TrustedDevice.MaxNameLength} characters.");
+
+        var code = new string(request.Code.Where(c => !char.IsWhiteSpace(c)).ToArray());
+        if (code.Length != 6 || !code.All(char.IsAsciiDigit)) return Problems.Validation("The code has six digits.");
+
+        var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
+        if (problem is not null) return problem;
+
+        return ticket!.Method switch
+        {
+            SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, ticket, user!, code, request.RememberDevice, request.DeviceName, cancellationToken),
+            _ => ChallengeExpired(),
+        };
+    }
+
+    public static async Task<Results<Ok<MfaResent>, ProblemHttpResult>> Resend(MfaResendRequest? request, SignInContext context, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(request?.LoginTicket)) return Problems.Validation("Send loginTicket.");
+
+        var (ticket, user, problem) = await OpenAsync(context, request!.LoginTicket!, cancellationToken);
+        if (problem is not null) return problem;
+        if (ticket!.Method != SecondFactors.Sms)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "not_an_sms_sign_in", "Nothing to resend.", "This sign-in uses your authenticator app, not a text message.");
+        }
+
+        var (resent, refusal) = await context.Challenges.ResendAsync(ticket.ChallengeId!, cancellationToken);
+        if (refusal is not null)
+        {
+            if (refusal.Code is "challenge_expired" or "challenge_not_found" or "too_many_attempts" or "challenge_already_used")
+            {
+                await ConsumeAsync(context.Db, ticket, context.Time.GetUtcNow(), cancellationToken);
+                return ChallengeExpired();
+            }
+
+            return SmsSignIn.Passthrough(context.Http, refusal);
+        }
+
+        context.Db.Record(context.Http, context.Time, user!.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
+            details: $"new sign-in code to {Phones.Mask(user.PhoneNumber!)}");
+        await context.Db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new MfaResent(resent!.ResendAfter, resent.ExpiresAt));
+    }
+
+    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Recover(MfaRecoverRequest? request, SignInContext context, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.RecoveryCode is not { Length: > 0 and <= 64 })
+        {
+            return Problems.Validation("Send loginTicket and recoveryCode (one of the codes you saved, like ABCD-EFGH-JKMN-PQRS).");
+        }
+
+        var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
+        if (problem is not null) return problem;
+
+        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var now = time.GetUtcNow();
+        if (!await RecoveryCodes.TryUseAsync(db, user!.Id, request.RecoveryCode, now, cancellationToken))
+        {
+            var attemptsLeft = await CountFailureAsync(context, ticket!, cancellationToken);
+            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: $"{attemptsLeft} attempts left");
+            await db.SaveChangesAsync(cancellationToken);
+            return attemptsLeft == 0
+                ? TooManyAttempts()
+                : Problems.Create(StatusCodes.Status400BadRequest, "invalid_recovery_code", "That recovery code does not work.",
+                    "The code is wrong or was already used. Each recovery code works once; check what you typed, or ask your administrator to reset your sign-in.",
+                    new Dictionary<string, object?> { ["attemptsLeft"] = attemptsLeft });
+        }
+
+        if (!await ConsumeAsync(db, ticket!, now, cancellationToken)) return ChallengeExpired();
+        var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
+        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, actor: user.Id, subject: user.Id, details: $"{left} recovery codes left");
+        var signedIn = await context.CompleteAsync(user, ticket!.Client, Guid.CreateVersion7(now), cancellationToken);
+        return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
+    }
+
+    /// <summary>The ticket and its user, when the ticket is still good for this user as they are now.</summary>
+    public static async Task<(LoginTicket? Ticket, User? User, ProblemHttpResult? Problem)> OpenAsync(SignInContext context, string loginTicket, CancellationToken cancellationToken)
+    {
+        var hash = OpaqueTokens.Hash(loginTicket);
+        var now = context.Time.GetUtcNow();
+        var ticket = await context.Db.LoginTickets.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (ticket is null || !ticket.IsUsable(now)) return (null, null, ChallengeExpired());
+
+        var user = await context.Db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == ticket.UserId, cancellationToken);
+        if (user is null || !user.Active || user.Role != ticket.Role || user.OrganisationId != ticket.OrganisationId || user.LockedUntil > now)
+        {
+            await ConsumeAsync(context.Db, ticket, now, cancellationToken);
+            return (null, null, ChallengeExpired());
+        }
+
+        return (ticket, user, null);
+    }
+
+    /// <summary>Ends the ticket; false when another request ended it first (so only one of two
+    /// simultaneous right answers signs in).</summary>
+    public static async Task<bool> ConsumeAsync(AccountsDbContext db, LoginTicket ticket, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var consumed = await db.LoginTickets.Where(t => t.Id == ticket.Id && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken) == 1;
+        ticket.ConsumedAt ??= now;
+        return consumed;
+    }
+
+    /// <summary>Counts a wrong answer on the ticket and returns the attempts left; at zero the ticket is dead.</summary>
+    public static async Task<int> CountFailureAsync(SignInContext context, LoginTicket ticket, CancellationToken cancellationToken)
+    {
+        var max = context.Options.MaxAttemptsPerTicket;
+        var now = context.Time.GetUtcNow();
+        await context.Db.LoginTickets.Where(t => t.Id == ticket.Id).ExecuteUpdateAsync(set => set
+            .SetProperty(t => t.FailedAttempts, t => t.FailedAttempts + 1)
+            .SetProperty(t => t.ConsumedAt, t => t.FailedAttempts + 1 >= max ? now : t.ConsumedAt), cancellationToken);
+        var failed = await context.Db.LoginTickets.Where(t => t.Id == ticket.Id).Select(t => t.FailedAttempts).SingleAsync(cancellationToken);
+        return Math.Max(0, max - failed);
+    }
+
+    public static ProblemHttpResult InvalidCode(int attemptsLeft) =>
+        Problems.Create(StatusCodes.Status400BadRequest, "invalid_code", "Wrong code.",
+            $"That code is not right. You have {attemptsLeft} more {(attemptsLeft == 1 ? "try" : "tries")}.",
+            new Dictionary<string, object?> { ["attemptsLeft"] = attemptsLeft });
+
+    public static ProblemHttpResult TooManyAttempts() =>
+        Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many wrong codes.",
+            "Too many wrong codes were entered, so this sign-in has ended. Sign in again to get a new code.");
+
+    public static ProblemHttpResult ChallengeExpired() =>
+        Problems.Create(StatusCodes.Status410Gone, "challenge_expired", "This sign-in has expired.",
+            "The code or this sign-in has expired or was already used. Sign in again with your e-mail address and password.");
+}

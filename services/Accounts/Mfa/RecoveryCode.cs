@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using FlexWhere.Accounts.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Mfa;
+
+/// <summary>One of the ten codes that sign an admin or manager in when the phone is lost. Used once.</summary>
+public sealed class RecoveryCode
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public Guid OrganisationId { get; set; }
+
+    public required byte[] CodeHash { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+public static class RecoveryCodes
+{
+    public const int Count = 10;
+
+    // Crockford's base32: no I, L, O or U to misread. 16 characters are 80 bits, so a plain SHA-256
+    // at rest cannot be brute-forced offline, and a guess online has no chance.
+    private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private const int Length = 16;
+
+    public static string NewCode()
+    {
+        Span<char> chars = stackalloc char[Length];
+        for (var i = 0; i < Length; i++) chars[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+        var code = new string(chars);
+        return string.Join('-', code[..4], code[4..8], code[8..12], code[12..]);
+    }
+
+    /// <summary>What the user typed, as it was generated: case, spaces and dashes do not matter, and
+    /// the letters people confuse with digits count as those digits.</summary>
+    public static string? Normalize(string? typed)
+    {
+        if (typed is null || typed.Length > 64) return null;
+        var chars = typed.Where(c => c is not ('-' or ' ')).Select(c => char.ToUpperInvariant(c) switch
+        {
+            'O' => '0',
+            'I' or 'L' => '1',
+            var other => other,
+        }).ToArray();
+        return chars.Length == Length && chars.All(Alphabet.Contains) ? new string(chars) : null;
+    }
+
+    public static byte[] Hash(string normalized) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(normalized));
+
+    /// <summary>Replaces the user's codes with a new set; returns the codes to show once.</summary>
+    public static async Task<IReadOnlyList<string>> ReplaceAsync(AccountsDbContext db, Guid userId, Guid organisationId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        var codes = Enumerable.Range(0, Count).Select(_ => NewCode()).ToList();
+        db.RecoveryCodes.AddRange(codes.Select(code => new RecoveryCode
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            OrganisationId = organisationId,
+            CodeHash = Hash(Normalize(code)!),
+            CreatedAt = now,
+        }));
+        return codes;
+    }
+
+    /// <summary>Marks the code used if it is one of the user's unused codes. Atomic: a code works once
+    /// even when sent twice at the same moment.</summary>
+    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string? typed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var normalized = Normalize(typed);
+        if (normalized is null) return false;
+        var hash = Hash(normalized);
+        return await db.RecoveryCodes.Where(c => c.UserId == userId && c.CodeHash == hash && c.UsedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.UsedAt, now), cancellationToken) == 1;
+    }
+}

@@ -1,0 +1,114 @@
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.Mfa;
+
+/// <summary>A Control Centre browser that skips the SMS code while its user signs in on it again within
+/// the organisation's trusted period (30 days) of the last sign-in there.</summary>
+public sealed class TrustedDevice
+{
+    public const int MaxNameLength = 100;
+
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public Guid OrganisationId { get; set; }
+
+    /// <summary>Trust is for this role only: a promotion or demotion needs a new SMS code.</summary>
+    public UserRole Role { get; set; }
+
+    public required byte[] TokenHash { get; set; }
+
+    public required string Name { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset LastSignInAt { get; set; }
+
+    public DateTimeOffset TrustedUntil { get; set; }
+
+    /// <summary>The session of the last sign-in on the device, to tell the user which device they are on.</summary>
+    public Guid? LastSessionId { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevokedReason { get; set; }
+
+    public bool IsTrusted(DateTimeOffset now) => RevokedAt is null && TrustedUntil > now;
+}
+
+public sealed record TrustedDeviceDto(Guid Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset LastSignInAt, DateTimeOffset TrustedUntil, bool Current)
+{
+    public static TrustedDeviceDto From(TrustedDevice device, Guid? currentSession) =>
+        new(device.Id, device.Name, device.CreatedAt, device.LastSignInAt, device.TrustedUntil, currentSession is not null && device.LastSessionId == currentSession);
+}
+
+public static class TrustedDevices
+{
+    public static class Reasons
+    {
+        public const string PhoneChanged = "phone_changed";
+        public const string PasswordChanged = "password_changed";
+        public const string RoleChanged = "role_changed";
+        public const string MfaReset = "mfa_reset";
+        public const string PolicyTightened = "policy_tightened";
+        public const string RevokedByUser = "revoked_by_user";
+        public const string RevokedByAdmin = "revoked_by_admin";
+        public const string UserDisabled = "user_disabled";
+    }
+
+    /// <summary>The device this token names, when it still vouches for this user in this organisation and role.</summary>
+    public static async Task<TrustedDevice?> FindTrustedAsync(AccountsDbContext db, User user, string? token, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(token)) return null;
+        var hash = OpaqueTokens.Hash(token!);
+        var device = await db.TrustedDevices.SingleOrDefaultAsync(d => d.TokenHash == hash, cancellationToken);
+        return device is not null && device.UserId == user.Id && device.OrganisationId == user.OrganisationId && device.Role == user.Role && device.IsTrusted(now)
+            ? device
+            : null;
+    }
+
+    /// <summary>Every sign-in on the device restarts its trusted period.</summary>
+    public static void Slide(TrustedDevice device, Guid sessionId, DateTimeOffset now, int periodDays)
+    {
+        device.LastSessionId = sessionId;
+        device.LastSignInAt = now;
+        device.TrustedUntil = now.AddDays(periodDays);
+    }
+
+    /// <summary>Adds a device to the context and returns the token for the client (shown once).</summary>
+    public static (TrustedDevice Device, string Token) Add(AccountsDbContext db, User user, string? name, Guid sessionId, DateTimeOffset now, int periodDays)
+    {
+        var token = OpaqueTokens.New();
+        var device = new TrustedDevice
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            OrganisationId = user.OrganisationId,
+            Role = user.Role,
+            TokenHash = OpaqueTokens.Hash(token),
+            Name = DeviceName(name),
+            CreatedAt = now,
+        };
+        Slide(device, sessionId, now, periodDays);
+        db.TrustedDevices.Add(device);
+        return (device, token);
+    }
+
+    public static Task<int> RevokeForUserAsync(AccountsDbContext db, Guid userId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
+        db.TrustedDevices.Where(d => d.UserId == userId && d.RevokedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, now).SetProperty(d => d.RevokedReason, reason), cancellationToken);
+
+    public static Task<int> RevokeForOrganisationAsync(AccountsDbContext db, Guid organisationId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
+        db.TrustedDevices.Where(d => d.OrganisationId == organisationId && d.RevokedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, now).SetProperty(d => d.RevokedReason, reason), cancellationToken);
+
+    private static string DeviceName(string? name)
+    {
+        var clean = new string((name ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (clean.Length == 0) return "Browser";
+        return clean.Length <= TrustedDevice.MaxNameLength ? clean : clean[..TrustedDevice.MaxNameLength];
+    }
+}

@@ -1,0 +1,125 @@
+extern alias ChallengesService;
+
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FlexWhere.Accounts.Mfa;
+using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
+using FlexWhere.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlexWhere.Accounts.IntegrationTests;
+
+[CollectionDefinition(Name)]
+public sealed class MfaCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RedisServer>, ICollectionFixture<RabbitMqServer>
+{
+    public const string Name = "Accounts with Challenges";
+}
+
+/// <summary>Accounts with the real Challenges service beside it (real Redis, real RabbitMQ): the SMS
+/// codes are read from the broker where the Notifier would take them.</summary>
+public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : AccountsTestBase(postgres)
+{
+    private ServiceFactory<ChallengesService::Program> _challenges = null!;
+
+    protected SmsCapture Sms { get; private set; } = null!;
+
+    /// <summary>Challenges' clock (code expiry, resend waits), apart from Accounts' <see cref="AccountsTestBase.Time"/>.</summary>
+    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider ChallengesTime { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override IEnumerable<(string Key, string? Value)> Settings => [("Challenges:BaseUrl", "http://challenges")];
+
+    public override async Task InitializeAsync()
+    {
+        Sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
+        _challenges = new ServiceFactory<ChallengesService::Program>(
+            ("ConnectionStrings:redis", redis.ConnectionString),
+            ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("Challenges:CodeHashKey", new string('k', 48)),
+            ("InternalApi:Key", InternalKey),
+            // One client address for every test in this process: the per-IP limit is Challenges' own business, tested there.
+            ("Challenges:Limits:PerClientIp", "100000"),
+            ("Challenges:Limits:PerNumberPrefix", "100000"))
+        {
+            TestServices = services =>
+            {
+                services.AddSingleton<TimeProvider>(ChallengesTime);
+                services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+            },
+        };
+        _ = _challenges.Server;
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _challenges.DisposeAsync();
+        await Sms.DisposeAsync();
+    }
+
+    protected override void ConfigureTestServices(IServiceCollection services) =>
+        services.AddHttpClient<ChallengesClient>().ConfigurePrimaryHttpMessageHandler(() => _challenges.Server.CreateHandler());
+
+    /// <summary>A user with a fresh Dutch mobile number, so tests never share send limits.</summary>
+    protected async Task<User> CreateMfaUserAsync(Organisations.Organisation organisation, UserRole role = UserRole.Admin, bool phoneVerified = true)
+    {
+        var user = await CreateUserAsync(organisation, role, phone: NewMobile());
+        if (phoneVerified) return user;
+
+        await using var db = NewDbContext();
+        db.Attach(user);
+        user.PhoneVerified = false;
+        await db.SaveChangesAsync();
+        return user;
+    }
+
+    protected static string NewMobile() =>
+        "+3162" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 10_000_000).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+
+    protected Task<HttpResponseMessage> ControlCentreLoginAsync(User user, string? deviceToken = null, string password = Password) =>
+        Client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password, client = "control-centre", deviceToken });
+
+    /// <summary>Password right, SMS sent: the login ticket and the code from the SMS.</summary>
+    protected async Task<(string Ticket, string Code, JsonElement Body)> StartSmsSignInAsync(User user, string? deviceToken = null)
+    {
+        JsonElement body = default;
+        var sms = await NextSmsToAsync(user.PhoneNumber!, async () => body = await JsonAsync(await ControlCentreLoginAsync(user, deviceToken)));
+        Assert.Equal("mfa_required", body.GetProperty("status").GetString());
+        Assert.Equal("sms", body.GetProperty("method").GetString());
+        return (body.GetProperty("loginTicket").GetString()!, sms.Code, body);
+    }
+
+    /// <summary>The SMS that <paramref name="action"/> causes to <paramref name="destination"/>.</summary>
+    protected async Task<SendSms> NextSmsToAsync(string destination, Func<Task> action)
+    {
+        var before = Sms.Sent.Count(m => m.Destination == destination);
+        await action();
+        await Sms.WaitForAsync(_ => Sms.Sent.Count(m => m.Destination == destination) > before);
+        return Sms.Sent.Where(m => m.Destination == destination).Skip(before).First();
+    }
+
+    protected Task<HttpResponseMessage> VerifyAsync(string ticket, string code, bool rememberDevice = false) =>
+        Client.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice });
+
+    /// <summary>A complete SMS sign-in; the device token when asked to remember the device.</summary>
+    protected async Task<JsonElement> SignInWithSmsAsync(User user, bool rememberDevice = false, string? deviceToken = null)
+    {
+        var (ticket, code, _) = await StartSmsSignInAsync(user, deviceToken);
+        var signedIn = await JsonAsync(await VerifyAsync(ticket, code, rememberDevice));
+        Assert.Equal("signed_in", signedIn.GetProperty("status").GetString());
+        return signedIn;
+    }
+
+    protected HttpClient BearerClient(JsonElement signedIn)
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", signedIn.GetProperty("accessToken").GetString());
+        return client;
+    }
+
+    protected static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
+
+}
