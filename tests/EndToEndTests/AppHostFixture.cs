@@ -10,7 +10,8 @@ namespace FlexWhere.EndToEndTests;
 public class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["accounts", "challenges", "notifier", "gateway"];
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>How long the stack may take to become healthy.</summary>
+    protected virtual TimeSpan StartTimeout => TimeSpan.FromMinutes(3);
 
     public DistributedApplication App { get; private set; } = null!;
 

@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using FlexWhere.Testing;
 using FlexWhere.EndToEndTests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,19 +35,45 @@ public sealed class ReliabilityStack : AppHostFixture
 
     public string Redis { get; private set; } = "";
 
+    public string RabbitMq { get; private set; } = "";
+
+    /// <summary>Every SendSms on the broker: the codes, whichever Notifier replica sends them.</summary>
+    public SmsCapture Sms { get; private set; } = null!;
+
     /// <summary>Every line any resource wrote so far (services and servers).</summary>
     public IReadOnlyCollection<string> Logs => _logs;
 
     /// <summary>Secrets the tests handled (passwords, codes, tokens, phone numbers) that must appear nowhere at rest or in logs.</summary>
     public ConcurrentBag<string> Secrets { get; } = [Password];
 
+    /// <summary>Two replicas of every service: each property is checked where a replica's memory cannot help.</summary>
+    protected override IEnumerable<string> Arguments => ["--Replicas=2"];
+
+    /// <summary>Eight service processes and three servers on two cores take longer than the end-to-end stack.</summary>
+    protected override TimeSpan StartTimeout => TimeSpan.FromMinutes(6);
+
+    /// <summary>The Gateway's anonymous per-IP limit, left at its default so R2 can check it holds across replicas.</summary>
+    public const int AnonymousPerIpPerMinute = 300;
+
     protected override void Configure(IDistributedApplicationTestingBuilder builder)
     {
+        // The suite's requests carry X-Forwarded-For, each from a client address of its own, so the
+        // per-IP limits see many clients (as in production) and only R2 plays one client hammering.
         var gateway = builder.CreateResourceBuilder<ProjectResource>("gateway");
-        gateway.WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute", "100000");
+        gateway.WithEnvironment("ForwardedHeaders__KnownProxies__0", "127.0.0.1");
+        gateway.WithEnvironment("ForwardedHeaders__KnownProxies__1", "::1");
+        gateway.WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute", AnonymousPerIpPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // One admin token sends most of R3's requests: the per-user limit is not what R3 is about.
         gateway.WithEnvironment("Gateway__RateLimits__PerUserPerMinute", "100000");
         builder.CreateResourceBuilder<ProjectResource>("accounts")
             .WithEnvironment("SignIn__PerIpPermitLimit", "100000");
+        // The test users' numbers share one prefix and the suite signs them in often: the send limits
+        // (proved in Challenges' own tests) would stop R2 before it reaches the guesses it is about.
+        var challenges = builder.CreateResourceBuilder<ProjectResource>("challenges");
+        foreach (var (limit, value) in new[] { ("PerNumberPrefix", "100000"), ("PerClientIp", "100000"), ("PerUser", "100000"), ("PerDestination", "100000"), ("SendsPerDestination", "100") })
+        {
+            challenges.WithEnvironment($"Challenges__Limits__{limit}", value);
+        }
 
         // The testing host forwards every resource's console output to its own loggers
         // ("<AppHost>.Resources.<name>"): keep those lines for the secrets scan.
@@ -59,6 +86,8 @@ public sealed class ReliabilityStack : AppHostFixture
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         AccountsDatabase = (await App.GetConnectionStringAsync("accountsdb", timeout.Token))!;
         Redis = (await App.GetConnectionStringAsync("redis", timeout.Token))!;
+        RabbitMq = (await App.GetConnectionStringAsync("rabbitmq", timeout.Token))!;
+        Sms = await SmsCapture.StartAsync(RabbitMq);
         await AddOtherOrganisationAsync();
     }
 
@@ -128,10 +157,19 @@ public sealed class ReliabilityStack : AppHostFixture
     public override async Task DisposeAsync()
     {
         if (_snapshotConnection is not null) await _snapshotConnection.DisposeAsync();
+        if (Sms is not null) await Sms.DisposeAsync();
         await base.DisposeAsync();
     }
 
-    public HttpClient NewClient() => App.CreateHttpClient("gateway");
+    /// <summary>A client of the Gateway that looks like one client machine (its own X-Forwarded-For address).</summary>
+    public HttpClient NewClient(string? clientIp = null)
+    {
+        var client = App.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientIp ?? RandomClientIp());
+        return client;
+    }
+
+    public static string RandomClientIp() => $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
 
     /// <summary>Signs in as <paramref name="email"/> through the Gateway and returns the access token:
     /// the password, then the SMS code from the development inbox when a second factor is asked.
@@ -140,12 +178,13 @@ public sealed class ReliabilityStack : AppHostFixture
     public async Task<SignedInUser> SignInAsync(string email, string client = "control-centre")
     {
         using var http = NewClient();
+        var sentBefore = Sms.Sent.Count;
         using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password, client });
         var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
         if (login.StatusCode == HttpStatusCode.OK && (string?)body["status"] == "signed_in") return await WithMeAsync(http, (string)body["accessToken"]!);
         if (login.StatusCode == HttpStatusCode.OK && (string?)body["status"] == "mfa_required" && (string?)body["method"] == "sms")
         {
-            var code = await CodeFromInboxAsync(http, email);
+            var code = await CodeFromBrokerAsync(email, sentBefore);
             using var verify = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = (string)body["loginTicket"]!, code, rememberDevice = false });
             var verified = JsonNode.Parse(await verify.Content.ReadAsStringAsync())!;
             if (verify.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"Second factor refused for {email}: {verified.ToJsonString()}");
@@ -171,25 +210,13 @@ public sealed class ReliabilityStack : AppHostFixture
         return new SignedInUser(accessToken, Guid.Parse((string)me["id"]!), Guid.Parse((string)me["organisationId"]!), (string)me["email"]!);
     }
 
-    private async Task<string> CodeFromInboxAsync(HttpClient http, string email)
+    /// <summary>The code of the newest SendSms to <paramref name="email"/>'s phone after <paramref name="sentBefore"/> of them.</summary>
+    public async Task<string> CodeFromBrokerAsync(string email, int sentBefore)
     {
         var phone = await PhoneOfAsync(email);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var inbox = await http.GetFromJsonAsync<JsonArray>("/dev/sms");
-            var newest = inbox!.FirstOrDefault(sms => (string?)sms!["to"] == phone);
-            if (newest is not null)
-            {
-                var code = System.Text.RegularExpressions.Regex.Match((string)newest["body"]!, @"\b\d{6}\b").Value;
-                Secrets.Add(code);
-                return code;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new InvalidOperationException($"No SMS for {email} reached the development inbox.");
+        var sms = await Sms.WaitForAsync(sms => sms.Destination == phone && Sms.Sent.Skip(sentBefore).Contains(sms), TimeSpan.FromSeconds(30));
+        Secrets.Add(sms.Code);
+        return sms.Code;
     }
 
     public async Task<string> PhoneOfAsync(string email)
