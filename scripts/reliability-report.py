@@ -50,13 +50,17 @@ def main() -> None:
     parser.add_argument("--command", required=True)
     parser.add_argument("--summary", required=True)
     parser.add_argument("--machine", required=True)
+    parser.add_argument("--heading", default="Figures of the last full run")
+    parser.add_argument("--note", default="")
     args = parser.parse_args()
 
     figures = {}
     for path in sorted(pathlib.Path(args.results).glob("*.json")):
         figures[path.stem] = json.loads(path.read_text())
 
-    lines = [INTRO, "## Figures of the last full run", ""]
+    lines = [INTRO, f"## {args.heading}", ""]
+    if args.note:
+        lines += [args.note, ""]
     lines.append(f"- command: `{args.command}`")
     lines.append(f"- run: {args.started} to {args.finished} (UTC)")
     lines.append(f"- machine: {args.machine}")
