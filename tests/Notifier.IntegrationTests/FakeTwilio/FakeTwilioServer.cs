@@ -53,6 +53,9 @@ public sealed class FakeTwilioServer : IAsyncDisposable
     /// <summary>List requests (GET Messages.json) received.</summary>
     public int Lookups { get; private set; }
 
+    /// <summary>How many of the next list requests fail with 500 (Twilio code 20500).</summary>
+    public int FailLookups { get; set; }
+
     public void Script(params FakeReply[] replies)
     {
         foreach (var reply in replies) _script.Enqueue(reply);
@@ -113,6 +116,12 @@ public sealed class FakeTwilioServer : IAsyncDisposable
     private IResult List(HttpContext context)
     {
         Lookups++;
+        if (FailLookups > 0)
+        {
+            FailLookups--;
+            return Error(20500, 500, "Internal Server Error");
+        }
+
         var to = context.Request.Query["To"].ToString();
         var messages = _accepted.Reverse().Where(message => message.To == to)
             .Select(message => new Dictionary<string, object?> { ["sid"] = message.Sid, ["to"] = message.To, ["body"] = message.Body, ["status"] = "queued" })
