@@ -75,6 +75,17 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithHttpHealthCheck(HealthPaths.Readiness)
     .InAppHostEnvironment();
 
+// --Replicas=2 runs every service twice behind Aspire's proxy: the reliability suite checks that
+// limits, lockouts and one-SMS-per-message hold across replicas (their state lives in Redis or PostgreSQL).
+var replicas = builder.Configuration.GetValue("Replicas", 1);
+if (replicas > 1)
+{
+    accounts.WithReplicas(replicas);
+    challenges.WithReplicas(replicas);
+    notifier.WithReplicas(replicas);
+    gateway.WithReplicas(replicas);
+}
+
 builder.AnnounceWhenReady(gateway, mode);
 
 builder.Build().Run();

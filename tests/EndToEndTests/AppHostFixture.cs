@@ -5,11 +5,13 @@ using FlexWhere.LocalServers;
 namespace FlexWhere.EndToEndTests;
 
 /// <summary>The whole stack, booted once for the collection from the real AppHost (local servers
-/// where no container engine answers), on a free Gateway port so a running developer stack does not clash.</summary>
-public sealed class AppHostFixture : IAsyncLifetime
+/// where no container engine answers), on a free Gateway port so a running developer stack does not clash.
+/// The reliability suite derives from it (AppHost arguments, resource settings, captured logs).</summary>
+public class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["accounts", "challenges", "notifier", "gateway"];
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>How long the stack may take to become healthy.</summary>
+    protected virtual TimeSpan StartTimeout => TimeSpan.FromMinutes(3);
 
     /// <summary>The shortest code lifetime Challenges allows, so a test can watch a code expire.</summary>
     public static readonly TimeSpan CodeTtl = TimeSpan.FromSeconds(30);
@@ -18,14 +20,27 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>Arguments for the AppHost besides the Gateway's port.</summary>
+    protected virtual IEnumerable<string> Arguments => [];
+
+    /// <summary>Changes to the application model before it is built.</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
+
+    /// <summary>Runs once the app has started, before the services are waited for.</summary>
+    protected virtual Task StartedAsync() => Task.CompletedTask;
+
+    public virtual async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [$"--Gateway:Port={Ports.FreeLoopbackPort()}"], timeout.Token);
+            [$"--Gateway:Port={Ports.FreeLoopbackPort()}", .. Arguments], timeout.Token);
         builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString());
+        Configure(builder);
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
+        await StartedAsync();
         foreach (var service in Services)
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
@@ -34,7 +49,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         Gateway = App.CreateHttpClient("gateway");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Gateway?.Dispose();
         if (App is not null) await App.DisposeAsync();

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using FlexWhere.Contracts;
 using FlexWhere.Notifier.IntegrationTests.FakeTwilio;
+using FlexWhere.Notifier.Sending;
+using Microsoft.Extensions.DependencyInjection;
 using FlexWhere.Testing;
 using MassTransit;
 using RabbitMQ.Client;
@@ -186,6 +188,71 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
 
         Assert.Equal(1, _twilio.Calls);
         Assert.False(await first.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId));
+    }
+
+    [Fact]
+    public async Task A_message_whose_sender_died_after_twilio_accepted_it_is_not_sent_again()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+        await notifier.Harness.Bus.Publish(message);
+        var first = await notifier.SentAsync(message.MessageId);
+
+        // What a SIGKILL between Twilio's answer and the sent record leaves behind: the attempt, no outcome.
+        var redis = notifier.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        await redis.KeyDeleteAsync(NotifierKeys.Sent(message.MessageId));
+        await redis.StringSetAsync(NotifierKeys.Attempt(message.MessageId), "1", TimeSpan.FromMinutes(1));
+        await notifier.Harness.Bus.Publish(message);
+
+        await NotifierHost.EventuallyAsync(
+            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            "The redelivered message was not reported as sent.");
+        Assert.Equal(1, _twilio.Calls);
+        Assert.Equal(1, _twilio.Lookups);
+        Assert.All(notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId),
+            sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+        Assert.Equal(first.ProviderMessageId, (string?)await redis.StringGetAsync(NotifierKeys.Sent(message.MessageId)));
+    }
+
+    [Fact]
+    public async Task A_message_twilio_accepted_is_reported_sent_not_failed_when_every_lookup_of_its_sender_failed()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+        await notifier.Harness.Bus.Publish(message);
+        var first = await notifier.SentAsync(message.MessageId);
+        var redis = notifier.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        await redis.KeyDeleteAsync(NotifierKeys.Sent(message.MessageId));
+        await redis.StringSetAsync(NotifierKeys.Attempt(message.MessageId), "1", TimeSpan.FromMinutes(1));
+        // Two consumer attempts (RetryLimit 1) of three calls each (MaxRetryAttempts 2): the fault consumer's lookup is the seventh.
+        _twilio.FailLookups = 6;
+
+        await notifier.Harness.Bus.Publish(message);
+
+        await NotifierHost.EventuallyAsync(
+            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            "The message was not reported as sent after its sender gave up.");
+        Assert.Equal(1, _twilio.Calls);
+        Assert.Equal(7, _twilio.Lookups);
+        Assert.False(await notifier.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId));
+        Assert.Equal(first.ProviderMessageId, (string?)await redis.StringGetAsync(NotifierKeys.Sent(message.MessageId)));
+    }
+
+    [Fact]
+    public async Task A_message_whose_sender_died_before_twilio_had_it_is_sent_after_the_lookup()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+        var redis = notifier.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        await redis.StringSetAsync(NotifierKeys.Attempt(message.MessageId), "1", TimeSpan.FromMinutes(1));
+
+        await notifier.Harness.Bus.Publish(message);
+        var sent = await notifier.SentAsync(message.MessageId);
+
+        Assert.Equal(1, _twilio.Lookups);
+        Assert.Equal(1, _twilio.Calls);
+        Assert.Equal(_twilio.AcceptedSids.Single(), sent.ProviderMessageId);
+        Assert.False(await redis.KeyExistsAsync(NotifierKeys.Attempt(message.MessageId)), "The attempt record outlived the sent record.");
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public static class Extensions
         builder.AddAuthentication();
         builder.AddSignInRateLimit();
         builder.AddMobileFactors();
+        builder.Services.AddExceptionHandler<FlexWhere.Accounts.Extensions.DatabaseUnavailableHandler>();
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);

@@ -50,20 +50,7 @@ public static class SmsSignIn
             return refusal.Code == "country_not_allowed" ? CountryNotAllowed(user) : Passthrough(http, refusal);
         }
 
-        var ticket = OpaqueTokens.New();
-        db.LoginTickets.Add(new LoginTicket
-        {
-            Id = Guid.CreateVersion7(now),
-            TokenHash = OpaqueTokens.Hash(ticket),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
-            Role = user.Role,
-            Client = Clients.ControlCentre,
-            Method = SecondFactors.Sms,
-            ChallengeId = issued!.ChallengeId,
-            CreatedAt = now,
-            ExpiresAt = now + context.Options.LoginTicketLifetime,
-        });
+        var (ticket, _) = context.IssueLoginTicket(user, Clients.ControlCentre, SecondFactors.Sms, issued!.ChallengeId);
         db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
             details: $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
         await db.SaveChangesAsync(cancellationToken);
@@ -159,6 +146,28 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public HttpContext Http { get; } = accessor.HttpContext!;
 
     public MfaOptions Options { get; } = options.Value;
+
+    /// <summary>Adds a login ticket for the second step to the context; returns the value for the client.</summary>
+    public (string Ticket, DateTimeOffset ExpiresAt) IssueLoginTicket(User user, string client, string method, string? challengeId = null)
+    {
+        var now = Time.GetUtcNow();
+        var ticket = OpaqueTokens.New();
+        var expiresAt = now + Options.LoginTicketLifetime;
+        Db.LoginTickets.Add(new LoginTicket
+        {
+            Id = Guid.CreateVersion7(now),
+            TokenHash = OpaqueTokens.Hash(ticket),
+            UserId = user.Id,
+            OrganisationId = user.OrganisationId,
+            Role = user.Role,
+            Client = client,
+            Method = method,
+            ChallengeId = challengeId,
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+        });
+        return (ticket, expiresAt);
+    }
 
     /// <summary>Both factors done: tokens for a new session, the audit entry, one save.</summary>
     public async Task<SignedIn> CompleteAsync(User user, string client, Guid sessionId, CancellationToken cancellationToken)

@@ -22,24 +22,9 @@ public static class TotpSignIn
     /// <summary>After the right password on mobile, when the organisation requires TOTP.</summary>
     public static async Task<Ok<MfaRequired>> StartAsync(SignInContext context, User user, CancellationToken cancellationToken)
     {
-        var (db, time) = (context.Db, context.Time);
-        var now = time.GetUtcNow();
-        var method = await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken) ? SecondFactors.Totp : SecondFactors.TotpEnrollment;
-        var ticket = OpaqueTokens.New();
-        var expiresAt = now + context.Options.LoginTicketLifetime;
-        db.LoginTickets.Add(new LoginTicket
-        {
-            Id = Guid.CreateVersion7(now),
-            TokenHash = OpaqueTokens.Hash(ticket),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
-            Role = user.Role,
-            Client = Clients.Mobile,
-            Method = method,
-            CreatedAt = now,
-            ExpiresAt = expiresAt,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        var method = await MobileTotp.IsEnrolledAsync(context.Db, user.Id, cancellationToken) ? SecondFactors.Totp : SecondFactors.TotpEnrollment;
+        var (ticket, expiresAt) = context.IssueLoginTicket(user, Clients.Mobile, method);
+        await context.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new MfaRequired("mfa_required", method, ticket, null, expiresAt, null));
     }
 

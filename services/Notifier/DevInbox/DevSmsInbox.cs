@@ -37,6 +37,13 @@ public sealed class DevInboxSmsProvider(DevSmsInbox inbox, TimeProvider timeProv
     public Task<string> SendAsync(OutgoingSms sms, CancellationToken cancellationToken)
     {
         inbox.Add(new DevSms(sms.To, sms.Body, timeProvider.GetUtcNow()));
-        return Task.FromResult($"dev-{Guid.NewGuid():N}");
+        return Task.FromResult(DevMessageId(sms));
     }
+
+    public Task<string?> FindAcceptedAsync(OutgoingSms sms, string code, CancellationToken cancellationToken) =>
+        Task.FromResult(inbox.Newest().Any(sent => sent.To == sms.To && sent.Body.Contains(code, StringComparison.Ordinal))
+            ? DevMessageId(sms)
+            : null);
+
+    private static string DevMessageId(OutgoingSms sms) => $"dev-{sms.MessageId:N}";
 }

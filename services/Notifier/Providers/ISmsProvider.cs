@@ -9,6 +9,14 @@ public interface ISmsProvider
     /// <summary>Hands the message to the provider and returns the provider's message id.</summary>
     /// <exception cref="SmsSendException">The provider refused the message or could not be reached.</exception>
     Task<string> SendAsync(OutgoingSms sms, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The provider's id of a message it already accepted for <paramref name="sms"/>'s recipient with
+    /// <paramref name="code"/> in its body, or null. Asked only when an earlier attempt's outcome is
+    /// unknown (its consumer died while sending), so that the code is not sent twice.
+    /// </summary>
+    /// <exception cref="SmsSendException">The provider could not be asked; try again later.</exception>
+    Task<string?> FindAcceptedAsync(OutgoingSms sms, string code, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -8,6 +8,10 @@ public static class NotifierKeys
     /// <summary>The provider accepted this SendSms: holds the provider's message id.</summary>
     public static string Sent(Guid messageId) => $"{Prefix}sms:sent:{messageId:N}";
 
+    /// <summary>A consumer handed (or was about to hand) this SendSms to the provider; without a sent
+    /// record next to it, that attempt's outcome is unknown.</summary>
+    public static string Attempt(Guid messageId) => $"{Prefix}sms:attempt:{messageId:N}";
+
     /// <summary>A replica is sending this SendSms right now.</summary>
     public static string Claim(Guid messageId) => $"{Prefix}sms:claim:{messageId:N}";
 

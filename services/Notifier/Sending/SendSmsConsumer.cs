@@ -77,12 +77,23 @@ public sealed class SendSmsConsumer(
         }
 
         var token = claim.Token!; // the loop above ends only once we hold the claim
+        var outgoing = new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, body);
         string providerMessageId;
         try
         {
-            providerMessageId = await provider.SendAsync(
-                new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, body),
-                context.CancellationToken);
+            // An earlier attempt without an outcome: a consumer died (or timed out) while sending. The
+            // provider may have the message already; sending again would deliver the code twice.
+            if (claim.HadEarlierAttempt
+                && await provider.FindAcceptedAsync(outgoing, message.Code, context.CancellationToken) is { } acceptedEarlier)
+            {
+                await idempotency.MarkSentAsync(message.MessageId, token, acceptedEarlier, message.ChallengeId);
+                logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider in an earlier attempt as {ProviderMessageId}; not sending it again",
+                    message.MessageId, message.ChallengeId, acceptedEarlier);
+                await PublishSentAsync(context, acceptedEarlier);
+                return;
+            }
+
+            providerMessageId = await provider.SendAsync(outgoing, context.CancellationToken);
         }
         catch (SmsSendException failure) when (failure.Permanent)
         {

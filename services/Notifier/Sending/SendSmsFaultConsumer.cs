@@ -8,7 +8,7 @@ namespace FlexWhere.Notifier.Sending;
 /// MassTransit publishes <see cref="Fault{T}"/> once a SendSms has used up its retries and moved to
 /// the error queue; this tells the rest of the suite with an SmsFailed that carries the reason.
 /// </summary>
-public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, TimeProvider timeProvider, ILogger<SendSmsFaultConsumer> logger)
+public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvider provider, TimeProvider timeProvider, ILogger<SendSmsFaultConsumer> logger)
     : IConsumer<Fault<SendSms>>
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
@@ -20,6 +20,24 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, TimeProvide
 
         // A replica that lost the race may give up after the winner sent the SMS: that is no failure.
         if (await idempotency.FindSentAsync(message.MessageId) is not null) return;
+
+        // An attempt without an outcome (a sender killed, or a lookup that kept failing) may have reached
+        // the provider: ask once more before calling it failed (found by the reliability suite, R1 full size).
+        if (await idempotency.HadAttemptAsync(message.MessageId) && await FindAcceptedAsync(message, context.CancellationToken) is { } accepted)
+        {
+            // No claim is held here; an empty token releases nobody else's.
+            await idempotency.MarkSentAsync(message.MessageId, string.Empty, accepted, message.ChallengeId);
+            logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} before its sender gave up",
+                message.MessageId, message.ChallengeId, accepted);
+            await context.Publish(new SmsSent
+            {
+                MessageId = message.MessageId,
+                ChallengeId = message.ChallengeId,
+                ProviderMessageId = accepted,
+                SentAt = timeProvider.GetUtcNow(),
+            });
+            return;
+        }
 
         var exception = context.Message.Exceptions.FirstOrDefault();
         var reason = exception?.ExceptionType switch
@@ -37,5 +55,18 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, TimeProvide
             Reason = reason,
             FailedAt = timeProvider.GetUtcNow(),
         });
+    }
+
+    private async Task<string?> FindAcceptedAsync(SendSms message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await provider.FindAcceptedAsync(
+                new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, Body: ""), message.Code, cancellationToken);
+        }
+        catch (SmsSendException)
+        {
+            return null; // Still unknown: report the failure, the user can ask for a new code.
+        }
     }
 }

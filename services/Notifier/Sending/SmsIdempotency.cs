@@ -6,10 +6,12 @@ namespace FlexWhere.Notifier.Sending;
 /// <summary>
 /// Exactly one SMS per SendSms, across redeliveries and replicas:
 /// 1. a "sent" record per message id, checked before the send and written once the provider accepted;
-/// 2. a short claim (SET NX with a TTL) taken before the send, so two replicas never send at once.
-/// The window that remains: a replica that dies after the provider accepted but before the sent record
-/// is written leaves only its claim, which expires; a later delivery then sends a second SMS. The
-/// window is the few milliseconds between the provider's answer and one Redis write.
+/// 2. a short claim (SET NX with a TTL) taken before the send, so two replicas never send at once;
+/// 3. an attempt record, written with the claim, before the provider is called. A replica that dies
+///    after the provider accepted but before the sent record is written leaves the attempt record
+///    without a sent record: the next delivery asks the provider whether it already has the message
+///    instead of sending a second SMS (found by the reliability suite, R1, killing the Notifier while
+///    it sends).
 /// </summary>
 public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options)
 {
@@ -18,10 +20,15 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
 
     // The sent record is checked and the claim taken in one round trip (they were two; under load
     // every round trip is paid by the eight messages in flight, see docs/benchmarks.md).
+    // The claim also notes the attempt (and says whether an earlier one left no outcome).
     private const string ClaimScript = """
         local sent = redis.call('GET', KEYS[1])
         if sent then return {'sent', sent} end
-        if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {'claimed', ARGV[1]} end
+        if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
+          local earlier = redis.call('EXISTS', KEYS[3])
+          redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+          return {'claimed', tostring(earlier)}
+        end
         return {'busy', ''}
         """;
 
@@ -30,6 +37,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     private const string MarkSentScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        redis.call('DEL', KEYS[4])
         if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
         return 1
         """;
@@ -48,21 +56,24 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     {
         var token = Guid.NewGuid().ToString("N");
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ClaimScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId)],
-            [token, (long)options.Value.ClaimTtl.TotalMilliseconds]))!;
+            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId)],
+            [token, (long)options.Value.ClaimTtl.TotalMilliseconds, (long)options.Value.SentRecordTtl.TotalMilliseconds]))!;
         return (string?)result[0] switch
         {
-            "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null),
-            "claimed" => new SmsClaim(AlreadySentAs: null, Token: token),
-            _ => new SmsClaim(AlreadySentAs: null, Token: null),
+            "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null, HadEarlierAttempt: false),
+            "claimed" => new SmsClaim(AlreadySentAs: null, Token: token, HadEarlierAttempt: (string?)result[1] == "1"),
+            _ => new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false),
         };
     }
+
+    /// <summary>True when an earlier attempt reached (or may have reached) the provider without a recorded outcome.</summary>
+    public Task<bool> HadAttemptAsync(Guid messageId) => Database.KeyExistsAsync(NotifierKeys.Attempt(messageId));
 
     /// <summary>Records the accepted send (and the provider id → challenge id mapping for status
     /// callbacks) and lets our claim go.</summary>
     public Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId) =>
         Database.ScriptEvaluateAsync(MarkSentScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId)],
+            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId)],
             [providerMessageId, challengeId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken]);
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>
@@ -77,5 +88,6 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
 }
 
 /// <summary>What <see cref="SmsIdempotency.ClaimAsync"/> found: the message was already sent
-/// (<see cref="AlreadySentAs"/>), or we hold it (<see cref="Token"/>), or another replica does (neither).</summary>
-public readonly record struct SmsClaim(string? AlreadySentAs, string? Token);
+/// (<see cref="AlreadySentAs"/>), or we hold it (<see cref="Token"/>; <see cref="HadEarlierAttempt"/>
+/// when an attempt before ours left no outcome), or another replica does (neither).</summary>
+public readonly record struct SmsClaim(string? AlreadySentAs, string? Token, bool HadEarlierAttempt);

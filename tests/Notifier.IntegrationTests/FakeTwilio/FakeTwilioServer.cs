@@ -31,6 +31,7 @@ public sealed class FakeTwilioServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeReply> _script = new();
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
+    private readonly ConcurrentQueue<(string Sid, string To, string Body)> _accepted = new();
 
     private FakeTwilioServer(WebApplication app) => _app = app;
 
@@ -46,6 +47,15 @@ public sealed class FakeTwilioServer : IAsyncDisposable
 
     public int Calls => _requests.Count;
 
+    /// <summary>The sids of the messages accepted so far, oldest first.</summary>
+    public IReadOnlyList<string> AcceptedSids => [.. _accepted.Select(message => message.Sid)];
+
+    /// <summary>List requests (GET Messages.json) received.</summary>
+    public int Lookups { get; private set; }
+
+    /// <summary>How many of the next list requests fail with 500 (Twilio code 20500).</summary>
+    public int FailLookups { get; set; }
+
     public void Script(params FakeReply[] replies)
     {
         foreach (var reply in replies) _script.Enqueue(reply);
@@ -59,6 +69,7 @@ public sealed class FakeTwilioServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeTwilioServer(app);
         app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (Func<HttpContext, Task<IResult>>)server.HandleAsync);
+        app.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (Func<HttpContext, IResult>)server.List);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address);
@@ -89,6 +100,7 @@ public sealed class FakeTwilioServer : IAsyncDisposable
             default:
                 if (AcceptDelay > TimeSpan.Zero) await Task.Delay(AcceptDelay);
                 var sid = $"SM{Guid.NewGuid():N}";
+                _accepted.Enqueue((sid, form["To"].ToString(), form["Body"].ToString()));
                 return Results.Json(new Dictionary<string, object?>
                 {
                     ["sid"] = sid,
@@ -98,6 +110,33 @@ public sealed class FakeTwilioServer : IAsyncDisposable
                     ["num_segments"] = "1",
                 }, statusCode: 201);
         }
+    }
+
+    /// <summary>The accepted messages to one number, newest first, in Twilio's list shape.</summary>
+    private IResult List(HttpContext context)
+    {
+        Lookups++;
+        if (FailLookups > 0)
+        {
+            FailLookups--;
+            return Error(20500, 500, "Internal Server Error");
+        }
+
+        var to = context.Request.Query["To"].ToString();
+        var messages = _accepted.Reverse().Where(message => message.To == to)
+            .Select(message => new Dictionary<string, object?> { ["sid"] = message.Sid, ["to"] = message.To, ["body"] = message.Body, ["status"] = "queued" })
+            .ToArray();
+        var uri = $"{context.Request.Path}{context.Request.QueryString}";
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["messages"] = messages,
+            ["first_page_uri"] = uri,
+            ["next_page_uri"] = null,
+            ["previous_page_uri"] = null,
+            ["page"] = 0,
+            ["page_size"] = messages.Length,
+            ["uri"] = uri,
+        });
     }
 
     private static IResult Error(int code, int status, string message) =>

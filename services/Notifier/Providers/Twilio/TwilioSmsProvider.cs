@@ -52,6 +52,42 @@ public sealed class TwilioSmsProvider(IHttpClientFactory httpClientFactory, IOpt
     }
 
     /// <summary>
+    /// Looks through the latest messages to the same number for one carrying the same code. The body
+    /// is compared by its code, not in full: the "valid for N minutes" line changes between attempts.
+    /// A message still queued has no send date yet, so the list is not filtered by date.
+    /// </summary>
+    public async Task<string?> FindAcceptedAsync(OutgoingSms sms, string code, CancellationToken cancellationToken)
+    {
+        var twilio = options.Value;
+        var client = new TwilioRestClient(
+            twilio.AccountSid,
+            twilio.AuthToken,
+            httpClient: new SystemNetHttpClient(httpClientFactory.CreateClient(HttpClientName)));
+        try
+        {
+            var recent = await MessageResource.ReadAsync(
+                new ReadMessageOptions { To = new PhoneNumber(sms.To), PageSize = RecentMessagesToSearch, Limit = RecentMessagesToSearch },
+                client);
+            return recent.FirstOrDefault(message => message.Body?.Contains(code, StringComparison.Ordinal) == true)?.Sid;
+        }
+        catch (ApiException refused)
+        {
+            // The lookup itself was refused: try again later rather than risk a second SMS.
+            throw new SmsSendException($"{Classify(refused).Reason}_lookup", permanent: false);
+        }
+        catch (ApiConnectionException unreachable)
+        {
+            throw new SmsSendException(ConnectionReason(unreachable.InnerException), permanent: false, unreachable);
+        }
+        catch (Exception failure) when (failure is BrokenCircuitException or TimeoutRejectedException or RateLimiterRejectedException or HttpRequestException)
+        {
+            throw new SmsSendException(ConnectionReason(failure), permanent: false, failure);
+        }
+    }
+
+    private const int RecentMessagesToSearch = 20;
+
+    /// <summary>
     /// Twilio answered but did not accept. 4xx is permanent (the same request would be refused
     /// again), except 429, the transient codes and authentication errors: a wrong credential is
     /// fixed by an operator, after which the error queue can be replayed.

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Writes docs/reliability.md from the JSON figures the reliability suite leaves (one file per scenario)."""
+import argparse
+import json
+import pathlib
+
+TITLES = {
+    "r1-delivery": "R1 — delivery under faults",
+    "r2-challenge-guessing": "R2 — random guesses against SMS challenges",
+    "r2-password-lockout": "R2 — password guessing, in parallel, across replicas",
+    "r2-rate-limit-replicas": "R2 — the Gateway's per-IP limit with two Gateway replicas",
+    "r3-bad-input": "R3 — generated bad input through the Gateway",
+    "r4-outages": "R4 — outages during sign-in",
+    "r5-isolation": "R5 — tenant isolation",
+    "r6-secrets": "R6 — secrets at rest and in logs",
+}
+
+INTRO = """# Reliability and security suite (issue 8)
+
+`tests/Reliability.Tests` proves six properties against real servers (PostgreSQL, Redis, RabbitMQ
+from the test fixtures or the AppHost) and the real services. Each test could fail: it counts what
+must never happen and asserts the count is zero.
+
+| | what is checked | how |
+|---|---|---|
+| R1 | every `SendSms` ends exactly once at the provider, or in `send-sms_error` with an `SmsFailed` | the built Notifier as its own process, killed with SIGKILL and started again 3 times, RabbitMQ stopped and started once, a fake Twilio (Kestrel, through the real Twilio SDK) answering 20 % of requests 429 or 503 at random; the fake counts accepted messages per recipient |
+| R2 | a challenge dies after 5 wrong codes (the right code is refused after them), random guesses never pass; parallel password guessing locks the account within 10 tries; the Gateway's per-IP limit holds with 2 Gateway replicas | the whole AppHost with `--Replicas=2` (two replicas of every service) |
+| R3 | malformed requests to every public route: 0 answers 5xx, every 4xx is `application/problem+json` with a `code`, a refused request writes nothing (row counts and a checksum of every PostgreSQL table, Redis keys other than rate-limit counters, before and after each request) | generated from a seed: wrong types, missing and extra fields, huge bodies, deep JSON, invalid UTF-8, injection strings, odd phone formats, missing, forged, expired and malformed tokens, bad ids, wrong content types |
+| R4 | Redis, RabbitMQ or PostgreSQL stopped: a sign-in that needs a code gets 503 and never tokens or a false "code sent"; a code from before the outage cannot be redeemed without Redis; each recovers by itself (Gateway health back to 200, a whole SMS sign-in works) | Aspire's stop and start commands on the AppHost's server resources |
+| R5 | every organisation-scoped route with another organisation's ids and tokens answers 404 and shows none of its data; lists show only the caller's organisation; nothing changes | two organisations of the same shape |
+| R6 | no code, password, token or full phone number in Redis (all keys and values), PostgreSQL (every text column; phone numbers only in `users.PhoneNumber`) or any service's log | after the other runs, with every secret the suite handled |
+
+## How to run it
+
+- CI size (part of `./test.sh`): `dotnet test tests/Reliability.Tests` — R1 with 500 messages, R3
+  with 1,000 requests, R2 with 8 challenges.
+- Full size: `scripts/reliability-full.sh` — R1 with 10,000 messages, R3 with 10,000 requests, R2
+  with 50 challenges; it rewrites this file with the figures below.
+- `FLEXWHERE_RELIABILITY=full` selects the full size; `FLEXWHERE_RELIABILITY_RESULTS=<folder>` makes
+  each scenario write its figures there as JSON.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("output")
+    parser.add_argument("--started", required=True)
+    parser.add_argument("--finished", required=True)
+    parser.add_argument("--command", required=True)
+    parser.add_argument("--summary", required=True)
+    parser.add_argument("--machine", required=True)
+    parser.add_argument("--heading", default="Figures of the last full run")
+    parser.add_argument("--note", default="")
+    args = parser.parse_args()
+
+    figures = {}
+    for path in sorted(pathlib.Path(args.results).glob("*.json")):
+        figures[path.stem] = json.loads(path.read_text())
+
+    lines = [INTRO, f"## {args.heading}", ""]
+    if args.note:
+        lines += [args.note, ""]
+    lines.append(f"- command: `{args.command}`")
+    lines.append(f"- run: {args.started} to {args.finished} (UTC)")
+    lines.append(f"- machine: {args.machine}")
+    lines.append(f"- test result: `{args.summary.strip()}`")
+    lines.append("")
+    for key, title in TITLES.items():
+        lines.append(f"### {title}")
+        lines.append("")
+        if key not in figures:
+            lines.append("Not measured in this run (the test did not get far enough to write its figures).")
+            lines.append("")
+            continue
+        lines.append("| figure | value |")
+        lines.append("|---|---|")
+        for name, value in figures[key].items():
+            if name in ("scenario",):
+                continue
+            if isinstance(value, dict):
+                value = ", ".join(f"{k}: {v}" for k, v in value.items())
+            lines.append(f"| {name} | {value} |")
+        lines.append("")
+    pathlib.Path(args.output).write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using FlexWhere.Contracts;
+using FlexWhere.Reliability.Tests.Processes;
+using FlexWhere.Testing;
+using RabbitMQ.Client;
+using Xunit.Abstractions;
+
+namespace FlexWhere.Reliability.Tests.Delivery;
+
+[CollectionDefinition(Name)]
+public sealed class DeliveryServers : ICollectionFixture<RabbitMqServer>, ICollectionFixture<RedisServer>
+{
+    public const string Name = "delivery-servers";
+}
+
+/// <summary>
+/// R1: SendSms through a real RabbitMQ to the built Notifier (its own process), while the Notifier is
+/// killed with SIGKILL and started again three times, RabbitMQ is restarted once, and Twilio (a fake
+/// on Kestrel, through the real Twilio SDK) answers a fifth of the requests with 429 or 503. Every
+/// message must end exactly once at the provider, or in the error queue with an SmsFailed.
+/// </summary>
+[Collection(DeliveryServers.Name)]
+public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
+{
+    private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    private const double FaultShare = 0.2;
+
+    [Fact]
+    public async Task Every_SendSms_ends_once_at_the_provider_or_failed_in_the_error_queue_through_kills_and_a_broker_restart()
+    {
+        var total = SuiteSize.DeliveryMessages;
+        var seed = Environment.TickCount;
+        output.WriteLine($"R1: {total} messages, fault seed {seed}");
+        var clock = Stopwatch.StartNew();
+
+        await using var twilio = await FaultyTwilio.StartAsync(FaultShare, seed);
+        await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, $"reliability-sms-events-{Guid.NewGuid():N}");
+        var logPath = Path.Combine(Path.GetTempPath(), $"flexwhere-r1-notifier-{Guid.NewGuid():N}.log");
+        await using var notifier = new ServiceProcess("Notifier", NotifierSettings(twilio.BaseUrl), logPath);
+        await notifier.StartAsync(TimeSpan.FromSeconds(60));
+
+        var messages = Enumerable.Range(0, total).Select(NewMessage).ToArray();
+        foreach (var batch in messages.Chunk(250))
+        {
+            await Task.WhenAll(batch.Select(message => events.Publisher.Publish(message)));
+        }
+
+        output.WriteLine($"published in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // The faults land while the queue drains, at fixed shares of the messages settled.
+        var faults = new (double At, string What, Func<Task> Inject)[]
+        {
+            (0.10, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
+            (0.30, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
+            (0.45, "restart RabbitMQ", rabbitMq.RestartAsync),
+            (0.60, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
+        };
+        var deadline = DateTime.UtcNow + SuiteSize.DeliveryDeadline;
+        var nextFault = 0;
+        while (!AllSettled(messages, events, twilio) && DateTime.UtcNow < deadline)
+        {
+            if (nextFault < faults.Length && events.Settled >= faults[nextFault].At * total)
+            {
+                output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: {faults[nextFault].What} at {events.Settled} settled");
+                await faults[nextFault].Inject();
+                nextFault++;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var inErrorQueue = await ReadErrorQueueAsync();
+        var delivered = messages.Count(message => twilio.AcceptedFor(message.Destination) == 1);
+        var duplicates = messages.Where(message => twilio.AcceptedFor(message.Destination) > 1).ToArray();
+        var failedProperly = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0
+            && events.Failed.ContainsKey(message.MessageId) && inErrorQueue.Contains(message.MessageId)).ToArray();
+        var lost = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0 && !failedProperly.Contains(message)).ToArray();
+        var deliveredButFailed = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && events.Failed.ContainsKey(message.MessageId)).ToArray();
+        var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && !events.Sent.ContainsKey(message.MessageId)).ToArray();
+        var leaks = LogLeaks(logPath, messages);
+
+        var figures = new Dictionary<string, object>
+        {
+            ["messages"] = total,
+            ["deliveredOnce"] = delivered,
+            ["failedToErrorQueueWithSmsFailed"] = failedProperly.Length,
+            ["lost"] = lost.Length,
+            ["duplicatesAtProvider"] = duplicates.Length,
+            ["deliveredButReportedFailed"] = deliveredButFailed.Length,
+            ["deliveredWithoutSmsSent"] = deliveredWithoutSent.Length,
+            ["providerFaultsInjected"] = twilio.Faults,
+            ["providerLookupsAfterUnknownOutcome"] = twilio.Lookups,
+            ["notifierKills"] = notifier.Kills,
+            ["rabbitMqRestarts"] = 1,
+            ["faultsInjected"] = nextFault,
+            ["logLinesWithAFullNumberOrCode"] = leaks.Count,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            ["seed"] = seed,
+        };
+        RunFigures.Write("r1-delivery", figures);
+        foreach (var (key, value) in figures) output.WriteLine($"{key}: {value}");
+        foreach (var leak in leaks.Take(10)) output.WriteLine($"leak: {leak}");
+        if (leaks.Count == 0) File.Delete(logPath);
+        else output.WriteLine($"The Notifier's log is kept at {logPath}.");
+
+        Assert.Equal(faults.Length, nextFault);
+        Assert.Equal(3, notifier.Kills);
+        Assert.Empty(duplicates.Select(message => $"{message.MessageId}: {twilio.AcceptedFor(message.Destination)} at the provider"));
+        Assert.Empty(lost.Select(message => message.MessageId));
+        Assert.Empty(deliveredButFailed.Select(message => message.MessageId));
+        Assert.Empty(deliveredWithoutSent.Select(message => message.MessageId));
+        Assert.Equal(total, delivered + failedProperly.Length);
+        Assert.Empty(leaks);
+    }
+
+    private static async Task RestartKilledAsync(ServiceProcess notifier)
+    {
+        await notifier.KillAsync();
+        await notifier.StartAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private static bool AllSettled(SendSms[] messages, SmsEvents events, FaultyTwilio twilio) =>
+        messages.All(message => events.Failed.ContainsKey(message.MessageId)
+            || (twilio.AcceptedFor(message.Destination) > 0 && events.Sent.ContainsKey(message.MessageId)));
+
+    private Dictionary<string, string> NotifierSettings(Uri twilio) => new()
+    {
+        ["ConnectionStrings__rabbitmq"] = rabbitMq.ConnectionString,
+        ["ConnectionStrings__redis"] = redis.ConnectionString,
+        ["Twilio__AccountSid"] = AccountSid,
+        ["Twilio__AuthToken"] = "r1-fake-auth-token",
+        ["Twilio__From"] = "+3197010000001",
+        ["Twilio__StatusCallbackUrl"] = "https://flexwhere.test/api/notifier/twilio/status",
+        ["Twilio__BaseUrl"] = twilio.ToString(),
+        // Short waits so a run takes minutes, not hours; the same layers as in production.
+        ["Notifier__SmsResilience__MaxRetryAttempts"] = "1",
+        ["Notifier__SmsResilience__BaseDelay"] = "00:00:00.050",
+        ["Notifier__SmsResilience__AttemptTimeout"] = "00:00:02",
+        ["Notifier__SmsResilience__MaxRetryAfter"] = "00:00:01",
+        ["Notifier__SmsResilience__MessagesPerSecond"] = "500",
+        ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
+        ["Notifier__Sending__RetryLimit"] = "1",
+        ["Notifier__Sending__RetryMinInterval"] = "00:00:00.200",
+        ["Notifier__Sending__RetryMaxInterval"] = "00:00:00.500",
+        ["Notifier__Sending__ClaimTtl"] = "00:00:08",
+        ["Notifier__Sending__ConcurrentMessageLimit"] = "16",
+    };
+
+    /// <summary>Each message has a recipient and a code of its own, so the provider counts per message.</summary>
+    private static SendSms NewMessage(int index) => new()
+    {
+        MessageId = Guid.NewGuid(),
+        ChallengeId = $"r1_{index}",
+        Destination = $"+3197{index:D8}",
+        MaskedDestination = $"+31 97 •••• ••{index % 100:D2}",
+        TemplateId = SmsTemplates.OneTimeCode,
+        Locale = "en",
+        // 7919 is prime to 900,000: distinct six-digit codes for the first 900,000 messages.
+        Code = (100_000 + (123_457L + index * 7_919L) % 900_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ExpiresAt = DateTimeOffset.UtcNow.AddHours(2),
+    };
+
+    /// <summary>The SendSms ids in <c>send-sms_error</c> (MassTransit's envelope carries the message under "message").</summary>
+    private async Task<HashSet<Guid>> ReadErrorQueueAsync()
+    {
+        var ids = new HashSet<Guid>();
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync("send-sms_error");
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return ids; // Nothing ever failed: MassTransit creates the queue on the first fault.
+        }
+
+        while (await channel.BasicGetAsync("send-sms_error", autoAck: true) is { } result)
+        {
+            using var envelope = JsonDocument.Parse(result.Body);
+            ids.Add(envelope.RootElement.GetProperty("message").GetProperty("messageId").GetGuid());
+        }
+
+        return ids;
+    }
+
+    /// <summary>Lines of the Notifier's log that carry a message's full number or its code.</summary>
+    private static List<string> LogLeaks(string logPath, SendSms[] messages)
+    {
+        var secrets = messages.SelectMany(message => new[] { message.Destination, message.Destination[1..], message.Code }).ToHashSet();
+        var leaks = new List<string>();
+        foreach (var line in File.ReadLines(logPath, Encoding.UTF8))
+        {
+            foreach (var token in System.Text.RegularExpressions.Regex.Matches(line, @"(?<![0-9A-Za-z])\+?\d{6,}(?![0-9A-Za-z])").Select(match => match.Value))
+            {
+                if (secrets.Contains(token)) leaks.Add(line);
+            }
+        }
+
+        return leaks;
+    }
+}

@@ -1,0 +1,298 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using FlexWhere.Testing;
+using Npgsql;
+
+namespace FlexWhere.Reliability.Tests.Stack;
+
+/// <summary>R2 (brute force, with two replicas of every service) and R4 (outages during sign-in).</summary>
+public sealed partial class StackTests
+{
+    private const int AttemptsPerChallenge = 5;
+    private const int MaxFailedPasswords = 10;
+
+    [Fact]
+    public async Task R2_random_guesses_never_pass_a_challenge_and_it_dies_after_five_even_for_the_right_code()
+    {
+        var challenges = SuiteSize.Full ? 50 : 8;
+        var users = await CreateUsersAsync("r2-guess", challenges, role: "Admin", firstPhone: 610);
+        var guesses = 0;
+        var failures = new List<string>();
+        foreach (var email in users)
+        {
+            using var http = stack.NewClient();
+            var sentBefore = stack.Sms.Sent.Count;
+            var ticket = await LoginForTicketAsync(http, email);
+            var code = await stack.CodeFromBrokerAsync(email, sentBefore);
+            for (var attempt = 1; attempt <= AttemptsPerChallenge; attempt++)
+            {
+                string guess;
+                do guess = Random.Shared.Next(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+                while (guess == code);
+                guesses++;
+                using var response = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code = guess });
+                var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                var expected = attempt < AttemptsPerChallenge ? HttpStatusCode.BadRequest : HttpStatusCode.TooManyRequests;
+                if (body["accessToken"] is not null) failures.Add($"{email}: a wrong code signed in");
+                if (response.StatusCode != expected && !(attempt == AttemptsPerChallenge && response.StatusCode == HttpStatusCode.BadRequest))
+                {
+                    failures.Add($"{email} guess {attempt}: {(int)response.StatusCode} {body.ToJsonString()}");
+                }
+            }
+
+            // The challenge is used up: the right code no longer helps.
+            using var last = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code });
+            var lastBody = await last.Content.ReadAsStringAsync();
+            if (last.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.Gone) || lastBody.Contains("accessToken", StringComparison.Ordinal))
+            {
+                failures.Add($"{email}: the right code after {AttemptsPerChallenge} wrong ones answered {(int)last.StatusCode} {lastBody}");
+            }
+        }
+
+        RunFigures.Write("r2-challenge-guessing", new Dictionary<string, object>
+        {
+            ["challenges"] = challenges,
+            ["randomGuesses"] = guesses,
+            ["successfulGuesses"] = failures.Count(failure => failure.Contains("signed in", StringComparison.Ordinal)),
+            ["rightCodeAcceptedAfterFiveWrong"] = failures.Count(failure => failure.Contains("the right code", StringComparison.Ordinal)),
+            ["failures"] = failures.Count,
+        });
+        output.WriteLine($"R2 guessing: {challenges} challenges, {guesses} random guesses, {failures.Count} failures");
+        foreach (var failure in failures.Take(20)) output.WriteLine(failure);
+        // 5 guesses of 10^6 codes per challenge: even the full run's 250 guesses pass with p = 0.00025.
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task R2_password_guessing_in_parallel_across_replicas_locks_the_account_within_ten_tries()
+    {
+        var email = (await CreateUsersAsync("r2-lock", 1, role: "Admin", firstPhone: 670)).Single();
+        using var http = stack.NewClient();
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string Code)>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        {
+            using var response = await http.PostAsJsonAsync("/api/auth/login",
+                new { email, password = $"guess-{i}-{Guid.NewGuid():N}", client = "control-centre" }, cancellationToken);
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            answers.Add((response.StatusCode, (string?)body?["code"] ?? ""));
+        });
+        using var right = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "control-centre" });
+        var rightBody = JsonNode.Parse(await right.Content.ReadAsStringAsync())!;
+
+        var wrongAnswered = answers.Count(answer => answer.Code == "invalid_credentials");
+        var locked = answers.Count(answer => answer.Code == "account_locked");
+        RunFigures.Write("r2-password-lockout", new Dictionary<string, object>
+        {
+            ["parallelGuesses"] = answers.Count,
+            ["answeredInvalidCredentials"] = wrongAnswered,
+            ["answeredAccountLocked"] = locked,
+            ["rightPasswordAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
+        });
+        output.WriteLine($"R2 lockout: {wrongAnswered} invalid_credentials, {locked} account_locked, then the right password: {(int)right.StatusCode} {rightBody.ToJsonString()}");
+        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_credentials" or "account_locked", $"{(int)answer.Status} {answer.Code}"));
+        Assert.True(wrongAnswered < MaxFailedPasswords, $"{wrongAnswered} guesses were judged before the lock (the limit is {MaxFailedPasswords}).");
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Equal("account_locked", (string?)rightBody["code"]);
+        Assert.Null(rightBody["loginTicket"]);
+        Assert.True(right.Headers.RetryAfter is not null, "account_locked without Retry-After");
+    }
+
+    [Fact]
+    public async Task R2_the_gateways_per_ip_limit_holds_across_two_gateway_replicas()
+    {
+        // Start early in a minute, so the whole burst falls into one fixed window however it is aligned.
+        if (DateTime.UtcNow.Second > 40) await Task.Delay(TimeSpan.FromSeconds(61 - DateTime.UtcNow.Second));
+        using var http = stack.NewClient(ReliabilityStack.RandomClientIp());
+        var limit = ReliabilityStack.AnonymousPerIpPerMinute;
+        var answers = new System.Collections.Concurrent.ConcurrentQueue<(int Index, HttpStatusCode Status)>();
+        var burst = limit * 2 + 100;
+        await Parallel.ForEachAsync(Enumerable.Range(0, burst), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        {
+            using var response = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "not-a-refresh-token" }, cancellationToken);
+            answers.Enqueue((i, response.StatusCode));
+        });
+
+        var passed = answers.Count(answer => answer.Status != HttpStatusCode.TooManyRequests);
+        RunFigures.Write("r2-rate-limit-replicas", new Dictionary<string, object> { ["burst"] = burst, ["limitPerMinute"] = limit, ["passed"] = passed, ["gatewayReplicas"] = 2 });
+        output.WriteLine($"R2 rate limit: {burst} requests from one client through 2 Gateway replicas, {passed} passed (limit {limit}/min)");
+        // Limits kept in each replica's memory would let about twice the limit through.
+        Assert.True(passed <= limit, $"{passed} of {burst} requests passed a limit of {limit} a minute.");
+        Assert.True(passed >= limit * 0.9, $"Only {passed} requests passed: the limiter refused more than its limit.");
+    }
+
+    [Fact]
+    public async Task R4_with_redis_rabbitmq_or_postgresql_down_sign_in_fails_closed_and_recovers_by_itself()
+    {
+        var admin = (await CreateUsersAsync("r4-admin", 1, role: "Admin", firstPhone: 675)).Single();
+        var figures = new Dictionary<string, object>();
+        var failures = new List<string>();
+        foreach (var server in new[] { "redis", "rabbitmq", "postgres" })
+        {
+            using var http = stack.NewClient();
+            // A ticket and its code from before the outage: the code must not be redeemable while Redis is gone either.
+            var sentBefore = stack.Sms.Sent.Count;
+            var ticket = await LoginForTicketAsync(http, admin);
+            var code = await stack.CodeFromBrokerAsync(admin, sentBefore);
+
+            await stack.App.ResourceCommands.ExecuteCommandAsync(server, KnownResourceCommands.StopCommand);
+            var downAt = DateTime.UtcNow;
+            string loginBody, verifyBody;
+            HttpStatusCode loginStatus, verifyStatus, healthWhileDown;
+            try
+            {
+                using (var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                {
+                    await stack.App.ResourceNotifications.WaitForResourceAsync(server,
+                        [KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.FailedToStart], stopped.Token);
+                }
+
+                // Give the clients a moment to notice the closed connections.
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                using (var health = await http.GetAsync("/health")) healthWhileDown = health.StatusCode;
+
+                using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password, client = "control-centre" });
+                (loginStatus, loginBody) = (login.StatusCode, await login.Content.ReadAsStringAsync());
+                using var verify = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code });
+                (verifyStatus, verifyBody) = (verify.StatusCode, await verify.Content.ReadAsStringAsync());
+            }
+            finally
+            {
+                // Whatever happened, the server comes back: the later runs need it.
+                await stack.App.ResourceCommands.ExecuteCommandAsync(server, KnownResourceCommands.StartCommand);
+            }
+
+            output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} {loginBody}; verify {(int)verifyStatus} {verifyBody}");
+            if (loginStatus != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: login answered {(int)loginStatus} {loginBody}");
+            if (loginBody.Contains("accessToken", StringComparison.Ordinal) || loginBody.Contains("mfa_required", StringComparison.Ordinal))
+            {
+                failures.Add($"{server} down: login claimed a code was sent or signed in: {loginBody}");
+            }
+
+            // With Redis down the code cannot be checked; with the others down Accounts may still redeem it (a real second factor).
+            if (server == "redis" && verifyBody.Contains("accessToken", StringComparison.Ordinal))
+            {
+                failures.Add($"{server} down: a code was redeemed without the challenge store: {verifyBody}");
+            }
+
+            using (var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            {
+                await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(server, healthy.Token);
+            }
+
+            await WaitForGatewayHealthAsync(http, HttpStatusCode.OK, TimeSpan.FromSeconds(120));
+            var recoveredAfter = DateTime.UtcNow - downAt;
+
+            // Recovered by itself: a whole sign-in works again without restarting any service.
+            var signedIn = await SignInWithRetriesAsync(admin, TimeSpan.FromSeconds(60));
+            if (signedIn is null) failures.Add($"{server}: sign-in did not recover within 60 s of health returning");
+            figures[$"{server}GatewayHealthWhileDown"] = (int)healthWhileDown;
+            figures[$"{server}LoginWhileDown"] = $"{(int)loginStatus} {CodeOf(loginBody)}";
+            figures[$"{server}VerifyWhileDown"] = $"{(int)verifyStatus} {CodeOf(verifyBody)}";
+            figures[$"{server}SecondsFromStopToHealthy"] = Math.Round(recoveredAfter.TotalSeconds, 1);
+        }
+
+        figures["failures"] = failures.Count;
+        RunFigures.Write("r4-outages", figures);
+        foreach (var failure in failures) output.WriteLine(failure);
+        Assert.Empty(failures);
+    }
+
+    private async Task<SignedInUser?> SignInWithRetriesAsync(string email, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                return await stack.SignInAsync(email);
+            }
+            catch (Exception failure) when (failure is InvalidOperationException or TimeoutException && DateTime.UtcNow < deadline)
+            {
+                output.WriteLine($"not yet: {failure.Message}");
+                await Task.Delay(2000);
+            }
+            catch (Exception) when (DateTime.UtcNow >= deadline)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static string CodeOf(string body)
+    {
+        try
+        {
+            return (string?)JsonNode.Parse(body)?["code"] ?? "";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "(not JSON)";
+        }
+    }
+
+    private static async Task WaitForGatewayHealthAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        HttpStatusCode last = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/health");
+                last = response.StatusCode;
+                if (last == expected) return;
+            }
+            catch (HttpRequestException)
+            {
+                // The proxy in front of the Gateway replicas may refuse while they restart their connections.
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for {timeout.TotalSeconds:0} s.");
+    }
+
+    private static async Task<string> LoginForTicketAsync(HttpClient http, string email)
+    {
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "control-centre" });
+        var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
+        if (login.StatusCode != HttpStatusCode.OK || (string?)body["status"] != "mfa_required")
+        {
+            throw new InvalidOperationException($"Login of {email} answered {(int)login.StatusCode} {body.ToJsonString()}");
+        }
+
+        return (string)body["loginTicket"]!;
+    }
+
+    /// <summary>Users copied from the Demo admin (same password), each with a number of its own in the fictional range.</summary>
+    private async Task<List<string>> CreateUsersAsync(string prefix, int count, string role, int firstPhone)
+    {
+        await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
+        await connection.OpenAsync();
+        var emails = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var email = $"{prefix}-{i}@demo.flexwhere.test";
+            var sql = $"""
+                CREATE TEMP TABLE IF NOT EXISTS copy_user AS SELECT * FROM users WHERE false;
+                TRUNCATE copy_user;
+                INSERT INTO copy_user SELECT * FROM users WHERE "Email" = 'admin@demo.flexwhere.test';
+                UPDATE copy_user SET "Id" = gen_random_uuid(), "Email" = @email, "NormalizedEmail" = upper(@email), "Role" = @role,
+                    "PhoneNumber" = @phone, "FailedSignInCount" = 0, "LockedUntil" = NULL;
+                INSERT INTO users SELECT * FROM copy_user ON CONFLICT DO NOTHING;
+                """;
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("email", email);
+            command.Parameters.AddWithValue("role", role);
+            command.Parameters.AddWithValue("phone", $"+46701740{firstPhone + i}");
+            await command.ExecuteNonQueryAsync();
+            emails.Add(email);
+        }
+
+        return emails;
+    }
+}

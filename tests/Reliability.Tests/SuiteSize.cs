@@ -1,0 +1,23 @@
+namespace FlexWhere.Reliability.Tests;
+
+/// <summary>
+/// How big a run is: the CI size by default (part of ./test.sh, a few minutes), the full size when
+/// FLEXWHERE_RELIABILITY=full (scripts/reliability-full.sh, figures in docs/reliability.md).
+/// </summary>
+public static class SuiteSize
+{
+    public const string Variable = "FLEXWHERE_RELIABILITY";
+
+    public static bool Full { get; } = string.Equals(Environment.GetEnvironmentVariable(Variable), "full", StringComparison.OrdinalIgnoreCase);
+
+    public static string Name => Full ? "full" : "ci";
+
+    /// <summary>R1: SendSms messages pushed through the faults.</summary>
+    public static int DeliveryMessages => Full ? 10_000 : 500;
+
+    /// <summary>R3: malformed requests sent through the Gateway.</summary>
+    public static int BadRequests => Full ? 10_000 : 1_000;
+
+    /// <summary>How long R1 may take to settle every message.</summary>
+    public static TimeSpan DeliveryDeadline => Full ? TimeSpan.FromMinutes(25) : TimeSpan.FromMinutes(3);
+}
