@@ -16,9 +16,11 @@ public static class Recipes
 
     // ---- PostgreSQL ---------------------------------------------------------------------------
 
-    /// <summary>Runs initdb into <paramref name="dataDirectory"/> with a password for the postgres role.</summary>
+    /// <summary>Runs initdb into <paramref name="dataDirectory"/> with a password for the postgres role,
+    /// unless it holds a cluster already: a server started again (after a stop) keeps its data.</summary>
     public static async Task InitPostgresAsync(string dataDirectory, string password, CancellationToken cancellationToken = default)
     {
+        if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION"))) return;
         var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
         Directory.CreateDirectory(dataDirectory);
         var passwordFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, $".pgpass-{Guid.NewGuid():N}");

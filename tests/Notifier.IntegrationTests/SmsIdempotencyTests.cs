@@ -24,13 +24,31 @@ public sealed class SmsIdempotencyTests(RedisServer redis)
 
         Assert.NotNull(first.Token);
         Assert.Null(first.AlreadySentAs);
-        Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null), whileHeld);
-        Assert.Equal(new SmsClaim(AlreadySentAs: providerMessageId, Token: null), afterSent);
+        Assert.False(first.HadEarlierAttempt);
+        Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false), whileHeld);
+        Assert.Equal(new SmsClaim(AlreadySentAs: providerMessageId, Token: null, HadEarlierAttempt: false), afterSent);
         var db = connection.GetDatabase();
+        Assert.False(await db.KeyExistsAsync(NotifierKeys.Attempt(messageId)));
         Assert.False(await db.KeyExistsAsync(NotifierKeys.Claim(messageId)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(NotifierKeys.Sent(messageId)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId)));
         Assert.Equal("challenge-1", await idempotency.FindChallengeAsync(providerMessageId));
+    }
+
+    [Fact]
+    public async Task A_claim_after_an_attempt_without_outcome_says_so()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var idempotency = new SmsIdempotency(connection, Options.Create(new SendingOptions()));
+        var messageId = Guid.NewGuid();
+
+        var crashed = await idempotency.ClaimAsync(messageId);
+        await connection.GetDatabase().KeyDeleteAsync(NotifierKeys.Claim(messageId)); // its holder died; the claim expired
+        var next = await idempotency.ClaimAsync(messageId);
+
+        Assert.False(crashed.HadEarlierAttempt);
+        Assert.NotNull(next.Token);
+        Assert.True(next.HadEarlierAttempt);
     }
 
     [Fact]
