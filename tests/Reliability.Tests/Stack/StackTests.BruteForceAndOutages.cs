@@ -182,6 +182,9 @@ public sealed partial class StackTests
                 await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(server, healthy.Token);
             }
 
+            // The suite's own pooled connections died with the server (the services' retry by themselves).
+            Npgsql.NpgsqlConnection.ClearAllPools();
+
             await WaitForGatewayHealthAsync(http, HttpStatusCode.OK, TimeSpan.FromSeconds(120));
             var recoveredAfter = DateTime.UtcNow - downAt;
 
