@@ -18,7 +18,8 @@ public partial class ChallengeDeliveryTests(AppHostFixture stack)
     public async Task A_code_issued_by_challenges_reaches_the_inbox_and_verifies_exactly_once()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var destination = $"+316{Random.Shared.Next(10_000_000, 100_000_000)}";
+        // +31 62…: a Dutch mobile range (not every 06 number is a mobile one, e.g. 066 is for pagers).
+        var destination = $"+3162{Random.Shared.Next(1_000_000, 10_000_000)}";
         using var challenges = stack.App.CreateHttpClient("challenges");
         challenges.DefaultRequestHeaders.Add("X-Internal-Api-Key", await InternalApiKeyAsync(timeout.Token));
 
