@@ -19,7 +19,8 @@ public sealed record ReceivedSms(string Body, DateTimeOffset At);
 /// </summary>
 public sealed class FakeTwilioServer : IAsyncDisposable
 {
-    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    /// <summary>A made-up account of the right shape, new each run (the Notifier checks the shape).</summary>
+    public static readonly string AccountSid = "AC" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     public const string AuthToken = "bench-fake-auth-token";
 
     private readonly WebApplication _app;
