@@ -1,30 +1,18 @@
-using Microsoft.AspNetCore.Diagnostics;
 using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.Apis;
 
-/// <summary>Fail closed: without Redis no code is issued or accepted, and the caller gets a 503
-/// problem rather than a 500.</summary>
-public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILogger<StoreUnavailableHandler> logger) : IExceptionHandler
+/// <summary>Without Redis no code is issued or accepted: 503 <c>challenges_unavailable</c>, not a 500.</summary>
+public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILogger<StoreUnavailableHandler> logger)
+    : DependencyUnavailableHandler(problems, logger)
 {
-    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
-    {
-        if (exception is not (RedisException or RedisTimeoutException or RedisConnectionException)) return false;
+    protected override string Dependency => "Redis";
 
-        logger.LogError(exception, "Redis did not answer");
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Codes unavailable",
-                Detail = "Codes cannot be issued or checked just now. Try again in a moment.",
-                Extensions = { ["code"] = "challenges_unavailable" },
-            },
-        });
-    }
+    protected override string Title => "Codes unavailable";
+
+    protected override string Detail => "Codes cannot be issued or checked just now. Try again in a moment.";
+
+    protected override string Code => "challenges_unavailable";
+
+    protected override bool IsUnavailable(Exception exception) => exception is RedisException or RedisTimeoutException or RedisConnectionException;
 }
