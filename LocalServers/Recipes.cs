@@ -57,15 +57,38 @@ public static class Recipes
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "max_connections=200",
         ]);
-        return new ProcessSpec(command, args, new Dictionary<string, string>(), dataDirectory);
+        var (shell, shellArgs) = StopFastOnTerm(command, args);
+        return new ProcessSpec(shell, shellArgs, new Dictionary<string, string>(), dataDirectory);
     }
+
+    /// <summary>
+    /// SIGTERM, the signal orchestrators and test fixtures stop a process with, is PostgreSQL's
+    /// <i>smart</i> shutdown: it waits for every client to disconnect, and services keep pooled
+    /// connections open, so the stop times out and ends in SIGKILL: the postmaster dies, its
+    /// backends linger and clients read "unexpected postmaster exit". A small shell turns SIGTERM
+    /// into SIGINT (fast shutdown: sessions are ended, the server stops cleanly within a second) and
+    /// exits with postgres's own status.
+    /// </summary>
+    private static (string Command, IReadOnlyList<string> Args) StopFastOnTerm(string command, IReadOnlyList<string> args) =>
+        ("/bin/sh",
+        [
+            "-c",
+            """
+            "$@" & server=$!
+            trap 'kill -INT "$server" 2>/dev/null' TERM INT
+            wait "$server"; status=$?
+            while kill -0 "$server" 2>/dev/null; do wait "$server"; status=$?; done
+            exit "$status"
+            """,
+            "postgres-fast-stop", command, .. args,
+        ]);
 
     public static string PostgresConnectionString(int port, string password, string? database = null) =>
         $"Host=127.0.0.1;Port={port};Username={PostgresUser};Password={password}" + (database is null ? "" : $";Database={database}");
 
     private static (string Command, IReadOnlyList<string> Args) AsPostgresUser(string executable, IReadOnlyList<string> args) =>
         IsRoot
-            // setpriv execs in place, so signals from the orchestrator reach postgres itself.
+            // setpriv execs in place, so the signals of StopFastOnTerm reach postgres itself.
             ? ("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", executable, .. args])
             : (executable, args);
 

@@ -113,7 +113,18 @@ public static class Extensions
     {
         app.UseDefaultErrorHandling();
 
-        app.MapHealthChecks(HealthEndpoints.ReadinessPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync })
+        app.MapHealthChecks(HealthEndpoints.ReadinessPath, new HealthCheckOptions
+        {
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+            // Not ready is not ready: MassTransit reports its consumers as Degraded while it cannot
+            // reach the broker, which the default mapping would answer with 200.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        })
             .DisableHttpMetrics()
             .AllowAnonymous();
         app.MapHealthChecks(HealthEndpoints.LivenessPath, new HealthCheckOptions

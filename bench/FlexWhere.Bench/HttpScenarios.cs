@@ -56,14 +56,21 @@ public static class HttpScenarios
             {
                 using var client = NewClient(settings.Concurrency);
                 rss.Phase = $"P1 {name}";
+                CpuMeter? cpu = null;
+                (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
                 var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration, async n =>
                 {
                     var challenge = challenges[n % challenges.Length];
                     using var response = await client.GetAsync($"{baseUrl}/api/challenges/{challenge.Id}", HttpCompletionOption.ResponseContentRead);
                     return response.StatusCode == HttpStatusCode.OK;
+                }, measuring: on =>
+                {
+                    if (on) cpu = CpuMeter.Start();
+                    else used = cpu!.Stop();
                 });
                 rss.Phase = "idle";
                 report.Row("P1 status read", result);
+                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
             }
         }

@@ -40,10 +40,12 @@ public sealed class Latencies
 public static class Load
 {
     /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one; false when the supply is exhausted is signalled by <see cref="SupplyExhaustedException"/>.</param>
-    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration, Func<long, Task<bool>> operation)
+    /// <param name="measuring">Told true when the measured window opens and false when it closes (to meter the CPU of that window only).</param>
+    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration, Func<long, Task<bool>> operation,
+        Action<bool>? measuring = null)
     {
         long sequence = -1;
-        var measuring = 0; // 0 warm-up, 1 measuring, 2 done
+        var phase = 0; // 0 warm-up, 1 measuring, 2 done
         long completed = 0, failed = 0;
         var samples = new List<long>[concurrency];
         using var stop = new CancellationTokenSource();
@@ -52,7 +54,7 @@ public static class Load
         async Task Worker(int index)
         {
             var mine = samples[index] = new List<long>(4096);
-            while (Volatile.Read(ref measuring) < 2)
+            while (Volatile.Read(ref phase) < 2)
             {
                 var n = Interlocked.Increment(ref sequence);
                 var started = Stopwatch.GetTimestamp();
@@ -70,7 +72,7 @@ public static class Load
                     ok = false;
                 }
 
-                if (Volatile.Read(ref measuring) != 1) continue;
+                if (Volatile.Read(ref phase) != 1) continue;
                 if (ok)
                 {
                     Interlocked.Increment(ref completed);
@@ -86,7 +88,8 @@ public static class Load
         // Without a warm-up every operation counts, the first ones included (supply-bound runs).
         if (warmUp <= TimeSpan.Zero)
         {
-            measuring = 1;
+            phase = 1;
+            measuring?.Invoke(true);
             clock.Start();
         }
 
@@ -95,13 +98,15 @@ public static class Load
         if (warmUp > TimeSpan.Zero)
         {
             await Task.WhenAny(all, Task.Delay(warmUp));
+            measuring?.Invoke(true);
             clock.Start();
-            Volatile.Write(ref measuring, 1);
+            Volatile.Write(ref phase, 1);
         }
 
         await Task.WhenAny(all, Task.Delay(duration));
         clock.Stop();
-        Volatile.Write(ref measuring, 2);
+        Volatile.Write(ref phase, 2);
+        measuring?.Invoke(false);
         await all;
         return new LoadResult(name, concurrency, completed, failed, clock.Elapsed, new Latencies(samples.Where(s => s is not null).SelectMany(s => s)));
     }

@@ -30,13 +30,16 @@ public static class NotifierScenario
         for (var round = 1; round <= settings.Rounds; round++)
         {
             rss.Phase = "P4 Notifier";
+            var cpu = CpuMeter.Start();
             var (elapsed, sample) = await PublishAndWaitAsync(channel, twilio, settings.Messages, $"round {round}");
+            var (parts, wall) = cpu.Stop();
             rss.Phase = "idle";
             var rate = settings.Messages / elapsed.TotalSeconds;
             notifier.Add(rate);
             report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s", "–", "–",
                 $"{settings.Messages:N0} messages in {elapsed.TotalSeconds:N2} s, first publish to last provider request; load {Report.LoadAverage()}");
             report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s ({sample} bytes per envelope), load {Report.LoadAverage()}");
+            report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(parts, wall)}; {CpuMeter.PerOperation(parts, settings.Messages)}");
 
             var rawRate = await RawAsync(factory, settings.Messages, sample);
             raw.Add(rawRate.Rate);

@@ -25,6 +25,9 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
     public ChildProcess Process(string service) => _running[service].Process;
     public IReadOnlyList<string> Names => [.. _running.Keys];
 
+    /// <summary>The code lifetime Challenges gets here (its default): P5 dates each challenge's start by its expiry.</summary>
+    public static readonly TimeSpan ChallengeCodeTtl = TimeSpan.FromMinutes(5);
+
     /// <summary>Limits that would throttle a benchmark from one client address, raised for this run only.</summary>
     public static readonly IReadOnlyDictionary<string, string> RaisedLimits = new Dictionary<string, string>
     {
@@ -50,6 +53,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["Notifier__SmsResilience__MessagesPerSecond"] = "100000",
         ["Notifier__SmsResilience__QueueLimit"] = "100000",
         ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
+        ["Challenges__CodeTtl"] = ChallengeCodeTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public async Task StartAsync(params string[] names)

@@ -95,6 +95,29 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
     }
 
     [Fact]
+    public async Task Wrong_pins_sent_all_at_once_are_each_counted_once_and_end_the_session_exactly_once()
+    {
+        var (organisation, employee) = await PinOrganisationAsync(pinLength: 4);
+        using var app = Bearer(await JsonAsync(await LoginAsync(employee.Email)));
+        await SetPinAsync(app, "2749");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await VerifyPinAsync(app, "9472");
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return ((int)response.StatusCode, body.TryGetProperty("code", out var code) ? code.GetString() : body.ToString());
+        }));
+
+        // Never a 500 when a guess races the one that ends the session: each is a wrong PIN or a revoked session.
+        Assert.All(answers, answer => Assert.True(answer is (400, "invalid_pin") or (401, "session_revoked"), $"{answer}"));
+        Assert.Equal(4, answers.Count(answer => answer.Item2 == "invalid_pin"));
+        var audit = await AuditAsync(organisation.Id);
+        Assert.Single(audit, e => e.Event == MobileAuditEvents.PinLocked);
+        await using var db = NewDbContext();
+        Assert.False(await db.MobilePins.AnyAsync());
+    }
+
+    [Fact]
     public async Task A_right_pin_resets_the_count_of_wrong_ones()
     {
         var (_, employee) = await PinOrganisationAsync(pinLength: 4);

@@ -26,6 +26,40 @@ public class ReadinessTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Is_not_ready_while_its_database_refuses_connections_though_the_pool_still_holds_some()
+    {
+        var database = await postgres.CreateDatabaseAsync("accounts");
+        var name = new NpgsqlConnectionStringBuilder(database).Database!;
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", database), ("InternalApi:Key", AccountsTestBase.InternalKey));
+        var client = factory.CreateClient();
+        var (ready, _, readyRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        Assert.True(ready == HttpStatusCode.OK, readyRaw);
+
+        // The database goes away under the service's pooled connections, as in an outage.
+        await AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';""");
+        try
+        {
+            var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
+            Assert.True(down == HttpStatusCode.ServiceUnavailable, downRaw);
+        }
+        finally
+        {
+            await AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true;""");
+        }
+
+        var (back, _, backRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        Assert.True(back == HttpStatusCode.OK, backRaw);
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Is_not_ready_when_its_database_does_not_exist()
     {
         var missing = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "no_such_database" };

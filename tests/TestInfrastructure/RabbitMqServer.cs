@@ -48,6 +48,9 @@ public sealed class RabbitMqServer : RealServer
         return connectionString;
     }
 
+    /// <summary>The running local broker's console output (null for a container).</summary>
+    public string? BrokerLogPath => _broker?.LogPath;
+
     /// <summary>Stops the local broker (SIGTERM, as an operator's restart would); clients see their connections drop.</summary>
     public async Task StopAsync()
     {

@@ -22,8 +22,9 @@ public static class Extensions
         builder.RequireConnectionString(DatabaseConnectionName, "an Npgsql connection string (Host=…;Port=…;Username=…;Password=…;Database=accounts)");
 
         // Tracing and retries on transient Npgsql errors come with the integration. Its health check
-        // would retry too, and a readiness probe must answer within seconds, so ours opens one
-        // connection without the retrying execution strategy.
+        // would retry too, and a readiness probe must answer within seconds, so ours runs one query
+        // without the retrying execution strategy. A query, not just an open: opening hands out a
+        // pooled connection without asking the server, so a stopped database would look healthy.
         builder.AddNpgsqlDbContext<AccountsDbContext>(DatabaseConnectionName, settings => settings.DisableHealthChecks = true);
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>(
             nameof(AccountsDbContext),
@@ -31,8 +32,16 @@ public static class Extensions
             {
                 var connection = db.Database.GetDbConnection();
                 await connection.OpenAsync(cancellationToken);
-                await connection.CloseAsync();
-                return true;
+                try
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "SELECT 1";
+                    return await command.ExecuteScalarAsync(cancellationToken) is 1;
+                }
+                finally
+                {
+                    await connection.CloseAsync();
+                }
             });
 
         builder.AddDefaultOpenApi();

@@ -104,11 +104,21 @@ public static class PinApi
             return null;
         }
 
-        // Counted in the database, so parallel guesses cannot each see the same count.
-        await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, p => p.FailedAttempts + 1), cancellationToken);
-        var failed = await db.MobilePins.Where(p => p.SessionId == pin.SessionId).Select(p => p.FailedAttempts).SingleAsync(cancellationToken);
+        // Counted in the database in one statement, so parallel guesses (on any replica) each get a
+        // count of their own. No row: a parallel guess reached the limit and ended the session.
+        var counted = await db.Database
+            .SqlQuery<int>($"""UPDATE mobile_pins SET "FailedAttempts" = "FailedAttempts" + 1 WHERE "SessionId" = {pin.SessionId} RETURNING "FailedAttempts" AS "Value" """)
+            .ToListAsync(cancellationToken);
+        if (counted is not [var failed]) return SessionRevoked();
         db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
-        if (failed >= options.PinAttempts)
+        if (failed > options.PinAttempts)
+        {
+            // Guesses beyond the limit that raced the one that reached it: that one ends the session.
+            await db.SaveChangesAsync(cancellationToken);
+            return SessionRevoked();
+        }
+
+        if (failed == options.PinAttempts)
         {
             await AuthApi.RevokeSessionAsync(db, session.SessionId, now, "pin_locked", cancellationToken);
             await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);

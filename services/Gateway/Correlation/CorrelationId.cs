@@ -12,20 +12,24 @@ public static partial class CorrelationId
 {
     public const string Header = "X-Correlation-Id";
 
-    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app)
     {
-        var supplied = context.Request.Headers[Header].ToString();
-        var id = SaneId().IsMatch(supplied) ? supplied : Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
-        context.Request.Headers[Header] = id;
-        context.Response.Headers[Header] = id;
-        Activity.Current?.SetTag("correlation.id", id);
-
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FlexWhere.Gateway");
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+        // Once, not per request: the logger factory takes a lock to hand out a logger.
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("FlexWhere.Gateway");
+        return app.Use(async (context, next) =>
         {
-            await next(context);
-        }
-    });
+            var supplied = context.Request.Headers[Header].ToString();
+            var id = SaneId().IsMatch(supplied) ? supplied : Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
+            context.Request.Headers[Header] = id;
+            context.Response.Headers[Header] = id;
+            Activity.Current?.SetTag("correlation.id", id);
+
+            using (logger.BeginScope(new KeyValuePair<string, object>[] { new("CorrelationId", id) }))
+            {
+                await next(context);
+            }
+        });
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{8,64}$")]
     private static partial Regex SaneId();

@@ -102,8 +102,16 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         RunFigures.Write("r1-delivery", figures);
         foreach (var (key, value) in figures) output.WriteLine($"{key}: {value}");
         foreach (var leak in leaks.Take(10)) output.WriteLine($"leak: {leak}");
-        if (leaks.Count == 0) File.Delete(logPath);
-        else output.WriteLine($"The Notifier's log is kept at {logPath}.");
+        var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0 && deliveredWithoutSent.Length == 0
+            && delivered + failedProperly.Length == total;
+        if (clean) File.Delete(logPath);
+        else
+        {
+            // The broker's folder goes with the fixture: keep a copy of its output beside the Notifier's.
+            var brokerLog = Path.ChangeExtension(logPath, ".rabbitmq.log");
+            if (rabbitMq.BrokerLogPath is { } source && File.Exists(source)) File.Copy(source, brokerLog);
+            output.WriteLine($"The Notifier's log is kept at {logPath}, the broker's at {brokerLog}.");
+        }
 
         Assert.Equal(faults.Length, nextFault);
         Assert.Equal(3, notifier.Kills);

@@ -119,19 +119,19 @@ public sealed class ReliabilityStack : AppHostFixture
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private NpgsqlConnection? _snapshotConnection;
     private string? _snapshotSql;
 
     /// <summary>Row count and a checksum of the content of every table of the accounts database, in
-    /// one round trip (R3 takes one before and after each request).</summary>
+    /// one round trip (R3 takes one before and after each request). The connection comes from the
+    /// pool each time: one kept open would die with R4's PostgreSQL restart.</summary>
     public async Task<Dictionary<string, long>> SnapshotAsync()
     {
-        if (_snapshotConnection is null)
+        await using var connection = new NpgsqlConnection(AccountsDatabase);
+        await connection.OpenAsync();
+        if (_snapshotSql is null)
         {
-            _snapshotConnection = new NpgsqlConnection(AccountsDatabase);
-            await _snapshotConnection.OpenAsync();
             var tables = new List<string>();
-            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", _snapshotConnection))
+            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", connection))
             await using (var reader = await list.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
@@ -143,7 +143,7 @@ public sealed class ReliabilityStack : AppHostFixture
         }
 
         var snapshot = new Dictionary<string, long>();
-        await using var command = new NpgsqlCommand(_snapshotSql, _snapshotConnection);
+        await using var command = new NpgsqlCommand(_snapshotSql, connection);
         await using var rows = await command.ExecuteReaderAsync();
         while (await rows.ReadAsync())
         {
@@ -156,7 +156,6 @@ public sealed class ReliabilityStack : AppHostFixture
 
     public override async Task DisposeAsync()
     {
-        if (_snapshotConnection is not null) await _snapshotConnection.DisposeAsync();
         if (Sms is not null) await Sms.DisposeAsync();
         await base.DisposeAsync();
     }

@@ -100,6 +100,93 @@ public sealed partial class StackTests
         Assert.True(right.Headers.RetryAfter is not null, "account_locked without Retry-After");
     }
 
+    private const int PinAttempts = 5;
+
+    [Fact]
+    public async Task R2_pin_guessing_in_parallel_across_replicas_revokes_the_session_at_five_wrong_pins()
+    {
+        var (email, organisation) = await CreatePinEmployeeAsync();
+        using var http = stack.NewClient();
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "mobile" });
+        var signedIn = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
+        Assert.True(login.StatusCode == HttpStatusCode.OK && (bool?)signedIn["pinSetupRequired"] == true, signedIn.ToJsonString());
+        var accessToken = (string)signedIn["accessToken"]!;
+        var refreshToken = (string)signedIn["refreshToken"]!;
+        stack.Secrets.Add(accessToken);
+        stack.Secrets.Add(refreshToken);
+        const string pin = "705318";
+        stack.Secrets.Add(pin);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using (var set = await http.PutAsJsonAsync("/api/me/pin", new { pin }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        }
+
+        // 30 wrong PINs at once, spread over both Accounts replicas by the Gateway: the count lives in
+        // the database, so no replica can let a sixth guess be judged.
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string Code)>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 30), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        {
+            var guess = (100_000 + i * 7_919).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using var response = await http.PostAsJsonAsync("/api/me/pin/verify", new { pin = guess }, cancellationToken);
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            answers.Add((response.StatusCode, (string?)body?["code"] ?? $"{(int)response.StatusCode} without a code"));
+        });
+
+        // After the lock the right PIN no longer helps, and the session's refresh token is dead.
+        using var right = await http.PostAsJsonAsync("/api/me/pin/verify", new { pin });
+        var rightBody = JsonNode.Parse(await right.Content.ReadAsStringAsync())!;
+        http.DefaultRequestHeaders.Authorization = null;
+        using var refresh = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
+        var refreshBody = JsonNode.Parse(await refresh.Content.ReadAsStringAsync())!;
+
+        var judgedWrong = answers.Count(answer => answer.Code == "invalid_pin");
+        var revoked = answers.Count(answer => answer.Code == "session_revoked");
+        RunFigures.Write("r2-pin-guessing", new Dictionary<string, object>
+        {
+            ["parallelGuesses"] = answers.Count,
+            ["answeredInvalidPin"] = judgedWrong,
+            ["answeredSessionRevoked"] = revoked,
+            ["rightPinAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
+            ["refreshAfterLock"] = $"{(int)refresh.StatusCode} {(string?)refreshBody["code"]}",
+        });
+        output.WriteLine($"R2 PIN: {judgedWrong} invalid_pin, {revoked} session_revoked, then the right PIN: {(int)right.StatusCode} {rightBody.ToJsonString()}; refresh: {(int)refresh.StatusCode} {refreshBody.ToJsonString()}");
+        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_pin" or "session_revoked", $"{(int)answer.Status} {answer.Code}"));
+        Assert.True(judgedWrong < PinAttempts, $"{judgedWrong} wrong PINs were answered invalid_pin (the session must end at the {PinAttempts}th).");
+        Assert.True(revoked >= 1, "No guess ended the session.");
+        Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
+        Assert.Equal("session_revoked", (string?)rightBody["code"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+        Assert.Null(refreshBody["accessToken"]);
+        await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
+        await connection.OpenAsync();
+        await using var audit = new NpgsqlCommand("""SELECT count(*) FROM audit_log WHERE "OrganisationId" = @organisation AND "Event" = 'pin_locked'""", connection);
+        audit.Parameters.AddWithValue("organisation", organisation);
+        Assert.Equal(1L, (long)(await audit.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>An employee of an organisation of their own (a copy of Demo) that requires a six-digit PIN in the app.</summary>
+    private async Task<(string Email, Guid Organisation)> CreatePinEmployeeAsync()
+    {
+        await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
+        await connection.OpenAsync();
+        var email = $"r2-pin-{Guid.NewGuid():N}@pin.flexwhere.test";
+        const string sql = """
+            CREATE TEMP TABLE pin_org AS SELECT * FROM organisations WHERE "Name" = 'Demo';
+            UPDATE pin_org SET "Id" = gen_random_uuid(), "Name" = 'PIN ' || @email, "MobilePinRequired" = true, "MobileTotpRequired" = false, "PinLength" = 6;
+            CREATE TEMP TABLE pin_user AS SELECT * FROM users WHERE "Email" = 'admin@demo.flexwhere.test';
+            UPDATE pin_user SET "Id" = gen_random_uuid(), "OrganisationId" = (SELECT "Id" FROM pin_org), "Email" = @email,
+                "NormalizedEmail" = upper(@email), "Role" = 'Employee', "PhoneNumber" = '+46701740699', "FailedSignInCount" = 0, "LockedUntil" = NULL;
+            INSERT INTO organisations SELECT * FROM pin_org;
+            INSERT INTO users SELECT * FROM pin_user;
+            SELECT "Id" FROM pin_org;
+            """;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("email", email);
+        var organisation = (Guid)(await command.ExecuteScalarAsync())!;
+        return (email, organisation);
+    }
+
     [Fact]
     public async Task R2_the_gateways_per_ip_limit_holds_across_two_gateway_replicas()
     {
@@ -149,9 +236,8 @@ public sealed partial class StackTests
                         [KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.FailedToStart], stopped.Token);
                 }
 
-                // Give the clients a moment to notice the closed connections.
-                await Task.Delay(TimeSpan.FromSeconds(3));
-                using (var health = await http.GetAsync("/health")) healthWhileDown = health.StatusCode;
+                // The Gateway is ready only while every service is: it must say so within 30 s.
+                healthWhileDown = await GatewayHealthWithinAsync(http, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
 
                 using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password, client = "control-centre" });
                 (loginStatus, loginBody) = (login.StatusCode, await login.Content.ReadAsStringAsync());
@@ -165,6 +251,7 @@ public sealed partial class StackTests
             }
 
             output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} {loginBody}; verify {(int)verifyStatus} {verifyBody}");
+            if (healthWhileDown != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: the Gateway's /health answered {(int)healthWhileDown}");
             if (loginStatus != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: login answered {(int)loginStatus} {loginBody}");
             if (loginBody.Contains("accessToken", StringComparison.Ordinal) || loginBody.Contains("mfa_required", StringComparison.Ordinal))
             {
@@ -238,6 +325,13 @@ public sealed partial class StackTests
 
     private static async Task WaitForGatewayHealthAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
     {
+        var last = await GatewayHealthWithinAsync(http, expected, timeout);
+        if (last != expected) throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for {timeout.TotalSeconds:0} s.");
+    }
+
+    /// <summary>Polls the Gateway's /health until it answers <paramref name="expected"/>; the last answer otherwise.</summary>
+    private static async Task<HttpStatusCode> GatewayHealthWithinAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
+    {
         var deadline = DateTime.UtcNow + timeout;
         HttpStatusCode last = 0;
         while (DateTime.UtcNow < deadline)
@@ -246,7 +340,7 @@ public sealed partial class StackTests
             {
                 using var response = await http.GetAsync("/health");
                 last = response.StatusCode;
-                if (last == expected) return;
+                if (last == expected) return last;
             }
             catch (HttpRequestException)
             {
@@ -256,7 +350,7 @@ public sealed partial class StackTests
             await Task.Delay(500);
         }
 
-        throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for {timeout.TotalSeconds:0} s.");
+        return last;
     }
 
     private static async Task<string> LoginForTicketAsync(HttpClient http, string email)
