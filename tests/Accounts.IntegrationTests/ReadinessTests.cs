@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using FlexWhere.Testing;
 using Npgsql;
 
@@ -41,6 +42,16 @@ public class ReadinessTests(PostgresServer postgres)
         {
             var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
             Assert.True(down == HttpStatusCode.ServiceUnavailable, downRaw);
+
+            // A sign-in meanwhile fails closed, and soon: a few quick retries, not EF's minute of them.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var login = await client.PostAsJsonAsync("/api/auth/login", new { email = "someone@example.test", password = "Some-Password-2026!", client = "control-centre" });
+            var elapsed = clock.Elapsed;
+            var body = await login.Content.ReadAsStringAsync();
+            Assert.True(login.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+            Assert.Contains("\"accounts_unavailable\"", body);
+            Assert.NotNull(login.Headers.RetryAfter);
+            Assert.True(elapsed < TimeSpan.FromSeconds(20), $"The 503 took {elapsed.TotalSeconds:0} s.");
         }
         finally
         {

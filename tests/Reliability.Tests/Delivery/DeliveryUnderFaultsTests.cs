@@ -72,6 +72,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         }
 
         var inErrorQueue = await ReadErrorQueueAsync();
+        var leftInQueue = await QueueDepthAsync("send-sms");
         var delivered = messages.Count(message => twilio.AcceptedFor(message.Destination) == 1);
         var duplicates = messages.Where(message => twilio.AcceptedFor(message.Destination) > 1).ToArray();
         var failedProperly = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0
@@ -90,6 +91,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
             ["duplicatesAtProvider"] = duplicates.Length,
             ["deliveredButReportedFailed"] = deliveredButFailed.Length,
             ["deliveredWithoutSmsSent"] = deliveredWithoutSent.Length,
+            ["leftInSendSmsQueue"] = leftInQueue,
             ["providerFaultsInjected"] = twilio.Faults,
             ["providerLookupsAfterUnknownOutcome"] = twilio.Lookups,
             ["notifierKills"] = notifier.Kills,
@@ -154,6 +156,8 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         ["Notifier__Sending__RetryMaxInterval"] = "00:00:00.500",
         ["Notifier__Sending__ClaimTtl"] = "00:00:08",
         ["Notifier__Sending__ConcurrentMessageLimit"] = "16",
+        // The receive endpoint's life (stop, restart, consumer ok) is logged at Debug: the log is kept when the run fails.
+        ["Logging__LogLevel__MassTransit"] = "Debug",
     };
 
     /// <summary>Each message has a recipient and a code of its own, so the provider counts per message.</summary>
@@ -193,6 +197,15 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         }
 
         return ids;
+    }
+
+    /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a lost message does not.</summary>
+    private async Task<uint> QueueDepthAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
     /// <summary>Lines of the Notifier's log that carry a message's full number or its code.</summary>
