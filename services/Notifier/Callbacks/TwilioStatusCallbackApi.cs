@@ -30,6 +30,7 @@ public static class TwilioStatusCallbackApi
         IOptions<TwilioOptions> options,
         SmsIdempotency idempotency,
         IPublishEndpoint publishEndpoint,
+        IOptions<SendingOptions> sending,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory)
     {
@@ -58,18 +59,34 @@ public static class TwilioStatusCallbackApi
             return TypedResults.NoContent();
         }
 
-        switch (status)
+        var aborted = request.HttpContext.RequestAborted;
+        var timeout = sending.Value.PublishTimeout;
+        try
         {
-            case "delivered":
-                await publishEndpoint.Publish(new SmsDelivered { ChallengeId = challengeId, ProviderMessageId = messageSid, DeliveredAt = timeProvider.GetUtcNow() });
-                logger.LogInformation("Provider message {ProviderMessageId} for challenge {ChallengeId} delivered", messageSid, challengeId);
-                break;
-            case "failed" or "undelivered":
-                var errorCode = parameters.GetValueOrDefault("ErrorCode");
-                var reason = string.IsNullOrEmpty(errorCode) ? $"twilio_{status}" : $"twilio_{errorCode}";
-                await publishEndpoint.Publish(new SmsFailed { ChallengeId = challengeId, ProviderMessageId = messageSid, Reason = reason, FailedAt = timeProvider.GetUtcNow() });
-                logger.LogWarning("Provider message {ProviderMessageId} for challenge {ChallengeId} not delivered: {Reason}", messageSid, challengeId, reason);
-                break;
+            switch (status)
+            {
+                case "delivered":
+                    await publishEndpoint.PublishWithinAsync(new SmsDelivered { ChallengeId = challengeId, ProviderMessageId = messageSid, DeliveredAt = timeProvider.GetUtcNow() },
+                        timeout, aborted);
+                    logger.LogInformation("Provider message {ProviderMessageId} for challenge {ChallengeId} delivered", messageSid, challengeId);
+                    break;
+                case "failed" or "undelivered":
+                    var errorCode = parameters.GetValueOrDefault("ErrorCode");
+                    var reason = string.IsNullOrEmpty(errorCode) ? $"twilio_{status}" : $"twilio_{errorCode}";
+                    await publishEndpoint.PublishWithinAsync(new SmsFailed { ChallengeId = challengeId, ProviderMessageId = messageSid, Reason = reason, FailedAt = timeProvider.GetUtcNow() },
+                        timeout, aborted);
+                    logger.LogWarning("Provider message {ProviderMessageId} for challenge {ChallengeId} not delivered: {Reason}", messageSid, challengeId, reason);
+                    break;
+            }
+        }
+        catch (EventNotPublishedException failure)
+        {
+            // Twilio retries a callback that did not get a 2xx: the report is not lost, only late.
+            logger.LogWarning("Status {Status} for provider message {ProviderMessageId} not passed on yet: {Reason}", status, messageSid, failure.Message);
+            request.HttpContext.Response.Headers.RetryAfter = "30";
+            return TypedResults.Problem("The delivery report could not be passed on just now; send it again later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
+                extensions: new Dictionary<string, object?> { ["code"] = "report_not_queued" });
         }
 
         return TypedResults.NoContent();

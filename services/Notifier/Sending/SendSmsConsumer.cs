@@ -117,22 +117,22 @@ public sealed class SendSmsConsumer(
     }
 
     private Task PublishSentAsync(ConsumeContext<SendSms> context, string providerMessageId) =>
-        context.Publish(new SmsSent
+        context.PublishWithinAsync(new SmsSent
         {
             MessageId = context.Message.MessageId,
             ChallengeId = context.Message.ChallengeId,
             ProviderMessageId = providerMessageId,
             SentAt = timeProvider.GetUtcNow(),
-        });
+        }, options.Value.PublishTimeout, context.CancellationToken);
 
     private Task PublishFailedAsync(ConsumeContext<SendSms> context, string reason) =>
-        context.Publish(new SmsFailed
+        context.PublishWithinAsync(new SmsFailed
         {
             MessageId = context.Message.MessageId,
             ChallengeId = context.Message.ChallengeId,
             Reason = reason,
             FailedAt = timeProvider.GetUtcNow(),
-        });
+        }, options.Value.PublishTimeout, context.CancellationToken);
 }
 
 /// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>

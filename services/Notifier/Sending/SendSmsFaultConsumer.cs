@@ -8,7 +8,8 @@ namespace FlexWhere.Notifier.Sending;
 /// MassTransit publishes <see cref="Fault{T}"/> once a SendSms has used up its retries and moved to
 /// the error queue; this tells the rest of the suite with an SmsFailed that carries the reason.
 /// </summary>
-public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvider provider, TimeProvider timeProvider, ILogger<SendSmsFaultConsumer> logger)
+public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvider provider, TimeProvider timeProvider,
+    Microsoft.Extensions.Options.IOptions<SendingOptions> options, ILogger<SendSmsFaultConsumer> logger)
     : IConsumer<Fault<SendSms>>
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
@@ -29,13 +30,13 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
             await idempotency.MarkSentAsync(message.MessageId, string.Empty, accepted, message.ChallengeId);
             logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} before its sender gave up",
                 message.MessageId, message.ChallengeId, accepted);
-            await context.Publish(new SmsSent
+            await context.PublishWithinAsync(new SmsSent
             {
                 MessageId = message.MessageId,
                 ChallengeId = message.ChallengeId,
                 ProviderMessageId = accepted,
                 SentAt = timeProvider.GetUtcNow(),
-            });
+            }, options.Value.PublishTimeout, context.CancellationToken);
             return;
         }
 
@@ -48,13 +49,13 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
         };
 
         logger.LogError("SMS {MessageId} to {Destination} moved to the error queue: {Reason}", message.MessageId, message.MaskedDestination, reason);
-        await context.Publish(new SmsFailed
+        await context.PublishWithinAsync(new SmsFailed
         {
             MessageId = message.MessageId,
             ChallengeId = message.ChallengeId,
             Reason = reason,
             FailedAt = timeProvider.GetUtcNow(),
-        });
+        }, options.Value.PublishTimeout, context.CancellationToken);
     }
 
     private async Task<string?> FindAcceptedAsync(SendSms message, CancellationToken cancellationToken)

@@ -27,6 +27,11 @@ public sealed class SendingOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:30:00", ErrorMessage = "Notifier:Sending:RetryMaxInterval must be between 10 ms and 30 minutes.")]
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long publishing an event (SmsSent, SmsFailed, SmsDelivered) may wait for RabbitMQ's
+    /// confirm before the consumer or callback gives up and the work is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Notifier:Sending:PublishTimeout must be between 1 second and 5 minutes.")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     [Range(1, 100, ErrorMessage = "Notifier:Sending:ConcurrentMessageLimit must be between 1 and 100.")]
     public int ConcurrentMessageLimit { get; set; } = 8;
 }

@@ -156,6 +156,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         ["Notifier__Sending__RetryMaxInterval"] = "00:00:00.500",
         ["Notifier__Sending__ClaimTtl"] = "00:00:08",
         ["Notifier__Sending__ConcurrentMessageLimit"] = "16",
+        ["Notifier__Sending__PublishTimeout"] = "00:00:05",
         // The receive endpoint's life (stop, restart, consumer ok) is logged at Debug: the log is kept when the run fails.
         ["Logging__LogLevel__MassTransit"] = "Debug",
     };

@@ -1,0 +1,33 @@
+using MassTransit;
+
+namespace FlexWhere.Notifier.Sending;
+
+/// <summary>
+/// Publishes an event and waits for RabbitMQ's confirm for a bounded time. RabbitMQ.Client 7 waits
+/// for a publisher confirm without limit, and after a broker restart a confirm for a channel that died
+/// may never come (rabbitmq-dotnet-client#1930): the consumer would hang, and MassTransit cannot
+/// restart the receive endpoint while a consumer is still running, so the queue stalls for good
+/// (found by the reliability suite, R1). With a bound, the consumer fails instead; the SendSms comes
+/// back (retry or redelivery), finds the SMS already sent and publishes its event again.
+/// </summary>
+public static class BoundedPublish
+{
+    public static async Task PublishWithinAsync<T>(this IPublishEndpoint endpoint, T message, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            await endpoint.Publish(message, bounded.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new EventNotPublishedException(typeof(T).Name, timeout);
+        }
+    }
+}
+
+/// <summary>RabbitMQ did not confirm an event in time; the operation that published it should be tried again.</summary>
+public sealed class EventNotPublishedException(string eventName, TimeSpan timeout)
+    : Exception($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.");
