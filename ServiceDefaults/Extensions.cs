@@ -48,8 +48,24 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>The standard switch of the OpenTelemetry SDK: true makes every provider a no-op.</summary>
+    public const string SdkDisabledKey = "OTEL_SDK_DISABLED";
+
+    /// <summary>
+    /// Traces, metrics and logs through OpenTelemetry, exported over OTLP to the endpoint in
+    /// OTEL_EXPORTER_OTLP_ENDPOINT (the AppHost sets it to its dashboard; production sets its collector).
+    /// Without an endpoint nothing would leave the process, yet recording it cost about a third of the
+    /// CPU of a proxied request (bench P1: the Gateway 234 → 166 µs, Challenges 205 → 148 µs): then the
+    /// SDK is switched off, unless OTEL_SDK_DISABLED says otherwise.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!exporting && string.IsNullOrWhiteSpace(builder.Configuration[SdkDisabledKey]))
+        {
+            builder.Configuration[SdkDisabledKey] = "true";
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -72,7 +88,7 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(HealthEndpoints.LivenessPath))
                 .AddHttpClientInstrumentation());
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (exporting)
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }

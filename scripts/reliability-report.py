@@ -8,6 +8,7 @@ TITLES = {
     "r1-delivery": "R1 — delivery under faults",
     "r2-challenge-guessing": "R2 — random guesses against SMS challenges",
     "r2-password-lockout": "R2 — password guessing, in parallel, across replicas",
+    "r2-pin-guessing": "R2 — PIN guessing, in parallel, across replicas",
     "r2-rate-limit-replicas": "R2 — the Gateway's per-IP limit with two Gateway replicas",
     "r3-bad-input": "R3 — generated bad input through the Gateway",
     "r4-outages": "R4 — outages during sign-in",
@@ -24,20 +25,39 @@ must never happen and asserts the count is zero.
 | | what is checked | how |
 |---|---|---|
 | R1 | every `SendSms` ends exactly once at the provider, or in `send-sms_error` with an `SmsFailed` | the built Notifier as its own process, killed with SIGKILL and started again 3 times, RabbitMQ stopped and started once, a fake Twilio (Kestrel, through the real Twilio SDK) answering 20 % of requests 429 or 503 at random; the fake counts accepted messages per recipient |
-| R2 | a challenge dies after 5 wrong codes (the right code is refused after them), random guesses never pass; parallel password guessing locks the account within 10 tries; the Gateway's per-IP limit holds with 2 Gateway replicas | the whole AppHost with `--Replicas=2` (two replicas of every service) |
+| R2 | a challenge dies after 5 wrong codes (the right code is refused after them), random guesses never pass; parallel password guessing locks the account within 10 tries; 30 parallel wrong PINs end the mobile session at the 5th (fewer than 5 judged, one `pin_locked`, the right PIN and the refresh token refused after it); the Gateway's per-IP limit holds with 2 Gateway replicas | the whole AppHost with `--Replicas=2` (two replicas of every service) |
 | R3 | malformed requests to every public route: 0 answers 5xx, every 4xx is `application/problem+json` with a `code`, a refused request writes nothing (row counts and a checksum of every PostgreSQL table, Redis keys other than rate-limit counters, before and after each request) | generated from a seed: wrong types, missing and extra fields, huge bodies, deep JSON, invalid UTF-8, injection strings, odd phone formats, missing, forged, expired and malformed tokens, bad ids, wrong content types |
-| R4 | Redis, RabbitMQ or PostgreSQL stopped: a sign-in that needs a code gets 503 and never tokens or a false "code sent"; a code from before the outage cannot be redeemed without Redis; each recovers by itself (Gateway health back to 200, a whole SMS sign-in works) | Aspire's stop and start commands on the AppHost's server resources |
+| R4 | Redis, RabbitMQ or PostgreSQL stopped: the Gateway's `/health` says 503 within 30 s; a sign-in that needs a code gets 503 and never tokens or a false "code sent"; a code from before the outage cannot be redeemed without Redis; each recovers by itself (Gateway health back to 200, a whole SMS sign-in works) | Aspire's stop and start commands on the AppHost's server resources |
 | R5 | every organisation-scoped route with another organisation's ids and tokens answers 404 and shows none of its data; lists show only the caller's organisation; nothing changes | two organisations of the same shape |
 | R6 | no code, password, token or full phone number in Redis (all keys and values), PostgreSQL (every text column; phone numbers only in `users.PhoneNumber`) or any service's log | after the other runs, with every secret the suite handled |
 
 ## How to run it
 
 - CI size (part of `./test.sh`): `dotnet test tests/Reliability.Tests` — R1 with 500 messages, R3
-  with 1,000 requests, R2 with 8 challenges.
+  with 1,000 requests, R2 with 8 challenges; about four minutes on two cores.
 - Full size: `scripts/reliability-full.sh` — R1 with 10,000 messages, R3 with 10,000 requests, R2
   with 50 challenges; it rewrites this file with the figures below.
 - `FLEXWHERE_RELIABILITY=full` selects the full size; `FLEXWHERE_RELIABILITY_RESULTS=<folder>` makes
   each scenario write its figures there as JSON.
+- R1 runs its own RabbitMQ and Redis (test fixtures) and the built Notifier as a process; R2-R6 share
+  one AppHost (the end-to-end fixture) with two replicas of every service. When R1 fails it keeps the
+  Notifier's log (with MassTransit's endpoint life at Debug) and the broker's, and says where.
+
+## Defects the suite found (all fixed in the services, none excluded from the suite)
+
+| found by | defect | fix |
+|---|---|---|
+| R1 (full size) | the Notifier could send an SMS twice when killed after Twilio accepted it | an attempt record in the claim script; a redelivery asks Twilio for the message before sending |
+| R1 (full size) | a delivered SMS reported as failed when its sender died | the fault consumer asks Twilio before publishing `SmsFailed` |
+| R1 (CI size, beside the stack) | after a RabbitMQ restart `send-sms` stalled for good: RabbitMQ.Client 7 can wait forever for a publisher confirm of a channel that died ([rabbitmq-dotnet-client#1930](https://github.com/rabbitmq/rabbitmq-dotnet-client/issues/1930)), so a consumer publishing `SmsSent` never finished and MassTransit could not restart the endpoint | every event the Notifier publishes waits for its confirm at most `Notifier:Sending:PublishTimeout` (15 s); the SendSms then comes back, finds the SMS sent and publishes the event again |
+| R2 | parallel wrong PINs answered 500 (two requests raced past the limit; one read the PIN row the other had deleted) | one `UPDATE … RETURNING` counts each guess; only the guess that reaches the limit ends the session |
+| R3 | — | (R3 found nothing: 0 answers 5xx) |
+| R4 | Accounts answered 500 with PostgreSQL down | 503 `accounts_unavailable` with Retry-After |
+| R4 | with PostgreSQL down a sign-in waited about a minute for its 503 (EF's default retrying strategy) | 3 retries at most 2 s apart |
+| R4 | the Gateway's `/health` stayed 200 with RabbitMQ down (MassTransit calls its consumers Degraded while reconnecting) | readiness answers 503 for Degraded too |
+| R4 | the Gateway's `/health` stayed 200 with PostgreSQL down (Accounts' check only opened a connection, which the pool hands out without asking the server) | the check runs `SELECT 1` |
+| R4 | the AppHost's local PostgreSQL could not start again after a stop (initdb on every start), and a stop ended in SIGKILL (SIGTERM is PostgreSQL's smart shutdown, which waits for the services' pooled connections) | initdb only into an empty folder; SIGTERM becomes a fast shutdown |
+| R5, R6 | — (the suite's own faults: a connection kept across R4's restart; a number a live challenge must keep counted as a leak) | fixed in the suite |
 """
 
 

@@ -249,7 +249,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                 var dump = await DumpRedisAsync(database, key);
                 // A live challenge keeps the number its codes go to (a resend needs it), as users.PhoneNumber does.
                 var mayHoldNumber = key.ToString().StartsWith("challenges:challenge:", StringComparison.Ordinal);
-                foreach (var needle in needles.Where(needle => dump.Contains(needle, StringComparison.Ordinal) || key.ToString().Contains(needle, StringComparison.Ordinal)))
+                foreach (var needle in needles.Where(needle => Holds(dump, needle) || Holds(key.ToString(), needle)))
                 {
                     if (mayHoldNumber && phones.Any(phone => needle == phone || needle == phone.TrimStart('+')) && !key.ToString().Contains(needle, StringComparison.Ordinal)) continue;
                     hits.Add($"redis {key}: {Describe(needle, phones)}");
@@ -276,7 +276,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                 while (await reader.ReadAsync())
                 {
                     var value = reader.GetString(0);
-                    foreach (var needle in secrets.Where(needle => value.Contains(needle, StringComparison.Ordinal)))
+                    foreach (var needle in secrets.Where(needle => Holds(value, needle)))
                     {
                         hits.Add($"postgres {table}.{column}: {Describe(needle, phones)}");
                     }
@@ -297,7 +297,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         var logLines = stack.Logs.ToList();
         foreach (var line in logLines)
         {
-            foreach (var needle in needles.Where(needle => line.Contains(needle, StringComparison.Ordinal)))
+            foreach (var needle in needles.Where(needle => Holds(line, needle)))
             {
                 hits.Add($"log {Truncate(line)}: {Describe(needle, phones)}");
             }
@@ -332,6 +332,16 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             _ => "",
         };
     }
+
+    /// <summary>Whether <paramref name="text"/> holds <paramref name="needle"/>. A six-digit code counts only
+    /// standing alone: inside a longer run of digits, a word, or after a dot (the microseconds of a log
+    /// timestamp, a Unix time in milliseconds) it is another number that shares the digits. The full
+    /// run of 2026-11-28 16:20 (66 codes) flagged a RabbitMQ log line that held only timestamps
+    /// ("…T16:22:18.2990000Z 2026-11-28 16:22:18.298791+00:00 [info] <0.223.0> Feature flag …").</summary>
+    private static bool Holds(string text, string needle) =>
+        needle.Length == 6 && needle.All(char.IsAsciiDigit)
+            ? System.Text.RegularExpressions.Regex.IsMatch(text, $"(?<![0-9A-Za-z.]){needle}(?![0-9A-Za-z])")
+            : text.Contains(needle, StringComparison.Ordinal);
 
     private static string Describe(string needle, List<string> phones) =>
         phones.Any(phone => phone == needle || phone.TrimStart('+') == needle) ? "a full phone number"
