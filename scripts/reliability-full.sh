@@ -18,7 +18,8 @@ FLEXWHERE_RELIABILITY=full FLEXWHERE_RELIABILITY_RESULTS="$results" \
   dotnet test tests/Reliability.Tests --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-summary=$(grep -E '(Passed|Failed)! +- Failed:' "$log" | tail -1 || true)
+# The console logger at normal verbosity ends with "Total tests: N", "Passed: N" and "Failed: N" lines.
+summary=$(grep -E '^ *(Total tests|Passed|Failed|Skipped): [0-9]+' "$log" | tail -4 | sed -E 's/^ +//' | paste -sd ',' - | sed 's/,/, /g' || true)
 
 python3 scripts/reliability-report.py "$results" docs/reliability.md \
   --started "$started" --finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -36,6 +36,40 @@ public sealed class SmsIdempotencyTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task A_message_given_up_is_never_claimed_again_so_a_copy_that_comes_back_is_not_sent()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var idempotency = new SmsIdempotency(connection, Options.Create(new SendingOptions()));
+        var messageId = Guid.NewGuid();
+
+        var attempt = await idempotency.ClaimAsync(messageId);
+        await idempotency.ReleaseAsync(messageId, attempt.Token!); // the provider refused; retries used up
+        var gaveUp = await idempotency.GiveUpAsync(messageId);
+        var copy = await idempotency.ClaimAsync(messageId);
+
+        Assert.Null(gaveUp);
+        Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true), copy);
+        Assert.NotNull(await connection.GetDatabase().KeyTimeToLiveAsync(NotifierKeys.GaveUp(messageId)));
+    }
+
+    [Fact]
+    public async Task A_message_sent_before_it_is_given_up_stays_sent_and_is_no_failure()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var idempotency = new SmsIdempotency(connection, Options.Create(new SendingOptions()));
+        var messageId = Guid.NewGuid();
+        var providerMessageId = $"SM{Guid.NewGuid():N}";
+
+        var claim = await idempotency.ClaimAsync(messageId);
+        await idempotency.MarkSentAsync(messageId, claim.Token!, providerMessageId, "challenge-1");
+        var gaveUp = await idempotency.GiveUpAsync(messageId);
+
+        Assert.Equal(providerMessageId, gaveUp);
+        Assert.False(await connection.GetDatabase().KeyExistsAsync(NotifierKeys.GaveUp(messageId)));
+        Assert.Equal(providerMessageId, (await idempotency.ClaimAsync(messageId)).AlreadySentAs);
+    }
+
+    [Fact]
     public async Task A_claim_after_an_attempt_without_outcome_says_so()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);

@@ -12,6 +12,10 @@ public static class NotifierKeys
     /// record next to it, that attempt's outcome is unknown.</summary>
     public static string Attempt(Guid messageId) => $"{Prefix}sms:attempt:{messageId:N}";
 
+    /// <summary>This SendSms went to the error queue with an SmsFailed: a copy that comes back (its
+    /// sender died before the ack) must not be sent after all.</summary>
+    public static string GaveUp(Guid messageId) => $"{Prefix}sms:gave-up:{messageId:N}";
+
     /// <summary>A replica is sending this SendSms right now.</summary>
     public static string Claim(Guid messageId) => $"{Prefix}sms:claim:{messageId:N}";
 

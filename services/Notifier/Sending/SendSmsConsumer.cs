@@ -56,6 +56,14 @@ public sealed class SendSmsConsumer(
             return;
         }
 
+        if (claim.GaveUp)
+        {
+            // A copy of a message already in the error queue with an SmsFailed (its sender died before
+            // the ack): sending it now would turn a reported failure into a delivery (found by R1 at full size).
+            logger.LogInformation("SMS {MessageId} was already given up (error queue, SmsFailed); not sending it", message.MessageId);
+            return;
+        }
+
         if (claim.Token is null)
         {
             // Another replica is sending this very message. Wait for its outcome instead of failing:
@@ -70,6 +78,12 @@ public sealed class SendSmsConsumer(
                 {
                     logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId, sentMeanwhile);
                     await PublishSentAsync(context, sentMeanwhile);
+                    return;
+                }
+
+                if (claim.GaveUp)
+                {
+                    logger.LogInformation("SMS {MessageId} was given up by another replica; not sending it", message.MessageId);
                     return;
                 }
             }

@@ -40,6 +40,10 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
             return;
         }
 
+        // From here on the message counts as failed: a copy that comes back (its sender died before the
+        // ack that followed the move to the error queue) is not sent after all. Sent meanwhile: no failure.
+        if (await idempotency.GiveUpAsync(message.MessageId) is not null) return;
+
         var exception = context.Message.Exceptions.FirstOrDefault();
         var reason = exception?.ExceptionType switch
         {

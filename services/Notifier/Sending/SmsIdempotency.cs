@@ -24,6 +24,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     private const string ClaimScript = """
         local sent = redis.call('GET', KEYS[1])
         if sent then return {'sent', sent} end
+        if redis.call('EXISTS', KEYS[4]) == 1 then return {'gave-up', ''} end
         if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
           local earlier = redis.call('EXISTS', KEYS[3])
           redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
@@ -42,6 +43,14 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         return 1
         """;
 
+    // Gives the message up unless it was sent meanwhile (then returns the provider's id instead).
+    private const string GiveUpScript = """
+        local sent = redis.call('GET', KEYS[1])
+        if sent then return sent end
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+        return false
+        """;
+
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>The provider message id when this message was already accepted by the provider.</summary>
@@ -56,14 +65,24 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     {
         var token = Guid.NewGuid().ToString("N");
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ClaimScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId)],
+            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId), NotifierKeys.GaveUp(messageId)],
             [token, (long)options.Value.ClaimTtl.TotalMilliseconds, (long)options.Value.SentRecordTtl.TotalMilliseconds]))!;
         return (string?)result[0] switch
         {
             "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null, HadEarlierAttempt: false),
+            "gave-up" => new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true),
             "claimed" => new SmsClaim(AlreadySentAs: null, Token: token, HadEarlierAttempt: (string?)result[1] == "1"),
             _ => new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false),
         };
+    }
+
+    /// <summary>Records that the message went to the error queue, so that a copy coming back is not
+    /// sent; null when done, the provider's id when the message was sent meanwhile (then it is no failure).</summary>
+    public async Task<string?> GiveUpAsync(Guid messageId)
+    {
+        var result = await Database.ScriptEvaluateAsync(GiveUpScript,
+            [NotifierKeys.Sent(messageId), NotifierKeys.GaveUp(messageId)], [(long)options.Value.SentRecordTtl.TotalMilliseconds]);
+        return result.IsNull ? null : (string?)result;
     }
 
     /// <summary>True when an earlier attempt reached (or may have reached) the provider without a recorded outcome.</summary>
@@ -88,6 +107,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
 }
 
 /// <summary>What <see cref="SmsIdempotency.ClaimAsync"/> found: the message was already sent
-/// (<see cref="AlreadySentAs"/>), or we hold it (<see cref="Token"/>; <see cref="HadEarlierAttempt"/>
-/// when an attempt before ours left no outcome), or another replica does (neither).</summary>
-public readonly record struct SmsClaim(string? AlreadySentAs, string? Token, bool HadEarlierAttempt);
+/// (<see cref="AlreadySentAs"/>), or given up (<see cref="GaveUp"/>: in the error queue with an SmsFailed),
+/// or we hold it (<see cref="Token"/>; <see cref="HadEarlierAttempt"/> when an attempt before ours left
+/// no outcome), or another replica does (none of these).</summary>
+public readonly record struct SmsClaim(string? AlreadySentAs, string? Token, bool HadEarlierAttempt, bool GaveUp = false);
