@@ -82,7 +82,9 @@ public static class PinApi
         var pin = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session!.SessionId, cancellationToken);
         if (pin is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "pin_not_set", "No PIN set on this device.",
+            // A parallel guess may have just reached the limit: it revokes the session, then deletes the PIN.
+            var (_, revoked) = await MobileSessionAsync(principal, db, time, cancellationToken);
+            return revoked ?? Problems.Create(StatusCodes.Status409Conflict, "pin_not_set", "No PIN set on this device.",
                 "Set a PIN first (PUT /api/me/pin).");
         }
 
