@@ -39,30 +39,14 @@ public sealed class RabbitMqServer : RealServer
             return true;
         }, StartTimeout);
 
-        // The ports are free when picked, but another process can take one before the broker binds it
-        // (a clean-clone CI run met "dist_port_already_used": an outgoing connection got the port):
-        // then the broker exits at once, and a second pick of ports is tried, twice at most.
-        for (var attempt = 1; ; attempt++)
-        {
-            var password = Recipes.NewPassword();
-            var port = Ports.FreeLoopbackPort();
-            var spec = Recipes.RabbitMq(folder.Sub($"rabbitmq-{attempt}"), port, Ports.FreeLoopbackPort(), epmdPort, password, logToStdout: true);
-            var connectionString = Recipes.RabbitMqConnectionString(port, password);
-            (_spec, _folder, _owned) = (spec, folder, owned);
-            try
-            {
-                await StartBrokerAsync(connectionString);
-                return connectionString;
-            }
-            catch (InvalidOperationException failure) when (attempt < 3 && _broker is { HasExited: true } && PortTaken(failure.Message))
-            {
-                _broker = null;
-            }
-        }
+        var password = Recipes.NewPassword();
+        var port = Ports.FreeLoopbackPort();
+        var spec = Recipes.RabbitMq(folder.Sub("rabbitmq"), port, Ports.FreeLoopbackPort(), epmdPort, password, logToStdout: true);
+        var connectionString = Recipes.RabbitMqConnectionString(port, password);
+        (_spec, _folder, _owned) = (spec, folder, owned);
+        await StartBrokerAsync(connectionString);
+        return connectionString;
     }
-
-    private static bool PortTaken(string startOutput) =>
-        startOutput.Contains("already_used", StringComparison.Ordinal) || startOutput.Contains("eaddrinuse", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The running local broker's console output (null for a container).</summary>
     public string? BrokerLogPath => _broker?.LogPath;
