@@ -43,11 +43,8 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await postgres.CreateDatabaseAsync("accounts");
-        await using (var db = NewDbContext())
-        {
-            await db.Database.MigrateAsync();
-        }
+        // The migrations run once, into a template each test's database is copied from.
+        ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
 
         Factory = new ServiceFactory<Program>(
             [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"),
@@ -62,6 +59,12 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         Client = Factory.CreateClient();
     }
 
+    private static async Task MigrateAsync(string connectionString)
+    {
+        await using var db = DbContextFor(connectionString);
+        await db.Database.MigrateAsync();
+    }
+
     public virtual Task DisposeAsync()
     {
         Client.Dispose();
@@ -74,8 +77,10 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
     }
 
     /// <summary>A context of its own, outside the service: what is really in the database.</summary>
-    protected AccountsDbContext NewDbContext() =>
-        new(new DbContextOptionsBuilder<AccountsDbContext>().UseNpgsql(ConnectionString).Options);
+    protected AccountsDbContext NewDbContext() => DbContextFor(ConnectionString);
+
+    private static AccountsDbContext DbContextFor(string connectionString) =>
+        new(new DbContextOptionsBuilder<AccountsDbContext>().UseNpgsql(connectionString).Options);
 
     protected async Task<Organisation> CreateOrganisationAsync(string name = "Acme", Action<Organisation>? configure = null)
     {

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexWhere.Accounts.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(MobilePostgresCollection.Name)]
 public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
 {
     [Fact]

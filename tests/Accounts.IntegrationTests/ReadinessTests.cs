@@ -11,6 +11,14 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
     public const string Name = "postgres";
 }
 
+/// <summary>The mobile sign-in classes, with a PostgreSQL server of their own: a collection's classes
+/// run one after another, so a second collection lets them run beside the first.</summary>
+[CollectionDefinition(Name)]
+public sealed class MobilePostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres-mobile";
+}
+
 [Collection(PostgresCollection.Name)]
 public class ReadinessTests(PostgresServer postgres)
 {

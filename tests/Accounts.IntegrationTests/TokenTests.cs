@@ -9,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlexWhere.Accounts.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(MobilePostgresCollection.Name)]
 public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
 {
     private async Task<(string Access, string Refresh, User User)> SignInEmployeeAsync()

@@ -12,7 +12,7 @@ using OtpNet;
 
 namespace FlexWhere.Accounts.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(MobilePostgresCollection.Name)]
 public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
 {
     [Fact]

@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using FlexWhere.LocalServers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlexWhere.EndToEndTests;
 
@@ -32,19 +36,37 @@ public class AppHostFixture : IAsyncLifetime
     /// <summary>Runs once the app has started, before the services are waited for.</summary>
     protected virtual Task StartedAsync() => Task.CompletedTask;
 
+    private readonly StartupDiagnostics _diagnostics = new();
+
     public virtual async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [$"--Gateway:Port={Ports.FreeLoopbackPort()}", .. Arguments], timeout.Token);
         builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString());
+        builder.Services.AddLogging(logging => logging.AddProvider(_diagnostics));
         Configure(builder);
         App = await builder.BuildAsync(timeout.Token);
-        await App.StartAsync(timeout.Token);
-        await StartedAsync();
-        foreach (var service in Services)
+        using var watching = new CancellationTokenSource();
+        var watch = _diagnostics.WatchAsync(App.ResourceNotifications, watching.Token);
+        try
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
+            await App.StartAsync(timeout.Token);
+            await StartedAsync();
+            foreach (var service in Services)
+            {
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // A bare "a task was canceled" says nothing about which part never came up.
+            throw new TimeoutException($"The stack was not healthy within {StartTimeout}.\n{_diagnostics.Describe()}");
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await watch;
         }
 
         Gateway = App.CreateHttpClient("gateway");
@@ -54,6 +76,71 @@ public class AppHostFixture : IAsyncLifetime
     {
         Gateway?.Dispose();
         if (App is not null) await App.DisposeAsync();
+    }
+}
+
+/// <summary>What a stack that does not come up shows of itself: the last state of every resource
+/// and the last lines each one wrote.</summary>
+internal sealed class StartupDiagnostics : ILoggerProvider
+{
+    private const int LinesPerResource = 15;
+    private readonly ConcurrentDictionary<string, string> _states = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
+
+    public async Task WatchAsync(ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var change in notifications.WatchAsync(cancellationToken))
+            {
+                var snapshot = change.Snapshot;
+                _states[change.ResourceId] = $"{snapshot.State?.Text ?? "(no state)"}, health {snapshot.HealthStatus?.ToString() ?? "unknown"}"
+                    + (snapshot.ExitCode is { } exitCode ? $", exit code {exitCode}" : "");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public string Describe()
+    {
+        var text = new System.Text.StringBuilder("Resources:\n");
+        foreach (var (resource, state) in _states.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine($"  {resource}: {state}");
+        }
+
+        foreach (var (resource, lines) in _lines.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine($"Last lines of {resource}:");
+            foreach (var line in lines) text.AppendLine($"  {line}");
+        }
+
+        return text.ToString();
+    }
+
+    public ILogger CreateLogger(string categoryName)
+    {
+        var marker = categoryName.IndexOf(".Resources.", StringComparison.Ordinal);
+        return marker < 0 ? NullLogger.Instance : new Tail(_lines.GetOrAdd(categoryName[(marker + ".Resources.".Length)..], _ => new()));
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Tail(ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lines.Enqueue(formatter(state, exception));
+            while (lines.Count > LinesPerResource) lines.TryDequeue(out _);
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FlexWhere.LocalServers;
 using Npgsql;
 using Testcontainers.PostgreSql;
@@ -13,14 +14,39 @@ public sealed class PostgresServer : RealServer
     protected override string DebianPackage => "postgresql";
     protected override string Name => "postgres";
 
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _templates = new();
+
     /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync(string prefix = "test")
+    public Task<string> CreateDatabaseAsync(string prefix = "test") => CreateDatabaseAsync(prefix, template: null);
+
+    /// <summary>
+    /// Creates a database with a unique name as a copy of a template that <paramref name="prepare"/>
+    /// fills once per server and prefix (the migrations, say), and returns its connection string.
+    /// PostgreSQL copies a database in a fraction of the time the migrations take to run.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string prefix, Func<string, Task> prepare)
+    {
+        var template = await _templates.GetOrAdd(prefix, _ => new Lazy<Task<string>>(() => CreateTemplateAsync(prefix, prepare))).Value;
+        return await CreateDatabaseAsync(prefix, template);
+    }
+
+    private async Task<string> CreateTemplateAsync(string prefix, Func<string, Task> prepare)
+    {
+        var connectionString = await CreateDatabaseAsync($"{prefix}_template");
+        await prepare(connectionString);
+        // A copy is refused while anyone is connected to its template: the pooled connections go.
+        NpgsqlConnection.ClearAllPools();
+        return new NpgsqlConnectionStringBuilder(connectionString).Database!;
+    }
+
+    private async Task<string> CreateDatabaseAsync(string prefix, string? template)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(ConnectionString))
         {
             await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            var sql = template is null ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+            await using var create = new NpgsqlCommand(sql, connection);
             await create.ExecuteNonQueryAsync();
         }
 
