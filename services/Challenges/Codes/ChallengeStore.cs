@@ -96,7 +96,9 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     // Delivery reports may arrive late or out of order: only the current send counts, and a final
     // state (delivered, failed) is never replaced by 'sent'.
-    private static readonly LuaScript DeliveryScript = LuaScript.Prepare("""
+    /// <summary>Records a delivery state unless it is stale: a report for another send than the
+    /// current one, or one that would move the state back. Leaves <c>f[1]</c> (the message id) set.</summary>
+    private const string RecordDeliveryLua = """
         local f = redis.call('HMGET', @key, 'messageId', 'delivery', 'providerMessageId')
         if not f[1] then return 0 end
         if @messageId ~= '' and f[1] ~= @messageId then return 0 end
@@ -108,6 +110,16 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
         redis.call('HSET', @key, 'delivery', @delivery, 'deliveryAt', @at, 'deliveryReason', @reason)
         if @providerId ~= '' then redis.call('HSET', @key, 'providerMessageId', @providerId) end
         if @delivery == 'failed' then redis.call('HSET', @key, 'resendAfter', @at) end
+
+        """;
+
+    private static readonly LuaScript DeliveryScript = LuaScript.Prepare(RecordDeliveryLua + "return 1");
+
+    /// <summary>A failure, and in the same step the send given back to the destination's windows
+    /// (their member is the message id): whoever reads "failed" can resend at once.</summary>
+    private static readonly LuaScript FailureScript = LuaScript.Prepare(RecordDeliveryLua + """
+        redis.call('ZREM', @destinationSends, f[1])
+        redis.call('ZREM', @destinationRate, f[1])
         return 1
         """);
 
@@ -213,6 +225,25 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
             delivery,
             at = at.ToUnixTimeMilliseconds(),
             reason = reason ?? "",
+        });
+        return (int)changed == 1;
+    }
+
+    /// <summary>Records a failed SMS and releases its send from the destination's windows
+    /// (<paramref name="destinationSends"/>, <paramref name="destinationRate"/>) in one script.</summary>
+    public async Task<bool> RecordFailureAsync(string challengeId, string? messageId, string? providerMessageId, DateTimeOffset at, string? reason,
+        RedisKey destinationSends, RedisKey destinationRate)
+    {
+        var changed = await Db.ScriptEvaluateAsync(FailureScript, new
+        {
+            key = keys.Challenge(challengeId),
+            messageId = messageId ?? "",
+            providerId = providerMessageId ?? "",
+            delivery = DeliveryStates.Failed,
+            at = at.ToUnixTimeMilliseconds(),
+            reason = reason ?? "",
+            destinationSends,
+            destinationRate,
         });
         return (int)changed == 1;
     }

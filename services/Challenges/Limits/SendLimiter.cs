@@ -58,10 +58,8 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
         """;
 
     private static readonly string ReleaseScript = """
-        local n = #KEYS
-        if ARGV[2] == '1' then n = n - 1 end
-        for i = 1, n do redis.call('ZREM', KEYS[i], ARGV[1]) end
-        if ARGV[2] == '1' and tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
+        for i = 1, #KEYS - 1 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+        if tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
         return 1
         """;
 
@@ -113,13 +111,12 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
 
     /// <summary>The send did not happen: give back everything it took.</summary>
     public Task ReleaseAsync(Admission admission) =>
-        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey], [admission.Member, "1"]);
+        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey], [admission.Member]);
 
-    /// <summary>The SMS failed: it does not count against the user's sends to that number.</summary>
-    public Task ReleaseDestinationAsync(Destination destination, string member) =>
-        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript,
-            [keys.DestinationSends(destination.E164), keys.DestinationRate(destination.E164)],
-            [member, "0"]);
+    /// <summary>The windows a failed SMS is given back to (member = its message id): it does not count
+    /// against the sends to that number. <see cref="Codes.ChallengeStore.RecordFailureAsync"/> releases it.</summary>
+    public (RedisKey Sends, RedisKey Rate) DestinationWindows(Destination destination) =>
+        (keys.DestinationSends(destination.E164), keys.DestinationRate(destination.E164));
 
     /// <summary>True exactly once per organisation and day, when the budget crosses the warning ratio.</summary>
     public async Task<bool> ClaimBudgetWarningAsync(Guid organisationId, Admission admission)

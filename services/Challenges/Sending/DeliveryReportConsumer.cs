@@ -22,14 +22,24 @@ public sealed class DeliveryReportConsumer(ChallengeStore store, SendLimiter lim
     public async Task Consume(ConsumeContext<SmsFailed> context)
     {
         var report = context.Message;
-        var changed = await store.RecordDeliveryAsync(report.ChallengeId, report.MessageId?.ToString("N"),
-            report.ProviderMessageId, DeliveryStates.Failed, report.FailedAt, report.Reason);
-        if (!changed) return;
-
+        // The destination names the windows to give the send back to; the record and the release are
+        // one script, so nobody sees "failed" while the send still counts.
         var challenge = await store.FindAsync(report.ChallengeId);
-        if (challenge?.MessageId is null || Destination.Parse(challenge.Destination) is not { } destination) return;
-        await limiter.ReleaseDestinationAsync(destination, challenge.MessageId);
-        logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId, destination.Masked, report.Reason);
+        if (challenge is null) return;
+        if (Destination.Parse(challenge.Destination) is not { } destination)
+        {
+            await store.RecordDeliveryAsync(report.ChallengeId, report.MessageId?.ToString("N"), report.ProviderMessageId,
+                DeliveryStates.Failed, report.FailedAt, report.Reason);
+            return;
+        }
+
+        var (sends, rate) = limiter.DestinationWindows(destination);
+        var changed = await store.RecordFailureAsync(report.ChallengeId, report.MessageId?.ToString("N"),
+            report.ProviderMessageId, report.FailedAt, report.Reason, sends, rate);
+        if (changed)
+        {
+            logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId, destination.Masked, report.Reason);
+        }
     }
 }
 
