@@ -36,7 +36,7 @@ must never happen and asserts the count is zero.
 - CI size (part of `./test.sh`): `dotnet test tests/Reliability.Tests` — R1 with 500 messages, R3
   with 1,000 requests, R2 with 8 challenges; about four minutes on two cores.
 - Full size: `scripts/reliability-full.sh` — R1 with 10,000 messages, R3 with 10,000 requests, R2
-  with 50 challenges; it rewrites this file with the figures below.
+  with 50 challenges; about 14 minutes on two cores; it rewrites this file with the figures below.
 - `FLEXWHERE_RELIABILITY=full` selects the full size; `FLEXWHERE_RELIABILITY_RESULTS=<folder>` makes
   each scenario write its figures there as JSON.
 - R1 runs its own RabbitMQ and Redis (test fixtures) and the built Notifier as a process; R2-R6 share
