@@ -36,7 +36,14 @@ public class AppHostFixture : IAsyncLifetime
     /// <summary>Runs once the app has started, before the services are waited for.</summary>
     protected virtual Task StartedAsync() => Task.CompletedTask;
 
-    private readonly StartupDiagnostics _diagnostics = new();
+    private readonly StartupDiagnostics _diagnostics;
+
+    public AppHostFixture() => _diagnostics = new StartupDiagnostics(OnResourceLine);
+
+    /// <summary>Every line a resource (service or server) writes, as the testing host forwards it.</summary>
+    protected virtual void OnResourceLine(string resource, string line)
+    {
+    }
 
     public virtual async Task InitializeAsync()
     {
@@ -81,7 +88,7 @@ public class AppHostFixture : IAsyncLifetime
 
 /// <summary>What a stack that does not come up shows of itself: the last state of every resource
 /// and the last lines each one wrote.</summary>
-internal sealed class StartupDiagnostics : ILoggerProvider
+internal sealed class StartupDiagnostics(Action<string, string> onLine) : ILoggerProvider
 {
     private const int LinesPerResource = 15;
     private readonly ConcurrentDictionary<string, string> _states = new();
@@ -122,15 +129,18 @@ internal sealed class StartupDiagnostics : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName)
     {
+        // The testing host logs each resource's console output as "<AppHost>.Resources.<name>".
         var marker = categoryName.IndexOf(".Resources.", StringComparison.Ordinal);
-        return marker < 0 ? NullLogger.Instance : new Tail(_lines.GetOrAdd(categoryName[(marker + ".Resources.".Length)..], _ => new()));
+        if (marker < 0) return NullLogger.Instance;
+        var resource = categoryName[(marker + ".Resources.".Length)..];
+        return new Tail(resource, _lines.GetOrAdd(resource, _ => new()), onLine);
     }
 
     public void Dispose()
     {
     }
 
-    private sealed class Tail(ConcurrentQueue<string> lines) : ILogger
+    private sealed class Tail(string resource, ConcurrentQueue<string> lines, Action<string, string> onLine) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -138,7 +148,9 @@ internal sealed class StartupDiagnostics : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            lines.Enqueue(formatter(state, exception));
+            var line = formatter(state, exception);
+            onLine(resource, line);
+            lines.Enqueue(line);
             while (lines.Count > LinesPerResource) lines.TryDequeue(out _);
         }
     }

@@ -12,8 +12,6 @@ using Aspire.Hosting.Testing;
 using FlexWhere.Testing;
 using FlexWhere.EndToEndTests;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -74,11 +72,10 @@ public sealed class ReliabilityStack : AppHostFixture
         {
             challenges.WithEnvironment($"Challenges__Limits__{limit}", value);
         }
-
-        // The testing host forwards every resource's console output to its own loggers
-        // ("<AppHost>.Resources.<name>"): keep those lines for the secrets scan.
-        builder.Services.AddLogging(logging => logging.AddProvider(new ResourceLogCapture(_logs)));
     }
+
+    /// <summary>Keeps every line for the secrets scan (R6).</summary>
+    protected override void OnResourceLine(string resource, string line) => _logs.Enqueue($"{resource}: {line}");
 
     public override async Task InitializeAsync()
     {
@@ -291,26 +288,6 @@ public sealed class ReliabilityStack : AppHostFixture
 }
 
 /// <summary>Keeps the lines the resources wrote (services and servers), from the testing host's loggers.</summary>
-public sealed class ResourceLogCapture(ConcurrentQueue<string> lines) : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) =>
-        categoryName.Contains(".Resources.", StringComparison.Ordinal) ? new Capture(categoryName, lines) : NullLogger.Instance;
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{category}: {formatter(state, exception)}");
-    }
-}
-
 public sealed record SignedInUser(string AccessToken, Guid Id, Guid OrganisationId, string Email);
 
 [CollectionDefinition(Name)]
