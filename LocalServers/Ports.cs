@@ -7,8 +7,8 @@ namespace FlexWhere.LocalServers;
 
 /// <summary>
 /// Ports for the local servers and services, picked before the program that will listen on them
-/// starts. Two things can take such a port in between, and both were seen to fail a test run
-/// (RabbitMQ's "dist_port_already_used"):
+/// starts. Two things can take such a port in between (a test run failed once on RabbitMQ's
+/// "dist_port_already_used"; which of the two took the port was not found out):
 /// <list type="bullet">
 /// <item>an outgoing connection: the kernel gives every one a local port from its ephemeral range,
 /// so a port from that range (what binding port 0 returns) can be taken by any connection of any
