@@ -108,7 +108,10 @@ public sealed record ChallengeRequest(
     public static ChallengeRequest Fresh() => new(
         Guid.NewGuid(), Guid.NewGuid(), "sign_in", NewDutchMobile(), "en", ["NL"], NewIp());
 
-    /// <summary>A valid Dutch mobile number, +3162 and seven random digits.</summary>
+    /// <summary>Kept for the number-prefix limit test: no other test draws numbers from it.</summary>
+    public const string PrefixTestRange = "+3163";
+
+    /// <summary>A valid Dutch mobile number, +3162 (or the given start) and random digits to twelve characters.</summary>
     public static string NewDutchMobile(string? prefix = null)
     {
         var start = prefix ?? "+3162";

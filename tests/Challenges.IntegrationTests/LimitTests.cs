@@ -95,7 +95,13 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
         using var app = new ChallengesApp(redis, rabbitMq, ($"Challenges:Limits:{option}", "2"), ($"Challenges:Limits:{option}Window", "00:01:00"));
         await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
         var shared = ChallengeRequest.Fresh();
-        var prefix = shared.Destination[..^3];
+        // The prefix is a number minus its last three digits. Among the +3162 numbers every other test
+        // draws there are only 10,000 such prefixes, and all tests' windows share one Redis and one fake
+        // clock, so another test's sends under the same prefix count here (a CI run refused one of this
+        // test's allowed sends as number_prefix). +3163 numbers are drawn by this test alone, and its
+        // numbers under the prefix are distinct (random last digits could repeat a number).
+        var prefix = ChallengeRequest.NewDutchMobile(ChallengeRequest.PrefixTestRange)[..^3];
+        var numbersUnderPrefix = 0;
         ChallengeRequest Next()
         {
             // Only the dimension under test is shared; everything else is fresh.
@@ -106,7 +112,7 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
                 "user" => request with { UserId = shared.UserId },
                 "client_ip" => request with { ClientIp = shared.ClientIp },
                 "organisation" => request with { OrganisationId = shared.OrganisationId },
-                _ => request with { Destination = ChallengeRequest.NewDutchMobile(prefix) },
+                _ => request with { Destination = $"{prefix}{++numbersUnderPrefix:D3}" },
             };
         }
 
