@@ -174,6 +174,35 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     }
 
     [Fact]
+    public async Task A_copy_of_a_given_up_message_is_not_sent_and_goes_to_the_error_queue_without_a_second_SmsFailed()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendSms();
+        // What the fault consumer records when it gives a message up; a Notifier killed before
+        // MassTransit moved that message to the error queue leaves a copy in send-sms.
+        Assert.Null(await notifier.Services.GetRequiredService<SmsIdempotency>().GiveUpAsync(message.MessageId));
+
+        await notifier.Harness.Bus.Publish(message);
+        Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault => fault.Context.Message.Message.MessageId == message.MessageId),
+            "The copy was not faulted to the error queue.");
+        string? dead = null;
+        for (var poll = 0; poll < 100 && dead is null; poll++)
+        {
+            await Task.Delay(100);
+            dead = await FindInErrorQueueAsync(message.MessageId);
+        }
+
+        Assert.NotNull(dead);
+        Assert.Contains($"MT-Fault-ExceptionType={typeof(SmsGivenUpException).FullName}", dead);
+        // Never retried: one delivery of the copy, no call to the provider.
+        Assert.Single(notifier.Harness.Consumed.Select<SendSms>(consumed => consumed.Context.Message.MessageId == message.MessageId));
+        Assert.Equal(0, _twilio.Calls);
+        // The SmsFailed came with the fault that gave the message up; the copy does not report it again.
+        Assert.False(await notifier.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId));
+        Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
+    }
+
+    [Fact]
     public async Task Two_notifier_replicas_racing_on_the_same_message_send_one_sms()
     {
         _twilio.AcceptDelay = TimeSpan.FromMilliseconds(800);

@@ -31,6 +31,7 @@ public sealed class SendSmsConsumerDefinition : ConsumerDefinition<SendSmsConsum
             if (_options.RetryLimit == 0) retry.None();
             else retry.Exponential(_options.RetryLimit, _options.RetryMinInterval, _options.RetryMaxInterval, _options.RetryMinInterval);
             retry.Ignore<Providers.SmsSendException>(failure => failure.Permanent);
+            retry.Ignore<SmsGivenUpException>();
         });
     }
 }

@@ -14,10 +14,19 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
     private static readonly string InProgressExceptionType = typeof(SmsSendInProgressException).FullName!;
+    private static readonly string GivenUpExceptionType = typeof(SmsGivenUpException).FullName!;
 
     public async Task Consume(ConsumeContext<Fault<SendSms>> context)
     {
         var message = context.Message.Message;
+
+        // A copy of a message given up before: the fault that gave it up is acknowledged only after its
+        // SmsFailed was published, so that SmsFailed is out (or its fault comes back until it is).
+        if (context.Message.Exceptions.FirstOrDefault()?.ExceptionType == GivenUpExceptionType)
+        {
+            logger.LogInformation("A copy of SMS {MessageId}, given up before, moved to the error queue", message.MessageId);
+            return;
+        }
 
         // A replica that lost the race may give up after the winner sent the SMS: that is no failure.
         if (await idempotency.FindSentAsync(message.MessageId) is not null) return;
