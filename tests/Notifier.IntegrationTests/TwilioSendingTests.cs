@@ -140,15 +140,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Equal("twilio_20500", failed.Reason);
         // 3 attempts in the pipeline (1 + MaxRetryAttempts 2), run twice (1 + MassTransit RetryLimit 1).
         Assert.Equal(6, _twilio.Calls);
-        // MassTransit publishes the fault just before it moves the message to the error queue.
-        string? dead = null;
-        for (var poll = 0; poll < 100 && dead is null; poll++)
-        {
-            await Task.Delay(100);
-            dead = await FindInErrorQueueAsync(message.MessageId);
-        }
-
-        Assert.NotNull(dead);
+        var dead = await WaitInErrorQueueAsync(message.MessageId);
         Assert.Contains("MT-Fault-Message=twilio_20500", dead);
         Assert.Contains("MT-Fault-ExceptionType=FlexWhere.Notifier.Providers.SmsSendException", dead);
         Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
@@ -185,14 +177,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
         Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault => fault.Context.Message.Message.MessageId == message.MessageId),
             "The copy was not faulted to the error queue.");
-        string? dead = null;
-        for (var poll = 0; poll < 100 && dead is null; poll++)
-        {
-            await Task.Delay(100);
-            dead = await FindInErrorQueueAsync(message.MessageId);
-        }
-
-        Assert.NotNull(dead);
+        var dead = await WaitInErrorQueueAsync(message.MessageId);
         Assert.Contains($"MT-Fault-ExceptionType={typeof(SmsGivenUpException).FullName}", dead);
         // Never retried: one delivery of the copy, no call to the provider.
         Assert.Single(notifier.Harness.Consumed.Select<SendSms>(consumed => consumed.Context.Message.MessageId == message.MessageId));
@@ -331,6 +316,19 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Contains(logs, record => record.Message.Contains(message.MaskedDestination) && record.Message.Contains(message.MessageId.ToString()));
         Assert.DoesNotContain(logs, record => record.Message.Contains("612345678") || record.Message.Contains(message.Code));
         Assert.DoesNotContain(logs, record => record.StructuredState?.Any(pair => pair.Value?.Contains("612345678") == true || pair.Value?.Contains(message.Code) == true) == true);
+    }
+
+    /// <summary>The error queue's copy of the message (body and headers), waiting up to ten seconds for it:
+    /// MassTransit publishes the fault just before it moves the message to the error queue.</summary>
+    private async Task<string> WaitInErrorQueueAsync(Guid messageId)
+    {
+        for (var poll = 0; poll < 100; poll++)
+        {
+            await Task.Delay(100);
+            if (await FindInErrorQueueAsync(messageId) is { } dead) return dead;
+        }
+
+        throw new Xunit.Sdk.XunitException($"SMS {messageId} did not reach send-sms_error.");
     }
 
     /// <summary>The error queue's copy of the message, or null; other tests' messages are left alone.</summary>

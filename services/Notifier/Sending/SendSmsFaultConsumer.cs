@@ -19,10 +19,11 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
     public async Task Consume(ConsumeContext<Fault<SendSms>> context)
     {
         var message = context.Message.Message;
+        var exception = context.Message.Exceptions.FirstOrDefault();
 
         // A copy of a message given up before: the fault that gave it up is acknowledged only after its
         // SmsFailed was published, so that SmsFailed is out (or its fault comes back until it is).
-        if (context.Message.Exceptions.FirstOrDefault()?.ExceptionType == GivenUpExceptionType)
+        if (exception?.ExceptionType == GivenUpExceptionType)
         {
             logger.LogInformation("A copy of SMS {MessageId}, given up before, moved to the error queue", message.MessageId);
             return;
@@ -53,7 +54,6 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
         // ack that followed the move to the error queue) is not sent after all. Sent meanwhile: no failure.
         if (await idempotency.GiveUpAsync(message.MessageId) is not null) return;
 
-        var exception = context.Message.Exceptions.FirstOrDefault();
         var reason = exception?.ExceptionType switch
         {
             var type when type == SendExceptionType => exception!.Message,
