@@ -90,7 +90,7 @@ public sealed class TwilioSmsProvider(IHttpClientFactory httpClientFactory, IOpt
     /// <summary>
     /// Twilio answered but did not accept. 4xx is permanent (the same request would be refused
     /// again), except 429, the transient codes and authentication errors: a wrong credential is
-    /// fixed by an operator, after which the error queue can be replayed.
+    /// fixed by an operator, and the retries may outlast the fix.
     /// </summary>
     public static SmsSendException Classify(ApiException refused)
     {
