@@ -287,7 +287,6 @@ public sealed class ReliabilityStack : AppHostFixture
     }
 }
 
-/// <summary>Keeps the lines the resources wrote (services and servers), from the testing host's loggers.</summary>
 public sealed record SignedInUser(string AccessToken, Guid Id, Guid OrganisationId, string Email);
 
 [CollectionDefinition(Name)]
