@@ -28,5 +28,7 @@ app.MapOrganisationApi();
 app.MapAuditApi();
 app.MapPinApi();
 app.MapTotpApi();
+app.MapStepUpApi();
+app.MapEnrollmentCodeApi();
 
 app.Run();

@@ -54,4 +54,12 @@ public static class AuditEvents
     public const string PhoneChangeApproved = "phone_change_approved";
     public const string PhoneChangeRejected = "phone_change_rejected";
     public const string PasswordChanged = "password_changed";
+    public const string SecondFactorLocked = "second_factor_locked";
+    public const string AccountUnlocked = "account_unlocked";
+    public const string SessionsEnded = "sessions_ended";
+    public const string StepUpSucceeded = "step_up_succeeded";
+    public const string StepUpFailed = "step_up_failed";
+    public const string EnrollmentCodeIssued = "totp_enrollment_code_issued";
+    public const string EnrollmentProofFailed = "totp_enrollment_proof_failed";
+    public const string PhoneChangeScheduled = "phone_change_scheduled";
 }

@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
+using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -13,7 +14,8 @@ namespace FlexWhere.Accounts.Auth;
 
 public sealed record LoginRequest(string? Email, string? Password, string? Client, string? DeviceToken);
 
-public sealed record RefreshRequest(string? RefreshToken);
+/// <param name="Pin">Mobile sessions of organisations that require a PIN: the app's PIN, checked by the server.</param>
+public sealed record RefreshRequest(string? RefreshToken, string? Pin = null);
 
 public sealed record MeResponse(Guid Id, string Email, string DisplayName, string Role, Guid OrganisationId, string Organisation, string? PhoneHint);
 
@@ -66,28 +68,51 @@ public static class AuthApi
         var normalized = User.Normalize(request.Email);
         var user = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
         var now = time.GetUtcNow();
-        if (user is null)
+
+        // The user's own trusted device counts wrong passwords on a key of its own, so strangers'
+        // failures on the address do not lock the user out there.
+        var device = user is not null && request.Client == Clients.ControlCentre
+            ? await TrustedDevices.FindTrustedAsync(db, user, request.DeviceToken, now, cancellationToken)
+            : null;
+        var throttleKey = device is null ? SignInThrottles.ForEmail(normalized) : SignInThrottles.ForDevice(device.Id);
+        var entry = await SignInThrottles.EnterAsync(db, throttleKey, now, options.Value, cancellationToken);
+        if (!entry.Admitted)
         {
-            hasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
-            logger.LogInformation("Sign-in failed: unknown account");
-            return InvalidCredentials();
+            Problems.SetRetryAfter(http, entry.LockedUntil!.Value - now);
+            return AccountLocked(entry.LockedUntil.Value);
         }
 
-        if (user.LockedUntil > now)
+        // An unknown address costs the same hash as a wrong password, and counts the same.
+        var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash.Value, request.Password);
+        if (user?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
         {
-            Problems.SetRetryAfter(http, user.LockedUntil.Value - now);
-            return AccountLocked(user.LockedUntil.Value);
+            var lockedUntil = await SignInThrottles.FailedAsync(db, throttleKey, now, options.Value, cancellationToken);
+            if (user is null)
+            {
+                logger.LogInformation("Sign-in failed: unknown account");
+            }
+            else
+            {
+                db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
+                if (lockedUntil is not null)
+                {
+                    logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockedUntil, options.Value.MaxFailedAttempts);
+                    db.Record(http, time, user.OrganisationId, AuditEvents.AccountLocked, subject: user.Id,
+                        details: $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; locked for {options.Value.LockoutMinutes} min");
+                }
+
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            if (lockedUntil is null) return InvalidCredentials();
+            Problems.SetRetryAfter(http, lockedUntil.Value - now);
+            return AccountLocked(lockedUntil.Value);
         }
 
-        var verdict = hasher.VerifyHashedPassword(user, user.PasswordHash ?? DummyHash.Value, request.Password);
-        if (user.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
-        {
-            return await RecordFailureAsync(db, user, options.Value, time, http, logger, cancellationToken);
-        }
-
+        // A right password does not clear the count (strangers' failures stay counted): only a
+        // complete sign-in with a second factor does. It gives back the slot it took.
+        await SignInThrottles.ReleaseAsync(db, throttleKey, cancellationToken);
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = hasher.HashPassword(user, request.Password);
-        user.FailedSignInCount = 0;
-        user.LockedUntil = null;
 
         if (!user.Active)
         {
@@ -97,50 +122,69 @@ public static class AuthApi
                 "Your account has been disabled. Ask your administrator.");
         }
 
-        // The Control Centre always asks for a second factor: MFA there cannot be switched off.
-        if (request.Client == Clients.ControlCentre) return await SmsSignIn.StartAsync(context, user, request.DeviceToken, cancellationToken);
-
-        if (user.Organisation.MobileTotpRequired) return await TotpSignIn.StartAsync(context, user, cancellationToken);
-
-        return TypedResults.Ok(await context.CompleteAsync(user, request.Client, Guid.CreateVersion7(now), cancellationToken));
-    }
-
-    private static async Task<ProblemHttpResult> RecordFailureAsync(AccountsDbContext db, User user, PasswordSignInOptions options, TimeProvider time,
-        HttpContext http, ILogger logger, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var lockUntil = now.AddMinutes(options.LockoutMinutes);
-        var max = options.MaxFailedAttempts;
-
-        // One atomic UPDATE, so parallel guesses cannot slip past the limit between a read and a write.
-        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set
-            .SetProperty(u => u.LockedUntil, u => u.FailedSignInCount + 1 >= max ? lockUntil : u.LockedUntil)
-            .SetProperty(u => u.FailedSignInCount, u => u.FailedSignInCount + 1 >= max ? 0 : u.FailedSignInCount + 1), cancellationToken);
-        var lockedUntil = await db.Users.Where(u => u.Id == user.Id).Select(u => u.LockedUntil).SingleAsync(cancellationToken);
-
-        db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: "wrong password");
-        if (lockedUntil > now)
+        if (!Assurance.NeedsSecondFactor(user.Role, request.Client, user.Organisation))
         {
-            logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockUntil, max);
-            db.Record(http, time, user.OrganisationId, AuditEvents.AccountLocked, subject: user.Id, details: $"{max} consecutive wrong passwords; locked for {options.LockoutMinutes} min");
-            await db.SaveChangesAsync(cancellationToken);
-            Problems.SetRetryAfter(http, lockUntil - now);
-            return AccountLocked(lockUntil);
+            return TypedResults.Ok(await context.CompleteAsync(user, request.Client, [AuthMethods.Password], secondFactorNow: false, trustedDeviceId: null, cancellationToken));
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        return InvalidCredentials();
+        // The Control Centre always asks for a second factor: MFA there cannot be switched off.
+        if (request.Client == Clients.ControlCentre) return await SmsSignIn.StartAsync(context, user, request.Client, device, cancellationToken);
+
+        // Mobile: the authenticator app where the organisation requires it or the user has one, else
+        // (admins and managers) a code by SMS: no client skips the second factor.
+        if (user.Organisation.MobileTotpRequired || await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
+        {
+            return await TotpSignIn.StartAsync(context, user, cancellationToken);
+        }
+
+        return await SmsSignIn.StartAsync(context, user, request.Client, null, cancellationToken);
     }
 
     public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Refresh(
-        RefreshRequest? request, AccountsDbContext db, Tokens tokens, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        RefreshRequest? request, AccountsDbContext db, Tokens tokens, IPasswordHasher<MobilePin> pinHasher, IOptions<MobileOptions> mobile,
+        IOptions<SessionLimits> sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.RefreshToken) || request.RefreshToken.Length > 200) return InvalidToken();
+        if (request.Pin is { Length: > Organisation.MaxPinLength }) return Problems.Validation($"The PIN has at most {Organisation.MaxPinLength} digits.");
 
         var hash = Tokens.Hash(request.RefreshToken);
         var now = time.GetUtcNow();
         var token = await db.RefreshTokens.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         if (token is null || token.ExpiresAt <= now) return InvalidToken();
+
+        var session = await db.Sessions.SingleOrDefaultAsync(s => s.Id == token.SessionId, cancellationToken);
+        if (session is null || !Sessions.IsLive(session, now, sessions.Value))
+        {
+            if (session is { RevokedAt: null }) await Sessions.EndAsync(db, session.Id, now, "expired", cancellationToken);
+            return SessionEnded();
+        }
+
+        var user = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
+        if (user is not { Active: true })
+        {
+            await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.UserDisabled, cancellationToken);
+            return InvalidToken();
+        }
+
+        // The PIN is the server's to check: a mobile session with a PIN refreshes only with it.
+        var pinVerified = false;
+        if (session.Client == Clients.Mobile && user.Organisation.MobilePinRequired && token.RevokedAt is null)
+        {
+            var pin = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session.Id, cancellationToken);
+            if (pin is not null)
+            {
+                if (string.IsNullOrEmpty(request.Pin))
+                {
+                    return Problems.Create(StatusCodes.Status401Unauthorized, "pin_required", "Enter your PIN.",
+                        "This app session is protected by a PIN: send it as pin with the refresh token.");
+                }
+
+                var wrong = await PinApi.CheckAsync(db, pinHasher, mobile.Value, pin, request.Pin,
+                    new PinApi.MobileSession(session.Id, user.Id, user.OrganisationId, user.Organisation.PinLength), time, http, cancellationToken);
+                if (wrong is not null) return wrong;
+                pinVerified = true;
+            }
+        }
 
         // Conditional on "not yet revoked": of two requests with the same token only one rotates it.
         var rotated = token.RevokedAt is null && await db.RefreshTokens
@@ -149,21 +193,27 @@ public static class AuthApi
         if (!rotated)
         {
             // A used token came back: someone holds a copy. End the whole session.
-            await RevokeSessionAsync(db, token.SessionId, now, "reuse", cancellationToken);
+            await Sessions.EndAsync(db, token.SessionId, now, SessionEndReasons.Reuse, cancellationToken);
             db.Record(http, time, token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId, details: $"session {token.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
             return InvalidToken();
         }
 
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
-        if (user is not { Active: true })
+        // A refresh keeps the session's assurance and never raises it: a role that now needs more
+        // than the session proved (a promotion, a stricter policy) ends the session.
+        if (user.Role != session.Role || !Assurance.Satisfies(session.Acr, user.Role, session.Client, user.Organisation))
         {
-            await RevokeSessionAsync(db, token.SessionId, now, "user_disabled", cancellationToken);
-            return InvalidToken();
+            await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.AssuranceTooLow, cancellationToken);
+            db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, subject: user.Id,
+                details: $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
+            await db.SaveChangesAsync(cancellationToken);
+            return SessionEnded();
         }
 
-        var signedIn = await tokens.Issue(db, user, token.SessionId, token.Client).WithPinFlagsAsync(db, user.OrganisationId, token.SessionId, token.Client, cancellationToken);
+        session.LastSeenAt = now;
+        var signedIn = await tokens.Issue(db, user, session, pinVerified).WithPinFlagsAsync(db, user.OrganisationId, session.Id, session.Client, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(signedIn);
     }
 
@@ -175,21 +225,13 @@ public static class AuthApi
         var token = await db.RefreshTokens.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         if (token is not null)
         {
-            await RevokeSessionAsync(db, token.SessionId, time.GetUtcNow(), "logout", cancellationToken);
+            await Sessions.EndAsync(db, token.SessionId, time.GetUtcNow(), SessionEndReasons.Logout, cancellationToken);
             db.Record(http, time, token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
             await db.SaveChangesAsync(cancellationToken);
         }
 
         return TypedResults.NoContent();
     }
-
-    public static Task<int> RevokeSessionAsync(AccountsDbContext db, Guid sessionId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
-        db.RefreshTokens.Where(t => t.SessionId == sessionId && t.RevokedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, reason), cancellationToken);
-
-    public static Task<int> RevokeUserTokensAsync(AccountsDbContext db, Guid userId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
-        db.RefreshTokens.Where(t => t.UserId == userId && t.RevokedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, reason), cancellationToken);
 
     public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
     {
@@ -211,6 +253,10 @@ public static class AuthApi
 
     private static ProblemHttpResult InvalidToken() =>
         Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This refresh token is not valid (expired, revoked or unknown).");
+
+    public static ProblemHttpResult SessionEnded() =>
+        Problems.Create(StatusCodes.Status401Unauthorized, "session_ended", "Sign in again.",
+            "This session has ended (signed out, expired, idle too long, or revoked after a change to the account). Sign in again.");
 
     private static ProblemHttpResult AccountLocked(DateTimeOffset until) =>
         Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",

@@ -21,10 +21,15 @@ public static class TokenClaims
     public const string Role = "role";
     public const string Email = "email";
     public const string Session = "sid";
+    public const string Client = "client";
+    public const string Acr = "acr";
+    public const string Amr = "amr";
+    public const string AuthTime = "auth_time";
 }
 
 public static class Policies
 {
     public const string Admin = "admin";
     public const string AdminOrManager = "admin-or-manager";
+    public const string SecondFactor = "second-factor";
 }

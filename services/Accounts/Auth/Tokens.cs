@@ -25,9 +25,11 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    public string CreateAccessToken(User user, Guid sessionId)
+    /// <param name="pinVerified">The refresh that asked for this token checked the app's PIN.</param>
+    public string CreateAccessToken(User user, UserSession session, bool pinVerified = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        string[] amr = pinVerified ? [.. session.Amr, AuthMethods.Pin] : session.Amr;
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = options.Value.Issuer,
@@ -42,28 +44,34 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
                 new Claim(TokenClaims.Organisation, user.OrganisationId.ToString()),
                 new Claim(TokenClaims.Role, user.Role.ToString()),
                 new Claim(TokenClaims.Email, user.Email),
-                new Claim(TokenClaims.Session, sessionId.ToString()),
+                new Claim(TokenClaims.Session, session.Id.ToString()),
+                new Claim(TokenClaims.Client, session.Client),
+                new Claim(TokenClaims.Acr, session.Acr),
+                new Claim(TokenClaims.AuthTime, session.AuthTime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+                .. amr.Select(method => new Claim(TokenClaims.Amr, method)),
             ]),
         });
     }
 
-    /// <summary>Adds a new refresh token for the session to the context and returns the signed-in answer.</summary>
-    public SignedIn Issue(AccountsDbContext db, User user, Guid sessionId, string client)
+    /// <summary>Adds a new refresh token for the session to the context and returns the signed-in answer.
+    /// The refresh token never outlives its session.</summary>
+    public SignedIn Issue(AccountsDbContext db, User user, UserSession session, bool pinVerified = false)
     {
         var now = time.GetUtcNow();
+        var expiresAt = now.AddDays(options.Value.RefreshTokenLifetimeDays);
         var refreshToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         db.RefreshTokens.Add(new RefreshToken
         {
             Id = Guid.CreateVersion7(now),
             UserId = user.Id,
             OrganisationId = user.OrganisationId,
-            SessionId = sessionId,
+            SessionId = session.Id,
             TokenHash = Hash(refreshToken),
-            Client = client,
+            Client = session.Client,
             CreatedAt = now,
-            ExpiresAt = now.AddDays(options.Value.RefreshTokenLifetimeDays),
+            ExpiresAt = expiresAt < session.ExpiresAt ? expiresAt : session.ExpiresAt,
         });
-        return new SignedIn("signed_in", CreateAccessToken(user, sessionId), refreshToken, options.Value.AccessTokenLifetimeSeconds);
+        return new SignedIn("signed_in", CreateAccessToken(user, session, pinVerified), refreshToken, options.Value.AccessTokenLifetimeSeconds);
     }
 
     // The token is 256 random bits, so a plain hash (no salt, no stretching) cannot be reversed.

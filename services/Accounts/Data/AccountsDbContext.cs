@@ -18,6 +18,12 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
+    public DbSet<UserSession> Sessions => Set<UserSession>();
+
+    public DbSet<SignInThrottle> SignInThrottles => Set<SignInThrottle>();
+
+    public DbSet<EnrollmentCode> EnrollmentCodes => Set<EnrollmentCode>();
+
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     public DbSet<LoginTicket> LoginTickets => Set<LoginTicket>();
@@ -68,6 +74,32 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             token.Property(t => t.Client).HasMaxLength(32);
             token.Property(t => t.RevokedReason).HasMaxLength(32);
             token.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<UserSession>(session =>
+        {
+            session.ToTable("sessions");
+            session.HasIndex(s => s.UserId);
+            session.HasIndex(s => s.TrustedDeviceId);
+            session.HasIndex(s => s.OrganisationId);
+            session.Property(s => s.Client).HasMaxLength(32);
+            session.Property(s => s.Role).HasConversion<string>().HasMaxLength(16);
+            session.Property(s => s.Acr).HasMaxLength(8);
+            session.Property(s => s.RevokedReason).HasMaxLength(32);
+            session.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SignInThrottle>(throttle =>
+        {
+            throttle.ToTable("sign_in_throttles");
+            throttle.HasKey(t => t.Key);
+        });
+
+        modelBuilder.Entity<EnrollmentCode>(code =>
+        {
+            code.ToTable("totp_enrollment_codes");
+            code.HasIndex(c => new { c.UserId, c.CodeHash });
+            code.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<LoginTicket>(ticket =>

@@ -48,11 +48,11 @@ public static class DevelopmentSeed
                 Email = email,
                 NormalizedEmail = normalized,
                 DisplayName = displayName,
-                Role = role,
                 PhoneNumber = phone,
                 PhoneVerified = true,
                 CreatedAt = now,
             };
+            user.SetRole(role, now);
             user.PasswordHash = hasher.HashPassword(user, Password);
             db.Users.Add(user);
         }

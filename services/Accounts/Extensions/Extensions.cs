@@ -58,6 +58,7 @@ public static class Extensions
                 "Tokens:SigningKeyPem is not an RSA private key of at least 2048 bits in PEM.")
             .ValidateOnStart();
         builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SessionLimits>().BindConfiguration(SessionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<SigningKey>();
         builder.Services.AddSingleton<Tokens>();
@@ -83,6 +84,8 @@ public static class Extensions
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<SignInContext>();
+        builder.Services.AddSingleton<SecondFactorGuard>();
+        builder.Services.AddHostedService<ScheduledPhoneChanges>();
 
         // No retry layer here on purpose: see ChallengesClient.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
@@ -107,10 +110,14 @@ public static class Extensions
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters = tokens.ValidationParameters();
+            // The token's signature is not enough: its session must still be live (Sessions).
+            options.Events = new JwtBearerEvents { OnTokenValidated = Sessions.ValidateAsync, OnChallenge = Sessions.ChallengeAsync };
         });
+        // Admins and managers act only in sessions earned with a second factor (acr aal2), on any client.
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin)))
-            .AddPolicy(Policies.AdminOrManager, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)));
+            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin)).RequireClaim(TokenClaims.Acr, Assurance.Aal2))
+            .AddPolicy(Policies.AdminOrManager, policy => policy.RequireAuthenticatedUser()
+                .RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)).RequireClaim(TokenClaims.Acr, Assurance.Aal2));
     }
 
     private static void AddSignInRateLimit(this IHostApplicationBuilder builder)
@@ -154,6 +161,7 @@ public static class Extensions
         app.UseRequestSizeLimits();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UsePinSetupRule();
         app.UseRateLimiter();
         return app;
     }

@@ -32,10 +32,10 @@ public static class AccountSecurityApi
         me.MapGet("/devices", ListMyDevices).WithName("ListMyTrustedDevices").WithSummary("Browsers that skip the SMS code while you sign in on them within 30 days.");
         me.MapDelete("/devices/{deviceId:guid}", RevokeMyDevice).WithName("RevokeMyTrustedDevice").WithSummary("Stop trusting a browser: it needs an SMS code again.");
         me.MapGet("/recovery-codes", RecoveryCodesStatusOf).RequireAuthorization(Policies.AdminOrManager).WithName("RecoveryCodesStatus");
-        me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).WithName("GenerateRecoveryCodes")
+        me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).RequireStepUp().WithName("GenerateRecoveryCodes")
             .WithSummary("Ten new one-time recovery codes, shown this once; the old ones stop working.");
-        me.MapPut("/password", ChangePassword).WithName("ChangeMyPassword").WithSummary("Change your password; every trusted device and other session ends.");
-        me.MapPost("/phone", StartPhoneVerification).WithName("StartPhoneVerification")
+        me.MapPut("/password", ChangePassword).RequireStepUp().WithName("ChangeMyPassword").WithSummary("Change your password; every trusted device and other session ends.");
+        me.MapPost("/phone", StartPhoneVerification).RequireStepUp().WithName("StartPhoneVerification")
             .WithSummary("Send a code to a new number of yours; the number changes once you confirm the code.");
         me.MapPost("/phone/confirm", ConfirmPhone).WithName("ConfirmPhone")
             .WithSummary("Confirm the code sent to your new number. An admin's new number then waits for a second admin's approval.");
@@ -104,8 +104,7 @@ public static class AccountSecurityApi
         var now = time.GetUtcNow();
         user.PasswordHash = hasher.HashPassword(user, request.NewPassword);
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
-        await db.RefreshTokens.Where(t => t.UserId == user.Id && t.SessionId != session && t.RevokedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, "password_changed"), cancellationToken);
+        await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordChanged, cancellationToken, except: session);
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordChanged, cancellationToken);
         db.Record(http, time, user.OrganisationId, AuditEvents.PasswordChanged, user.Id, user.Id, $"other sessions ended; {revoked} trusted devices revoked");
         await db.SaveChangesAsync(cancellationToken);
@@ -131,7 +130,7 @@ public static class AccountSecurityApi
         }
 
         var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
         if (refusal is not null) return SmsSignIn.Passthrough(http, refusal);
 
         var now = time.GetUtcNow();
@@ -185,14 +184,15 @@ public static class AccountSecurityApi
 
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
         db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, user.Id, user.Id, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
-        if (await PhoneChanges.NeedsSecondAdminAsync(db, user, cancellationToken))
+        if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = PhoneChanges.Request(db, http, time, user, verification.PhoneNumber, verified: true, user.Id);
+            var change = await PhoneChanges.RequestAsync(db, http, time, context.Challenges, user, verification.PhoneNumber, verified: true, user.Id, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Ok(new PhoneConfirmed("pending_approval", Phones.Mask(verification.PhoneNumber), change.Id));
         }
 
-        await PhoneChanges.ApplyAsync(db, http, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code", cancellationToken);
+        var current = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
+        await PhoneChanges.ApplyAsync(db, http, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code", cancellationToken, keepSession: current);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));
     }
@@ -209,7 +209,9 @@ public static class AccountSecurityApi
             .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, time.GetUtcNow()).SetProperty(d => d.RevokedReason, reason), cancellationToken) == 1;
         if (revoked)
         {
-            db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, userId, $"device {deviceId}: {reason}");
+            // Trust ends with the sessions it opened, not just the next sign-in.
+            var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(), SessionEndReasons.DeviceRevoked, cancellationToken);
+            db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
             await db.SaveChangesAsync(cancellationToken);
         }
 

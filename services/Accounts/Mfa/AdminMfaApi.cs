@@ -17,12 +17,14 @@ public static class AdminMfaApi
         var users = app.MapGroup("/api/users/{userId:guid}").WithTags("Users").RequireAuthorization(Policies.Admin);
         users.MapGet("/devices", ListDevices).WithName("ListUserTrustedDevices");
         users.MapDelete("/devices/{deviceId:guid}", RevokeDevice).WithName("RevokeUserTrustedDevice");
-        users.MapPost("/mfa/reset", ResetMfa).WithName("ResetUserMfa")
+        users.MapPost("/unlock", Unlock).RequireStepUp().WithName("UnlockUser")
+            .WithSummary("Ends a lock after wrong passwords (on the address and the user's trusted devices) or wrong second-factor codes.");
+        users.MapPost("/mfa/reset", ResetMfa).RequireStepUp().WithName("ResetUserMfa")
             .WithSummary("For a lost phone: ends the user's trusted devices, recovery codes and sessions; the next sign-in needs a fresh second factor.");
 
         var changes = app.MapGroup("/api/phone-changes").WithTags("Users").RequireAuthorization(Policies.Admin);
         changes.MapGet("/", ListPendingChanges).WithName("ListPendingPhoneChanges").WithSummary("Admins' new numbers waiting for a second admin.");
-        changes.MapPost("/{changeId:guid}/approve", Approve).WithName("ApprovePhoneChange")
+        changes.MapPost("/{changeId:guid}/approve", Approve).RequireStepUp().WithName("ApprovePhoneChange")
             .WithSummary("A second admin (not the one who asked) applies the change.");
         changes.MapPost("/{changeId:guid}/reject", Reject).WithName("RejectPhoneChange");
         return app;
@@ -46,6 +48,25 @@ public static class AdminMfaApi
             : Problems.NotFound("trusted device");
     }
 
+    public static async Task<Results<NoContent, ProblemHttpResult>> Unlock(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
+        if (user is null) return Problems.NotFound();
+
+        var keys = await db.TrustedDevices.Where(d => d.UserId == user.Id).Select(d => d.Id).ToListAsync(cancellationToken);
+        var throttles = keys.Select(SignInThrottles.ForDevice).Append(SignInThrottles.ForEmail(user.NormalizedEmail)).ToList();
+        var cleared = await db.SignInThrottles.Where(t => throttles.Contains(t.Key)).ExecuteDeleteAsync(cancellationToken);
+        var secondFactor = user.SecondFactorLockedUntil > time.GetUtcNow();
+        user.SecondFactorFailures = 0;
+        user.SecondFactorLockedUntil = null;
+        db.Record(http, time, user.OrganisationId, AuditEvents.AccountUnlocked, caller.UserId, user.Id,
+            $"{cleared} password counters cleared{(secondFactor ? "; second-factor lock ended" : "")}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
     public static async Task<Results<NoContent, ProblemHttpResult>> ResetMfa(
         Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
@@ -60,7 +81,7 @@ public static class AdminMfaApi
         var now = time.GetUtcNow();
         var devices = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.MfaReset, cancellationToken);
         var codes = await db.RecoveryCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
-        await AuthApi.RevokeUserTokensAsync(db, user.Id, now, TrustedDevices.Reasons.MfaReset, cancellationToken);
+        await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.MfaReset, cancellationToken);
         // The authenticator app and the PINs of the ended sessions go too: the next mobile sign-in enrolls anew.
         await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         await db.MobilePins.Where(p => p.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
@@ -111,6 +132,12 @@ public static class AdminMfaApi
         {
             return Problems.Create(StatusCodes.Status409Conflict, "second_admin_required", "Another admin must approve this.",
                 "A change of an admin's phone number needs the approval of a second admin, not the one who asked for it.");
+        }
+
+        if (approve && !PhoneChanges.CanApprove(await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken), now))
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "approver_too_new", "You cannot approve this yet.",
+                $"An admin can approve changes of admins' numbers after {PhoneChanges.ApproverMinimumTenure.TotalDays:0} days as an admin. Ask an administrator who has been one longer.");
         }
 
         var decided = await db.PendingPhoneChanges.Where(c => c.Id == change.Id && c.State == PhoneChangeStates.Pending)

@@ -35,6 +35,8 @@ public static class ChallengePurposes
 
 public sealed record IssuedChallenge(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
 
+public sealed record SentNotice(string NoticeId);
+
 public sealed record ResentChallenge(DateTimeOffset ResendAfter, DateTimeOffset ExpiresAt);
 
 public sealed record VerifiedChallenge(bool Verified, Guid UserId, Guid OrganisationId, string Destination);
@@ -53,8 +55,10 @@ public sealed record ChallengeRefusal(int Status, string Code, string Title, str
 /// repeated verify would spend a second attempt, so a failure is reported, not hidden.</summary>
 public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOptions> key, ILogger<ChallengesClient> logger)
 {
+    /// <param name="priority">An admin's or manager's sign-in code: it may use the SMS budget's reserved share.</param>
     public Task<(IssuedChallenge? Issued, ChallengeRefusal? Refusal)> CreateAsync(
-        Guid organisationId, Guid userId, string purpose, string destination, IEnumerable<string> allowedCountries, string? clientIp, CancellationToken cancellationToken) =>
+        Guid organisationId, Guid userId, string purpose, string destination, IEnumerable<string> allowedCountries, string? clientIp, bool priority,
+        CancellationToken cancellationToken) =>
         SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges", new
         {
             organisationId,
@@ -64,7 +68,13 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
             locale = "en",
             allowedCountries,
             clientIp = clientIp ?? IPAddress.Loopback.ToString(),
+            priority,
         }, cancellationToken);
+
+    /// <summary>A text without a code (e.g. to an old number when its replacement is scheduled).</summary>
+    public Task<(SentNotice? Sent, ChallengeRefusal? Refusal)> SendNoticeAsync(
+        Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt, string locale, CancellationToken cancellationToken) =>
+        SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", new { organisationId, userId, to, kind, effectiveAt, locale }, cancellationToken);
 
     public Task<(VerifiedChallenge? Verified, ChallengeRefusal? Refusal)> VerifyAsync(string challengeId, string code, string purpose, CancellationToken cancellationToken) =>
         SendAsync<VerifiedChallenge>(HttpMethod.Post, $"internal/challenges/{Uri.EscapeDataString(challengeId)}/verify", new { code, purpose }, cancellationToken);

@@ -34,6 +34,14 @@ public sealed class LoginTicket
     /// <summary>The SMS challenge at Challenges, for <see cref="SecondFactors.Sms"/>.</summary>
     public string? ChallengeId { get; set; }
 
+    /// <summary>Set for a step-up: the session the code is to refresh. Such a ticket never signs anyone in,
+    /// and a sign-in ticket never steps a session up.</summary>
+    public Guid? StepUpSessionId { get; set; }
+
+    /// <summary>For <see cref="SecondFactors.TotpEnrollment"/>: when the user proved a second thing (the SMS
+    /// code, or an admin's enrollment code) that lets them link an authenticator.</summary>
+    public DateTimeOffset? EnrollmentProvenAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }

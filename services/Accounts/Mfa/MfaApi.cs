@@ -29,7 +29,8 @@ public static class MfaApi
         return app;
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Verify(MfaVerifyRequest? request, SignInContext context, MobileTotp totp, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Verify(
+        MfaVerifyRequest? request, SignInContext context, MobileTotp totp, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.Code is not { Length: > 0 and <= 16 })
         {
@@ -46,8 +47,8 @@ public static class MfaApi
 
         return ticket!.Method switch
         {
-            SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, ticket, user!, code, request.RememberDevice, request.DeviceName, cancellationToken),
-            SecondFactors.Totp or SecondFactors.TotpEnrollment => await TotpSignIn.VerifyAsync(context, totp, ticket, user!, code, cancellationToken),
+            SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, guard, ticket, user!, code, request.RememberDevice, request.DeviceName, cancellationToken),
+            SecondFactors.Totp or SecondFactors.TotpEnrollment => await TotpSignIn.VerifyAsync(context, totp, guard, ticket, user!, code, cancellationToken),
             _ => ChallengeExpired(),
         };
     }
@@ -58,7 +59,7 @@ public static class MfaApi
 
         var (ticket, user, problem) = await OpenAsync(context, request!.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
-        if (ticket!.Method != SecondFactors.Sms)
+        if (ticket!.ChallengeId is null)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "not_an_sms_sign_in", "Nothing to resend.", "This sign-in uses your authenticator app, not a text message.");
         }
@@ -81,7 +82,8 @@ public static class MfaApi
         return TypedResults.Ok(new MfaResent(resent!.ResendAfter, resent.ExpiresAt));
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Recover(MfaRecoverRequest? request, SignInContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Recover(
+        MfaRecoverRequest? request, SignInContext context, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.RecoveryCode is not { Length: > 0 and <= 64 })
         {
@@ -93,11 +95,15 @@ public static class MfaApi
 
         var (db, http, time) = (context.Db, context.Http, context.Time);
         var now = time.GetUtcNow();
+        var locked = await guard.EnterAsync(db, http, user!, cancellationToken);
+        if (locked is not null) return locked;
         if (!await RecoveryCodes.TryUseAsync(db, user!.Id, request.RecoveryCode, now, cancellationToken))
         {
             var attemptsLeft = await CountFailureAsync(context, ticket!, cancellationToken);
             db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: $"{attemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
+            var lockedNow = await guard.FailedAsync(db, http, user, "recovery code", cancellationToken);
+            if (lockedNow is not null) return lockedNow;
             return attemptsLeft == 0
                 ? TooManyAttempts()
                 : Problems.Create(StatusCodes.Status400BadRequest, "invalid_recovery_code", "That recovery code does not work.",
@@ -106,9 +112,10 @@ public static class MfaApi
         }
 
         if (!await ConsumeAsync(db, ticket!, now, cancellationToken)) return ChallengeExpired();
+        await guard.SucceededAsync(db, user, cancellationToken);
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
         db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, actor: user.Id, subject: user.Id, details: $"{left} recovery codes left");
-        var signedIn = await context.CompleteAsync(user, ticket!.Client, Guid.CreateVersion7(now), cancellationToken);
+        var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode], secondFactorNow: true, null, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
     }
 
@@ -118,10 +125,11 @@ public static class MfaApi
         var hash = OpaqueTokens.Hash(loginTicket);
         var now = context.Time.GetUtcNow();
         var ticket = await context.Db.LoginTickets.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
-        if (ticket is null || !ticket.IsUsable(now)) return (null, null, ChallengeExpired());
+        // A step-up ticket proves a factor for a session that exists: it never opens one.
+        if (ticket is null || !ticket.IsUsable(now) || ticket.StepUpSessionId is not null) return (null, null, ChallengeExpired());
 
         var user = await context.Db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == ticket.UserId, cancellationToken);
-        if (user is null || !user.Active || user.Role != ticket.Role || user.OrganisationId != ticket.OrganisationId || user.LockedUntil > now)
+        if (user is null || !user.Active || user.Role != ticket.Role || user.OrganisationId != ticket.OrganisationId)
         {
             await ConsumeAsync(context.Db, ticket, now, cancellationToken);
             return (null, null, ChallengeExpired());

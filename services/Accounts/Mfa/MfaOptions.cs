@@ -11,4 +11,13 @@ public sealed class MfaOptions
 
     /// <summary>Wrong recovery codes (and TOTP codes) one login ticket allows before it is dead.</summary>
     [Range(1, 10)] public int MaxAttemptsPerTicket { get; set; } = 5;
+
+    /// <summary>Consecutive wrong second-factor codes of one user, over every sign-in, before the factor
+    /// locks (NIST SP 800-63B allows at most 100).</summary>
+    [Range(3, 100)] public int MaxConsecutiveSecondFactorFailures { get; set; } = 10;
+
+    [Range(1, 1440)] public int SecondFactorLockMinutes { get; set; } = 15;
+
+    /// <summary>How long an admin's one-time authenticator enrollment code works.</summary>
+    [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00")] public TimeSpan EnrollmentCodeLifetime { get; set; } = TimeSpan.FromHours(72);
 }

@@ -1,4 +1,5 @@
 using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -66,21 +67,88 @@ public sealed class PendingPhoneChange
     public Guid? DecidedBy { get; set; }
 
     public DateTimeOffset? DecidedAt { get; set; }
+
+    /// <summary>Set when no second admin could approve (a single admin): the change applies by itself
+    /// then, unless an admin or the user rejects it first; the old number was told.</summary>
+    public DateTimeOffset? ApplyAfter { get; set; }
 }
 
 public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint, bool Verified,
-    string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+    string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ApplyAfter);
 
 /// <summary>How a number changes, whoever asks: the old number's trust ends with it.</summary>
 public static class PhoneChanges
 {
-    /// <summary>Four-eyes: an admin's number is their organisation's most powerful second factor.</summary>
-    public static async Task<bool> NeedsSecondAdminAsync(AccountsDbContext db, User target, CancellationToken cancellationToken) =>
-        target.Role == UserRole.Admin
-        && await db.Users.CountAsync(u => u.OrganisationId == target.OrganisationId && u.Role == UserRole.Admin && u.Active, cancellationToken) > 1;
+    /// <summary>An admin may approve another's change once they have been an admin this long: a second
+    /// admin account created to approve one's own change cannot.</summary>
+    public static readonly TimeSpan ApproverMinimumTenure = TimeSpan.FromDays(7);
 
-    public static async Task ApplyAsync(AccountsDbContext db, HttpContext http, TimeProvider time, User user, string? phone, bool verified, Guid actor, string how,
-        CancellationToken cancellationToken)
+    /// <summary>Where no second admin can approve, the change waits this long, and the old number is told.</summary>
+    public static readonly TimeSpan SingleAdminDelay = TimeSpan.FromHours(24);
+
+    /// <summary>Four-eyes: an admin's number is their organisation's most powerful second factor. Also
+    /// for a disabled admin, and for anyone who ever was one (demote, change, promote is no way round).</summary>
+    public static bool NeedsFourEyes(User target) => target.Role == UserRole.Admin || target.WasAdmin;
+
+    public static bool CanApprove(User admin, DateTimeOffset now) =>
+        admin is { Role: UserRole.Admin, Active: true } && admin.AdminSince <= now - ApproverMinimumTenure;
+
+    /// <summary>Whether an admin other than the requester can approve a change now.</summary>
+    public static Task<bool> HasApproverAsync(AccountsDbContext db, Guid organisationId, Guid requester, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var tenured = now - ApproverMinimumTenure;
+        return db.Users.AnyAsync(u => u.OrganisationId == organisationId && u.Id != requester && u.Role == UserRole.Admin && u.Active && u.AdminSince <= tenured,
+            cancellationToken);
+    }
+
+    /// <summary>The four-eyes path of a change: waiting for a second admin, or, with none, applied by
+    /// itself after <see cref="SingleAdminDelay"/> with a notice to the old number.</summary>
+    public static async Task<PendingPhoneChange> RequestAsync(AccountsDbContext db, HttpContext http, TimeProvider time, ChallengesClient challenges, User target,
+        string? phone, bool verified, Guid requestedBy, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var change = Request(db, http, time, target, phone, verified, requestedBy);
+        if (await HasApproverAsync(db, target.OrganisationId, requestedBy, now, cancellationToken)) return change;
+
+        change.ApplyAfter = now + SingleAdminDelay;
+        var noticed = "no old number to tell";
+        if (target.PhoneNumber is not null)
+        {
+            var (_, refusal) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber, "phone_change_scheduled", change.ApplyAfter.Value,
+                target.Organisation?.Country == "NL" ? "nl" : "en", cancellationToken);
+            noticed = refusal is null ? $"notice sent to {Phones.Mask(target.PhoneNumber)}" : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {refusal.Code}";
+        }
+
+        db.Record(http, time, target.OrganisationId, AuditEvents.PhoneChangeScheduled, requestedBy, target.Id,
+            $"no second admin can approve: applies at {change.ApplyAfter:O} unless rejected (change {change.Id}); {noticed}");
+        return change;
+    }
+
+    /// <summary>Applies the scheduled changes whose wait is over; returns how many.</summary>
+    public static async Task<int> ApplyDueAsync(AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var due = await db.PendingPhoneChanges.Where(c => c.State == PhoneChangeStates.Pending && c.ApplyAfter <= now && c.ExpiresAt > now)
+            .OrderBy(c => c.ApplyAfter).Take(100).ToListAsync(cancellationToken);
+        var applied = 0;
+        foreach (var change in due)
+        {
+            var won = await db.PendingPhoneChanges.Where(c => c.Id == change.Id && c.State == PhoneChangeStates.Pending)
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, PhoneChangeStates.Approved).SetProperty(c => c.DecidedAt, now), cancellationToken) == 1;
+            var target = await db.Users.SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
+            if (!won || target is null) continue;
+            await ApplyAsync(db, null, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
+                $"after the {SingleAdminDelay.TotalHours:0}-hour wait without a second admin (change {change.Id})", cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    /// <param name="keepSession">The user's own session that proved the new number; every other session of the user ends.</param>
+    public static async Task ApplyAsync(AccountsDbContext db, HttpContext? http, TimeProvider time, User user, string? phone, bool verified, Guid actor, string how,
+        CancellationToken cancellationToken, Guid? keepSession = null)
     {
         var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
         var after = phone is null ? "none" : Phones.Mask(phone);
@@ -89,6 +157,8 @@ public static class PhoneChanges
         db.Record(http, time, user.OrganisationId, AuditEvents.PhoneChanged, actor, user.Id, $"{before} → {after} ({how})");
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged, cancellationToken);
         if (revoked > 0) db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor, user.Id, $"{revoked} trusted devices: phone number changed");
+        var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.PhoneChanged, cancellationToken, except: keepSession);
+        if (ended > 0) db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, actor, user.Id, $"{ended} sessions: phone number changed");
     }
 
     public static PendingPhoneChange Request(AccountsDbContext db, HttpContext http, TimeProvider time, User target, string? phone, bool verified, Guid requestedBy)
@@ -114,7 +184,7 @@ public static class PhoneChanges
 
     public static PendingPhoneChangeDto ToDto(PendingPhoneChange change, string targetEmail) =>
         new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null : Phones.Mask(change.PhoneNumber),
-            change.Verified, change.State, change.CreatedAt, change.ExpiresAt);
+            change.Verified, change.State, change.CreatedAt, change.ExpiresAt, change.ApplyAfter);
 
     public static ProblemHttpResult OwnNumberNeedsCode() =>
         Problems.Create(StatusCodes.Status409Conflict, "verify_new_number", "Confirm your new number with a code.",

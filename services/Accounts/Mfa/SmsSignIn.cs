@@ -14,84 +14,105 @@ public sealed record MfaRequired(
     string Status, string Method, string LoginTicket,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PhoneHint,
     DateTimeOffset ExpiresAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ResendAfter);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ResendAfter)
+{
+    /// <summary>Only for <c>totp_enrollment</c>: what proves the user may link an authenticator:
+    /// <c>sms</c> (the code just texted) or <c>enrollment_code</c> (one an administrator issues).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EnrollmentProof { get; init; }
+}
 
 /// <summary>The Control Centre's second factor: a trusted device, or a code by SMS to the user's phone.</summary>
 public static class SmsSignIn
 {
-    /// <summary>After the right password: tokens at once on a trusted device, else an SMS code and a login ticket.</summary>
+    /// <summary>After the right password: tokens at once on a trusted device (Control Centre only), else an
+    /// SMS code and a login ticket.</summary>
     public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ProblemHttpResult>> StartAsync(
-        SignInContext context, User user, string? deviceToken, CancellationToken cancellationToken)
+        SignInContext context, User user, string client, TrustedDevice? device, CancellationToken cancellationToken)
     {
         var (db, http, time) = (context.Db, context.Http, context.Time);
         var now = time.GetUtcNow();
-        var device = await TrustedDevices.FindTrustedAsync(db, user, deviceToken, now, cancellationToken);
         if (device is not null)
         {
             var sessionId = Guid.CreateVersion7(now);
             TrustedDevices.Slide(device, sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceUsed, actor: user.Id, subject: user.Id, details: $"device {device.Id}");
-            return TypedResults.Ok(await context.CompleteAsync(user, Clients.ControlCentre, sessionId, cancellationToken));
+            return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice], secondFactorNow: false, device.Id,
+                cancellationToken, sessionId));
         }
 
+        var (issued, refusal) = await SendCodeAsync(context, user, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        var (ticket, _) = context.IssueLoginTicket(user, client, SecondFactors.Sms, issued!.ChallengeId);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
+    }
+
+    /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
+    /// admins' and managers' codes draw on the SMS budget's reserved share.</summary>
+    public static async Task<(IssuedChallenge? Issued, ProblemHttpResult? Refusal)> SendCodeAsync(SignInContext context, User user, CancellationToken cancellationToken)
+    {
+        var (db, http, time) = (context.Db, context.Http, context.Time);
         if (user.PhoneNumber is null)
         {
             db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "no phone number for SMS code");
             await db.SaveChangesAsync(cancellationToken);
-            return PhoneNumberMissing();
+            return (null, PhoneNumberMissing());
         }
 
         var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
         if (refusal is not null)
         {
             db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: refusal.Code);
             await db.SaveChangesAsync(cancellationToken);
-            return refusal.Code == "country_not_allowed" ? CountryNotAllowed(user) : Passthrough(http, refusal);
+            return (null, refusal.Code == "country_not_allowed" ? CountryNotAllowed(user) : Passthrough(http, refusal));
         }
 
-        var (ticket, _) = context.IssueLoginTicket(user, Clients.ControlCentre, SecondFactors.Sms, issued!.ChallengeId);
         db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
             details: $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, ticket, Phones.Mask(user.PhoneNumber), issued.ExpiresAt, issued.ResendAfter));
+        return (issued, null);
     }
 
-    /// <summary>The code from the SMS. Right → tokens (and a device token when asked); the ticket works once.</summary>
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> VerifyAsync(
-        SignInContext context, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName, CancellationToken cancellationToken)
+    /// <summary>Checks an SMS code of a ticket against Challenges, under the per-user limit. Null when
+    /// the code was right (the ticket is then used up); else the refusal to answer with.</summary>
+    /// <param name="consumeTicket">False where the ticket goes on after the code (an authenticator enrollment's proof).</param>
+    public static async Task<ProblemHttpResult?> CheckCodeAsync(SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code,
+        CancellationToken cancellationToken, bool consumeTicket = true)
     {
         var (db, http, time) = (context.Db, context.Http, context.Time);
+        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (locked is not null) return locked;
+
         var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
         if (refusal is not null)
         {
             var dead = refusal.Code is "too_many_attempts" or "challenge_expired" or "challenge_already_used" or "challenge_not_found";
             if (dead) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
-            if (refusal.Code is "invalid_code" or "too_many_attempts")
+            if (refusal.Code is not ("invalid_code" or "too_many_attempts"))
             {
-                db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                    details: refusal.Code == "too_many_attempts" ? "too many wrong codes; sign-in ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
-                await db.SaveChangesAsync(cancellationToken);
+                await guard.ReleaseAsync(db, user, cancellationToken);
+                return refusal.Code is "challenge_expired" or "challenge_already_used" or "challenge_not_found" ? MfaApi.ChallengeExpired() : Passthrough(http, refusal);
             }
 
-            return refusal.Code switch
-            {
-                "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
-                "too_many_attempts" => MfaApi.TooManyAttempts(),
-                "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
-                _ => Passthrough(http, refusal),
-            };
+            db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
+                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; this code ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
+            await db.SaveChangesAsync(cancellationToken);
+            return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
+                ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
         // The number changed while the code was on its way: the code proves the old number only.
-        if (verified!.Destination != user.PhoneNumber || verified.UserId != user.Id)
+        if (verified!.Destination != user.PhoneNumber || verified.UserId != user.Id
+            || consumeTicket && !await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken))
         {
             await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
+            await guard.ReleaseAsync(db, user, cancellationToken);
             return MfaApi.ChallengeExpired();
         }
 
-        if (!await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken)) return MfaApi.ChallengeExpired();
-
+        await guard.SucceededAsync(db, user, cancellationToken);
         if (!user.PhoneVerified)
         {
             user.PhoneVerified = true;
@@ -99,19 +120,34 @@ public static class SmsSignIn
                 details: $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
         }
 
+        return null;
+    }
+
+    /// <summary>The code from the SMS. Right → tokens (and a device token when asked); the ticket works once.</summary>
+    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> VerifyAsync(
+        SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
+        CancellationToken cancellationToken)
+    {
+        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var refusal = await CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
+        if (refusal is not null) return refusal;
+
         db.Record(http, time, user.OrganisationId, AuditEvents.MfaVerified, actor: user.Id, subject: user.Id, details: "SMS code");
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7(now);
         string? deviceToken = null;
-        if (rememberDevice)
+        Guid? deviceId = null;
+        // Trusted devices are Control Centre browsers; the mobile app keeps its session instead.
+        if (rememberDevice && ticket.Client == Clients.ControlCentre)
         {
             var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             deviceToken = token;
+            deviceId = device.Id;
             db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceAdded, actor: user.Id, subject: user.Id,
                 details: $"device {device.Id} trusted until {device.TrustedUntil:O}");
         }
 
-        var signedIn = await context.CompleteAsync(user, ticket.Client, sessionId, cancellationToken);
+        var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true, deviceId, cancellationToken, sessionId);
         return TypedResults.Ok(signedIn with { DeviceToken = deviceToken });
     }
 
@@ -135,7 +171,7 @@ public static class SmsSignIn
 
 /// <summary>What every sign-in step needs, in one place.</summary>
 public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time, IHttpContextAccessor accessor,
-    Microsoft.Extensions.Options.IOptions<MfaOptions> options)
+    Microsoft.Extensions.Options.IOptions<MfaOptions> options, Microsoft.Extensions.Options.IOptions<SessionLimits> sessionOptions)
 {
     public AccountsDbContext Db { get; } = db;
 
@@ -148,7 +184,7 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public MfaOptions Options { get; } = options.Value;
 
     /// <summary>Adds a login ticket for the second step to the context; returns the value for the client.</summary>
-    public (string Ticket, DateTimeOffset ExpiresAt) IssueLoginTicket(User user, string client, string method, string? challengeId = null)
+    public (string Ticket, DateTimeOffset ExpiresAt) IssueLoginTicket(User user, string client, string method, string? challengeId = null, Guid? stepUpSession = null)
     {
         var now = Time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -163,19 +199,27 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
             Client = client,
             Method = method,
             ChallengeId = challengeId,
+            StepUpSessionId = stepUpSession,
             CreatedAt = now,
             ExpiresAt = expiresAt,
         });
         return (ticket, expiresAt);
     }
 
-    /// <summary>Both factors done: tokens for a new session, the audit entry, one save.</summary>
-    public async Task<SignedIn> CompleteAsync(User user, string client, Guid sessionId, CancellationToken cancellationToken)
+    /// <summary>Every factor the rule asks for is done: a new session with its tokens, the audit entry,
+    /// one save. A sign-in with a second factor also clears the address's count of wrong passwords.</summary>
+    public async Task<SignedIn> CompleteAsync(User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow, Guid? trustedDeviceId,
+        CancellationToken cancellationToken, Guid? sessionId = null)
     {
-        user.LastSignInAt = Time.GetUtcNow();
-        var signedIn = tokens.Issue(Db, user, sessionId, client);
-        Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id, details: $"client {client}");
+        var now = Time.GetUtcNow();
+        user.LastSignInAt = now;
+        var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
+        var signedIn = tokens.Issue(Db, user, session);
+        if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail), cancellationToken);
+        Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id,
+            details: $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);
-        return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, sessionId, client, cancellationToken);
+        Http.Response.Headers.CacheControl = "no-store";
+        return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }
 }

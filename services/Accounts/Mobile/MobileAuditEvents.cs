@@ -5,6 +5,7 @@ public static class MobileAuditEvents
 {
     public const string TotpEnrollmentStarted = "totp_enrollment_started";
     public const string TotpEnrollmentConfirmed = "totp_enrollment_confirmed";
+    public const string TotpEnrollmentProven = "totp_enrollment_proven";
     public const string TotpFailed = "totp_failed";
     public const string TotpLocked = "totp_locked";
     public const string PinSet = "pin_set";

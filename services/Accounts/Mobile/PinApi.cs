@@ -20,7 +20,7 @@ public static class PinApi
     public static IEndpointRouteBuilder MapPinApi(this IEndpointRouteBuilder app)
     {
         var pin = app.MapGroup("/api/me/pin").WithTags("Mobile").RequireAuthorization();
-        pin.MapPut("", SetPin).WithName("SetPin")
+        pin.MapPut("", SetPin).WithName("SetPin").WithMetadata(new AllowedBeforePinSetup())
             .WithSummary("Set the PIN of this mobile session (the organisation's length, digits only, not trivial); changing it needs the current PIN.");
         pin.MapPost("/verify", VerifyPin).WithName("VerifyPin")
             .WithSummary("Check the PIN of this mobile session; after too many wrong PINs the session is revoked and a full sign-in is needed.");
@@ -92,7 +92,7 @@ public static class PinApi
     }
 
     /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>
-    private static async Task<ProblemHttpResult?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options, MobilePin pin,
+    internal static async Task<ProblemHttpResult?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options, MobilePin pin,
         string presented, MobileSession session, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -122,7 +122,7 @@ public static class PinApi
 
         if (failed == options.PinAttempts)
         {
-            await AuthApi.RevokeSessionAsync(db, session.SessionId, now, "pin_locked", cancellationToken);
+            await Sessions.EndAsync(db, session.SessionId, now, SessionEndReasons.PinLocked, cancellationToken);
             await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);
             db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
                 details: $"{options.PinAttempts} wrong PINs; session {session.SessionId} revoked");
@@ -136,11 +136,10 @@ public static class PinApi
             new Dictionary<string, object?> { ["attemptsLeft"] = options.PinAttempts - failed });
     }
 
-    private sealed record MobileSession(Guid SessionId, Guid UserId, Guid OrganisationId, int PinLength);
+    internal sealed record MobileSession(Guid SessionId, Guid UserId, Guid OrganisationId, int PinLength);
 
     /// <summary>The caller's session, when it is a live mobile session of an organisation that requires a PIN.
-    /// An access token outlives the revocation of its session by up to 15 minutes, so the session's
-    /// refresh tokens decide, not the token alone.</summary>
+    /// Read again here (not only at authentication): a parallel wrong PIN may have just ended it.</summary>
     private static async Task<(MobileSession? Session, ProblemHttpResult? Refusal)> MobileSessionAsync(
         ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -151,9 +150,9 @@ public static class PinApi
         }
 
         var now = time.GetUtcNow();
-        var client = await db.RefreshTokens
-            .Where(t => t.SessionId == sessionId && t.UserId == caller.UserId && t.RevokedAt == null && t.ExpiresAt > now)
-            .Select(t => t.Client).FirstOrDefaultAsync(cancellationToken);
+        var client = await db.Sessions
+            .Where(s => s.Id == sessionId && s.UserId == caller.UserId && s.RevokedAt == null && s.ExpiresAt > now)
+            .Select(s => s.Client).FirstOrDefaultAsync(cancellationToken);
         if (client is null) return (null, SessionRevoked());
         if (client != Clients.Mobile)
         {

@@ -37,7 +37,7 @@ public static class OrganisationApi
     {
         var organisation = app.MapGroup("/api/organisation").WithTags("Organisation").RequireAuthorization(Policies.AdminOrManager);
         organisation.MapGet("/settings", GetSettings).WithName("GetOrganisationSettings");
-        organisation.MapPut("/settings", UpdateSettings).RequireAuthorization(Policies.Admin).WithName("UpdateOrganisationSettings")
+        organisation.MapPut("/settings", UpdateSettings).RequireAuthorization(Policies.Admin).RequireStepUp().WithName("UpdateOrganisationSettings")
             .WithSummary("Change the MFA policy. SMS MFA for admins and managers cannot be switched off; the trusted-device period is at most 30 days.");
         organisation.MapGet("/mfa-readiness", MfaReadiness).WithName("MfaReadiness")
             .WithSummary("Admins and managers without a usable phone number: whom mandatory SMS MFA would lock out.");
@@ -98,10 +98,9 @@ public static class OrganisationApi
 
         // Stricter rules end every trusted device of the organisation: trust granted under the old rules
         // must not outlive them.
-        var tightened = request.TrustedDevicePeriodDays < organisation.TrustedDevicePeriodDays
-            || request.MobileTotpRequired == true && !organisation.MobileTotpRequired
-            || request.MobilePinRequired == true && !organisation.MobilePinRequired
-            || request.PinLength > organisation.PinLength
+        var totpNowRequired = request.MobileTotpRequired == true && !organisation.MobileTotpRequired;
+        var pinTightened = request.MobilePinRequired == true && !organisation.MobilePinRequired || request.PinLength > organisation.PinLength;
+        var tightened = request.TrustedDevicePeriodDays < organisation.TrustedDevicePeriodDays || totpNowRequired || pinTightened
             || countries is not null && organisation.AllowedSmsCountries.Except(countries).Any();
 
         Change("mobileTotpRequired", request.MobileTotpRequired, organisation.MobileTotpRequired, v => organisation.MobileTotpRequired = v);
@@ -120,8 +119,20 @@ public static class OrganisationApi
             db.Record(http, time, organisation.Id, AuditEvents.SettingsChanged, caller.UserId, details: string.Join("; ", changes));
             if (tightened)
             {
-                var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, time.GetUtcNow(), TrustedDevices.Reasons.PolicyTightened, cancellationToken);
+                var now = time.GetUtcNow();
+                var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now, TrustedDevices.Reasons.PolicyTightened, cancellationToken);
                 db.Record(http, time, organisation.Id, AuditEvents.TrustedDevicesRevoked, caller.UserId, details: $"{revoked} trusted devices: policy tightened");
+                // The sessions the old rules let in end with them: those a trusted device opened, mobile
+                // sessions without an authenticator once one is required, and mobile sessions whose PIN
+                // no longer meets the rule.
+                var orgId = organisation.Id;
+                var ended = await Sessions.EndAsync(db, s => s.OrganisationId == orgId && (
+                        s.TrustedDeviceId != null
+                        || totpNowRequired && s.Client == Clients.Mobile && !s.Amr.Contains(AuthMethods.Otp)
+                        || pinTightened && s.Client == Clients.Mobile),
+                    now, SessionEndReasons.PolicyTightened, cancellationToken);
+                if (pinTightened) await db.MobilePins.Where(p => p.OrganisationId == orgId).ExecuteDeleteAsync(cancellationToken);
+                db.Record(http, time, organisation.Id, AuditEvents.SessionsEnded, caller.UserId, details: $"{ended} sessions: policy tightened");
             }
 
             await db.SaveChangesAsync(cancellationToken);

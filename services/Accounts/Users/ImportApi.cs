@@ -17,7 +17,11 @@ public sealed record ImportRequest(bool FullSync, IReadOnlyList<ImportRow>? User
 
 public sealed record ImportRowError(int Row, string? Email, string Code, string Message);
 
-public sealed record ImportResult(int Created, int Updated, int Unchanged, int Disabled, IReadOnlyList<ImportRowError> Errors);
+public sealed record ImportResult(int Created, int Updated, int Unchanged, int Disabled, IReadOnlyList<ImportRowError> Errors)
+{
+    /// <summary>Rows whose new number belongs to someone who is or was an admin: they wait for a second admin.</summary>
+    public int PendingApproval { get; init; }
+}
 
 public static class ImportApi
 {
@@ -26,11 +30,11 @@ public static class ImportApi
 
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users/import", Import).WithTags("Users").RequireAuthorization(Policies.Admin)
+        app.MapPost("/api/users/import", Import).WithTags("Users").RequireAuthorization(Policies.Admin).RequireStepUp()
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("ImportUsers")
             .WithSummary("Upsert users from the linked database (idempotent); bad rows are reported, the rest is applied.");
-        app.MapPost("/api/users/import/csv", ImportCsv).WithTags("Users").RequireAuthorization(Policies.Admin)
+        app.MapPost("/api/users/import/csv", ImportCsv).WithTags("Users").RequireAuthorization(Policies.Admin).RequireStepUp()
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .Accepts<string>("text/csv")
             .WithName("ImportUsersCsv")
@@ -39,7 +43,8 @@ public static class ImportApi
     }
 
     public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> ImportCsv(
-        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken, bool fullSync = false)
+        ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, CancellationToken cancellationToken,
+        bool fullSync = false)
     {
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
@@ -56,11 +61,12 @@ public static class ImportApi
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
         var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
-        return await Import(new ImportRequest(fullSync, rows), principal, db, time, http, cancellationToken);
+        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, http, cancellationToken);
     }
 
     public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
-        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
@@ -80,7 +86,7 @@ public static class ImportApi
         var existing = await db.Users.Where(u => u.OrganisationId == caller.OrganisationId).ToDictionaryAsync(u => u.NormalizedEmail, cancellationToken);
         var errors = new List<ImportRowError>();
         var seen = new HashSet<string>();
-        int created = 0, updated = 0, unchanged = 0;
+        int created = 0, updated = 0, unchanged = 0, pending = 0;
 
         async Task RevokeTrustAsync(User user, string reason)
         {
@@ -140,34 +146,49 @@ public static class ImportApi
                     continue;
                 }
 
-                db.Users.Add(new User
+                var added = new User
                 {
                     Id = Guid.CreateVersion7(now),
                     OrganisationId = caller.OrganisationId,
                     Email = email!,
                     NormalizedEmail = normalized,
                     DisplayName = item.DisplayName.Trim(),
-                    Role = role,
                     PhoneNumber = phone,
                     FromLinkedDatabase = true,
                     CreatedAt = now,
-                });
+                };
+                added.SetRole(role, now);
+                db.Users.Add(added);
                 created++;
                 continue;
             }
 
             var changed = false;
             if (user.DisplayName != item.DisplayName.Trim()) { user.DisplayName = item.DisplayName.Trim(); changed = true; }
+            // Decided before the role changes: a number of someone who is or was an admin takes four eyes.
+            var fourEyes = PhoneChanges.NeedsFourEyes(user);
             if (user.Role != role)
             {
-                user.Role = role;
+                user.SetRole(role, now);
                 changed = true;
                 await RevokeTrustAsync(user, TrustedDevices.Reasons.RoleChanged);
+                await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.RoleChanged, cancellationToken);
             }
 
             if (!user.Active) { user.Active = true; changed = true; }
             if (!user.FromLinkedDatabase) { user.FromLinkedDatabase = true; changed = true; }
-            if (user.PhoneNumber != phone)
+            if (user.PhoneNumber != phone && (fourEyes || PhoneChanges.NeedsFourEyes(user)))
+            {
+                // The directory is no way around four eyes: an admin's number from an import waits like any other.
+                var open = await db.PendingPhoneChanges.AnyAsync(c => c.TargetUserId == user.Id && c.State == PhoneChangeStates.Pending && c.PhoneNumber == phone
+                    && c.ExpiresAt > now, cancellationToken);
+                if (!open)
+                {
+                    await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
+                    pending++;
+                }
+            }
+            else if (user.PhoneNumber != phone)
             {
                 db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id,
                     $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
@@ -176,6 +197,7 @@ public static class ImportApi
                 user.PhoneVerified = false;
                 changed = true;
                 await RevokeTrustAsync(user, TrustedDevices.Reasons.PhoneChanged);
+                await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PhoneChanged, cancellationToken);
             }
 
             if (changed) updated++; else unchanged++;
@@ -187,12 +209,7 @@ public static class ImportApi
             // The calling admin is never disabled by their own sync: that would lock the organisation out.
             var missing = existing.Values.Where(u => u.Active && !seen.Contains(u.NormalizedEmail) && u.Id != caller.UserId).ToList();
             var missingIds = missing.Select(u => u.Id).ToList();
-            var tokens = await db.RefreshTokens.Where(t => missingIds.Contains(t.UserId) && t.RevokedAt == null).ToListAsync(cancellationToken);
-            foreach (var token in tokens)
-            {
-                token.RevokedAt = now;
-                token.RevokedReason = "user_disabled";
-            }
+            await Sessions.EndAsync(db, s => missingIds.Contains(s.UserId), now, SessionEndReasons.UserDisabled, cancellationToken);
 
             foreach (var user in missing)
             {
@@ -204,8 +221,8 @@ public static class ImportApi
         }
 
         db.Record(http, time, caller.OrganisationId, AuditEvents.Import, caller.UserId,
-            details: $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, {unchanged} unchanged, {disabled} disabled, {errors.Count} errors");
+            details: $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, {unchanged} unchanged, {disabled} disabled, {pending} admins' numbers waiting for four eyes, {errors.Count} errors");
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new ImportResult(created, updated, unchanged, disabled, errors));
+        return TypedResults.Ok(new ImportResult(created, updated, unchanged, disabled, errors) { PendingApproval = pending });
     }
 }

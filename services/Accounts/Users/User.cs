@@ -37,9 +37,17 @@ public sealed class User
 
     public string? PasswordHash { get; set; }
 
-    public int FailedSignInCount { get; set; }
+    /// <summary>Wrong second-factor codes in a row, over every sign-in (<see cref="Mfa.SecondFactorGuard"/>).</summary>
+    public int SecondFactorFailures { get; set; }
 
-    public DateTimeOffset? LockedUntil { get; set; }
+    public DateTimeOffset? SecondFactorLockedUntil { get; set; }
+
+    /// <summary>Set once the user is an admin and never cleared: a demoted admin's number still needs
+    /// a second admin, so demoting, changing and promoting again is no way around four-eyes.</summary>
+    public bool WasAdmin { get; set; }
+
+    /// <summary>Since when the user is an admin without a break; a new admin cannot approve yet.</summary>
+    public DateTimeOffset? AdminSince { get; set; }
 
     /// <summary>Set for users that came from the organisation's linked database.</summary>
     public bool FromLinkedDatabase { get; set; }
@@ -49,6 +57,15 @@ public sealed class User
     public DateTimeOffset? LastSignInAt { get; set; }
 
     public bool NeedsSmsSecondFactor => Role is UserRole.Admin or UserRole.Manager;
+
+    /// <summary>Keeps the admin bookkeeping of four-eyes with every role change.</summary>
+    public void SetRole(UserRole role, DateTimeOffset now)
+    {
+        if (role == UserRole.Admin && (Role != UserRole.Admin || AdminSince is null)) AdminSince = now;
+        if (role != UserRole.Admin) AdminSince = null;
+        WasAdmin |= role == UserRole.Admin;
+        Role = role;
+    }
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
 }

@@ -5,16 +5,18 @@ namespace FlexWhere.Accounts.Users;
 
 public sealed record UserDto(
     Guid Id, string Email, string DisplayName, string Role, bool Active, string? Phone, bool PhoneMasked, bool PhoneVerified,
-    bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt)
+    bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt, DateTimeOffset? SecondFactorLockedUntil)
 {
     /// <summary>The full number only for the user themself: it is there for their second factor, and
     /// admins manage it without reading it back.</summary>
-    public static UserDto From(User user, Caller caller)
+    /// <param name="lockedUntil">The end of a lock after wrong passwords (<see cref="Auth.SignInThrottles"/>), if any.</param>
+    public static UserDto From(User user, Caller caller, DateTimeOffset? lockedUntil = null, DateTimeOffset? now = null)
     {
         var full = caller.UserId == user.Id;
         var phone = user.PhoneNumber is null ? null : full ? user.PhoneNumber : Phones.Mask(user.PhoneNumber);
         return new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.Active, phone, user.PhoneNumber is not null && !full,
-            user.PhoneVerified, user.FromLinkedDatabase, user.LockedUntil, user.LastSignInAt);
+            user.PhoneVerified, user.FromLinkedDatabase, lockedUntil, user.LastSignInAt,
+            user.SecondFactorLockedUntil > (now ?? DateTimeOffset.MinValue) ? user.SecondFactorLockedUntil : null);
     }
 }
 

@@ -26,8 +26,8 @@ public static class UsersApi
         users.MapGet("/", List).WithName("ListUsers").WithSummary("Users of your organisation, paged, with search on e-mail and name.");
         users.MapGet("/{id:guid}", Get).WithName("GetUser");
         users.MapPost("/", Create).RequireAuthorization(Policies.Admin).WithName("CreateUser");
-        users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Admin).WithName("UpdateUser");
-        users.MapPut("/{id:guid}/phone", ChangePhone).WithName("ChangePhone")
+        users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Admin).RequireStepUp().WithName("UpdateUser");
+        users.MapPut("/{id:guid}/phone", ChangePhone).RequireStepUp().WithName("ChangePhone")
             .WithSummary("Admins change another user's number (unverified until its first sign-in code); an admin's number needs a second admin's approval (202). Your own number: POST /api/me/phone.");
         users.MapPost("/{id:guid}/disable", Disable).RequireAuthorization(Policies.Admin).WithName("DisableUser");
         users.MapPost("/{id:guid}/enable", Enable).RequireAuthorization(Policies.Admin).WithName("EnableUser");
@@ -36,7 +36,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> List(
-        ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = 25, string? search = null)
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken, int page = 1, int pageSize = 25, string? search = null)
     {
         if (page < 1 || pageSize is < 1 or > 100) return Problems.Validation("page starts at 1; pageSize is 1 to 100.");
         if (search is { Length: > 200 }) return Problems.Validation("search is at most 200 characters.");
@@ -51,14 +51,28 @@ public static class UsersApi
 
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(u => u.NormalizedEmail).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller))], page, pageSize, total));
+        var now = time.GetUtcNow();
+        var locks = await LocksAsync(db, items, now, cancellationToken);
+        return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller, locks.GetValueOrDefault(u.Id), now))], page, pageSize, total));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Get(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        return user is null ? Problems.NotFound() : TypedResults.Ok(UserDto.From(user, caller));
+        if (user is null) return Problems.NotFound();
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(UserDto.From(user, caller, await SignInThrottles.LockedUntilAsync(db, user.NormalizedEmail, now, cancellationToken), now));
+    }
+
+    /// <summary>The wrong-password locks of these users, by user id.</summary>
+    private static async Task<Dictionary<Guid, DateTimeOffset?>> LocksAsync(AccountsDbContext db, IReadOnlyList<User> users, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var byKey = users.ToDictionary(u => Convert.ToHexString(SignInThrottles.ForEmail(u.NormalizedEmail)), u => u.Id);
+        var keys = users.Select(u => SignInThrottles.ForEmail(u.NormalizedEmail)).ToList();
+        var locked = await db.SignInThrottles.Where(t => keys.Contains(t.Key) && t.LockedUntil > now).Select(t => new { t.Key, t.LockedUntil }).ToListAsync(cancellationToken);
+        return locked.ToDictionary(t => byKey[Convert.ToHexString(t.Key)], t => t.LockedUntil);
     }
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> Create(
@@ -99,10 +113,10 @@ public static class UsersApi
             Email = email,
             NormalizedEmail = normalized,
             DisplayName = request.DisplayName.Trim(),
-            Role = role,
             PhoneNumber = phone,
             CreatedAt = now,
         };
+        user.SetRole(role, now);
         if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
         db.Users.Add(user);
         db.Record(http, time, caller.OrganisationId, AuditEvents.UserCreated, caller.UserId, user.Id, $"role {role}");
@@ -150,9 +164,12 @@ public static class UsersApi
         if (role is not null && role != user.Role)
         {
             changes.Add($"role {user.Role} → {role}");
-            user.Role = role.Value;
+            user.SetRole(role.Value, time.GetUtcNow());
             var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
             if (revoked > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{revoked} trusted devices: role changed");
+            // A session was earned for the role it was opened with.
+            var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.RoleChanged, cancellationToken);
+            if (ended > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.SessionsEnded, caller.UserId, user.Id, $"{ended} sessions: role changed");
         }
 
         if (changes.Count > 0)
@@ -165,7 +182,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ProblemHttpResult>> ChangePhone(
-        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
@@ -189,9 +207,9 @@ public static class UsersApi
 
         if (phone == user.PhoneNumber) return TypedResults.Ok(UserDto.From(user, caller));
 
-        if (await PhoneChanges.NeedsSecondAdminAsync(db, user, cancellationToken))
+        if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = PhoneChanges.Request(db, http, time, user, phone, verified: false, caller.UserId);
+            var change = await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Accepted($"/api/phone-changes/{change.Id}", PhoneChanges.ToDto(change, user.Email));
         }
@@ -223,7 +241,7 @@ public static class UsersApi
             user.Active = active;
             if (!active)
             {
-                await AuthApi.RevokeUserTokensAsync(db, user.Id, time.GetUtcNow(), "user_disabled", cancellationToken);
+                await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.UserDisabled, cancellationToken);
                 await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled, cancellationToken);
             }
 

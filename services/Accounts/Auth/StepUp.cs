@@ -1,0 +1,217 @@
+using System.Security.Claims;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
+using FlexWhere.Accounts.Mobile;
+using FlexWhere.Accounts.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FlexWhere.Accounts.Auth;
+
+/// <param name="Method"><c>sms</c> (with stepUpTicket and code), <c>totp</c> (code), <c>recovery_code</c> (code),
+/// or <c>password</c> (only for accounts without a second factor).</param>
+public sealed record StepUpRequest(string? Method, string? Code = null, string? StepUpTicket = null, string? Password = null);
+
+public sealed record StepUpSmsSent(string StepUpTicket, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
+
+public sealed record SteppedUp(string Status, string Method, DateTimeOffset ValidUntil);
+
+public static class StepUpMethods
+{
+    public const string Sms = "sms";
+    public const string Totp = "totp";
+    public const string RecoveryCode = "recovery_code";
+    public const string Password = "password";
+}
+
+/// <summary>Sensitive changes need a factor proven within the last few minutes, whatever the session
+/// proved when it opened (a trusted device proves none now). RFC 9470's insufficient_user_authentication.</summary>
+public static class StepUp
+{
+    public static TBuilder RequireStepUp<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var state = http.Features.Get<SessionState>();
+            var options = http.RequestServices.GetRequiredService<IOptions<SessionLimits>>().Value;
+            var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            if (state is not null && IsFresh(state.Session, now, options)) return await next(context);
+
+            var db = http.RequestServices.GetRequiredService<AccountsDbContext>();
+            List<string> methods = state is null ? [] : await MethodsAsync(db, state.Session, http.RequestAborted);
+            http.Response.Headers.WWWAuthenticate =
+                $"Bearer error=\"insufficient_user_authentication\", error_description=\"A recent second factor is required\", max_age={(int)options.StepUpMaxAge.TotalSeconds}";
+            return Problems.Create(StatusCodes.Status401Unauthorized, "step_up_required", "Confirm it is you.",
+                $"This change needs a fresh proof that it is you (within the last {(int)options.StepUpMaxAge.TotalMinutes} minutes): " +
+                "POST /api/auth/step-up with one of the methods listed, then send this request again.",
+                new Dictionary<string, object?> { ["methods"] = methods, ["maxAge"] = (int)options.StepUpMaxAge.TotalSeconds });
+        });
+
+    /// <summary>A session earned with a second factor must prove a second factor again; one earned with the
+    /// password alone (an employee without a second factor) proves the password again.</summary>
+    public static bool IsFresh(UserSession session, DateTimeOffset now, SessionLimits options)
+    {
+        var since = now - options.StepUpMaxAge;
+        return session.Acr == Assurance.Aal2 ? session.SecondFactorAt > since : session.PasswordAt > since;
+    }
+
+    public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        if (session.Acr != Assurance.Aal2) return [StepUpMethods.Password];
+        var methods = new List<string>();
+        if (user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
+        if (await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
+        if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken)) methods.Add(StepUpMethods.RecoveryCode);
+        return methods;
+    }
+
+    public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
+    {
+        var stepUp = app.MapGroup("/api/auth/step-up").WithTags("Sign-in").RequireAuthorization().RequireRateLimiting(AuthApi.SignInRateLimit);
+        stepUp.MapPost("/sms", SendSms).WithName("StepUpSendSms").WithSummary("Text a code to your number for a step-up; answer it at POST /api/auth/step-up.");
+        stepUp.MapPost("", Prove).WithName("StepUp")
+            .WithSummary("Prove a factor again (SMS code, authenticator code, recovery code; the password for accounts without a second factor) so sensitive changes are allowed for a few minutes.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<StepUpSmsSent>, ProblemHttpResult>> SendSms(ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
+    {
+        var session = context.Http.Features.Get<SessionState>()!.Session;
+        var user = await context.Db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        var (issued, refusal) = await SmsSignIn.SendCodeAsync(context, user, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        var (ticket, _) = context.IssueLoginTicket(user, session.Client, SecondFactors.Sms, issued!.ChallengeId, stepUpSession: session.Id);
+        await context.Db.SaveChangesAsync(cancellationToken);
+        context.Http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new StepUpSmsSent(ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
+    }
+
+    public static async Task<Results<Ok<SteppedUp>, ProblemHttpResult>> Prove(
+        StepUpRequest? request, SignInContext context, SecondFactorGuard guard, MobileTotp totp, IPasswordHasher<User> hasher, IOptions<SessionLimits> options,
+        CancellationToken cancellationToken)
+    {
+        if (request?.Method is not (StepUpMethods.Sms or StepUpMethods.Totp or StepUpMethods.RecoveryCode or StepUpMethods.Password)
+            || request.Code is { Length: > 64 } || request.Password is { Length: > UsersApi.MaxPasswordLength }
+            || request.StepUpTicket is { Length: > OpaqueTokens.MaxLength })
+        {
+            return Problems.Validation("Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
+        }
+
+        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var session = http.Features.Get<SessionState>()!.Session;
+        var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        var allowed = await MethodsAsync(db, session, cancellationToken);
+        if (!allowed.Contains(request.Method))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "step_up_method_not_available", "This method is not available to you.",
+                $"Confirm it is you with one of: {string.Join(", ", allowed)}.", new Dictionary<string, object?> { ["methods"] = allowed });
+        }
+
+        var refusal = request.Method switch
+        {
+            StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
+            StepUpMethods.Totp => await ProveTotpAsync(db, http, guard, totp, user, request.Code, cancellationToken),
+            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, http, guard, user, request.Code, time, cancellationToken),
+            _ => await ProvePasswordAsync(db, http, guard, hasher, user, request.Password, cancellationToken),
+        };
+        if (refusal is not null)
+        {
+            db.Record(http, time, user.OrganisationId, AuditEvents.StepUpFailed, subject: user.Id, details: $"{request.Method}; session {session.Id}");
+            await db.SaveChangesAsync(cancellationToken);
+            return refusal;
+        }
+
+        var now = time.GetUtcNow();
+        if (request.Method == StepUpMethods.Password)
+        {
+            await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.PasswordAt, now), cancellationToken);
+        }
+        else
+        {
+            await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
+        }
+
+        db.Record(http, time, user.OrganisationId, AuditEvents.StepUpSucceeded, user.Id, user.Id, $"{request.Method}; session {session.Id}");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new SteppedUp("stepped_up", request.Method, now + options.Value.StepUpMaxAge));
+    }
+
+    private static async Task<ProblemHttpResult?> ProveSmsAsync(SignInContext context, SecondFactorGuard guard, UserSession session, User user, StepUpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(request.StepUpTicket) || request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
+        {
+            return Problems.Validation("Send stepUpTicket (from POST /api/auth/step-up/sms) and code (the six digits texted to you).");
+        }
+
+        var hash = OpaqueTokens.Hash(request.StepUpTicket!);
+        var now = context.Time.GetUtcNow();
+        var ticket = await context.Db.LoginTickets.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        // Bound to the session that asked for it: a ticket of another session, user or a sign-in is no proof here.
+        if (ticket is null || !ticket.IsUsable(now) || ticket.StepUpSessionId != session.Id || ticket.UserId != user.Id) return MfaApi.ChallengeExpired();
+        return await SmsSignIn.CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
+    }
+
+    private static async Task<ProblemHttpResult?> ProveTotpAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, MobileTotp totp, User user, string? code,
+        CancellationToken cancellationToken)
+    {
+        if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit)) return Problems.Validation("Send code: the six digits your authenticator app shows.");
+        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (locked is not null) return locked;
+        var outcome = await totp.VerifyAsync(db, user, code, http, cancellationToken);
+        switch (outcome.Verdict)
+        {
+            case TotpVerdict.Accepted:
+                await guard.SucceededAsync(db, user, cancellationToken);
+                return null;
+            case TotpVerdict.Locked:
+                await guard.ReleaseAsync(db, user, cancellationToken);
+                Problems.SetRetryAfter(http, outcome.LockedUntil!.Value - http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+                return Problems.Create(StatusCodes.Status429TooManyRequests, "second_factor_locked", "Too many wrong codes.",
+                    "Too many wrong authenticator codes for your account. Wait until the lock ends.", new Dictionary<string, object?> { ["lockedUntil"] = outcome.LockedUntil });
+            default:
+                return await guard.FailedAsync(db, http, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
+        }
+    }
+
+    private static async Task<ProblemHttpResult?> ProveRecoveryCodeAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, User user, string? code,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(code)) return Problems.Validation("Send code: one of your recovery codes.");
+        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (locked is not null) return locked;
+        if (await RecoveryCodes.TryUseAsync(db, user.Id, code, time.GetUtcNow(), cancellationToken))
+        {
+            await guard.SucceededAsync(db, user, cancellationToken);
+            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, user.Id, user.Id, "step-up");
+            return null;
+        }
+
+        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: "step-up");
+        return await guard.FailedAsync(db, http, user, "recovery code", cancellationToken) ?? WrongCode();
+    }
+
+    private static async Task<ProblemHttpResult?> ProvePasswordAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
+        string? password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(password)) return Problems.Validation("Send password: the password you sign in with.");
+        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (locked is not null) return locked;
+        if (user.PasswordHash is not null && hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed)
+        {
+            await guard.SucceededAsync(db, user, cancellationToken);
+            return null;
+        }
+
+        return await guard.FailedAsync(db, http, user, "password", cancellationToken)
+            ?? Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your password is not right.", "Enter the password you sign in with.");
+    }
+
+    private static ProblemHttpResult WrongCode() =>
+        Problems.Create(StatusCodes.Status400BadRequest, "invalid_code", "Wrong code.", "That code is not right. Check it and try again.");
+}

@@ -1,0 +1,126 @@
+using System.ComponentModel.DataAnnotations;
+using FlexWhere.Accounts.Organisations;
+using FlexWhere.Accounts.Users;
+
+namespace FlexWhere.Accounts.Auth;
+
+/// <summary>One sign-in on one client: how it was earned (amr/acr), when it ends, and what ended it.
+/// Every access token names its session, and Accounts checks the session on every request, so a
+/// revoked session stops working at once instead of when its access token expires.</summary>
+public sealed class UserSession
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public Guid OrganisationId { get; set; }
+
+    public required string Client { get; set; }
+
+    /// <summary>The role the session was earned for; a role change ends the session.</summary>
+    public UserRole Role { get; set; }
+
+    /// <summary>RFC 8176 methods that opened the session (<see cref="AuthMethods"/>). Never raised later.</summary>
+    public required string[] Amr { get; set; }
+
+    /// <summary><see cref="Assurance.Aal1"/> or <see cref="Assurance.Aal2"/>.</summary>
+    public required string Acr { get; set; }
+
+    /// <summary>When the password was checked for this session (OIDC auth_time).</summary>
+    public DateTimeOffset AuthTime { get; set; }
+
+    /// <summary>The last proof of a second factor (the sign-in's own code, or a step-up); null after a
+    /// sign-in on a trusted device, which proves no factor now.</summary>
+    public DateTimeOffset? SecondFactorAt { get; set; }
+
+    /// <summary>The last proof of the password (the sign-in, or a step-up by password).</summary>
+    public DateTimeOffset PasswordAt { get; set; }
+
+    /// <summary>The trusted device that opened the session: revoking the device ends it.</summary>
+    public Guid? TrustedDeviceId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Absolute end: no refresh goes past it.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>Last request or refresh (written at most once a minute); idle sessions end.</summary>
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevokedReason { get; set; }
+}
+
+/// <summary>RFC 8176 authentication method reference values.</summary>
+public static class AuthMethods
+{
+    public const string Password = "pwd";
+    public const string Sms = "sms";
+    public const string Otp = "otp";
+    public const string Pin = "pin";
+
+    /// <summary>Not registered in RFC 8176: one of the user's one-time recovery codes.</summary>
+    public const string RecoveryCode = "rec";
+
+    /// <summary>Not registered in RFC 8176: a Control Centre browser trusted after an SMS code.</summary>
+    public const string TrustedDevice = "dev";
+
+    public static readonly IReadOnlySet<string> SecondFactors = new HashSet<string> { Sms, Otp, RecoveryCode, TrustedDevice };
+}
+
+/// <summary>The assurance rule, in one place: who needs a second factor, on which client.</summary>
+public static class Assurance
+{
+    public const string Aal1 = "aal1";
+    public const string Aal2 = "aal2";
+
+    /// <summary>Admins and managers on every client (mobile included); employees on mobile where the
+    /// organisation requires an authenticator app.</summary>
+    public static bool NeedsSecondFactor(UserRole role, string client, Organisation organisation) =>
+        role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile && organisation.MobileTotpRequired;
+
+    public static string AcrFor(IEnumerable<string> amr) => amr.Any(AuthMethods.SecondFactors.Contains) ? Aal2 : Aal1;
+
+    /// <summary>A session that no longer meets the rule (a promotion, a stricter policy) must end.</summary>
+    public static bool Satisfies(string acr, UserRole role, string client, Organisation organisation) =>
+        acr == Aal2 || !NeedsSecondFactor(role, client, organisation);
+}
+
+public static class SessionEndReasons
+{
+    public const string Logout = "logout";
+    public const string Reuse = "reuse";
+    public const string UserDisabled = "user_disabled";
+    public const string PhoneChanged = "phone_changed";
+    public const string PasswordChanged = "password_changed";
+    public const string RoleChanged = "role_changed";
+    public const string MfaReset = "mfa_reset";
+    public const string PolicyTightened = "policy_tightened";
+    public const string DeviceRevoked = "device_revoked";
+    public const string PinLocked = "pin_locked";
+    public const string AssuranceTooLow = "assurance_too_low";
+    public const string RevokedByUser = "revoked_by_user";
+}
+
+public sealed class SessionLimits
+{
+    public const string Section = "Sessions";
+
+    /// <summary>NIST SP 800-63B AAL2: re-authenticate at least every 12 hours.</summary>
+    [Range(typeof(TimeSpan), "00:05:00", "1.00:00:00")] public TimeSpan ControlCentreLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>NIST SP 800-63B AAL2: at most 30 minutes of inactivity.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")] public TimeSpan ControlCentreIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    [Range(typeof(TimeSpan), "00:05:00", "365.00:00:00")] public TimeSpan MobileLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")] public TimeSpan MobileIdleTimeout { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How recent a second factor must be for a sensitive change.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")] public TimeSpan StepUpMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan LifetimeFor(string client) => client == Clients.Mobile ? MobileLifetime : ControlCentreLifetime;
+
+    public TimeSpan IdleTimeoutFor(string client) => client == Clients.Mobile ? MobileIdleTimeout : ControlCentreIdleTimeout;
+}

@@ -1,0 +1,90 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Data;
+using FlexWhere.Accounts.Mfa;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FlexWhere.Accounts.Mobile;
+
+/// <summary>A one-time code an administrator gives a user without a phone number, so the user can
+/// link an authenticator app. Ten digits, read out over the phone; only its SHA-256 is kept, which
+/// is enough for a code that works once, expires, and is guessed online under the per-user limit.</summary>
+public sealed class EnrollmentCode
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public Guid OrganisationId { get; set; }
+
+    public required byte[] CodeHash { get; set; }
+
+    public Guid IssuedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+public sealed record IssuedEnrollmentCode(string Code, DateTimeOffset ExpiresAt);
+
+public static class EnrollmentCodes
+{
+    private const int Digits = 10;
+
+    public static IEndpointRouteBuilder MapEnrollmentCodeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users/{userId:guid}/totp-enrollment-code", Issue).WithTags("Users").RequireAuthorization(Policies.Admin).RequireStepUp()
+            .WithName("IssueTotpEnrollmentCode")
+            .WithSummary("A one-time code (shown once) with which a user without a phone number links an authenticator app; earlier unused codes stop working.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<IssuedEnrollmentCode>, ProblemHttpResult>> Issue(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, IOptions<MfaOptions> options, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
+        if (user is null) return Problems.NotFound();
+        if (user.Id == caller.UserId)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "own_account", "Not for your own account.", "Ask another administrator of your organisation.");
+        }
+
+        var now = time.GetUtcNow();
+        await db.EnrollmentCodes.Where(c => c.UserId == user.Id && c.UsedAt == null).ExecuteDeleteAsync(cancellationToken);
+        var code = string.Concat(Enumerable.Range(0, Digits).Select(_ => (char)('0' + RandomNumberGenerator.GetInt32(10))));
+        var expiresAt = now + options.Value.EnrollmentCodeLifetime;
+        db.EnrollmentCodes.Add(new EnrollmentCode
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            OrganisationId = user.OrganisationId,
+            CodeHash = Hash(code),
+            IssuedBy = caller.UserId,
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+        });
+        db.Record(http, time, user.OrganisationId, AuditEvents.EnrollmentCodeIssued, caller.UserId, user.Id, $"valid until {expiresAt:O}");
+        await db.SaveChangesAsync(cancellationToken);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new IssuedEnrollmentCode($"{code[..5]}-{code[5..]}", expiresAt));
+    }
+
+    /// <summary>Uses the code if it is the user's, unused and not expired. Atomic: it works once.</summary>
+    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string typed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (typed.Length != Digits || !typed.All(char.IsAsciiDigit)) return false;
+        var hash = Hash(typed);
+        return await db.EnrollmentCodes.Where(c => c.UserId == userId && c.CodeHash == hash && c.UsedAt == null && c.ExpiresAt > now)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.UsedAt, now), cancellationToken) == 1;
+    }
+
+    private static byte[] Hash(string code) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(code));
+}
