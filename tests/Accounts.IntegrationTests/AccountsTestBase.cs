@@ -108,6 +108,8 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
             PasswordHash = PasswordHash.Value,
             CreatedAt = Time.GetUtcNow(),
         };
+        // Admins made by a test have been admins for a while, so they can approve four-eyes changes.
+        user.SetRole(role, Time.GetUtcNow().AddDays(-30));
         user.NormalizedEmail = User.Normalize(user.Email);
         await using var db = NewDbContext();
         db.Users.Add(user);
@@ -115,14 +117,30 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         return user;
     }
 
-    /// <summary>A client with an access token signed by the service's own key, as after a complete
-    /// sign-in (admins and managers cannot finish one until the SMS step exists).</summary>
-    protected HttpClient ClientFor(User user)
+    /// <summary>A client with an access token of a live session, as after a complete sign-in: admins and
+    /// managers with an SMS code just now (so a step-up is fresh), employees on mobile with the password.</summary>
+    protected HttpClient ClientFor(User user, string? client = null, string[]? amr = null, bool freshSecondFactor = true)
     {
-        var client = Factory.CreateClient();
-        var token = Factory.Services.GetRequiredService<Tokens>().CreateAccessToken(user, Guid.NewGuid());
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        var session = CreateSession(user, client, amr, freshSecondFactor);
+        return ClientWithToken(Factory.Services.GetRequiredService<Tokens>().CreateAccessToken(user, session));
+    }
+
+    protected HttpClient ClientWithToken(string accessToken)
+    {
+        var http = Factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return http;
+    }
+
+    protected UserSession CreateSession(User user, string? client = null, string[]? amr = null, bool freshSecondFactor = true)
+    {
+        var staff = user.Role is UserRole.Admin or UserRole.Manager;
+        amr ??= staff ? [AuthMethods.Password, AuthMethods.Sms] : [AuthMethods.Password];
+        using var db = NewDbContext();
+        var session = Sessions.Open(db, user, client ?? (staff ? Clients.ControlCentre : Clients.Mobile), amr,
+            freshSecondFactor && Assurance.AcrFor(amr) == Assurance.Aal2, null, Time.GetUtcNow(), new SessionLimits());
+        db.SaveChanges();
+        return session;
     }
 
     protected Task<HttpResponseMessage> LoginAsync(string email, string password = Password, string client = "mobile") =>

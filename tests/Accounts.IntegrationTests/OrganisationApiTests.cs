@@ -129,7 +129,7 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
         var page = await JsonAsync(await client.GetAsync("/api/audit"));
 
         var events = page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("event").GetString()).ToList();
-        Assert.Equal([AuditEvents.PhoneChanged, AuditEvents.SignInSucceeded, AuditEvents.SignInFailed], events);
+        Assert.Equal([AuditEvents.SessionsEnded, AuditEvents.PhoneChanged, AuditEvents.SignInSucceeded, AuditEvents.SignInFailed], events);
         Assert.DoesNotContain("55554444", page.GetRawText());
         Assert.DoesNotContain("12345678", page.GetRawText());
         var failed = await JsonAsync(await client.GetAsync($"/api/audit?event=sign_in_failed&userId={employee.Id}"));

@@ -25,12 +25,22 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
         Assert.True(signedIn.GetProperty("pinSetupRequired").GetBoolean());
 
         using var app = Bearer(signedIn);
+        // Until the PIN is set the session may only set it: the server says so, not the app.
+        await ProblemAsync(await app.GetAsync("/api/me"), HttpStatusCode.Forbidden, "pin_setup_required");
         Assert.Equal(HttpStatusCode.NoContent, (await SetPinAsync(app, "318046")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await VerifyPinAsync(app, "318046")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/api/me")).StatusCode);
 
-        var refreshed = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }));
+        // With a PIN set, the refresh needs it: a stolen refresh token alone is not enough.
+        var refreshToken = signedIn.GetProperty("refreshToken").GetString();
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }), HttpStatusCode.Unauthorized, "pin_required");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "999999" }), HttpStatusCode.BadRequest, "invalid_pin");
+        var refreshed = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "318046" }));
         Assert.True(refreshed.GetProperty("pinRequired").GetBoolean());
         Assert.False(refreshed.GetProperty("pinSetupRequired").GetBoolean());
+        var amr = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(refreshed.GetProperty("accessToken").GetString())
+            .Claims.Where(c => c.Type == "amr").Select(c => c.Value).ToList();
+        Assert.Equal(["pwd", "pin"], amr);
     }
 
     [Theory]
@@ -161,7 +171,7 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
         using var tablet = Bearer(await JsonAsync(await LoginAsync(employee.Email)));
         await SetPinAsync(phone, "2749");
 
-        await ProblemAsync(await VerifyPinAsync(tablet, "2749"), HttpStatusCode.Conflict, "pin_not_set");
+        await ProblemAsync(await VerifyPinAsync(tablet, "2749"), HttpStatusCode.Forbidden, "pin_setup_required");
     }
 
     [Fact]
@@ -182,16 +192,7 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
     public async Task A_control_centre_session_cannot_set_a_mobile_pin()
     {
         var (_, employee) = await PinOrganisationAsync(pinLength: 4);
-        var sessionId = Guid.NewGuid();
-        var tokens = Factory.Services.GetRequiredService<Tokens>();
-        await using (var db = NewDbContext())
-        {
-            tokens.Issue(db, employee, sessionId, Clients.ControlCentre);
-            await db.SaveChangesAsync();
-        }
-
-        using var browser = Factory.CreateClient();
-        browser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.CreateAccessToken(employee, sessionId));
+        using var browser = ClientFor(employee, Clients.ControlCentre);
 
         await ProblemAsync(await SetPinAsync(browser, "2749"), HttpStatusCode.Forbidden, "not_a_mobile_session");
     }

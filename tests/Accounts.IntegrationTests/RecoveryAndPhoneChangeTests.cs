@@ -156,7 +156,9 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
 
         await using var check = NewDbContext();
         Assert.Equal(number, (await check.Users.SingleAsync(u => u.Id == second.Id)).PhoneNumber);
-        await ProblemAsync(await asSecond.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "phone_change_closed");
+        // The new number ended the sessions of its owner (the approver here): trust in the old one is gone.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asSecond.GetAsync("/api/me")).StatusCode);
+        await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "phone_change_closed");
         var audit = await AuditAsync(organisation.Id);
         Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeRequested && e.ActorUserId == first.Id);
         Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeApproved && e.ActorUserId == second.Id);

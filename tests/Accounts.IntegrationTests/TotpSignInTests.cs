@@ -220,7 +220,7 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
     public async Task Mobile_sign_in_without_a_totp_requirement_gets_tokens_at_once()
     {
         var organisation = await CreateOrganisationAsync();
-        var employee = await CreateUserAsync(organisation, UserRole.Employee);
+        var employee = await CreateUserAsync(organisation, UserRole.Employee, phone: null);
 
         var body = await JsonAsync(await LoginAsync(employee.Email));
 
@@ -232,7 +232,9 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
     private async Task<(Organisation Organisation, User Employee)> TotpOrganisationAsync()
     {
         var organisation = await CreateOrganisationAsync(configure: o => o.MobileTotpRequired = true);
-        return (organisation, await CreateUserAsync(organisation, UserRole.Employee));
+        // No phone: linking the authenticator takes an administrator's enrollment code (the SMS proof
+        // is tested with a real Challenges in AssuranceTests).
+        return (organisation, await CreateUserAsync(organisation, UserRole.Employee, phone: null));
     }
 
     private async Task<Organisation> OrganisationOfAsync(User user)
@@ -253,7 +255,17 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         return base32;
     }
 
-    private Task<HttpResponseMessage> EnrollAsync(string ticket) => Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket });
+    /// <summary>Enrolls with a fresh enrollment code an admin of the ticket's organisation issues.</summary>
+    private async Task<HttpResponseMessage> EnrollAsync(string ticket)
+    {
+        await using var db = NewDbContext();
+        var hash = Mfa.OpaqueTokens.Hash(ticket);
+        var user = await db.Users.SingleAsync(u => db.LoginTickets.Any(t => t.TokenHash == hash && t.UserId == u.Id));
+        var admin = await db.Users.FirstOrDefaultAsync(u => u.OrganisationId == user.OrganisationId && u.Role == UserRole.Admin)
+            ?? await CreateUserAsync(await OrganisationOfAsync(user), UserRole.Admin);
+        var issued = await JsonAsync(await ClientFor(admin).PostAsync($"/api/users/{user.Id}/totp-enrollment-code", null));
+        return await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = issued.GetProperty("code").GetString() });
+    }
 
     private Task<HttpResponseMessage> VerifyAsync(string ticket, string code) =>
         Client.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice = false });

@@ -141,6 +141,13 @@ public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, Rabb
         };
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
 
+        // The sessions the trust opened end with it, at once: the access token and the refresh token
+        // stop working (a password change keeps only the session that made it).
+        var kept = change == Change.Password;
+        Assert.Equal(kept ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, (await asManager.GetAsync("/api/me")).StatusCode);
+        var refresh = await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() });
+        Assert.Equal(kept ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, refresh.StatusCode);
+
         await using var db = NewDbContext();
         var device = await db.TrustedDevices.SingleAsync(d => d.Id == deviceId);
         Assert.NotNull(device.RevokedAt);

@@ -156,7 +156,7 @@ public static class AuthApi
         if (session is null || !Sessions.IsLive(session, now, sessions.Value))
         {
             if (session is { RevokedAt: null }) await Sessions.EndAsync(db, session.Id, now, "expired", cancellationToken);
-            return SessionEnded();
+            return InvalidToken();
         }
 
         var user = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
@@ -255,7 +255,7 @@ public static class AuthApi
         Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This refresh token is not valid (expired, revoked or unknown).");
 
     public static ProblemHttpResult SessionEnded() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, "session_ended", "Sign in again.",
+        Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
             "This session has ended (signed out, expired, idle too long, or revoked after a change to the account). Sign in again.");
 
     private static ProblemHttpResult AccountLocked(DateTimeOffset until) =>

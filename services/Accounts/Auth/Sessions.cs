@@ -117,7 +117,7 @@ public static class Sessions
         http.Response.Headers.WWWAuthenticate = "Bearer";
         var ended = http.Items.ContainsKey(SessionEndedKey);
         var problem = ended
-            ? Problems.Create(StatusCodes.Status401Unauthorized, "session_ended", "Sign in again.",
+            ? Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
                 "This session has ended (signed out, expired, idle too long, or revoked after a change to the account). Sign in again.")
             : context.AuthenticateFailure is null
                 ? Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "Sign in first.", "This needs an access token: sign in, then send it as 'Authorization: Bearer …'.")

@@ -75,10 +75,10 @@ public static class Assurance
     public const string Aal1 = "aal1";
     public const string Aal2 = "aal2";
 
-    /// <summary>Admins and managers on every client (mobile included); employees on mobile where the
-    /// organisation requires an authenticator app.</summary>
+    /// <summary>Everyone on the Control Centre (MFA there cannot be switched off); admins and managers on
+    /// every client (mobile included); employees on mobile where the organisation requires an authenticator app.</summary>
     public static bool NeedsSecondFactor(UserRole role, string client, Organisation organisation) =>
-        role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile && organisation.MobileTotpRequired;
+        client == Clients.ControlCentre || role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile && organisation.MobileTotpRequired;
 
     public static string AcrFor(IEnumerable<string> amr) => amr.Any(AuthMethods.SecondFactors.Contains) ? Aal2 : Aal1;
 

@@ -97,7 +97,7 @@ public static class SmsSignIn
             }
 
             db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; this code ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
+                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; sign-in ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
             return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
                 ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
