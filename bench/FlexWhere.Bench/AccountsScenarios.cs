@@ -60,7 +60,7 @@ public static partial class AccountsScenarios
             .Select(i => new BenchUser(Guid.NewGuid(), $"bench-{i}@bench.flexwhere.test", $"+3162{i:D7}"))
             .ToArray();
         await using var writer = await connection.BeginBinaryImportAsync("""
-            COPY users ("Id", "OrganisationId", "Email", "NormalizedEmail", "DisplayName", "Role", "Active", "PhoneNumber", "PhoneVerified", "PasswordHash", "FailedSignInCount", "FromLinkedDatabase", "CreatedAt") FROM STDIN (FORMAT BINARY)
+            COPY users ("Id", "OrganisationId", "Email", "NormalizedEmail", "DisplayName", "Role", "Active", "PhoneNumber", "PhoneVerified", "PasswordHash", "SecondFactorFailures", "FromLinkedDatabase", "CreatedAt") FROM STDIN (FORMAT BINARY)
             """);
         foreach (var user in users)
         {

@@ -140,10 +140,12 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var organisation = await CreateOrganisationAsync();
         var first = await CreateMfaUserAsync(organisation);
         var second = await CreateMfaUserAsync(organisation);
+        var third = await CreateMfaUserAsync(organisation);
         var oldNumber = second.PhoneNumber;
         var number = NewMobile();
         using var asFirst = ClientFor(first);
         using var asSecond = ClientFor(second);
+        using var asThird = ClientFor(third);
 
         var pending = await JsonAsync(await asFirst.PutAsJsonAsync($"/api/users/{second.Id}/phone", new { phone = number }), HttpStatusCode.Accepted);
         var changeId = pending.GetProperty("id").GetGuid();
@@ -152,16 +154,18 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var listed = await JsonAsync(await asSecond.GetAsync("/api/phone-changes"));
         Assert.Equal(changeId, Assert.Single(listed.EnumerateArray()).GetProperty("id").GetGuid());
 
-        await JsonAsync(await asSecond.PostAsync($"/api/phone-changes/{changeId}/approve", null));
+        // Not the admin whose number it is either: that could be the same person behind both accounts.
+        await ProblemAsync(await asSecond.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await JsonAsync(await asThird.PostAsync($"/api/phone-changes/{changeId}/approve", null));
 
         await using var check = NewDbContext();
         Assert.Equal(number, (await check.Users.SingleAsync(u => u.Id == second.Id)).PhoneNumber);
-        // The new number ended the sessions of its owner (the approver here): trust in the old one is gone.
+        // The new number ended the sessions of its owner: trust in the old one is gone.
         Assert.Equal(HttpStatusCode.Unauthorized, (await asSecond.GetAsync("/api/me")).StatusCode);
         await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "phone_change_closed");
         var audit = await AuditAsync(organisation.Id);
         Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeRequested && e.ActorUserId == first.Id);
-        Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeApproved && e.ActorUserId == second.Id);
+        Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeApproved && e.ActorUserId == third.Id);
     }
 
     [Fact]

@@ -186,20 +186,29 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
     }
 
     [Fact]
-    public async Task Wrong_codes_spread_over_more_than_fifteen_minutes_do_not_lock()
+    public async Task Ten_consecutive_wrong_codes_lock_however_slowly_they_come_and_a_right_code_starts_the_count_again()
     {
         var (_, employee) = await TotpOrganisationAsync();
         var base32 = await EnrolledAsync(employee);
 
-        for (var attempt = 1; attempt <= 12; attempt++)
+        for (var attempt = 1; attempt <= 9; attempt++)
         {
             Time.Advance(TimeSpan.FromMinutes(2));
             await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest, "invalid_code");
         }
 
-        // 12 wrong in 24 minutes, but never 10 within one 15-minute window.
         Time.Advance(TimeSpan.FromSeconds(30));
         await JsonAsync(await VerifyAsync(await TicketAsync(employee), CodeNow(base32)));
+
+        // Nine more after the right code: still no lock; the tenth in a row (slow as it is) locks.
+        for (var attempt = 1; attempt <= 9; attempt++)
+        {
+            Time.Advance(TimeSpan.FromMinutes(2));
+            await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest, "invalid_code");
+        }
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.TooManyRequests, "second_factor_locked");
     }
 
     [Fact]

@@ -158,6 +158,16 @@ public static class Extensions
     public static WebApplication UseAccountsPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Answers carry tokens, tickets, codes and personal data: no browser or proxy may keep them.
+        app.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                if (!http.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.CacheControl)) http.Response.Headers.CacheControl = "no-store";
+                return Task.CompletedTask;
+            });
+            return next(http);
+        });
         app.UseRequestSizeLimits();
         app.UseAuthentication();
         app.UseAuthorization();

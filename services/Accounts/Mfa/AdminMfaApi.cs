@@ -128,10 +128,10 @@ public static class AdminMfaApi
         }
 
         // Rejecting is always allowed (the requester may withdraw); approving takes a second person.
-        if (approve && caller.UserId == change.RequestedBy)
+        if (approve && (caller.UserId == change.RequestedBy || caller.UserId == change.TargetUserId))
         {
             return Problems.Create(StatusCodes.Status409Conflict, "second_admin_required", "Another admin must approve this.",
-                "A change of an admin's phone number needs the approval of a second admin, not the one who asked for it.");
+                "A change of an admin's phone number needs the approval of a second admin: neither the one who asked for it nor the admin whose number it is.");
         }
 
         if (approve && !PhoneChanges.CanApprove(await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken), now))

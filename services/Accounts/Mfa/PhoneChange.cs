@@ -93,12 +93,13 @@ public static class PhoneChanges
     public static bool CanApprove(User admin, DateTimeOffset now) =>
         admin is { Role: UserRole.Admin, Active: true } && admin.AdminSince <= now - ApproverMinimumTenure;
 
-    /// <summary>Whether an admin other than the requester can approve a change now.</summary>
-    public static Task<bool> HasApproverAsync(AccountsDbContext db, Guid organisationId, Guid requester, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Whether an admin other than the requester and the target can approve a change now: the
+    /// two people of four-eyes are the requester and an independent approver.</summary>
+    public static Task<bool> HasApproverAsync(AccountsDbContext db, Guid organisationId, Guid requester, Guid target, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var tenured = now - ApproverMinimumTenure;
-        return db.Users.AnyAsync(u => u.OrganisationId == organisationId && u.Id != requester && u.Role == UserRole.Admin && u.Active && u.AdminSince <= tenured,
-            cancellationToken);
+        return db.Users.AnyAsync(u => u.OrganisationId == organisationId && u.Id != requester && u.Id != target && u.Role == UserRole.Admin && u.Active
+            && u.AdminSince <= tenured, cancellationToken);
     }
 
     /// <summary>The four-eyes path of a change: waiting for a second admin, or, with none, applied by
@@ -108,7 +109,7 @@ public static class PhoneChanges
     {
         var now = time.GetUtcNow();
         var change = Request(db, http, time, target, phone, verified, requestedBy);
-        if (await HasApproverAsync(db, target.OrganisationId, requestedBy, now, cancellationToken)) return change;
+        if (await HasApproverAsync(db, target.OrganisationId, requestedBy, target.Id, now, cancellationToken)) return change;
 
         change.ApplyAfter = now + SingleAdminDelay;
         var noticed = "no old number to tell";

@@ -176,7 +176,7 @@ public sealed partial class StackTests
             UPDATE pin_org SET "Id" = gen_random_uuid(), "Name" = 'PIN ' || @email, "MobilePinRequired" = true, "MobileTotpRequired" = false, "PinLength" = 6;
             CREATE TEMP TABLE pin_user AS SELECT * FROM users WHERE "Email" = 'admin@demo.flexwhere.test';
             UPDATE pin_user SET "Id" = gen_random_uuid(), "OrganisationId" = (SELECT "Id" FROM pin_org), "Email" = @email,
-                "NormalizedEmail" = upper(@email), "Role" = 'Employee', "PhoneNumber" = '+46701740699', "FailedSignInCount" = 0, "LockedUntil" = NULL;
+                "NormalizedEmail" = upper(@email), "Role" = 'Employee', "PhoneNumber" = '+46701740699', "SecondFactorFailures" = 0, "SecondFactorLockedUntil" = NULL;
             INSERT INTO organisations SELECT * FROM pin_org;
             INSERT INTO users SELECT * FROM pin_user;
             SELECT "Id" FROM pin_org;
@@ -379,7 +379,7 @@ public sealed partial class StackTests
                 TRUNCATE copy_user;
                 INSERT INTO copy_user SELECT * FROM users WHERE "Email" = 'admin@demo.flexwhere.test';
                 UPDATE copy_user SET "Id" = gen_random_uuid(), "Email" = @email, "NormalizedEmail" = upper(@email), "Role" = @role,
-                    "PhoneNumber" = @phone, "FailedSignInCount" = 0, "LockedUntil" = NULL;
+                    "PhoneNumber" = @phone, "SecondFactorFailures" = 0, "SecondFactorLockedUntil" = NULL;
                 INSERT INTO users SELECT * FROM copy_user ON CONFLICT DO NOTHING;
                 """;
             await using var command = new NpgsqlCommand(sql, connection);

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FlexWhere.Accounts.Audit;
+using FlexWhere.Accounts.Auth;
+using FlexWhere.Accounts.Mfa;
+using FlexWhere.Accounts.Users;
+using FlexWhere.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace FlexWhere.Accounts.IntegrationTests;
+
+/// <summary>The controls of the "Authentication assurance" review that need a clock or a database
+/// state the end-to-end stack cannot set: step-up freshness, session lifetimes, the per-user code
+/// limit, the authenticator enrollment proof and every path to an admin's number.</summary>
+[Collection(MfaCollection.Name)]
+public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+{
+    [Fact]
+    public async Task A_step_up_is_needed_again_after_five_minutes_and_a_step_up_ticket_of_another_session_proves_nothing()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        var signedIn = await SignInWithSmsAsync(admin);
+        using var client = BearerClient(signedIn);
+        using var other = BearerClient(await SignInWithSmsAsync(admin));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/me/recovery-codes", null)).StatusCode);
+        Time.Advance(TimeSpan.FromMinutes(6));
+        var refused = await client.PostAsync("/api/me/recovery-codes", null);
+        var problem = await ProblemAsync(refused, HttpStatusCode.Unauthorized, "step_up_required");
+        Assert.Contains("insufficient_user_authentication", refused.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(["sms", "recovery_code"], problem.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+
+        JsonElement sent = default;
+        var sms = await NextSmsToAsync(admin.PhoneNumber!, async () => sent = await JsonAsync(await other.PostAsync("/api/auth/step-up/sms", null)));
+        var foreignTicket = sent.GetProperty("stepUpTicket").GetString();
+        await ProblemAsync(await client.PostAsJsonAsync("/api/auth/step-up", new { method = "sms", stepUpTicket = foreignTicket, code = sms.Code }),
+            HttpStatusCode.Gone, "challenge_expired");
+        // Nor does a step-up ticket sign anyone in.
+        await ProblemAsync(await VerifyAsync(foreignTicket!, sms.Code), HttpStatusCode.Gone, "challenge_expired");
+
+        sms = await NextSmsToAsync(admin.PhoneNumber!, async () => sent = await JsonAsync(await client.PostAsync("/api/auth/step-up/sms", null)));
+        await JsonAsync(await client.PostAsJsonAsync("/api/auth/step-up", new { method = "sms", stepUpTicket = sent.GetProperty("stepUpTicket").GetString(), code = sms.Code }));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/me/recovery-codes", null)).StatusCode);
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.StepUpSucceeded && e.SubjectUserId == admin.Id);
+    }
+
+    [Fact]
+    public async Task A_control_centre_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_however_busy()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        var idle = await SignInWithSmsAsync(manager);
+        var busy = await SignInWithSmsAsync(manager);
+        using var busyClient = BearerClient(busy);
+        var refreshToken = busy.GetProperty("refreshToken").GetString();
+
+        Time.Advance(TimeSpan.FromMinutes(31));
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = idle.GetProperty("refreshToken").GetString() }),
+            HttpStatusCode.Unauthorized, "invalid_token");
+
+        Time.Advance(TimeSpan.FromMinutes(-31));
+        for (var hour = 0; hour < 12; hour++)
+        {
+            for (var step = 0; step < 4; step++)
+            {
+                Time.Advance(TimeSpan.FromMinutes(15));
+                var refreshed = await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
+                if (hour == 11 && step == 3)
+                {
+                    await ProblemAsync(refreshed, HttpStatusCode.Unauthorized, "invalid_token");
+                    return;
+                }
+
+                refreshToken = (await JsonAsync(refreshed)).GetProperty("refreshToken").GetString();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Promoting_an_employee_ends_the_password_only_mobile_session_instead_of_making_it_an_admin_session()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        var employee = await CreateMfaUserAsync(organisation, UserRole.Employee);
+        var mobile = await JsonAsync(await LoginAsync(employee.Email));
+        using var asEmployee = BearerClient(mobile);
+        await ProblemAsync(await asEmployee.GetAsync("/api/users"), HttpStatusCode.Forbidden, "forbidden");
+
+        await JsonAsync(await ClientFor(admin).PutAsJsonAsync($"/api/users/{employee.Id}", new { role = "Admin" }));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asEmployee.GetAsync("/api/users")).StatusCode);
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = mobile.GetProperty("refreshToken").GetString() }),
+            HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Equal("mfa_required", (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Ten_wrong_sms_codes_over_new_sign_ins_lock_the_factor_and_parallel_guesses_have_at_most_ten_judged()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        var (first, code, _) = await StartSmsSignInAsync(manager);
+        var (second, _, _) = await StartSmsSignInAsync(manager);
+        var (third, _, _) = await StartSmsSignInAsync(manager);
+
+        // Fifteen parallel guesses over three tickets (five each is what Challenges allows per code).
+        var answers = await Task.WhenAll(new[] { first, second, third }.SelectMany(ticket => Enumerable.Range(0, 5)
+            .Select(async _ => (await VerifyAsync(ticket, WrongCode(code))).StatusCode)));
+        Assert.Contains(HttpStatusCode.TooManyRequests, answers);
+
+        var failed = (await AuditAsync(organisation.Id)).Count(e => e.Event == AuditEvents.MfaCodeFailed && e.SubjectUserId == manager.Id);
+        Assert.True(failed <= 10, $"{failed} wrong codes were judged");
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.SecondFactorLocked && e.SubjectUserId == manager.Id);
+
+        // Locked: even the right code of a new sign-in is refused, until an admin unlocks (or 15 minutes pass).
+        var (fourth, right, _) = await StartSmsSignInAsync(manager);
+        await ProblemAsync(await VerifyAsync(fourth, right), HttpStatusCode.TooManyRequests, "second_factor_locked");
+        var admin = await CreateMfaUserAsync(organisation);
+        var shown = await JsonAsync(await ClientFor(admin).GetAsync($"/api/users/{manager.Id}"));
+        Assert.True(shown.GetProperty("secondFactorLockedUntil").GetDateTimeOffset() > Time.GetUtcNow());
+        Assert.Equal(HttpStatusCode.NoContent, (await ClientFor(admin).PostAsync($"/api/users/{manager.Id}/unlock", null)).StatusCode);
+        await JsonAsync(await VerifyAsync(fourth, right));
+    }
+
+    [Fact]
+    public async Task Linking_an_authenticator_needs_the_code_texted_to_the_users_number_not_just_the_password()
+    {
+        var organisation = await CreateOrganisationAsync(configure: o => o.MobileTotpRequired = true);
+        var employee = await CreateMfaUserAsync(organisation, UserRole.Employee);
+        JsonElement login = default;
+        var sms = await NextSmsToAsync(employee.PhoneNumber!, async () => login = await JsonAsync(await LoginAsync(employee.Email)));
+        Assert.Equal("totp_enrollment", login.GetProperty("method").GetString());
+        Assert.Equal("sms", login.GetProperty("enrollmentProof").GetString());
+        var ticket = login.GetProperty("loginTicket").GetString();
+
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket }), HttpStatusCode.Forbidden, "enrollment_proof_required");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = WrongCode(sms.Code) }),
+            HttpStatusCode.BadRequest, "invalid_code");
+        await using (var db = NewDbContext()) Assert.False(await db.TotpFactors.AnyAsync(f => f.UserId == employee.Id));
+
+        var enrollment = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = sms.Code }));
+        Assert.False(string.IsNullOrEmpty(enrollment.GetProperty("secret").GetString()));
+    }
+
+    [Fact]
+    public async Task An_import_cannot_change_an_admins_number_at_once()
+    {
+        var organisation = await CreateOrganisationAsync(configure: o => o.LinkedDatabase = true);
+        var importer = await CreateMfaUserAsync(organisation);
+        var other = await CreateMfaUserAsync(organisation);
+        var number = NewMobile();
+
+        var result = await JsonAsync(await ClientFor(importer).PostAsJsonAsync("/api/users/import",
+            new { fullSync = false, users = new[] { new { email = importer.Email, displayName = importer.DisplayName, role = "Admin", phone = number } } }));
+
+        Assert.Equal(1, result.GetProperty("pendingApproval").GetInt32());
+        await using var db = NewDbContext();
+        Assert.NotEqual(number, (await db.Users.SingleAsync(u => u.Id == importer.Id)).PhoneNumber);
+        Assert.Single(await db.PendingPhoneChanges.Where(c => c.TargetUserId == importer.Id && c.State == PhoneChangeStates.Pending).ToListAsync());
+        _ = other;
+    }
+
+    [Fact]
+    public async Task Demoting_or_disabling_an_admin_first_does_not_skip_the_second_admin()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var attacker = await CreateMfaUserAsync(organisation);
+        var victim = await CreateMfaUserAsync(organisation);
+        var third = await CreateMfaUserAsync(organisation);
+        using var asAttacker = ClientFor(attacker);
+
+        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{victim.Id}", new { role = "Manager" }));
+        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{victim.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Accepted);
+        await JsonAsync(await asAttacker.PostAsync($"/api/users/{third.Id}/disable", null));
+        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{third.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Accepted);
+
+        await using var db = NewDbContext();
+        Assert.Equal(victim.PhoneNumber, (await db.Users.SingleAsync(u => u.Id == victim.Id)).PhoneNumber);
+        Assert.Equal(third.PhoneNumber, (await db.Users.SingleAsync(u => u.Id == third.Id)).PhoneNumber);
+    }
+
+    [Fact]
+    public async Task A_second_admin_account_made_today_cannot_approve_and_a_single_admins_change_waits_a_day_with_a_notice()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        using var asAdmin = ClientFor(admin);
+        var created = await JsonAsync(await asAdmin.PostAsJsonAsync("/api/users",
+            new { email = $"sidekick-{Guid.NewGuid():N}@example.test", displayName = "Sidekick", role = "Admin", phone = NewMobile(), password = Password }), HttpStatusCode.Created);
+        var sidekick = await NewDbContext().Users.SingleAsync(u => u.Id == created.GetProperty("id").GetGuid());
+        var number = NewMobile();
+
+        var sms = await NextSmsToAsync(admin.PhoneNumber!, async () =>
+        {
+            var pending = await JsonAsync(await ClientFor(sidekick).PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = number }), HttpStatusCode.Accepted);
+            Assert.True(pending.GetProperty("applyAfter").GetDateTimeOffset() >= Time.GetUtcNow().AddHours(24));
+        });
+        Assert.DoesNotMatch(@"^\d{6}$", sms.Code);
+
+        var changeId = (await NewDbContext().PendingPhoneChanges.SingleAsync(c => c.TargetUserId == admin.Id)).Id;
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await ProblemAsync(await ClientFor(sidekick).PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Data.AccountsDbContext>();
+        Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None));
+        Time.Advance(TimeSpan.FromHours(24));
+        Assert.Equal(1, await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None));
+        Assert.Equal(number, (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace FlexWhere.EndToEndTests;
+
+/// <summary>The findings of the "Authentication assurance" review, tried again through the Gateway of the
+/// whole stack as an attacker would. Each test failed on the code before the fix (see docs/security.md).
+/// Users are made for each test, so locks and ended sessions never touch the seed users other tests use.</summary>
+[Collection(AppHostCollection.Name)]
+public class AssuranceTests(AppHostFixture stack)
+{
+    private const string Password = "FlexWhere-Demo-2026!";
+    private const string AdminEmail = "admin@demo.flexwhere.test";
+    private const string AdminPhone = "+46701740678";
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
+
+    private Task<HttpResponseMessage> LoginAsync(string email, string client, string password = Password, string? deviceToken = null, CancellationToken cancellationToken = default) =>
+        stack.Gateway.PostAsJsonAsync("/api/auth/login", new { email, password, client, deviceToken }, cancellationToken);
+
+    private async Task<JsonElement> SignInWithSmsAsync(string email, string phone, CancellationToken cancellationToken, bool remember = false, string client = "control-centre")
+    {
+        var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
+        var login = await ReadAsync(await LoginAsync(email, client, cancellationToken: cancellationToken), cancellationToken);
+        Assert.Equal("mfa_required", login.GetProperty("status").GetString());
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
+        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify",
+            new { loginTicket = login.GetProperty("loginTicket").GetString(), code, rememberDevice = remember }, cancellationToken);
+        return await ReadAsync(verified, cancellationToken);
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken, HttpStatusCode status = HttpStatusCode.OK)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    private static HttpRequestMessage With(string accessToken, HttpMethod method, string path, object? body = null) => new(method, path)
+    {
+        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", accessToken) },
+        Content = body is null ? null : JsonContent.Create(body),
+    };
+
+    private static string Token(JsonElement signedIn) => signedIn.GetProperty("accessToken").GetString()!;
+
+    /// <summary>A new manager of the demo organisation with a number of its own, made by the seed admin.</summary>
+    private async Task<(string Email, string Phone, string Id)> NewManagerAsync(string admin, CancellationToken cancellationToken)
+    {
+        var email = $"e2e-{Guid.NewGuid():N}@demo.flexwhere.test";
+        var phone = $"+4670{Random.Shared.Next(1_000_000, 9_999_999)}";
+        using var created = await stack.Gateway.SendAsync(With(admin, HttpMethod.Post, "/api/users",
+            new { email, displayName = "E2E manager", role = "Manager", phone, password = Password }), cancellationToken);
+        return (email, phone, (await ReadAsync(created, cancellationToken, HttpStatusCode.Created)).GetProperty("id").GetString()!);
+    }
+
+    private async Task<int> AuditCountAsync(string admin, string @event, string userId, CancellationToken cancellationToken)
+    {
+        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/audit?event={@event}&userId={userId}&pageSize=100"), cancellationToken);
+        return (await ReadAsync(page, cancellationToken)).GetProperty("items").GetArrayLength();
+    }
+
+    [Fact]
+    public async Task Finding_1_the_mobile_client_gives_an_admin_no_tokens_without_a_second_factor_and_tokens_say_how_they_were_earned()
+    {
+        var cancellationToken = Timeout();
+
+        var mobile = await ReadAsync(await LoginAsync(AdminEmail, "mobile", cancellationToken: cancellationToken), cancellationToken);
+        Assert.Equal("mfa_required", mobile.GetProperty("status").GetString());
+        Assert.False(mobile.TryGetProperty("accessToken", out _));
+
+        var signedIn = await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken);
+        var token = new JsonWebToken(Token(signedIn));
+        Assert.Equal(["pwd", "sms"], token.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
+        Assert.Equal("aal2", token.GetClaim("acr").Value);
+        Assert.Equal("control-centre", token.GetClaim("client").Value);
+        Assert.True(token.TryGetClaim("auth_time", out _));
+    }
+
+    [Fact]
+    public async Task Finding_2_revoking_a_trusted_device_ends_the_session_it_opened_at_once()
+    {
+        var cancellationToken = Timeout();
+        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
+        var first = await SignInWithSmsAsync(email, phone, cancellationToken, remember: true);
+        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: first.GetProperty("deviceToken").GetString(), cancellationToken: cancellationToken),
+            cancellationToken);
+        Assert.Equal("signed_in", onDevice.GetProperty("status").GetString());
+        using var devices = await stack.Gateway.SendAsync(With(Token(onDevice), HttpMethod.Get, "/api/me/devices"), cancellationToken);
+        var deviceId = (await ReadAsync(devices, cancellationToken))[0].GetProperty("id").GetString();
+
+        using var revoked = await stack.Gateway.SendAsync(With(Token(first), HttpMethod.Delete, $"/api/me/devices/{deviceId}"), cancellationToken);
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+
+        using var me = await stack.Gateway.SendAsync(With(Token(onDevice), HttpMethod.Get, "/api/me"), cancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        using var refresh = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = onDevice.GetProperty("refreshToken").GetString() }, cancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+    }
+
+    [Fact]
+    public async Task Finding_5_a_burst_of_parallel_wrong_passwords_has_at_most_ten_judged()
+    {
+        var cancellationToken = Timeout();
+        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var (email, _, id) = await NewManagerAsync(admin, cancellationToken);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        {
+            using var response = await LoginAsync(email, "control-centre", $"wrong password {i}", cancellationToken: cancellationToken);
+            return response.StatusCode;
+        }));
+        using var right = await LoginAsync(email, "control-centre", cancellationToken: cancellationToken);
+
+        Assert.All(answers, status => Assert.Contains(status, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Equal(10, await AuditCountAsync(admin, "sign_in_failed", id, cancellationToken));
+    }
+
+    [Fact]
+    public async Task Finding_6_unknown_addresses_lock_like_known_ones_and_a_trusted_device_still_signs_in_during_a_strangers_lock()
+    {
+        var cancellationToken = Timeout();
+        var unknown = $"nobody-{Guid.NewGuid():N}@demo.flexwhere.test";
+        var admin = await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken);
+        var (email, phone, _) = await NewManagerAsync(Token(admin), cancellationToken);
+        var device = (await SignInWithSmsAsync(email, phone, cancellationToken, remember: true)).GetProperty("deviceToken").GetString();
+
+        async Task<(HttpStatusCode, string?)> WrongAsync(string who)
+        {
+            using var response = await LoginAsync(who, "control-centre", "not the password", cancellationToken: cancellationToken);
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code").GetString());
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(await WrongAsync(email), await WrongAsync(unknown));
+        }
+
+        Assert.Equal((HttpStatusCode.TooManyRequests, "account_locked"), await WrongAsync(unknown));
+        Assert.Equal((HttpStatusCode.TooManyRequests, "account_locked"), await WrongAsync(email));
+        using var withoutDevice = await LoginAsync(email, "control-centre", cancellationToken: cancellationToken);
+        Assert.Equal(HttpStatusCode.TooManyRequests, withoutDevice.StatusCode);
+        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken), cancellationToken);
+        Assert.Equal("signed_in", onDevice.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Finding_10_answers_with_tokens_are_not_stored_by_caches()
+    {
+        var cancellationToken = Timeout();
+        var seen = await DevInbox.CountToAsync(stack.Gateway, AdminPhone, cancellationToken);
+        using var login = await LoginAsync(AdminEmail, "control-centre", cancellationToken: cancellationToken);
+        var ticket = (await ReadAsync(login, cancellationToken)).GetProperty("loginTicket").GetString();
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, AdminPhone, seen, cancellationToken);
+        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, cancellationToken);
+        var signedIn = await ReadAsync(verified, cancellationToken);
+        using var refreshed = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }, cancellationToken);
+
+        Assert.True(login.Headers.CacheControl?.NoStore, "the login answer (a ticket)");
+        Assert.True(verified.Headers.CacheControl?.NoStore, "the signed-in answer");
+        Assert.True(refreshed.Headers.CacheControl?.NoStore, "the refresh answer");
+    }
+
+    [Fact]
+    public async Task Finding_11_a_nul_character_in_the_address_is_bad_input_not_an_outage()
+    {
+        var cancellationToken = Timeout();
+        using var response = await LoginAsync("admin\0@demo.flexwhere.test", "control-centre", cancellationToken: cancellationToken);
+
+        var problem = await ReadAsync(response, cancellationToken, HttpStatusCode.BadRequest);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_session_on_a_trusted_device_must_step_up_before_a_sensitive_change()
+    {
+        var cancellationToken = Timeout();
+        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
+        var device = (await SignInWithSmsAsync(email, phone, cancellationToken, remember: true)).GetProperty("deviceToken").GetString();
+        var onDevice = Token(await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken), cancellationToken));
+
+        using var refused = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/me/recovery-codes"), cancellationToken);
+        var problem = await ReadAsync(refused, cancellationToken, HttpStatusCode.Unauthorized);
+        Assert.Equal("step_up_required", problem.GetProperty("code").GetString());
+        Assert.Contains("sms", problem.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+
+        var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
+        using var sent = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up/sms"), cancellationToken);
+        var ticket = (await ReadAsync(sent, cancellationToken)).GetProperty("stepUpTicket").GetString();
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
+        using var steppedUp = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up", new { method = "sms", stepUpTicket = ticket, code }), cancellationToken);
+        await ReadAsync(steppedUp, cancellationToken);
+
+        using var allowed = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/me/recovery-codes"), cancellationToken);
+        Assert.Equal(10, (await ReadAsync(allowed, cancellationToken)).GetProperty("codes").GetArrayLength());
+    }
+}
