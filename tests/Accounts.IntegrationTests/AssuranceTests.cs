@@ -7,6 +7,7 @@ using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
 using FlexWhere.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexWhere.Accounts.IntegrationTests;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace FlexWhere.EndToEndTests;
 
@@ -73,11 +72,12 @@ public class AssuranceTests(AppHostFixture stack)
         Assert.False(mobile.TryGetProperty("accessToken", out _));
 
         var signedIn = await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken);
-        var token = new JsonWebToken(Token(signedIn));
-        Assert.Equal(["pwd", "sms"], token.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
-        Assert.Equal("aal2", token.GetClaim("acr").Value);
-        Assert.Equal("control-centre", token.GetClaim("client").Value);
-        Assert.True(token.TryGetClaim("auth_time", out _));
+        var payload = Token(signedIn).Split('.')[1].Replace('-', '+').Replace('_', '/');
+        var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
+        Assert.Equal(["pwd", "sms"], claims.GetProperty("amr").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("aal2", claims.GetProperty("acr").GetString());
+        Assert.Equal("control-centre", claims.GetProperty("client").GetString());
+        Assert.True(claims.GetProperty("auth_time").GetInt64() > 0);
     }
 
     [Fact]
