@@ -113,7 +113,8 @@ public sealed record Created(string ChallengeId, string MaskedDestination, DateT
 
 /// <summary>A create request with fresh ids, number and IP, so tests sharing one Redis do not share limits.</summary>
 public sealed record ChallengeRequest(
-    Guid OrganisationId, Guid UserId, string Purpose, string Destination, string Locale, string[] AllowedCountries, string ClientIp)
+    Guid OrganisationId, Guid UserId, string Purpose, string Destination, string Locale, string[] AllowedCountries, string ClientIp,
+    bool Priority = false)
 {
     public static ChallengeRequest Fresh() => new(
         Guid.NewGuid(), Guid.NewGuid(), "sign_in", NewDutchMobile(), "en", ["NL"], NewIp());
