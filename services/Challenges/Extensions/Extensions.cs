@@ -44,6 +44,7 @@ public static class Extensions
     public static WebApplication MapChallengesApis(this WebApplication app)
     {
         app.MapInternalChallengesApi();
+        app.MapInternalNoticesApi();
         app.MapPublicChallengesApi();
         return app;
     }
