@@ -14,6 +14,9 @@ var infrastructure = mode == InfrastructureMode.Containers
 
 var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
 var internalApiKey = builder.AddGeneratedSecret("internal-api-key");
+// Every process is on loopback, so the services tell the Gateway from any other local caller by this
+// secret; only with it do they believe its X-Forwarded-For.
+var gatewaySecret = builder.AddGeneratedSecret("gateway-secret");
 var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
 
 // Applies Accounts' migrations (and the Development seed), then stays up and healthy.
@@ -25,6 +28,7 @@ var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
     .WaitFor(accountsMigrations)
     .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
+    .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 
 var challenges = builder.AddProject<Projects.Challenges>("challenges")
@@ -32,6 +36,7 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithEnvironment("Challenges__CodeHashKey", codeHashKey)
     .WithEnvironment("InternalApi__Key", internalApiKey)
+    .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 
 // Accounts orchestrates sign-in: it asks Challenges for SMS codes with the shared service key.
@@ -40,6 +45,7 @@ accounts.WithReference(challenges).WithEnvironment("InternalApi__Key", internalA
 var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 
 // Twilio credentials come only from the AppHost's user secrets or environment (Twilio:AccountSid, …)
@@ -72,6 +78,7 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithReference(accounts).WaitFor(accounts)
     .WithReference(challenges).WaitFor(challenges)
     .WithReference(notifier).WaitFor(notifier)
+    .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithHttpHealthCheck(HealthPaths.Readiness)
     .InAppHostEnvironment();
 

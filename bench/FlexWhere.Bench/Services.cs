@@ -14,6 +14,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
 
     public string CodeHashKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public string InternalApiKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    public string GatewaySecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public Uri? FakeTwilio { get; set; }
     public IReadOnlyDictionary<string, string> Builds { get; init; } = new Dictionary<string, string>();
     public HttpClient Probe { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
@@ -42,6 +43,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["Challenges__Limits__PerNumberPrefix"] = "100000",
         ["Challenges__Limits__PerNumberPrefixWindow"] = "00:00:01",
         ["Challenges__Limits__DailySmsBudget"] = "10000000",
+        ["Challenges__Limits__PlatformDailySmsCeiling"] = "100000000",
         ["SignIn__PerIpPermitLimit"] = "100000",
         ["SignIn__PerIpWindowSeconds"] = "1",
         ["Challenges__Limits__PerDestination"] = "100000",
@@ -75,6 +77,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 ["ConnectionStrings__rabbitmq"] = servers.RabbitMqConnectionString,
                 ["Challenges__CodeHashKey"] = CodeHashKey,
                 ["InternalApi__Key"] = InternalApiKey,
+                ["ForwardedHeaders__GatewaySecret"] = GatewaySecret,
             };
             foreach (var (key, value) in Extra) environment[key] = value;
             if (servers.PostgresConnectionString is { } postgres) environment["ConnectionStrings__accountsdb"] = postgres;

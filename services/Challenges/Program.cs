@@ -5,7 +5,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseForwardedHeaders();
+// Before anything reads the client address: the per-IP limits count the Gateway's X-Forwarded-For.
+app.UseGatewayForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapChallengesApis();

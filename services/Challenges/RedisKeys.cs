@@ -26,5 +26,7 @@ public sealed class RedisKeys(Func<string, string> pseudonymise)
 
     public RedisKey SmsBudget(Guid organisationId, DateOnly day) => $"{Prefix}budget:{organisationId:N}:{day:yyyyMMdd}";
 
+    public RedisKey PlatformSmsBudget(DateOnly day) => $"{Prefix}budget-platform:{day:yyyyMMdd}";
+
     public RedisKey SmsBudgetWarned(Guid organisationId, DateOnly day) => $"{Prefix}budget-warned:{organisationId:N}:{day:yyyyMMdd}";
 }

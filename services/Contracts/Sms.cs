@@ -3,10 +3,11 @@ namespace FlexWhere.Contracts;
 // Messages between Challenges (publisher of SendSms) and the Notifier (the only sender of SMS).
 // There is no free-text SMS in the suite: a message names a template, never a body.
 
-/// <summary>Send one one-time-code SMS. Exactly one SMS per <see cref="MessageId"/>.</summary>
+/// <summary>Send one SMS from a template: a one-time code, or a notice. Exactly one SMS per <see cref="MessageId"/>.</summary>
 public sealed record SendSms
 {
     public required Guid MessageId { get; init; }
+    /// <summary>The challenge the code belongs to; for a notice a fresh id of its own (<c>notice-…</c>).</summary>
     public required string ChallengeId { get; init; }
 
     /// <summary>E.164, for the provider only; logs use <see cref="MaskedDestination"/>.</summary>
@@ -14,6 +15,9 @@ public sealed record SendSms
     public required string MaskedDestination { get; init; }
     public required string TemplateId { get; init; }
     public required string Locale { get; init; }
+
+    /// <summary>The value the template fills in: the one-time code, or a notice's date. The Notifier
+    /// also looks for it among the provider's recent messages after a lost attempt.</summary>
     public required string Code { get; init; }
 
     /// <summary>After this the code is useless, so the SMS is dropped rather than sent.</summary>

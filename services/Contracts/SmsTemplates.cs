@@ -10,6 +10,11 @@ public static class SmsTemplates
 {
     public const string OneTimeCode = "one-time-code";
 
+    /// <summary>A notice to a user's old number that a change of their sign-in number is scheduled.
+    /// It carries no code: the value <see cref="SendSms.Code"/> brings is the date the change takes
+    /// effect, as <see cref="NoticeDate"/> writes it.</summary>
+    public const string PhoneChangeScheduled = "phone-change-scheduled";
+
     public const string DefaultLocale = "en";
 
     public static IReadOnlyList<string> Locales { get; } = ["en", "nl"];
@@ -18,7 +23,13 @@ public static class SmsTemplates
     {
         [(OneTimeCode, "en")] = "Your FlexWhere code is {0}. It expires in {1} minutes.",
         [(OneTimeCode, "nl")] = "Je FlexWhere-code is {0}. Deze verloopt over {1} minuten.",
+        [(PhoneChangeScheduled, "en")] = "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on {0}. Not you? Contact your administrator at once.",
+        [(PhoneChangeScheduled, "nl")] = "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op {0}. Was u dit niet? Neem direct contact op met uw beheerder.",
     };
+
+    /// <summary>A notice's date, the same in both languages and unambiguous wherever the reader is.</summary>
+    public static string NoticeDate(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static bool Exists(string templateId, string locale) => Texts.ContainsKey((templateId, locale));
 

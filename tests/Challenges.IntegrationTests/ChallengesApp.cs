@@ -15,6 +15,7 @@ public sealed class ChallengesApp : IDisposable
 {
     public const string InternalKey = "internal-api-key-for-the-tests-0123456789";
     public static readonly string CodeHashKey = new('k', 48);
+    public const string GatewaySecret = "gateway-secret-for-the-challenges-tests-0123456789";
 
     private readonly WebApplicationFactory<Program> _factory;
 
@@ -40,6 +41,7 @@ public sealed class ChallengesApp : IDisposable
             ("ConnectionStrings:rabbitmq", rabbitMq),
             ("Challenges:CodeHashKey", CodeHashKey),
             ("InternalApi:Key", InternalKey),
+            ("ForwardedHeaders:GatewaySecret", GatewaySecret),
             .. overrides,
         ];
         _factory = new ServiceFactory<Program>(settings)
@@ -83,12 +85,20 @@ public sealed class ChallengesApp : IDisposable
 
     public async Task<JsonElement> StatusAsync(string challengeId, string clientIp = "198.51.100.1")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/challenges/{challengeId}");
-        request.Headers.Add("X-Forwarded-For", clientIp);
+        using var request = FromGateway(HttpMethod.Get, $"/api/challenges/{challengeId}", clientIp);
         using var response = await Public.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>A public request as the Gateway forwards it: the client's address and the gateway secret.</summary>
+    public static HttpRequestMessage FromGateway(HttpMethod method, string path, string clientIp)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        request.Headers.Add(Microsoft.Extensions.Hosting.GatewayForwarding.SecretHeader, GatewaySecret);
+        return request;
     }
 
     public void Dispose()
@@ -103,7 +113,8 @@ public sealed record Created(string ChallengeId, string MaskedDestination, DateT
 
 /// <summary>A create request with fresh ids, number and IP, so tests sharing one Redis do not share limits.</summary>
 public sealed record ChallengeRequest(
-    Guid OrganisationId, Guid UserId, string Purpose, string Destination, string Locale, string[] AllowedCountries, string ClientIp)
+    Guid OrganisationId, Guid UserId, string Purpose, string Destination, string Locale, string[] AllowedCountries, string ClientIp,
+    bool Priority = false)
 {
     public static ChallengeRequest Fresh() => new(
         Guid.NewGuid(), Guid.NewGuid(), "sign_in", NewDutchMobile(), "en", ["NL"], NewIp());

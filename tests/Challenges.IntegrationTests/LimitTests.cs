@@ -134,7 +134,8 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
     [Fact]
     public async Task The_daily_sms_budget_warns_once_at_eighty_percent_and_refuses_at_one_hundred()
     {
-        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"));
+        // Without a priority reserve, so that the whole budget is open to these sends.
+        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"), ("Challenges:Limits:PriorityReserveRatio", "0"));
         await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
         var organisation = Guid.NewGuid();
         ChallengeRequest Next() => ChallengeRequest.Fresh() with { OrganisationId = organisation };
@@ -170,8 +171,7 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
         var ip = ChallengeRequest.NewIp();
 
         for (var i = 0; i < 3; i++) await app.StatusAsync(created.ChallengeId, ip);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/challenges/{created.ChallengeId}/resend");
-        request.Headers.Add("X-Forwarded-For", ip);
+        using var request = ChallengesApp.FromGateway(HttpMethod.Post, $"/api/challenges/{created.ChallengeId}/resend", ip);
         using var refused = await app.Public.SendAsync(request);
 
         await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");

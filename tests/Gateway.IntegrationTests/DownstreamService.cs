@@ -59,6 +59,8 @@ internal sealed class DownstreamService : IAsyncDisposable
                     await context.Response.WriteAsync(service.Jwks);
                     return;
                 default:
+                    // Lets a test play a service that decides its own caching.
+                    if (context.Request.Query.TryGetValue("cacheControl", out var cacheControl)) context.Response.Headers.CacheControl = cacheControl;
                     await context.Response.WriteAsync($"{name}:{context.Request.Path}");
                     return;
             }

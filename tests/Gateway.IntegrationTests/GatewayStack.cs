@@ -17,6 +17,7 @@ internal sealed class GatewayStack : IAsyncDisposable
 {
     public const string ProtectedPath = "/api/protected-test/resource";
     public const int PerUserLimit = 5;
+    public const string GatewaySecret = "gateway-secret-for-the-integration-tests-0123456789";
 
     private GatewayStack(Dictionary<string, DownstreamService> services, ServiceFactory<Program> gateway, TestTokens tokens, bool onKestrel)
     {
@@ -38,7 +39,8 @@ internal sealed class GatewayStack : IAsyncDisposable
     public TestTokens Tokens { get; }
     public HttpClient Client { get; }
 
-    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false)
+    /// <param name="settings">More Gateway settings, after the stack's own (so they win).</param>
+    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false, params (string Key, string? Value)[] settings)
     {
         var services = new Dictionary<string, DownstreamService>();
         foreach (var name in new[] { "accounts", "challenges", "notifier" }) services[name] = await DownstreamService.StartAsync(name);
@@ -55,6 +57,8 @@ internal sealed class GatewayStack : IAsyncDisposable
             ("ReverseProxy:Routes:protected-test:ClusterId", "accounts"),
             ("ReverseProxy:Routes:protected-test:RateLimiterPolicy", "per-user"),
             ("ReverseProxy:Routes:protected-test:Match:Path", "/api/protected-test/{**rest}"),
+            ("ForwardedHeaders:GatewaySecret", GatewaySecret),
+            .. settings,
         ]);
         return new GatewayStack(services, gateway, tokens, onKestrel);
     }

@@ -10,6 +10,7 @@ internal static class GatewayFactory
         var closed = $"http://127.0.0.1:{HealthProbe.ClosedPort()}";
         return new ServiceFactory<Program>(
             ("environment", environment),
+            ("ForwardedHeaders:GatewaySecret", "gateway-secret-for-the-unit-tests-0123456789"),
             ("ConnectionStrings:redis", $"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=1000"),
             ("services:accounts:http:0", closed),
             ("services:challenges:http:0", closed),

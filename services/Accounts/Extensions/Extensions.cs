@@ -6,7 +6,6 @@ using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -72,9 +71,6 @@ public static class Extensions
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
-
-        // Only the Gateway (on loopback, the default known proxy) may say who the client is.
-        builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders = ForwardedHeaders.XForwardedFor);
     }
 
     private static void AddMfa(this IHostApplicationBuilder builder)
@@ -157,7 +153,8 @@ public static class Extensions
 
     public static WebApplication UseAccountsPipeline(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // Only the Gateway, proved by its secret, may say who the client is (ServiceDefaults).
+        app.UseGatewayForwardedHeaders();
         // Answers carry tokens, tickets, codes and personal data: no browser or proxy may keep them.
         app.Use((http, next) =>
         {

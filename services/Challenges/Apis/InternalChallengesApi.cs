@@ -7,8 +7,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Challenges.Apis;
 
+/// <param name="Priority">True for the sign-in and step-up codes of admins and managers: they may use
+/// the share of the SMS budgets kept back for them. Absent means false.</param>
 public sealed record CreateChallengeRequest(
-    Guid OrganisationId, Guid UserId, string? Purpose, string? Destination, string? Locale, string[]? AllowedCountries, string? ClientIp);
+    Guid OrganisationId, Guid UserId, string? Purpose, string? Destination, string? Locale, string[]? AllowedCountries, string? ClientIp,
+    bool Priority = false);
 
 public sealed record CreatedChallenge(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
 
@@ -60,7 +63,7 @@ public static class InternalChallengesApi
         }
 
         var (issued, refused) = await issuer.CreateAsync(
-            new NewChallenge(request.OrganisationId, request.UserId, request.Purpose!, destination, request.Locale!, request.ClientIp!), cancellationToken);
+            new NewChallenge(request.OrganisationId, request.UserId, request.Purpose!, destination, request.Locale!, request.ClientIp!, request.Priority), cancellationToken);
         if (refused is not null) return refused.ToProblem(context);
 
         return TypedResults.Created($"/api/challenges/{issued!.ChallengeId}",

@@ -20,7 +20,8 @@ public sealed record ChallengeState(
     string? MessageId,
     string Delivery,
     string? DeliveryReason,
-    DateTimeOffset? DeliveryAt);
+    DateTimeOffset? DeliveryAt,
+    bool Priority = false);
 
 public static class ChallengeStates
 {
@@ -150,6 +151,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
             new("resendAfter", challenge.ResendAfter.ToUnixTimeMilliseconds()),
             new("messageId", challenge.MessageId),
             new("delivery", challenge.Delivery),
+            // A resend of an admin's sign-in code may use the budget's reserve as the first send did.
+            new("priority", challenge.Priority ? 1 : 0),
         ]);
         _ = transaction.KeyExpireAsync(key, keepFor);
         if (!await transaction.ExecuteAsync()) throw new RedisException("The challenge was not written.");
@@ -272,6 +275,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
             Text("messageId") is { Length: > 0 } id ? id : null,
             Text("delivery"),
             Text("deliveryReason") is { Length: > 0 } reason ? reason : null,
-            deliveryAt > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(deliveryAt) : null);
+            deliveryAt > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(deliveryAt) : null,
+            Number("priority") == 1);
     }
 }

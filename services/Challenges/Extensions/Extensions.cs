@@ -3,7 +3,6 @@ using FlexWhere.Challenges.Apis;
 using FlexWhere.Challenges.Codes;
 using FlexWhere.Challenges.Limits;
 using FlexWhere.Challenges.Sending;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 public static class Extensions
@@ -40,20 +39,12 @@ public static class Extensions
         builder.Services.AddSingleton<InternalApiKeyFilter>();
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
         builder.Services.AddScoped<PublicRateLimitFilter>();
-
-        // Only the Gateway reaches this service (internal network), so its X-Forwarded-For is the
-        // client's address the per-IP limits count.
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-            options.KnownIPNetworks.Clear();
-            options.KnownProxies.Clear();
-        });
     }
 
     public static WebApplication MapChallengesApis(this WebApplication app)
     {
         app.MapInternalChallengesApi();
+        app.MapInternalNoticesApi();
         app.MapPublicChallengesApi();
         return app;
     }

@@ -34,6 +34,17 @@ public sealed class LimitOptions
     [Range(1, 10_000_000)] public int DailySmsBudget { get; set; } = 1000;
     [Range(0.1, 0.99)] public double BudgetWarningRatio { get; set; } = 0.8;
 
+    /// <summary>The share of <see cref="DailySmsBudget"/> only priority sends (admins' and managers'
+    /// sign-in and step-up codes, security notices) may use, so that users texting themselves codes
+    /// cannot lock the organisation's admins out for the day.</summary>
+    [Range(0.0, 0.9)] public double PriorityReserveRatio { get; set; } = 0.2;
+
+    /// <summary>SMS per UTC day across all organisations: beyond it only priority sends go, and they
+    /// only until <see cref="PlatformPriorityReserve"/> more are spent. A cap on what SMS pumping
+    /// through many organisations can cost.</summary>
+    [Range(1, 100_000_000)] public int PlatformDailySmsCeiling { get; set; } = 50_000;
+    [Range(0, 10_000_000)] public int PlatformPriorityReserve { get; set; } = 1_000;
+
     /// <summary>Requests per client IP to the public status and resend endpoints.</summary>
     [Range(1, 100_000)] public int PublicPerClientIp { get; set; } = 60;
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan PublicPerClientIpWindow { get; set; } = TimeSpan.FromMinutes(1);

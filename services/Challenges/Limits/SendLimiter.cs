@@ -11,12 +11,14 @@ public sealed record SendRequester(Guid OrganisationId, Guid UserId, string Clie
 public sealed record LimitRefusal(string Code, string Limit, TimeSpan RetryAfter);
 
 /// <summary>An admitted send; <see cref="BudgetUsed"/> counts it.</summary>
-public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey);
+public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey, RedisKey PlatformBudgetKey);
 
 /// <summary>
-/// Sliding windows (one sorted set per limit, member = the send's message id) and a daily budget
-/// counter, checked and taken in one script: a refused send takes nothing, and a send that never
-/// went out can be handed back by its member.
+/// Sliding windows (one sorted set per limit, member = the send's message id) and two daily budget
+/// counters (the organisation's, the platform's), checked and taken in one script: a refused send
+/// takes nothing, parallel sends cannot overspend, and a send that never went out can be handed back.
+/// A priority send may use the reserves: the organisation's <see cref="LimitOptions.PriorityReserveRatio"/>
+/// and <see cref="LimitOptions.PlatformPriorityReserve"/> above the platform's ceiling.
 /// </summary>
 public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IOptions<LimitOptions> options)
 {
@@ -41,10 +43,14 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
           end
         end
         local budget = tonumber(ARGV[4 + 2 * n])
+        local platform = tonumber(ARGV[7 + 2 * n])
         local used = 0
         if budget >= 0 then
           used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
           if used >= budget then return {n + 1, tonumber(ARGV[6 + 2 * n])} end
+        end
+        if platform >= 0 then
+          if tonumber(redis.call('GET', KEYS[n + 2]) or '0') >= platform then return {n + 2, tonumber(ARGV[6 + 2 * n])} end
         end
         for i = 1, n do
           redis.call('ZADD', KEYS[i], now, ARGV[2])
@@ -54,12 +60,19 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
           used = redis.call('INCR', KEYS[n + 1])
           redis.call('PEXPIRE', KEYS[n + 1], tonumber(ARGV[5 + 2 * n]))
         end
+        if platform >= 0 then
+          redis.call('INCR', KEYS[n + 2])
+          redis.call('PEXPIRE', KEYS[n + 2], tonumber(ARGV[5 + 2 * n]))
+        end
         return {0, used}
         """;
 
+    // The last two keys are the budget counters, the rest the windows.
     private static readonly string ReleaseScript = """
-        for i = 1, #KEYS - 1 do redis.call('ZREM', KEYS[i], ARGV[1]) end
-        if tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
+        for i = 1, #KEYS - 2 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+        for i = #KEYS - 1, #KEYS do
+          if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+        end
         return 1
         """;
 
@@ -76,11 +89,28 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
         yield return new(keys.NumberPrefixRate(who.Destination.Prefix(o.PrefixFreeDigits)), o.PerNumberPrefix, o.PerNumberPrefixWindow, RateLimited, "number_prefix");
     }
 
-    public async Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(SendRequester who, string member, DateTimeOffset now)
+    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(SendRequester who, string member, DateTimeOffset now, bool priority = false) =>
+        AdmitAsync(Windows(who).ToArray(), who.OrganisationId, member, now, priority);
+
+    /// <summary>A notice (no code, nobody waiting to type it): throttled per number and organisation,
+    /// and always a priority send, as it tells an admin of a change to how they sign in.</summary>
+    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitNoticeAsync(Guid organisationId, Destination destination, string member, DateTimeOffset now)
     {
-        var windows = Windows(who).ToArray();
+        var o = options.Value;
+        Window[] windows =
+        [
+            new(keys.DestinationRate(destination.E164), o.PerDestination, o.PerDestinationWindow, RateLimited, "destination"),
+            new(keys.OrganisationRate(organisationId), o.PerOrganisation, o.PerOrganisationWindow, RateLimited, "organisation"),
+        ];
+        return AdmitAsync(windows, organisationId, member, now, priority: true);
+    }
+
+    private async Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(Window[] windows, Guid organisationId, string member, DateTimeOffset now, bool priority)
+    {
+        var o = options.Value;
         var day = DateOnly.FromDateTime(now.UtcDateTime);
-        var budgetKey = keys.SmsBudget(who.OrganisationId, day);
+        var budgetKey = keys.SmsBudget(organisationId, day);
+        var platformKey = keys.PlatformSmsBudget(day);
         var untilTomorrow = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) - now;
 
         var args = new List<RedisValue> { now.ToUnixTimeMilliseconds(), member, windows.Length };
@@ -90,28 +120,38 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
             args.Add((long)window.Length.TotalMilliseconds);
         }
 
-        args.Add(options.Value.DailySmsBudget);
+        args.Add(priority ? o.DailySmsBudget : OpenToEveryone(o));
         args.Add((long)TimeSpan.FromDays(2).TotalMilliseconds);
         args.Add((long)untilTomorrow.TotalMilliseconds);
+        args.Add(priority ? (long)o.PlatformDailySmsCeiling + o.PlatformPriorityReserve : o.PlatformDailySmsCeiling);
 
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            AdmitScript, [.. windows.Select(w => w.Key), budgetKey], [.. args]))!;
+            AdmitScript, [.. windows.Select(w => w.Key), budgetKey, platformKey], [.. args]))!;
         var index = (int)result[0];
         var value = (long)result[1];
         if (index == 0)
         {
-            return (new Admission(member, (int)value, day, [.. windows.Select(w => w.Key)], budgetKey), null);
+            return (new Admission(member, (int)value, day, [.. windows.Select(w => w.Key)], budgetKey, platformKey), null);
         }
 
         var retryAfter = TimeSpan.FromMilliseconds(Math.Max(1000, value));
-        return index <= windows.Length
-            ? (null, new LimitRefusal(windows[index - 1].Code, windows[index - 1].Name, retryAfter))
-            : (null, new LimitRefusal(BudgetExhausted, "organisation_daily_budget", retryAfter));
+        if (index <= windows.Length) return (null, new LimitRefusal(windows[index - 1].Code, windows[index - 1].Name, retryAfter));
+        return index == windows.Length + 1
+            ? (null, new LimitRefusal(BudgetExhausted, OrganisationBudget, retryAfter))
+            : (null, new LimitRefusal(BudgetExhausted, PlatformBudget, retryAfter));
     }
+
+    public const string OrganisationBudget = "organisation_daily_budget";
+    public const string PlatformBudget = "platform_daily_budget";
+
+    /// <summary>The part of the organisation's budget a send without priority may use; at least one,
+    /// so a tiny budget does not shut ordinary users out entirely.</summary>
+    private static int OpenToEveryone(LimitOptions o) =>
+        Math.Max(1, o.DailySmsBudget - (int)Math.Round(o.DailySmsBudget * o.PriorityReserveRatio));
 
     /// <summary>The send did not happen: give back everything it took.</summary>
     public Task ReleaseAsync(Admission admission) =>
-        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey], [admission.Member]);
+        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey, admission.PlatformBudgetKey], [admission.Member]);
 
     /// <summary>The windows a failed SMS is given back to (member = its message id): it does not count
     /// against the sends to that number. <see cref="Codes.ChallengeStore.RecordFailureAsync"/> releases it.</summary>
@@ -136,7 +176,7 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
     {
         var o = options.Value;
         var key = keys.PublicClientIpRate(clientIp);
-        RedisValue[] args = [now.ToUnixTimeMilliseconds(), Guid.NewGuid().ToString("N"), 1, o.PublicPerClientIp, (long)o.PublicPerClientIpWindow.TotalMilliseconds, -1, 0, 0];
+        RedisValue[] args = [now.ToUnixTimeMilliseconds(), Guid.NewGuid().ToString("N"), 1, o.PublicPerClientIp, (long)o.PublicPerClientIpWindow.TotalMilliseconds, -1, 0, 0, -1];
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmitScript, [key], args))!;
         return (int)result[0] == 0 ? null : new LimitRefusal(RateLimited, "public_client_ip", TimeSpan.FromMilliseconds(Math.Max(1000, (long)result[1])));
     }

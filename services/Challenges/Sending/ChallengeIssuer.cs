@@ -11,7 +11,8 @@ namespace FlexWhere.Challenges.Sending;
 
 public sealed record IssuedCode(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
 
-public sealed record NewChallenge(Guid OrganisationId, Guid UserId, string Purpose, Destination Destination, string Locale, string ClientIp);
+/// <param name="Priority">An admin's or manager's sign-in or step-up code: it may use the budgets' reserves.</param>
+public sealed record NewChallenge(Guid OrganisationId, Guid UserId, string Purpose, Destination Destination, string Locale, string ClientIp, bool Priority = false);
 
 /// <summary>
 /// Creates and resends codes. Order matters: limits are taken, then Redis is written, then SendSms
@@ -37,7 +38,7 @@ public sealed class ChallengeIssuer(
         var messageId = NewId.NextGuid();
         var who = new SendRequester(request.OrganisationId, request.UserId, request.ClientIp, request.Destination);
 
-        var (admission, refusal) = await AdmitAsync(who, messageId, now);
+        var (admission, refusal) = await AdmitAsync(who, messageId, now, request.Priority);
         if (refusal is not null) return (null, refusal);
 
         var challengeId = CodeHasher.NewChallengeId();
@@ -46,7 +47,7 @@ public sealed class ChallengeIssuer(
         var resendAfter = now + Options.ResendCooldown;
         var challenge = new ChallengeState(challengeId, ChallengeStates.Pending, request.Purpose, request.OrganisationId, request.UserId,
             request.Destination.E164, request.Locale, request.ClientIp, 0, Options.MaxAttempts, expiresAt, resendAfter,
-            messageId.ToString("N"), DeliveryStates.Queued, null, null);
+            messageId.ToString("N"), DeliveryStates.Queued, null, null, request.Priority);
         try
         {
             await store.CreateAsync(challenge, hasher.Hash(challengeId, request.Purpose, code), KeepFor);
@@ -82,7 +83,7 @@ public sealed class ChallengeIssuer(
         var destination = Destination.Parse(challenge.Destination)!;
         var messageId = NewId.NextGuid();
         var who = new SendRequester(challenge.OrganisationId, challenge.UserId, clientIp ?? challenge.ClientIp, destination);
-        var (admission, refusal) = await AdmitAsync(who, messageId, now);
+        var (admission, refusal) = await AdmitAsync(who, messageId, now, challenge.Priority);
         if (refusal is not null) return (null, refusal);
 
         var code = CodeHasher.NewCode();
@@ -116,23 +117,32 @@ public sealed class ChallengeIssuer(
         return (new IssuedCode(challengeId, destination.Masked, expiresAt, resendAfter), null);
     }
 
-    private async Task<(Admission?, Refusal?)> AdmitAsync(SendRequester who, Guid messageId, DateTimeOffset now)
+    private async Task<(Admission?, Refusal?)> AdmitAsync(SendRequester who, Guid messageId, DateTimeOffset now, bool priority)
     {
         // A Redis failure here propagates: StoreUnavailableHandler answers 503 and nothing was sent.
-        var (admission, refused) = await limiter.AdmitAsync(who, messageId.ToString("N"), now);
+        var (admission, refused) = await limiter.AdmitAsync(who, messageId.ToString("N"), now, priority);
         if (refused is null) return (admission, null);
 
         logger.LogWarning("Refused a send to {MaskedDestination}: {Limit}", who.Destination.Masked, refused.Limit);
+        return (null, ToRefusal(refused));
+    }
+
+    /// <summary>The problem a refused send answers; one wording for codes and notices.</summary>
+    public static Refusal ToRefusal(LimitRefusal refused)
+    {
         var extra = new Dictionary<string, object?> { ["limit"] = refused.Limit };
-        return (null, refused.Code switch
+        return refused switch
         {
-            SendLimiter.SendLimitReached => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "Too many codes sent",
+            { Code: SendLimiter.SendLimitReached } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "Too many codes sent",
                 "Too many codes were sent to this number recently. Wait before asking for another.", refused.RetryAfter, extra),
-            SendLimiter.BudgetExhausted => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "SMS budget used up",
+            { Code: SendLimiter.BudgetExhausted, Limit: SendLimiter.PlatformBudget } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "SMS limit reached",
+                "FlexWhere has sent as many text messages today as it may; only administrators' sign-in codes still go out. Try again tomorrow or ask your administrator.",
+                refused.RetryAfter, extra),
+            { Code: SendLimiter.BudgetExhausted } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "SMS budget used up",
                 "Your organisation has used its SMS budget for today. Try again tomorrow or ask your administrator.", refused.RetryAfter, extra),
             _ => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "Too many requests",
                 "Too many code requests. Wait a moment and try again.", refused.RetryAfter, extra),
-        });
+        };
     }
 
     private async Task<bool> TryPublishAsync(ChallengeState challenge, Destination destination, string code, Guid messageId, CancellationToken cancellationToken)

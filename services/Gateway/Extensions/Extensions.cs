@@ -5,7 +5,6 @@ using FlexWhere.Gateway.Health;
 using FlexWhere.Gateway.RateLimiting;
 using FlexWhere.Gateway.Correlation;
 using FlexWhere.Gateway.Security;
-using Microsoft.AspNetCore.HttpOverrides;
 using Yarp.ReverseProxy.Transforms;
 
 public static class Extensions
@@ -35,16 +34,7 @@ public static class Extensions
             .WithExposedHeaders("Retry-After", "X-Correlation-Id")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
-        // Behind a load balancer the client's address comes from X-Forwarded-For, trusted only from
-        // the proxies named in ForwardedHeaders:KnownProxies (none by default, so nobody can fake it).
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            foreach (var proxy in builder.Configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
-            {
-                options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
-            }
-        });
+        builder.AddClientAddress();
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes);
 
@@ -55,11 +45,15 @@ public static class Extensions
             .LoadFromConfig(proxyConfig)
             .AddServiceDiscoveryDestinationResolver()
             .AddConfigFilter<SecureRouteDefaults>()
-            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            .AddTransforms(transforms =>
             {
-                IdentityHeaders.StripReservedHeaders(context);
-                return ValueTask.CompletedTask;
-            }));
+                transforms.AddRequestTransform(context =>
+                {
+                    IdentityHeaders.StripReservedHeaders(context);
+                    return ValueTask.CompletedTask;
+                });
+                transforms.AddForwardingTransforms(builder.Configuration[GatewayForwarding.SecretSetting] ?? "");
+            });
 
         builder.AddDownstreamHealthChecks(proxyConfig);
     }
@@ -68,7 +62,7 @@ public static class Extensions
     {
         // First, so that a failure anywhere below (the rate-limit store, say) becomes a problem response.
         app.UseDefaultErrorHandling();
-        app.UseForwardedHeaders();
+        app.UseClientAddress();
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseSecurityHeaders();
         app.UseCorrelationId();

@@ -20,6 +20,13 @@ public static class SecurityHeaders
                 headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
             }
 
+            // API answers are per user and carry tokens, codes and tickets: no browser or proxy may
+            // keep one. A service that knows better (a public document) sets its own.
+            if (context.Request.Path.StartsWithSegments("/api") && !headers.ContainsKey("Cache-Control"))
+            {
+                headers.CacheControl = "no-store";
+            }
+
             return Task.CompletedTask;
         });
         return next(context);
