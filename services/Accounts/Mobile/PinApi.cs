@@ -96,30 +96,25 @@ public static class PinApi
         string presented, MobileSession session, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (pin.FailedAttempts < options.PinAttempts && hasher.VerifyHashedPassword(pin, pin.PinHash, presented) != PasswordVerificationResult.Failed)
-        {
-            if (pin.FailedAttempts > 0)
-            {
-                await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, 0), cancellationToken);
-            }
+        // Every guess takes a slot in one statement before it is judged, so parallel guesses (on any
+        // replica) can never have more than the limit judged. No row: the slots are taken, or a
+        // guess that reached the limit ended the session.
+        var counted = await db.Database
+            .SqlQuery<int>($"""
+                UPDATE mobile_pins SET "FailedAttempts" = "FailedAttempts" + 1
+                WHERE "SessionId" = {pin.SessionId} AND "FailedAttempts" < {options.PinAttempts}
+                RETURNING "FailedAttempts" AS "Value"
+                """)
+            .ToListAsync(cancellationToken);
+        if (counted is not [var failed]) return SessionRevoked();
 
+        if (hasher.VerifyHashedPassword(pin, pin.PinHash, presented) != PasswordVerificationResult.Failed)
+        {
+            await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, 0), cancellationToken);
             return null;
         }
 
-        // Counted in the database in one statement, so parallel guesses (on any replica) each get a
-        // count of their own. No row: a parallel guess reached the limit and ended the session.
-        var counted = await db.Database
-            .SqlQuery<int>($"""UPDATE mobile_pins SET "FailedAttempts" = "FailedAttempts" + 1 WHERE "SessionId" = {pin.SessionId} RETURNING "FailedAttempts" AS "Value" """)
-            .ToListAsync(cancellationToken);
-        if (counted is not [var failed]) return SessionRevoked();
         db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
-        if (failed > options.PinAttempts)
-        {
-            // Guesses beyond the limit that raced the one that reached it: that one ends the session.
-            await db.SaveChangesAsync(cancellationToken);
-            return SessionRevoked();
-        }
-
         if (failed == options.PinAttempts)
         {
             await Sessions.EndAsync(db, session.SessionId, now, SessionEndReasons.PinLocked, cancellationToken);
