@@ -163,4 +163,17 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
         var signedIn = await JsonAsync(await LoginAsync("jose@example.test", password));
         Assert.Equal("signed_in", signedIn.GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task The_openapi_document_still_describes_strings_as_strings()
+    {
+        // The refusing converter hides the string type from the schema generator unless it is restored.
+        var schemas = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("components").GetProperty("schemas");
+
+        Assert.Equal(["null", "string"], schemas.GetProperty("LoginRequest").GetProperty("properties").GetProperty("email").GetProperty("type")
+            .EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("string", schemas.GetProperty("UserDto").GetProperty("properties").GetProperty("email").GetProperty("type").GetString());
+        Assert.Equal("string", schemas.GetProperty("UpdateSettingsRequest").GetProperty("properties").GetProperty("allowedSmsCountries")
+            .GetProperty("items").GetProperty("type").GetString());
+    }
 }

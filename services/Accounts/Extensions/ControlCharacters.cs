@@ -85,6 +85,32 @@ public static class ControlCharacters
         return null;
     }
 
+    /// <summary>A control character in any string of a JSON body fails its binding; <see cref="UseControlCharacterProblems"/>
+    /// names the field.</summary>
+    public static void AddControlCharacterChecks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>().Configure<IHttpContextAccessor>(
+            (json, accessor) => json.SerializerOptions.Converters.Add(new ControlCharacterRefusingConverter(accessor)));
+
+        // The schema generator cannot see through a custom converter and would describe every string as
+        // "anything" ({}); say again what the built-in converter would have said.
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", openApi => openApi.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
+            {
+                var nullable = context.JsonPropertyInfo is { } property && (property.IsGetNullable || property.IsSetNullable);
+                schema.Type = nullable ? Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null : Microsoft.OpenApi.JsonSchemaType.String;
+            }
+            else if (context.JsonTypeInfo.ElementType == typeof(string) && schema.Items is null)
+            {
+                schema.Items = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+            }
+
+            return Task.CompletedTask;
+        }));
+    }
+
     /// <summary>Kept for <see cref="UseControlCharacterProblems"/>: a binding failure ends as a bare 400,
     /// and the refused field's JSON path survives only on this exception.</summary>
     internal static void Remember(HttpContext? http, JsonException refusal, string value)

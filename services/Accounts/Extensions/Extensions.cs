@@ -71,9 +71,7 @@ public static class Extensions
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
-        // A control character in any string of a JSON body fails its binding; UseControlCharacterProblems names the field.
-        builder.Services.AddOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>().Configure<IHttpContextAccessor>(
-            (json, accessor) => json.SerializerOptions.Converters.Add(new ControlCharacterRefusingConverter(accessor)));
+        builder.AddControlCharacterChecks();
 
         // Only the Gateway (on loopback, the default known proxy) may say who the client is.
         builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders = ForwardedHeaders.XForwardedFor);
