@@ -36,6 +36,15 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
         Assert.DoesNotContain(await AuditAsync(organisation.Id), e => e.SubjectUserId == employee.Id);
     }
 
+    [Fact]
+    public async Task An_unescaped_control_character_in_the_json_is_a_problem_too()
+    {
+        // JSON forbids raw control characters in strings, so the parser refuses before the converter sees them.
+        var body = new StringContent("{\"email\":\"ann\u0000@example.test\",\"password\":\"x\",\"client\":\"mobile\"}", Encoding.UTF8, "application/json");
+
+        await ProblemAsync(await Client.PostAsync("/api/auth/login", body), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
     [Theory]
     [MemberData(nameof(Controls))]
     public async Task A_control_character_in_a_password_is_refused_before_it_is_checked(string control)
