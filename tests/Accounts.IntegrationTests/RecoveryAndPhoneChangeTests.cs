@@ -27,7 +27,7 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
         var codes = await GenerateRecoveryCodesAsync(manager);
         Assert.Equal(10, codes.Distinct().Count());
-        Assert.All(codes, c => Assert.Matches("^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", c));
+        Assert.All(codes, c => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$", c));
 
         var (ticket, _, _) = await StartSmsSignInAsync(manager);
         var signedIn = await JsonAsync(await RecoverAsync(ticket, codes[3].ToLowerInvariant().Replace("-", " ")));
@@ -65,10 +65,65 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var codes = await GenerateRecoveryCodesAsync(admin);
         var (ticket, _, _) = await StartSmsSignInAsync(admin);
 
-        for (var i = 0; i < 4; i++) await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD"), HttpStatusCode.BadRequest, "invalid_recovery_code");
-        await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD"), HttpStatusCode.TooManyRequests, "too_many_attempts");
+        for (var i = 0; i < 4; i++) await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"), HttpStatusCode.BadRequest, "invalid_recovery_code");
+        await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"), HttpStatusCode.TooManyRequests, "too_many_attempts");
 
         await ProblemAsync(await RecoverAsync(ticket, codes[0]), HttpStatusCode.Gone, "challenge_expired");
+    }
+
+    [Fact]
+    public async Task A_code_issued_in_the_old_16_character_format_still_signs_in_once()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        const string legacy = "7QK3-M9XZ-2HTB-W8PD";
+        await using (var db = NewDbContext())
+        {
+            // As the earlier version stored it: SHA-256 of the 16 characters without dashes.
+            db.RecoveryCodes.Add(new Mfa.RecoveryCode
+            {
+                Id = Guid.NewGuid(),
+                UserId = admin.Id,
+                OrganisationId = organisation.Id,
+                CodeHash = System.Security.Cryptography.SHA256.HashData("7QK3M9XZ2HTBW8PD"u8),
+                CreatedAt = Time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var (ticket, _, _) = await StartSmsSignInAsync(admin);
+        var signedIn = await JsonAsync(await RecoverAsync(ticket, legacy.ToLowerInvariant()));
+        Assert.Equal("signed_in", signedIn.GetProperty("status").GetString());
+        Assert.Equal(0, signedIn.GetProperty("recoveryCodesLeft").GetInt32());
+
+        var (again, _, _) = await StartSmsSignInAsync(admin);
+        await ProblemAsync(await RecoverAsync(again, legacy), HttpStatusCode.BadRequest, "invalid_recovery_code");
+    }
+
+    [Fact]
+    public async Task A_new_set_replaces_codes_of_the_old_format_too()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        await using (var db = NewDbContext())
+        {
+            db.RecoveryCodes.Add(new Mfa.RecoveryCode
+            {
+                Id = Guid.NewGuid(),
+                UserId = admin.Id,
+                OrganisationId = organisation.Id,
+                CodeHash = System.Security.Cryptography.SHA256.HashData("7QK3M9XZ2HTBW8PD"u8),
+                CreatedAt = Time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var codes = await GenerateRecoveryCodesAsync(admin);
+
+        var (ticket, _, _) = await StartSmsSignInAsync(admin);
+        await ProblemAsync(await RecoverAsync(ticket, "7QK3-M9XZ-2HTB-W8PD"), HttpStatusCode.BadRequest, "invalid_recovery_code");
+        var signedIn = await JsonAsync(await RecoverAsync(ticket, codes[9]));
+        Assert.Equal(9, signedIn.GetProperty("recoveryCodesLeft").GetInt32());
     }
 
     [Fact]

@@ -71,6 +71,7 @@ public static class Extensions
 
         // Binding failures become a 400 problem (validation_failed) instead of an exception page.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+        builder.AddControlCharacterChecks();
     }
 
     private static void AddMfa(this IHostApplicationBuilder builder)
@@ -166,6 +167,7 @@ public static class Extensions
             return next(http);
         });
         app.UseRequestSizeLimits();
+        app.UseControlCharacterProblems();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UsePinSetupRule();

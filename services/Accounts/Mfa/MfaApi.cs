@@ -87,7 +87,7 @@ public static class MfaApi
     {
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.RecoveryCode is not { Length: > 0 and <= 64 })
         {
-            return Problems.Validation("Send loginTicket and recoveryCode (one of the codes you saved, like ABCD-EFGH-JKMN-PQRS).");
+            return Problems.Validation("Send loginTicket and recoveryCode (one of the codes you saved, like ABCD-EFGH-JKMN-PQRS-TVWX-YZ12).");
         }
 
         var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);

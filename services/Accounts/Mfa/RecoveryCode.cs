@@ -24,17 +24,24 @@ public static class RecoveryCodes
 {
     public const int Count = 10;
 
-    // Crockford's base32: no I, L, O or U to misread. 16 characters are 80 bits, so a plain SHA-256
-    // at rest cannot be brute-forced offline, and a guess online has no chance.
+    // Crockford's base32: no I, L, O or U to misread. 24 characters are 120 bits: at 112 bits or more
+    // ASVS 5.0 (6.5.2) accepts a plain SHA-256 at rest, since no offline search can cover the space.
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    private const int Length = 16;
+    public const int Length = 24;
 
+    // Codes issued before the change have 16 characters (80 bits); they keep working until they are
+    // used, or replaced by a new set or an MFA reset. Their rows look the same (a SHA-256 of the
+    // normalised code), so nothing tells them apart but the length of what the user types.
+    public const int LegacyLength = 16;
+
+    public static double EntropyBits => Length * Math.Log2(Alphabet.Length);
+
+    /// <summary>A new code, shown as six groups of four: XXXX-XXXX-XXXX-XXXX-XXXX-XXXX.</summary>
     public static string NewCode()
     {
         Span<char> chars = stackalloc char[Length];
         for (var i = 0; i < Length; i++) chars[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
-        var code = new string(chars);
-        return string.Join('-', code[..4], code[4..8], code[8..12], code[12..]);
+        return string.Join('-', new string(chars).Chunk(4).Select(group => new string(group)));
     }
 
     /// <summary>What the user typed, as it was generated: case, spaces and dashes do not matter, and
@@ -48,7 +55,7 @@ public static class RecoveryCodes
             'I' or 'L' => '1',
             var other => other,
         }).ToArray();
-        return chars.Length == Length && chars.All(Alphabet.Contains) ? new string(chars) : null;
+        return chars.Length is Length or LegacyLength && chars.All(Alphabet.Contains) ? new string(chars) : null;
     }
 
     public static byte[] Hash(string normalized) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(normalized));

@@ -49,6 +49,7 @@ public static class ImportApi
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
         var records = Csv.Parse(text);
+        if (ControlCharacters.CheckCsv(records) is { } refused) return refused;
         if (records.Count == 0) return Problems.Validation("Send a header row (email,displayName,role,phone) and one row per user.");
 
         var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();

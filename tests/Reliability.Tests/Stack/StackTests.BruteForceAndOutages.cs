@@ -21,6 +21,7 @@ public sealed partial class StackTests
         var users = await CreateUsersAsync("r2-guess", challenges, role: "Admin", firstPhone: 610);
         var guesses = 0;
         var failures = new List<string>();
+        var mostJudged = 0L;
         foreach (var email in users)
         {
             using var http = stack.NewClient();
@@ -50,6 +51,11 @@ public sealed partial class StackTests
             {
                 failures.Add($"{email}: the right code after {AttemptsPerChallenge} wrong ones answered {(int)last.StatusCode} {lastBody}");
             }
+
+            // The answers could all be right while the server compared more codes than it admits to.
+            var judged = await AuditCountAsync(email, "mfa_code_failed");
+            mostJudged = Math.Max(mostJudged, judged);
+            if (judged > AttemptsPerChallenge) failures.Add($"{email}: the server judged {judged} wrong codes on one challenge (the limit is {AttemptsPerChallenge})");
         }
 
         RunFigures.Write("r2-challenge-guessing", new Dictionary<string, object>
@@ -58,9 +64,10 @@ public sealed partial class StackTests
             ["randomGuesses"] = guesses,
             ["successfulGuesses"] = failures.Count(failure => failure.Contains("signed in", StringComparison.Ordinal)),
             ["rightCodeAcceptedAfterFiveWrong"] = failures.Count(failure => failure.Contains("the right code", StringComparison.Ordinal)),
+            ["mostWrongCodesJudgedOnOneChallenge"] = mostJudged,
             ["failures"] = failures.Count,
         });
-        output.WriteLine($"R2 guessing: {challenges} challenges, {guesses} random guesses, {failures.Count} failures");
+        output.WriteLine($"R2 guessing: {challenges} challenges, {guesses} random guesses, at most {mostJudged} judged on one challenge, {failures.Count} failures");
         foreach (var failure in failures.Take(20)) output.WriteLine(failure);
         // 5 guesses of 10^6 codes per challenge: even the full run's 250 guesses pass with p = 0.00025.
         Assert.Empty(failures);
@@ -84,16 +91,24 @@ public sealed partial class StackTests
 
         var wrongAnswered = answers.Count(answer => answer.Code == "invalid_credentials");
         var locked = answers.Count(answer => answer.Code == "account_locked");
+        // A guess answered account_locked may still have been checked against the hash and counted:
+        // the audit log says how many the server judged. The burst lasts seconds, inside one lock window.
+        var judged = await AuditCountAsync(email, "sign_in_failed");
+        var locks = await AuditCountAsync(email, "account_locked");
         RunFigures.Write("r2-password-lockout", new Dictionary<string, object>
         {
             ["parallelGuesses"] = answers.Count,
             ["answeredInvalidCredentials"] = wrongAnswered,
             ["answeredAccountLocked"] = locked,
+            ["judgedSignInFailed"] = judged,
+            ["auditedAccountLocked"] = locks,
             ["rightPasswordAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
         });
-        output.WriteLine($"R2 lockout: {wrongAnswered} invalid_credentials, {locked} account_locked, then the right password: {(int)right.StatusCode} {rightBody.ToJsonString()}");
+        output.WriteLine($"R2 lockout: {wrongAnswered} invalid_credentials, {locked} account_locked; audit log: {judged} sign_in_failed, {locks} account_locked; then the right password: {(int)right.StatusCode} {rightBody.ToJsonString()}");
         Assert.All(answers, answer => Assert.True(answer.Code is "invalid_credentials" or "account_locked", $"{(int)answer.Status} {answer.Code}"));
         Assert.True(wrongAnswered < MaxFailedPasswords, $"{wrongAnswered} guesses were judged before the lock (the limit is {MaxFailedPasswords}).");
+        Assert.True(judged <= MaxFailedPasswords,
+            $"The server judged {judged} of {answers.Count} parallel wrong passwords in one lock window (sign_in_failed in the audit log; the limit is {MaxFailedPasswords}).");
         Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
         Assert.Equal("account_locked", (string?)rightBody["code"]);
         Assert.Null(rightBody["loginTicket"]);
@@ -142,18 +157,22 @@ public sealed partial class StackTests
 
         var judgedWrong = answers.Count(answer => answer.Code == "invalid_pin");
         var revoked = answers.Count(answer => answer.Code == "session_revoked");
+        // pin_failed is written for every guess compared with the hash and counted, whatever it was answered.
+        var judged = await AuditCountAsync(email, "pin_failed");
         RunFigures.Write("r2-pin-guessing", new Dictionary<string, object>
         {
             ["parallelGuesses"] = answers.Count,
             ["answeredInvalidPin"] = judgedWrong,
             ["answeredSessionRevoked"] = revoked,
+            ["judgedPinFailed"] = judged,
             ["rightPinAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
             ["refreshAfterLock"] = $"{(int)refresh.StatusCode} {(string?)refreshBody["code"]}",
         });
-        output.WriteLine($"R2 PIN: {judgedWrong} invalid_pin, {revoked} session_revoked, then the right PIN: {(int)right.StatusCode} {rightBody.ToJsonString()}; refresh: {(int)refresh.StatusCode} {refreshBody.ToJsonString()}");
+        output.WriteLine($"R2 PIN: {judgedWrong} invalid_pin, {revoked} session_revoked, {judged} pin_failed in the audit log, then the right PIN: {(int)right.StatusCode} {rightBody.ToJsonString()}; refresh: {(int)refresh.StatusCode} {refreshBody.ToJsonString()}");
         Assert.All(answers, answer => Assert.True(answer.Code is "invalid_pin" or "session_revoked", $"{(int)answer.Status} {answer.Code}"));
         Assert.True(judgedWrong < PinAttempts, $"{judgedWrong} wrong PINs were answered invalid_pin (the session must end at the {PinAttempts}th).");
         Assert.True(revoked >= 1, "No guess ended the session.");
+        Assert.True(judged <= PinAttempts, $"The server judged {judged} of {answers.Count} parallel wrong PINs (pin_failed in the audit log; the session must end at the {PinAttempts}th).");
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
         Assert.Equal("session_revoked", (string?)rightBody["code"]);
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
@@ -163,6 +182,20 @@ public sealed partial class StackTests
         await using var audit = new NpgsqlCommand("""SELECT count(*) FROM audit_log WHERE "OrganisationId" = @organisation AND "Event" = 'pin_locked'""", connection);
         audit.Parameters.AddWithValue("organisation", organisation);
         Assert.Equal(1L, (long)(await audit.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>How many <paramref name="auditEvent"/> entries Accounts wrote about the user: what the server judged, not what it answered.</summary>
+    private async Task<long> AuditCountAsync(string email, string auditEvent)
+    {
+        await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM audit_log a JOIN users u ON u."Id" = a."SubjectUserId"
+            WHERE u."NormalizedEmail" = upper(@email) AND a."Event" = @event
+            """, connection);
+        command.Parameters.AddWithValue("email", email);
+        command.Parameters.AddWithValue("event", auditEvent);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>An employee of an organisation of their own (a copy of Demo) that requires a six-digit PIN in the app.</summary>
