@@ -218,7 +218,9 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         var db = scope.ServiceProvider.GetRequiredService<Data.AccountsDbContext>();
         Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None));
         Time.Advance(TimeSpan.FromHours(24));
-        Assert.Equal(1, await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None));
+        // The service's own timer (on the same clock) may apply it first; either way it is applied once.
+        await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None);
         Assert.Equal(number, (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber);
+        Assert.Single(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.PhoneChanged && e.SubjectUserId == admin.Id);
     }
 }
