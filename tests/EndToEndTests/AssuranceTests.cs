@@ -20,10 +20,25 @@ public class AssuranceTests(AppHostFixture stack)
     private Task<HttpResponseMessage> LoginAsync(string email, string client, string password = Password, string? deviceToken = null, CancellationToken cancellationToken = default) =>
         stack.Gateway.PostAsJsonAsync("/api/auth/login", new { email, password, client, deviceToken }, cancellationToken);
 
+    /// <summary>Sends a request that texts a code; while Challenges says this number had one moments ago
+    /// (other tests use the same seed numbers), waits as long as it asks and sends again.</summary>
+    private static async Task<HttpResponseMessage> TextingAsync(Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var response = await send();
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || response.Headers.RetryAfter?.Delta is not { } wait || wait > TimeSpan.FromSeconds(65)) return response;
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            if (!problem.TryGetProperty("limit", out var limit) || limit.GetString() != "destination") return response;
+            response.Dispose();
+            await Task.Delay(wait, cancellationToken);
+        }
+    }
+
     private async Task<JsonElement> SignInWithSmsAsync(string email, string phone, CancellationToken cancellationToken, bool remember = false, string client = "control-centre")
     {
         var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-        var login = await ReadAsync(await LoginAsync(email, client, cancellationToken: cancellationToken), cancellationToken);
+        var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, client, cancellationToken: cancellationToken), cancellationToken), cancellationToken);
         Assert.Equal("mfa_required", login.GetProperty("status").GetString());
         var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
         using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify",
@@ -46,6 +61,24 @@ public class AssuranceTests(AppHostFixture stack)
 
     private static string Token(JsonElement signedIn) => signedIn.GetProperty("accessToken").GetString()!;
 
+    private static readonly SemaphoreSlim AdminGate = new(1, 1);
+    private static string? _admin;
+
+    /// <summary>One SMS sign-in of the seed admin for the whole class: Challenges sends a number one code
+    /// at a time, and the admin here only creates users and reads the audit log.</summary>
+    private async Task<string> AdminAsync(CancellationToken cancellationToken)
+    {
+        await AdminGate.WaitAsync(cancellationToken);
+        try
+        {
+            return _admin ??= Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        }
+        finally
+        {
+            AdminGate.Release();
+        }
+    }
+
     /// <summary>A new manager of the demo organisation with a number of its own, made by the seed admin.</summary>
     private async Task<(string Email, string Phone, string Id)> NewManagerAsync(string admin, CancellationToken cancellationToken)
     {
@@ -67,16 +100,21 @@ public class AssuranceTests(AppHostFixture stack)
     {
         var cancellationToken = Timeout();
 
-        var mobile = await ReadAsync(await LoginAsync(AdminEmail, "mobile", cancellationToken: cancellationToken), cancellationToken);
+        var seen = await DevInbox.CountToAsync(stack.Gateway, AdminPhone, cancellationToken);
+        var mobile = await ReadAsync(await TextingAsync(() => LoginAsync(AdminEmail, "mobile", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
         Assert.Equal("mfa_required", mobile.GetProperty("status").GetString());
+        Assert.Equal("sms", mobile.GetProperty("method").GetString());
         Assert.False(mobile.TryGetProperty("accessToken", out _));
 
-        var signedIn = await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken);
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, AdminPhone, seen, cancellationToken);
+        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify",
+            new { loginTicket = mobile.GetProperty("loginTicket").GetString(), code }, cancellationToken);
+        var signedIn = await ReadAsync(verified, cancellationToken);
         var payload = Token(signedIn).Split('.')[1].Replace('-', '+').Replace('_', '/');
         var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
         Assert.Equal(["pwd", "sms"], claims.GetProperty("amr").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal("aal2", claims.GetProperty("acr").GetString());
-        Assert.Equal("control-centre", claims.GetProperty("client").GetString());
+        Assert.Equal("mobile", claims.GetProperty("client").GetString());
         Assert.True(claims.GetProperty("auth_time").GetInt64() > 0);
     }
 
@@ -84,7 +122,7 @@ public class AssuranceTests(AppHostFixture stack)
     public async Task Finding_2_revoking_a_trusted_device_ends_the_session_it_opened_at_once()
     {
         var cancellationToken = Timeout();
-        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var admin = await AdminAsync(cancellationToken);
         var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
         var first = await SignInWithSmsAsync(email, phone, cancellationToken, remember: true);
         var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: first.GetProperty("deviceToken").GetString(), cancellationToken: cancellationToken),
@@ -106,7 +144,7 @@ public class AssuranceTests(AppHostFixture stack)
     public async Task Finding_5_a_burst_of_parallel_wrong_passwords_has_at_most_ten_judged()
     {
         var cancellationToken = Timeout();
-        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var admin = await AdminAsync(cancellationToken);
         var (email, _, id) = await NewManagerAsync(admin, cancellationToken);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
@@ -126,8 +164,7 @@ public class AssuranceTests(AppHostFixture stack)
     {
         var cancellationToken = Timeout();
         var unknown = $"nobody-{Guid.NewGuid():N}@demo.flexwhere.test";
-        var admin = await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken);
-        var (email, phone, _) = await NewManagerAsync(Token(admin), cancellationToken);
+        var (email, phone, _) = await NewManagerAsync(await AdminAsync(cancellationToken), cancellationToken);
         var device = (await SignInWithSmsAsync(email, phone, cancellationToken, remember: true)).GetProperty("deviceToken").GetString();
 
         async Task<(HttpStatusCode, string?)> WrongAsync(string who)
@@ -153,10 +190,11 @@ public class AssuranceTests(AppHostFixture stack)
     public async Task Finding_10_answers_with_tokens_are_not_stored_by_caches()
     {
         var cancellationToken = Timeout();
-        var seen = await DevInbox.CountToAsync(stack.Gateway, AdminPhone, cancellationToken);
-        using var login = await LoginAsync(AdminEmail, "control-centre", cancellationToken: cancellationToken);
+        var (email, phone, _) = await NewManagerAsync(await AdminAsync(cancellationToken), cancellationToken);
+        var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
+        using var login = await LoginAsync(email, "control-centre", cancellationToken: cancellationToken);
         var ticket = (await ReadAsync(login, cancellationToken)).GetProperty("loginTicket").GetString();
-        var code = await DevInbox.NextCodeAsync(stack.Gateway, AdminPhone, seen, cancellationToken);
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
         using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, cancellationToken);
         var signedIn = await ReadAsync(verified, cancellationToken);
         using var refreshed = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }, cancellationToken);
@@ -180,7 +218,7 @@ public class AssuranceTests(AppHostFixture stack)
     public async Task A_session_on_a_trusted_device_must_step_up_before_a_sensitive_change()
     {
         var cancellationToken = Timeout();
-        var admin = Token(await SignInWithSmsAsync(AdminEmail, AdminPhone, cancellationToken));
+        var admin = await AdminAsync(cancellationToken);
         var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
         var device = (await SignInWithSmsAsync(email, phone, cancellationToken, remember: true)).GetProperty("deviceToken").GetString();
         var onDevice = Token(await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken), cancellationToken));
@@ -191,7 +229,7 @@ public class AssuranceTests(AppHostFixture stack)
         Assert.Contains("sms", problem.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
         var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-        using var sent = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up/sms"), cancellationToken);
+        using var sent = await TextingAsync(() => stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up/sms"), cancellationToken), cancellationToken);
         var ticket = (await ReadAsync(sent, cancellationToken)).GetProperty("stepUpTicket").GetString();
         var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
         using var steppedUp = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up", new { method = "sms", stepUpTicket = ticket, code }), cancellationToken);

@@ -50,7 +50,9 @@ public static class SignInThrottles
             """).ToListAsync(cancellationToken);
         if (admitted.Count == 1) return new ThrottleEntry(true, null);
 
-        var row = await db.SignInThrottles.AsNoTracking().SingleAsync(t => t.Key == key, cancellationToken);
+        var row = await db.SignInThrottles.AsNoTracking().SingleOrDefaultAsync(t => t.Key == key, cancellationToken);
+        // No row: a complete sign-in cleared it in between; ask again in a moment.
+        if (row is null) return new ThrottleEntry(false, now.AddSeconds(1));
         // No lock yet: the last slots are taken by guesses still being judged.
         return new ThrottleEntry(false, row.LockedUntil > now ? row.LockedUntil : row.WindowStartedAt.AddMinutes(options.LockoutMinutes));
     }
