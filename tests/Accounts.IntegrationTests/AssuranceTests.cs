@@ -51,6 +51,30 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
     }
 
     [Fact]
+    public async Task A_password_change_needs_the_current_password_under_the_sign_in_count_and_twelve_characters()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        using var client = ClientFor(manager);
+
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "too-short" }), HttpStatusCode.BadRequest,
+            "password_too_short");
+        for (var guess = 0; guess < 9; guess++)
+        {
+            await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = $"guess {guess}", newPassword = "a-brand-new-password-2026" }),
+                HttpStatusCode.BadRequest, "invalid_password");
+        }
+
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = "guess 9", newPassword = "a-brand-new-password-2026" }),
+            HttpStatusCode.BadRequest, "invalid_password");
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" }),
+            HttpStatusCode.TooManyRequests, "account_locked");
+        var admin = await CreateMfaUserAsync(organisation);
+        Assert.Equal(HttpStatusCode.NoContent, (await ClientFor(admin).PostAsync($"/api/users/{manager.Id}/unlock", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" })).StatusCode);
+    }
+
+    [Fact]
     public async Task A_control_centre_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_however_busy()
     {
         var organisation = await CreateOrganisationAsync();

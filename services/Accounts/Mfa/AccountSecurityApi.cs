@@ -80,7 +80,7 @@ public static class AccountSecurityApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
         ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
-        CancellationToken cancellationToken)
+        Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
         {
@@ -96,12 +96,29 @@ public static class AccountSecurityApi
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
         if (user is null) return Problems.NotFound();
+
+        // The current password is guessed here under the same count as at sign-in, so a session in
+        // other hands is no way to try passwords without limit.
+        var now = time.GetUtcNow();
+        var key = SignInThrottles.ForEmail(user.NormalizedEmail);
+        var entry = await SignInThrottles.EnterAsync(db, key, now, signIn.Value, cancellationToken);
+        if (!entry.Admitted)
+        {
+            Problems.SetRetryAfter(http, entry.LockedUntil!.Value - now);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",
+                "Too many wrong passwords. Wait until the lock ends, then try again, or ask your administrator.",
+                new Dictionary<string, object?> { ["lockedUntil"] = entry.LockedUntil });
+        }
+
         if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
         {
+            await SignInThrottles.FailedAsync(db, key, now, signIn.Value, cancellationToken);
+            db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: "wrong current password on a password change");
+            await db.SaveChangesAsync(cancellationToken);
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your current password is not right.", "Enter the password you signed in with.");
         }
 
-        var now = time.GetUtcNow();
+        await SignInThrottles.ReleaseAsync(db, key, cancellationToken);
         user.PasswordHash = hasher.HashPassword(user, request.NewPassword);
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
         await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordChanged, cancellationToken, except: session);
