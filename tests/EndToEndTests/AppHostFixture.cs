@@ -50,7 +50,13 @@ public class AppHostFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [$"--Gateway:Port={Ports.FreeLoopbackPort()}", .. Arguments], timeout.Token);
-        builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString());
+        // The tests text many codes from one client address to a few numbers in minutes; Challenges'
+        // SMS-pumping limits (20 per address, 10 per number prefix in 10 minutes) are tested in its own
+        // integration tests and would refuse the later tests' codes here.
+        builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString())
+            .WithEnvironment("Challenges__Limits__PerClientIp", "500")
+            .WithEnvironment("Challenges__Limits__PerNumberPrefix", "500")
+            .WithEnvironment("Challenges__Limits__PerUser", "100");
         builder.Services.AddLogging(logging => logging.AddProvider(_diagnostics));
         Configure(builder);
         App = await builder.BuildAsync(timeout.Token);

@@ -80,13 +80,44 @@ public class AssuranceTests(AppHostFixture stack)
     }
 
     /// <summary>A new manager of the demo organisation with a number of its own, made by the seed admin.</summary>
-    private async Task<(string Email, string Phone, string Id)> NewManagerAsync(string admin, CancellationToken cancellationToken)
+    private Task<(string Email, string Phone, string Id)> NewManagerAsync(string admin, CancellationToken cancellationToken) =>
+        NewUserAsync(admin, "Manager", cancellationToken);
+
+    private async Task<(string Email, string Phone, string Id)> NewUserAsync(string admin, string role, CancellationToken cancellationToken)
     {
         var email = $"e2e-{Guid.NewGuid():N}@demo.flexwhere.test";
-        var phone = $"+4670{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var phone = NewNumber();
         using var created = await stack.Gateway.SendAsync(With(admin, HttpMethod.Post, "/api/users",
-            new { email, displayName = "E2E manager", role = "Manager", phone, password = Password }), cancellationToken);
+            new { email, displayName = $"E2E {role}", role, phone, password = Password }), cancellationToken);
         return (email, phone, (await ReadAsync(created, cancellationToken, HttpStatusCode.Created)).GetProperty("id").GetString()!);
+    }
+
+    private static string NewNumber() => $"+4670{Random.Shared.Next(1_000_000, 9_999_999)}";
+
+    /// <summary>A new admin signed in with an SMS code just now, so sensitive changes need no step-up for five minutes.</summary>
+    private async Task<string> FreshAdminAsync(CancellationToken cancellationToken)
+    {
+        var (email, phone, _) = await NewUserAsync(await AdminAsync(cancellationToken), "Admin", cancellationToken);
+        return Token(await SignInWithSmsAsync(email, phone, cancellationToken));
+    }
+
+    /// <summary>Changes the demo organisation's mobile settings for one test and always puts them back.</summary>
+    private async Task WithDemoSettingsAsync(string admin, object changes, object restore, Func<Task> test, CancellationToken cancellationToken)
+    {
+        using (var changed = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", changes), cancellationToken))
+        {
+            await ReadAsync(changed, cancellationToken);
+        }
+
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            using var restored = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", restore), CancellationToken.None);
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
     }
 
     private async Task<int> AuditCountAsync(string admin, string @event, string userId, CancellationToken cancellationToken)
@@ -236,6 +267,126 @@ public class AssuranceTests(AppHostFixture stack)
         await ReadAsync(steppedUp, cancellationToken);
 
         using var allowed = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/me/recovery-codes"), cancellationToken);
-        Assert.Equal(10, (await ReadAsync(allowed, cancellationToken)).GetProperty("codes").GetArrayLength());
+        var codes = (await ReadAsync(allowed, cancellationToken)).GetProperty("codes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(10, codes.Count);
+        // Finding 12: 24 Crockford base32 characters, 120 bits, so SHA-256 at rest is enough.
+        Assert.All(codes, code => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$", code));
+    }
+
+    [Fact]
+    public async Task Finding_3_linking_an_authenticator_needs_the_code_texted_to_the_number_not_only_the_password()
+    {
+        var cancellationToken = Timeout();
+        var admin = await FreshAdminAsync(cancellationToken);
+        var (email, phone, _) = await NewUserAsync(await AdminAsync(cancellationToken), "Employee", cancellationToken);
+
+        await WithDemoSettingsAsync(admin, new { mobileTotpRequired = true }, new { mobileTotpRequired = false }, async () =>
+        {
+            var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
+            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "mobile", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+            Assert.Equal("totp_enrollment", login.GetProperty("method").GetString());
+            Assert.Equal("sms", login.GetProperty("enrollmentProof").GetString());
+            var ticket = login.GetProperty("loginTicket").GetString();
+            var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
+
+            using var passwordOnly = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket }, cancellationToken);
+            Assert.Equal("enrollment_proof_required", (await ReadAsync(passwordOnly, cancellationToken, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
+            using var proven = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code }, cancellationToken);
+            Assert.False(string.IsNullOrEmpty((await ReadAsync(proven, cancellationToken)).GetProperty("secret").GetString()));
+        }, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Finding_4_the_server_enforces_the_pin_a_session_without_one_may_only_set_it_and_a_refresh_needs_it()
+    {
+        var cancellationToken = Timeout();
+        var admin = await FreshAdminAsync(cancellationToken);
+        var (email, _, _) = await NewUserAsync(await AdminAsync(cancellationToken), "Employee", cancellationToken);
+
+        await WithDemoSettingsAsync(admin, new { mobilePinRequired = true, pinLength = 6 }, new { mobilePinRequired = false }, async () =>
+        {
+            var signedIn = await ReadAsync(await LoginAsync(email, "mobile", cancellationToken: cancellationToken), cancellationToken);
+            Assert.True(signedIn.GetProperty("pinSetupRequired").GetBoolean());
+            var app = Token(signedIn);
+            using var before = await stack.Gateway.SendAsync(With(app, HttpMethod.Get, "/api/me"), cancellationToken);
+            Assert.Equal("pin_setup_required", (await ReadAsync(before, cancellationToken, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
+            using var set = await stack.Gateway.SendAsync(With(app, HttpMethod.Put, "/api/me/pin", new { pin = "318046" }), cancellationToken);
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+
+            var refreshToken = signedIn.GetProperty("refreshToken").GetString();
+            using var withoutPin = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, cancellationToken);
+            Assert.Equal("pin_required", (await ReadAsync(withoutPin, cancellationToken, HttpStatusCode.Unauthorized)).GetProperty("code").GetString());
+            using var withPin = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "318046" }, cancellationToken);
+            await ReadAsync(withPin, cancellationToken);
+        }, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Finding_7_wrong_codes_over_new_sign_ins_lock_the_users_second_factor()
+    {
+        var cancellationToken = Timeout();
+        var (email, phone, _) = await NewManagerAsync(await AdminAsync(cancellationToken), cancellationToken);
+
+        async Task<(string Ticket, string Code)> StartAsync()
+        {
+            var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
+            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "control-centre", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+            return (login.GetProperty("loginTicket").GetString()!, await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken));
+        }
+
+        async Task<string?> VerifyAsync(string ticket, string code)
+        {
+            using var response = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, cancellationToken);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).TryGetProperty("code", out var problem) ? problem.GetString() : "signed_in";
+        }
+
+        for (var signIn = 0; signIn < 2; signIn++)
+        {
+            var (ticket, code) = await StartAsync();
+            var wrong = code == "000000" ? "111111" : "000000";
+            for (var guess = 0; guess < 5; guess++) await VerifyAsync(ticket, wrong);
+        }
+
+        var (last, right) = await StartAsync();
+        Assert.Equal("second_factor_locked", await VerifyAsync(last, right));
+    }
+
+    [Fact]
+    public async Task Finding_8_demoting_an_admin_first_is_no_way_around_four_eyes_for_their_number()
+    {
+        var cancellationToken = Timeout();
+        var admin = await FreshAdminAsync(cancellationToken);
+        var (_, phone, id) = await NewUserAsync(await AdminAsync(cancellationToken), "Admin", cancellationToken);
+        var newNumber = NewNumber()[..^2] + (phone.EndsWith("11") ? "22" : "11");
+
+        using var asAdmin = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone", new { phone = newNumber }), cancellationToken);
+        await ReadAsync(asAdmin, cancellationToken, HttpStatusCode.Accepted);
+        using var demoted = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}", new { role = "Manager" }), cancellationToken);
+        await ReadAsync(demoted, cancellationToken);
+        using var asManager = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone", new { phone = newNumber }), cancellationToken);
+        Assert.True((await ReadAsync(asManager, cancellationToken, HttpStatusCode.Accepted)).TryGetProperty("applyAfter", out _));
+
+        using var user = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/users/{id}"), cancellationToken);
+        Assert.EndsWith(phone[^2..], (await ReadAsync(user, cancellationToken)).GetProperty("phone").GetString());
+    }
+
+    [Fact]
+    public async Task Finding_9_a_client_cannot_choose_its_own_address_with_x_forwarded_for()
+    {
+        var cancellationToken = Timeout();
+        var admin = await AdminAsync(cancellationToken);
+        var (email, _, id) = await NewManagerAsync(admin, cancellationToken);
+
+        using var forged = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = JsonContent.Create(new { email, password = "not the password", client = "control-centre" }),
+            Headers = { { "X-Forwarded-For", "203.0.113.7" } },
+        };
+        using var response = await stack.Gateway.SendAsync(forged, cancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/audit?event=sign_in_failed&userId={id}"), cancellationToken);
+        var entry = Assert.Single((await ReadAsync(page, cancellationToken)).GetProperty("items").EnumerateArray());
+        Assert.NotEqual("203.0.113.7", entry.GetProperty("clientIp").GetString());
     }
 }
