@@ -228,7 +228,7 @@ public sealed partial class SignInTests : IAsyncLifetime
         Assert.Empty(_browserErrors);
     }
 
-    private async Task SignInWithCodeAsync(string email, string phone)
+    private async Task SignInWithCodeAsync(string email, string phone, bool rememberDevice = false)
     {
         await _page.GotoAsync("/");
         await Field("E-mail address").FillAsync(email);
@@ -237,6 +237,7 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Button("Sign in").ClickAsync();
         await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
         await Field("Sign-in code").FillAsync(await _inbox.WaitForCodeAsync(phone, before, _timeout.Token));
+        if (rememberDevice) await Field("Remember this device for 30 days").CheckAsync();
         await Button("Verify and sign in").ClickAsync();
     }
 

@@ -380,6 +380,8 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
       error.textContent = messageFor(problemOf(caught).problem);
     } finally {
       busy(save, false);
+      // The button was disabled while the step-up dialog was open, so focus had nowhere to return to.
+      if (document.activeElement === document.body) save.focus();
     }
   });
   return form;
@@ -557,7 +559,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     dialog.addEventListener("close", () => {
       window.clearInterval(timer);
       dialog.remove();
-      if (returnFocus?.isConnected) returnFocus.focus();
+      if (returnFocus?.isConnected && !(returnFocus instanceof HTMLButtonElement && returnFocus.disabled)) returnFocus.focus();
       resolve(confirmed);
     });
     document.body.append(dialog);
