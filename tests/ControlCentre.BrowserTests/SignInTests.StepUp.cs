@@ -36,6 +36,7 @@ public sealed partial class SignInTests
             await Expect(dialog).ToContainTextAsync("This change needs a fresh code: sensitive changes are allowed only within 5 minutes of entering one.");
             var send = dialog.GetByRole(AriaRole.Button, new() { Name = "Send a code by SMS", Exact = true });
             await Expect(send).ToBeFocusedAsync();
+            Assert.True(await dialog.EvaluateAsync<bool>("dialog => dialog.matches(':modal')"), "The step-up dialog is modal: the page behind it is inert.");
 
             // Escape cancels: nothing is sent, nothing saved, and the form says why.
             await _page.Keyboard.PressAsync("Escape");
@@ -47,6 +48,7 @@ public sealed partial class SignInTests
 
             await Button("Save settings").ClickAsync();
             await Expect(send).ToBeFocusedAsync();
+            await Screenshots.SaveAsync(_page, "06-step-up-dialog");
             var before = await _inbox.LatestSentAtAsync(AdminPhone, _timeout.Token);
             await send.ClickAsync();
 
@@ -63,10 +65,9 @@ public sealed partial class SignInTests
             await Expect(dialog.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That code is not right. You have 4 attempts left.");
             await Expect(codeField).ToBeFocusedAsync();
             await Expect(codeField).ToHaveAttributeAsync("aria-invalid", "true");
-            await Screenshots.SaveAsync(_page, "06-step-up-wrong-code");
+            await Screenshots.SaveAsync(_page, "07-step-up-wrong-code");
 
             await _page.Keyboard.TypeAsync(code);
-            await Screenshots.SaveAsync(_page, "07-step-up-code");
             await _page.Keyboard.PressAsync("Enter");
 
             await Expect(dialog).ToHaveCountAsync(0);

@@ -420,15 +420,15 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
   const error = h("p", { id: "step-up-error", class: "error", role: "alert" });
   const status = h("p", { class: "status", role: "status" });
   const submit = h("button", { type: "submit", class: "primary" });
-  const resend = h("button", { type: "button", class: "secondary" }, "Send a new code");
+  const resend = h("button", { type: "button", class: "link" }, "Send a new code");
   const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
-  const alternatives = h("p", { class: "other-account" });
+  const alternatives = h("div", { class: "alternatives" });
   const inbox = h("p", { class: "dev-inbox", hidden: true },
     h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, "Open the development SMS inbox"),
     " (Development only).");
 
   const form = h("form", { novalidate: true, "aria-labelledby": "step-up-title" },
-    prompt, codeField, inbox, error, status, h("div", { class: "actions" }, submit, resend, cancel));
+    prompt, codeField, inbox, error, status, h("div", { class: "actions" }, submit, cancel));
   const dialog = h("dialog", { class: "step-up", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-why" },
     h("h2", { id: "step-up-title" }, "Confirm it is you"),
     h("p", { id: "step-up-why", class: "lead" },
@@ -448,7 +448,6 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     const awaitingSms = mode === "sms" && ticket === null;
     codeField.hidden = mode === undefined || awaitingSms;
     submit.hidden = mode === undefined;
-    resend.hidden = mode !== "sms" || ticket === null;
     inbox.hidden = !inboxAvailable || mode !== "sms" || ticket === null;
     submit.textContent = awaitingSms ? "Send a code by SMS" : "Confirm";
     code.value = "";
@@ -472,7 +471,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       code.setAttribute("maxlength", "6");
     }
     tick();
-    replaceChildren(alternatives, ...usable.filter((method) => method !== mode).map((method) =>
+    replaceChildren(alternatives, mode === "sms" && ticket !== null && resend, ...usable.filter((method) => method !== mode).map((method) =>
       h("button", { type: "button", class: "link", onclick: () => { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, switchTo[method])));
     (codeField.hidden ? (submit.hidden ? cancel : submit) : code).focus();
   };
