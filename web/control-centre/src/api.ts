@@ -227,6 +227,12 @@ export function refreshSession(): Promise<boolean> {
 export type StepUpHandler = (methods: string[], maxAgeSeconds: number | undefined) => Promise<boolean>;
 
 let stepUpHandler: StepUpHandler | null = null;
+let sessionEndedHandler: ((problem: Problem) => void) | null = null;
+
+/** The server ended the session (logout elsewhere, revoked device, stricter policy, idle): the page signs in again. */
+export function onSessionEnded(handler: (problem: Problem) => void): void {
+  sessionEndedHandler = handler;
+}
 let steppingUp: Promise<boolean> | null = null;
 
 export function onStepUpRequired(handler: StepUpHandler): void {
@@ -262,6 +268,7 @@ async function authorised<T>(method: Method, path: string, body?: unknown): Prom
       } else if (problem.code === "session_revoked") {
         // The session has ended on the server; its refresh token is dead with it.
         session.clear();
+        sessionEndedHandler?.(problem);
         throw error;
       } else {
         if (refreshed || !(await refreshSession())) throw error;

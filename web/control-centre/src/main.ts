@@ -1,5 +1,5 @@
 import "./styles.css";
-import { api, ApiError, deviceTokens, onStepUpRequired, refreshSession, session } from "./api";
+import { api, ApiError, deviceTokens, onSessionEnded, onStepUpRequired, refreshSession, session } from "./api";
 import type { MfaRequired, Me, OrganisationSettings, Problem, SignedIn, StepUpMethod, StepUpProof, TrustedDevice } from "./api";
 import { deviceName, formatDate, formatWait, h, replaceChildren } from "./dom";
 import { messageFor } from "./messages";
@@ -9,6 +9,8 @@ const account = document.getElementById("account") as HTMLElement;
 
 // Timers of the view on screen; a new view stops them.
 let stopView: (() => void)[] = [];
+// Who is signed in, so that a session the server ended sends them back to sign in with their address filled in.
+let signedInEmail: string | undefined;
 
 function show(title: string, view: HTMLElement, focus?: HTMLElement | null): void {
   stopView.forEach((stop) => stop());
@@ -207,6 +209,7 @@ async function showSignedIn(): Promise<void> {
     return showSignIn({ message: messageFor(problemOf(caught).problem) });
   }
 
+  signedInEmail = me.email;
   const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
   signOut.addEventListener("click", async () => {
     busy(signOut, true);
@@ -496,11 +499,8 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
   };
 
   const refused = (problem: Problem) => {
-    if (problem.code === "session_revoked") {
-      dialog.close();
-      showSignIn({ message: messageFor(problem) });
-      return;
-    }
+    // The page-wide session-ended handler has closed this dialog and shown the sign-in.
+    if (problem.code === "session_revoked") return;
     if (mode === "sms" && (problem.code === "challenge_expired" || problem.code === "too_many_attempts")) {
       ticket = null;
       render();
@@ -575,6 +575,12 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
 async function start(): Promise<void> {
   onStepUpRequired(confirmItIsYou);
+  onSessionEnded((problem) => {
+    // Several sections may learn it at once: one sign-in view is enough.
+    if (main.querySelector("#sign-in-title")) return;
+    document.querySelector<HTMLDialogElement>("dialog.step-up")?.close();
+    showSignIn({ email: signedInEmail, message: messageFor(problem) });
+  });
   // A reload in the same tab keeps the session: the refresh token from sessionStorage buys a new access token.
   if (session.refreshToken && (await refreshSession())) {
     await showSignedIn();
