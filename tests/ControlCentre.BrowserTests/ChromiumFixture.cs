@@ -56,7 +56,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ControlCentreCollection : ICollectionFixture<AppHostFixture>, ICollectionFixture<ChromiumFixture>
+public sealed class ControlCentreCollection : ICollectionFixture<BrowserStackFixture>, ICollectionFixture<ChromiumFixture>
 {
     public const string Name = "control-centre";
 }

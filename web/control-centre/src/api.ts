@@ -1,4 +1,4 @@
-// Talks to the Gateway on the page's own origin (shared/API.md). Every error answer is problem+json
+// Talks to the Gateway on the page's own origin (docs/api.md). Every error answer is problem+json
 // with a stable `code`; the page switches on that code, never on the English text.
 
 export interface Problem {
@@ -7,6 +7,9 @@ export interface Problem {
   title?: string;
   detail?: string;
   attemptsLeft?: number;
+  /** step_up_required: the ways this user can confirm it is them; maxAge: how long a proof counts, in seconds. */
+  methods?: string[];
+  maxAge?: number;
   /** From the Retry-After header, when the answer had one. */
   retryAfterSeconds?: number;
 }
@@ -81,6 +84,25 @@ export interface OrganisationSettings {
   pinLength: number;
   trustedDevicePeriodDays: number;
   linkedDatabase: boolean;
+}
+
+export type StepUpMethod = "sms" | "totp" | "recovery_code";
+
+export type StepUpProof =
+  | { method: "sms"; stepUpTicket: string; code: string }
+  | { method: "totp" | "recovery_code"; code: string };
+
+export interface StepUpSmsSent {
+  stepUpTicket: string;
+  phoneHint: string;
+  expiresAt: string;
+  resendAfter: string;
+}
+
+export interface SteppedUp {
+  status: "stepped_up";
+  method: StepUpMethod;
+  validUntil: string;
 }
 
 export interface DevSms {
@@ -173,6 +195,8 @@ async function readProblem(response: Response): Promise<Problem> {
     title: typeof body.title === "string" ? body.title : undefined,
     detail: typeof body.detail === "string" ? body.detail : undefined,
     attemptsLeft: typeof body.attemptsLeft === "number" ? body.attemptsLeft : undefined,
+    methods: Array.isArray(body.methods) ? body.methods.filter((m): m is string => typeof m === "string") : undefined,
+    maxAge: typeof body.maxAge === "number" ? body.maxAge : undefined,
     retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
   };
 }
@@ -199,13 +223,58 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-/** A call with the access token; an expired token is refreshed once and the call repeated. */
+/** Asks the person to confirm it is them (the page's step-up dialog); true once the server accepted a proof. */
+export type StepUpHandler = (methods: string[], maxAgeSeconds: number | undefined) => Promise<boolean>;
+
+let stepUpHandler: StepUpHandler | null = null;
+let sessionEndedHandler: ((problem: Problem) => void) | null = null;
+
+/** The server ended the session (logout elsewhere, revoked device, stricter policy, idle): the page signs in again. */
+export function onSessionEnded(handler: (problem: Problem) => void): void {
+  sessionEndedHandler = handler;
+}
+let steppingUp: Promise<boolean> | null = null;
+
+export function onStepUpRequired(handler: StepUpHandler): void {
+  stepUpHandler = handler;
+}
+
+function stepUp(problem: Problem): Promise<boolean> {
+  if (!stepUpHandler) return Promise.resolve(false);
+  // Changes refused together wait for one dialog, not one each.
+  steppingUp ??= stepUpHandler(problem.methods ?? [], problem.maxAge).finally(() => {
+    steppingUp = null;
+  });
+  return steppingUp;
+}
+
+/**
+ * A call with the access token. An expired token is refreshed once and the call repeated; a change
+ * that needs a fresh second factor (step_up_required) asks the person once and is repeated after
+ * they confirmed — a new token cannot answer that, only the person can.
+ */
 async function authorised<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  try {
-    return await send<T>(method, path, body, accessToken);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.problem.status !== 401 || !(await refreshSession())) throw error;
-    return send<T>(method, path, body, accessToken);
+  let refreshed = false;
+  let steppedUp = false;
+  for (;;) {
+    try {
+      return await send<T>(method, path, body, accessToken);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.problem.status !== 401) throw error;
+      const { problem } = error;
+      if (problem.code === "step_up_required") {
+        if (steppedUp || !(await stepUp(problem))) throw error;
+        steppedUp = true;
+      } else if (problem.code === "session_revoked") {
+        // The session has ended on the server; its refresh token is dead with it.
+        session.clear();
+        sessionEndedHandler?.(problem);
+        throw error;
+      } else {
+        if (refreshed || !(await refreshSession())) throw error;
+        refreshed = true;
+      }
+    }
   }
 }
 
@@ -231,6 +300,8 @@ export const api = {
   settings: () => authorised<OrganisationSettings>("GET", "/api/organisation/settings"),
   saveSettings: (changes: Pick<OrganisationSettings, "mobileTotpRequired" | "mobilePinRequired" | "pinLength">) =>
     authorised<OrganisationSettings>("PUT", "/api/organisation/settings", changes),
+  stepUpSms: () => authorised<StepUpSmsSent>("POST", "/api/auth/step-up/sms"),
+  stepUp: (proof: StepUpProof) => authorised<SteppedUp>("POST", "/api/auth/step-up", proof),
   /** The development SMS inbox answers only in Development; elsewhere the Gateway answers 404. */
   developmentInboxAvailable: async () => {
     try {

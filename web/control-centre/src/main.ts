@@ -1,6 +1,6 @@
 import "./styles.css";
-import { api, ApiError, deviceTokens, refreshSession, session } from "./api";
-import type { MfaRequired, Me, OrganisationSettings, SignedIn, TrustedDevice } from "./api";
+import { api, ApiError, deviceTokens, onSessionEnded, onStepUpRequired, refreshSession, session } from "./api";
+import type { MfaRequired, Me, OrganisationSettings, Problem, SignedIn, StepUpMethod, StepUpProof, TrustedDevice } from "./api";
 import { deviceName, formatDate, formatWait, h, replaceChildren } from "./dom";
 import { messageFor } from "./messages";
 
@@ -9,6 +9,8 @@ const account = document.getElementById("account") as HTMLElement;
 
 // Timers of the view on screen; a new view stops them.
 let stopView: (() => void)[] = [];
+// Who is signed in, so that a session the server ended sends them back to sign in with their address filled in.
+let signedInEmail: string | undefined;
 
 function show(title: string, view: HTMLElement, focus?: HTMLElement | null): void {
   stopView.forEach((stop) => stop());
@@ -207,6 +209,7 @@ async function showSignedIn(): Promise<void> {
     return showSignIn({ message: messageFor(problemOf(caught).problem) });
   }
 
+  signedInEmail = me.email;
   const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
   signOut.addEventListener("click", async () => {
     busy(signOut, true);
@@ -380,14 +383,204 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
       error.textContent = messageFor(problemOf(caught).problem);
     } finally {
       busy(save, false);
+      // The button was disabled while the step-up dialog was open, so focus had nowhere to return to.
+      if (document.activeElement === document.body) save.focus();
     }
   });
   return form;
 }
 
+// ---------------------------------------------------------------- step-up: confirm it is you
+
+const stepUpMethods: StepUpMethod[] = ["sms", "totp", "recovery_code"];
+const switchTo: Record<StepUpMethod, string> = {
+  sms: "Get a code by SMS instead",
+  totp: "Use your authenticator app instead",
+  recovery_code: "Use a recovery code instead",
+};
+
+/**
+ * A sensitive change was refused with step_up_required: a modal dialog asks for a fresh second factor
+ * and resolves true once the server accepted it (the change is then sent again), false when the
+ * person cancels (Escape, Cancel). No SMS is sent until they ask for one.
+ */
+function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): Promise<boolean> {
+  const usable = stepUpMethods.filter((method) => methods.includes(method));
+  const returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const minutes = Math.max(1, Math.round((maxAgeSeconds ?? 300) / 60));
+
+  let mode: StepUpMethod | undefined = usable[0];
+  let ticket: string | null = null;
+  let phone = "your mobile phone";
+  let resendAt = Date.now();
+  let confirmed = false;
+  let inboxAvailable = false;
+
+  const prompt = h("p", { id: "step-up-prompt" });
+  const codeLabel = h("label", { for: "step-up-code" });
+  const code = h("input", { id: "step-up-code", name: "code", type: "text", spellcheck: "false", required: true, "aria-describedby": "step-up-prompt step-up-error" });
+  const codeField = h("div", { class: "field" }, codeLabel, code);
+  const error = h("p", { id: "step-up-error", class: "error", role: "alert" });
+  const status = h("p", { class: "status", role: "status" });
+  const submit = h("button", { type: "submit", class: "primary" });
+  const resend = h("button", { type: "button", class: "link" }, "Send a new code");
+  const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
+  const alternatives = h("div", { class: "alternatives" });
+  const inbox = h("p", { class: "dev-inbox", hidden: true },
+    h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, "Open the development SMS inbox"),
+    " (Development only).");
+
+  const form = h("form", { novalidate: true, "aria-labelledby": "step-up-title" },
+    prompt, codeField, inbox, error, status, h("div", { class: "actions" }, submit, cancel));
+  const dialog = h("dialog", { class: "step-up", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-why" },
+    h("h2", { id: "step-up-title" }, "Confirm it is you"),
+    h("p", { id: "step-up-why", class: "lead" },
+      `This change needs a fresh code: sensitive changes are allowed only within ${minutes} minutes of entering one.`),
+    form,
+    alternatives);
+
+  // As on the sign-in code step, the countdown is not a live region.
+  const tick = () => {
+    const seconds = Math.ceil((resendAt - Date.now()) / 1000);
+    resend.disabled = seconds > 0;
+    resend.textContent = seconds > 0 ? `Send a new code (in ${formatWait(seconds)})` : "Send a new code";
+  };
+  const timer = window.setInterval(tick, 1000);
+
+  const render = () => {
+    const awaitingSms = mode === "sms" && ticket === null;
+    codeField.hidden = mode === undefined || awaitingSms;
+    submit.hidden = mode === undefined;
+    inbox.hidden = !inboxAvailable || mode !== "sms" || ticket === null;
+    submit.textContent = awaitingSms ? "Send a code by SMS" : "Confirm";
+    code.value = "";
+    code.removeAttribute("aria-invalid");
+    if (mode === "recovery_code") {
+      prompt.textContent = "Enter one of your recovery codes. Each code works once.";
+      codeLabel.textContent = "Recovery code";
+      code.className = "recovery";
+      code.setAttribute("autocomplete", "off");
+      code.removeAttribute("inputmode");
+      code.setAttribute("maxlength", "24");
+    } else {
+      prompt.textContent = mode === undefined ? "Your account has no second factor this page can check. Ask your administrator."
+        : mode === "totp" ? "Enter the 6-digit code your authenticator app shows."
+        : awaitingSms ? "We will text a code to your mobile phone."
+        : `Enter the code we sent to ${phone}.`;
+      codeLabel.textContent = mode === "totp" ? "Authenticator code" : "Code from the SMS";
+      code.className = "";
+      code.setAttribute("autocomplete", "one-time-code");
+      code.setAttribute("inputmode", "numeric");
+      code.setAttribute("maxlength", "6");
+    }
+    tick();
+    replaceChildren(alternatives, mode === "sms" && ticket !== null && resend, ...usable.filter((method) => method !== mode).map((method) =>
+      h("button", { type: "button", class: "link", onclick: () => { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, switchTo[method])));
+    (codeField.hidden ? (submit.hidden ? cancel : submit) : code).focus();
+  };
+
+  const sendSms = async (button: HTMLButtonElement) => {
+    busy(button, true);
+    try {
+      const sent = await api.stepUpSms();
+      ticket = sent.stepUpTicket;
+      phone = sent.phoneHint;
+      resendAt = Date.parse(sent.resendAfter);
+      render();
+      status.textContent = `We sent a code to ${phone}.`;
+    } catch (caught) {
+      const { problem } = problemOf(caught);
+      if (problem.retryAfterSeconds !== undefined) resendAt = Date.now() + problem.retryAfterSeconds * 1000;
+      refused(problem);
+    } finally {
+      busy(button, false);
+      tick();
+    }
+  };
+
+  const refused = (problem: Problem) => {
+    // The page-wide session-ended handler has closed this dialog and shown the sign-in.
+    if (problem.code === "session_revoked") return;
+    if (mode === "sms" && (problem.code === "challenge_expired" || problem.code === "too_many_attempts")) {
+      ticket = null;
+      render();
+      error.textContent = problem.code === "challenge_expired"
+        ? "This code has expired or was already used. Send a new code."
+        : "Too many wrong codes. Send a new code.";
+      return;
+    }
+    error.textContent = problem.code === "invalid_code" && mode !== "sms" && problem.attemptsLeft === undefined
+      ? (mode === "recovery_code" ? "That recovery code is not right, or it was already used." : "That code is not right. Check your authenticator app and try again.")
+      : messageFor(problem);
+    if (problem.code === "invalid_code" && !codeField.hidden) {
+      code.setAttribute("aria-invalid", "true");
+      code.value = "";
+      code.focus();
+    }
+  };
+
+  resend.addEventListener("click", () => {
+    error.textContent = "";
+    status.textContent = "";
+    void sendSms(resend);
+  });
+  cancel.addEventListener("click", () => dialog.close());
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    status.textContent = "";
+    if (mode === undefined) return;
+    if (mode === "sms" && ticket === null) return sendSms(submit);
+
+    const value = mode === "recovery_code" ? code.value.trim() : code.value.replace(/\s+/g, "");
+    if (mode === "recovery_code" ? value === "" : !/^[0-9]{6}$/.test(value)) {
+      error.textContent = mode === "recovery_code" ? "Enter one of your recovery codes." : mode === "totp" ? "Enter the 6 digits your authenticator app shows." : "Enter the 6 digits from the SMS.";
+      code.setAttribute("aria-invalid", "true");
+      code.focus();
+      return;
+    }
+    const proof: StepUpProof = mode === "sms" ? { method: "sms", stepUpTicket: ticket!, code: value } : { method: mode, code: value };
+    busy(submit, true);
+    try {
+      await api.stepUp(proof);
+      confirmed = true;
+      dialog.close();
+    } catch (caught) {
+      refused(problemOf(caught).problem);
+    } finally {
+      busy(submit, false);
+    }
+  });
+
+  return new Promise((resolve) => {
+    // Escape closes a modal <dialog> by itself; every way out ends here.
+    dialog.addEventListener("close", () => {
+      window.clearInterval(timer);
+      dialog.remove();
+      if (returnFocus?.isConnected && !(returnFocus instanceof HTMLButtonElement && returnFocus.disabled)) returnFocus.focus();
+      resolve(confirmed);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    render();
+    void api.developmentInboxAvailable().then((available) => {
+      inboxAvailable = available;
+      inbox.hidden = !inboxAvailable || mode !== "sms" || ticket === null;
+    });
+  });
+}
+
 // ---------------------------------------------------------------- start
 
 async function start(): Promise<void> {
+  onStepUpRequired(confirmItIsYou);
+  onSessionEnded((problem) => {
+    // Several sections may learn it at once: one sign-in view is enough.
+    if (main.querySelector("#sign-in-title")) return;
+    document.querySelector<HTMLDialogElement>("dialog.step-up")?.close();
+    showSignIn({ email: signedInEmail, message: messageFor(problem) });
+  });
   // A reload in the same tab keeps the session: the refresh token from sessionStorage buys a new access token.
   if (session.refreshToken && (await refreshSession())) {
     await showSignedIn();

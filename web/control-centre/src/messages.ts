@@ -30,6 +30,14 @@ export function messageFor(problem: Problem): string {
       return "This code has expired or was already used. Sign in again to get a new code.";
     case "too_many_attempts":
       return "Too many wrong codes. Sign in again to get a new code.";
+    case "second_factor_locked":
+      return `Too many wrong codes in a row: codes for your account are locked for now.${wait}`;
+    case "step_up_required":
+      return "This change needs you to confirm it is you with a fresh code. Try it again to get one.";
+    case "step_up_method_not_available":
+      return "That way of confirming it is you is not available for your account. Choose another.";
+    case "session_revoked":
+      return "Your session has ended. Sign in again.";
     case "resend_too_soon":
       return `A new code can be sent soon.${wait}`;
     case "send_limit_reached":
