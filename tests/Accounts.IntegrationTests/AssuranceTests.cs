@@ -51,6 +51,29 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
     }
 
     [Fact]
+    public async Task Counters_of_wrong_passwords_are_dropped_once_their_window_is_over_but_not_while_they_lock()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var employee = await CreateUserAsync(organisation, UserRole.Employee);
+        await LoginAsync($"nobody-{Guid.NewGuid():N}@example.test", "wrong password!");
+        Time.Advance(TimeSpan.FromMinutes(10));
+        for (var attempt = 0; attempt < 10; attempt++) await LoginAsync(employee.Email, "wrong password!");
+        var options = new PasswordSignInOptions();
+        await using var db = NewDbContext();
+        Assert.Equal(2, await db.SignInThrottles.CountAsync());
+
+        // The service's own housekeeping runs on the same clock, so it may prune first: the state counts.
+        Time.Advance(TimeSpan.FromMinutes(4));
+        await SignInThrottles.PruneAsync(db, Time.GetUtcNow(), options, CancellationToken.None);
+        Assert.Equal(2, await db.SignInThrottles.CountAsync());
+        Time.Advance(TimeSpan.FromMinutes(2));
+        // The unknown address's window is over; the employee's lock (from the tenth guess, 15 minutes) still holds.
+        await SignInThrottles.PruneAsync(db, Time.GetUtcNow(), options, CancellationToken.None);
+        Assert.Equal(1, await db.SignInThrottles.CountAsync());
+        await ProblemAsync(await LoginAsync(employee.Email), HttpStatusCode.TooManyRequests, "account_locked");
+    }
+
+    [Fact]
     public async Task A_password_change_needs_the_current_password_under_the_sign_in_count_and_twelve_characters()
     {
         var organisation = await CreateOrganisationAsync();

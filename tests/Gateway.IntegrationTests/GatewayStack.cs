@@ -26,8 +26,10 @@ internal sealed class GatewayStack : IAsyncDisposable
         Tokens = tokens;
         if (onKestrel)
         {
-            // Kestrel enforces the request size limit; the in-memory test server does not.
-            gateway.UseKestrel(0);
+            // Kestrel enforces the request size limit; the in-memory test server does not. The port comes
+            // from the "urls" setting: UseKestrel(port) rewrites the server's addresses after the app
+            // may already have bound them, and then throws now and again (dotnet/aspnetcore#67714).
+            gateway.UseKestrel();
             gateway.StartServer();
         }
 
@@ -58,6 +60,7 @@ internal sealed class GatewayStack : IAsyncDisposable
             ("ReverseProxy:Routes:protected-test:RateLimiterPolicy", "per-user"),
             ("ReverseProxy:Routes:protected-test:Match:Path", "/api/protected-test/{**rest}"),
             ("ForwardedHeaders:GatewaySecret", GatewaySecret),
+            .. onKestrel ? new[] { ("urls", (string?)"http://127.0.0.1:0") } : [],
             .. settings,
         ]);
         return new GatewayStack(services, gateway, tokens, onKestrel);

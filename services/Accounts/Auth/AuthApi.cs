@@ -207,7 +207,7 @@ public static class AuthApi
             db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, subject: user.Id,
                 details: $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
             await db.SaveChangesAsync(cancellationToken);
-            return SessionEnded();
+            return InvalidToken();
         }
 
         session.LastSeenAt = now;
@@ -253,10 +253,6 @@ public static class AuthApi
 
     private static ProblemHttpResult InvalidToken() =>
         Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This refresh token is not valid (expired, revoked or unknown).");
-
-    public static ProblemHttpResult SessionEnded() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
-            "This session has ended (signed out, expired, idle too long, or revoked after a change to the account). Sign in again.");
 
     private static ProblemHttpResult AccountLocked(DateTimeOffset until) =>
         Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",

@@ -77,6 +77,14 @@ public static class SignInThrottles
     public static Task ClearAsync(AccountsDbContext db, byte[] key, CancellationToken cancellationToken) =>
         db.SignInThrottles.Where(t => t.Key == key).ExecuteDeleteAsync(cancellationToken);
 
+    /// <summary>Drops counters whose window and lock are over: they no longer count for anything.</summary>
+    public static Task<int> PruneAsync(AccountsDbContext db, DateTimeOffset now, PasswordSignInOptions options, CancellationToken cancellationToken)
+    {
+        var windowStart = now.AddMinutes(-options.LockoutMinutes);
+        return db.SignInThrottles.Where(t => t.WindowStartedAt <= windowStart && (t.LockedUntil == null || t.LockedUntil <= now))
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
     public static async Task<DateTimeOffset?> LockedUntilAsync(AccountsDbContext db, string normalizedEmail, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = ForEmail(normalizedEmail);

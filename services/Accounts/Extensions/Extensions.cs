@@ -82,7 +82,7 @@ public static class Extensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();
-        builder.Services.AddHostedService<ScheduledPhoneChanges>();
+        builder.Services.AddHostedService<Housekeeping>();
 
         // No retry layer here on purpose: see ChallengesClient.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
