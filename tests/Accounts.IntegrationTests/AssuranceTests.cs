@@ -51,6 +51,20 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
     }
 
     [Fact]
+    public async Task Every_answer_of_accounts_is_marked_no_store_tokens_and_refusals_alike()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var employee = await CreateUserAsync(organisation, UserRole.Employee);
+
+        using var signedIn = await LoginAsync(employee.Email);
+        using var refused = await LoginAsync(employee.Email, "wrong password!");
+
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.True(signedIn.Headers.CacheControl?.NoStore, "the signed-in answer");
+        Assert.True(refused.Headers.CacheControl?.NoStore, "the refusal");
+    }
+
+    [Fact]
     public async Task Counters_of_wrong_passwords_are_dropped_once_their_window_is_over_but_not_while_they_lock()
     {
         var organisation = await CreateOrganisationAsync();

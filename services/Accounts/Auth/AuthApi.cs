@@ -213,7 +213,6 @@ public static class AuthApi
         session.LastSeenAt = now;
         var signedIn = await tokens.Issue(db, user, session, pinVerified).WithPinFlagsAsync(db, user.OrganisationId, session.Id, session.Client, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(signedIn);
     }
 

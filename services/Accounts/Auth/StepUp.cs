@@ -58,10 +58,10 @@ public static class StepUp
         return session.Acr == Assurance.Aal2 ? session.SecondFactorAt > since : session.PasswordAt > since;
     }
 
-    public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken)
+    public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken, User? user = null)
     {
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         if (session.Acr != Assurance.Aal2) return [StepUpMethods.Password];
+        user ??= await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var methods = new List<string>();
         if (user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
         if (await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
@@ -87,7 +87,6 @@ public static class StepUp
 
         var (ticket, _) = context.IssueLoginTicket(user, session.Client, SecondFactors.Sms, issued!.ChallengeId, stepUpSession: session.Id);
         await context.Db.SaveChangesAsync(cancellationToken);
-        context.Http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new StepUpSmsSent(ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
     }
 
@@ -105,7 +104,7 @@ public static class StepUp
         var (db, http, time) = (context.Db, context.Http, context.Time);
         var session = http.Features.Get<SessionState>()!.Session;
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
-        var allowed = await MethodsAsync(db, session, cancellationToken);
+        var allowed = await MethodsAsync(db, session, cancellationToken, user);
         if (!allowed.Contains(request.Method))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "step_up_method_not_available", "This method is not available to you.",

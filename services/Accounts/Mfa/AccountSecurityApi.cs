@@ -74,7 +74,6 @@ public static class AccountSecurityApi
         var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
         db.Record(http, time, caller.OrganisationId, AuditEvents.RecoveryCodesGenerated, caller.UserId, caller.UserId, $"{codes.Count} new codes; older codes revoked");
         await db.SaveChangesAsync(cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));
     }
 

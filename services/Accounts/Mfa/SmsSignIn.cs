@@ -219,7 +219,6 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id,
             details: $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);
-        Http.Response.Headers.CacheControl = "no-store";
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }
 }

@@ -73,7 +73,6 @@ public static class EnrollmentCodes
         });
         db.Record(http, time, user.OrganisationId, AuditEvents.EnrollmentCodeIssued, caller.UserId, user.Id, $"valid until {expiresAt:O}");
         await db.SaveChangesAsync(cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new IssuedEnrollmentCode($"{code[..5]}-{code[5..]}", expiresAt));
     }
 

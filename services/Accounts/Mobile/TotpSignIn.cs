@@ -70,7 +70,6 @@ public static class TotpSignIn
         }
 
         var enrollment = await totp.StartEnrollmentAsync(context.Db, user!, context.Http, cancellationToken);
-        context.Http.Response.Headers.CacheControl = "no-store";
         return enrollment is null ? AlreadyEnrolled() : TypedResults.Ok(enrollment);
     }
 

@@ -16,7 +16,7 @@ public sealed record UserDto(
         var phone = user.PhoneNumber is null ? null : full ? user.PhoneNumber : Phones.Mask(user.PhoneNumber);
         return new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.Active, phone, user.PhoneNumber is not null && !full,
             user.PhoneVerified, user.FromLinkedDatabase, lockedUntil, user.LastSignInAt,
-            user.SecondFactorLockedUntil > (now ?? DateTimeOffset.MinValue) ? user.SecondFactorLockedUntil : null);
+            user.SecondFactorLockedUntil > (now ?? DateTimeOffset.UtcNow) ? user.SecondFactorLockedUntil : null);
     }
 }
 
