@@ -51,6 +51,31 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
     }
 
     [Fact]
+    public async Task Only_an_admin_of_the_same_organisation_unlocks_or_issues_an_enrollment_code_and_the_code_works_once()
+    {
+        var organisation = await CreateOrganisationAsync(configure: o => o.MobileTotpRequired = true);
+        var employee = await CreateUserAsync(organisation, UserRole.Employee, phone: null);
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        var admin = await CreateMfaUserAsync(organisation);
+        var stranger = await CreateMfaUserAsync(await CreateOrganisationAsync("Other"));
+
+        foreach (var path in new[] { $"/api/users/{employee.Id}/unlock", $"/api/users/{employee.Id}/totp-enrollment-code" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await ClientFor(manager).PostAsync(path, null)).StatusCode);
+            await ProblemAsync(await ClientFor(stranger).PostAsync(path, null), HttpStatusCode.NotFound, "not_found");
+        }
+
+        await ProblemAsync(await ClientFor(admin).PostAsync($"/api/users/{admin.Id}/totp-enrollment-code", null), HttpStatusCode.Conflict, "own_account");
+        var code = (await JsonAsync(await ClientFor(admin).PostAsync($"/api/users/{employee.Id}/totp-enrollment-code", null))).GetProperty("code").GetString();
+
+        var first = (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("loginTicket").GetString();
+        await JsonAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = first, code }));
+        // Used once: the same code on a new sign-in proves nothing.
+        var second = (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("loginTicket").GetString();
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = second, code }), HttpStatusCode.BadRequest, "invalid_code");
+    }
+
+    [Fact]
     public async Task Every_answer_of_accounts_is_marked_no_store_tokens_and_refusals_alike()
     {
         var organisation = await CreateOrganisationAsync();
