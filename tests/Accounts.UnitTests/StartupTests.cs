@@ -7,9 +7,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_database_connection_string()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", ""));
-
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:accountsdb", ""))));
 
         Assert.Contains("ConnectionStrings:accountsdb is not set", error.Message);
     }

@@ -22,9 +22,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_a_code_hash_key()
     {
-        using var factory = Challenges(codeHashKey: null);
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => Challenges(codeHashKey: null)));
 
         Assert.Contains("Challenges:CodeHashKey is not set", error.Message);
     }
@@ -32,11 +30,9 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_redis_connection_string()
     {
-        using var factory = new ServiceFactory<Program>(
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(
             ("ConnectionStrings:redis", ""),
-            ("Challenges:CodeHashKey", ValidKey));
-
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+            ("Challenges:CodeHashKey", ValidKey))));
 
         Assert.Contains("ConnectionStrings:redis is not set", error.Message);
     }
@@ -44,9 +40,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_with_a_short_code_hash_key()
     {
-        using var factory = Challenges(codeHashKey: "too-short");
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => Challenges(codeHashKey: "too-short")));
 
         Assert.Contains("at least 32 characters", error.Message);
     }
@@ -68,9 +62,7 @@ public class StartupTests
     [InlineData("Challenges:AutofillDomain", "https://app.flexwhere.com", "Challenges:AutofillDomain")]
     public void Refuses_to_start_with_an_invalid_setting(string key, string? value, string message)
     {
-        using var factory = Challenges(ValidKey, (key, value));
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => Challenges(ValidKey, (key, value))));
 
         Assert.Contains(message, error.Message);
     }

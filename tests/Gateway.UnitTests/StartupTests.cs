@@ -16,9 +16,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_redis_connection_string()
     {
-        using var gateway = new ServiceFactory<Program>(("ConnectionStrings:redis", ""));
-
-        var error = Assert.Throws<InvalidOperationException>(() => gateway.CreateClient());
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:redis", ""))));
 
         Assert.Contains("ConnectionStrings:redis is not set", error.Message);
     }

@@ -14,9 +14,7 @@ public class StartupTests
     [InlineData("not a uri")]
     public void Refuses_to_start_without_a_broker_uri(string connectionString)
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString), UnreachableRedis);
-
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString), UnreachableRedis)));
 
         Assert.Contains("ConnectionStrings:rabbitmq", error.Message);
         Assert.Contains("amqp://", error.Message);
@@ -25,9 +23,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_redis()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"));
-
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"))));
 
         Assert.Contains("ConnectionStrings:redis", error.Message);
     }
@@ -58,9 +54,7 @@ public class StartupTests
     {
         var settings = ValidTwilio();
         settings[key] = value;
-        using var factory = new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))]);
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))])));
 
         Assert.Contains(expected, error.Message);
     }
@@ -70,9 +64,7 @@ public class StartupTests
     {
         var settings = ValidTwilio();
         settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
-        using var factory = new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))]);
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))])));
 
         Assert.Contains("Notifier:Sending:ClaimTtl (00:00:30) must be longer than the provider pipeline can run (00:02:42)", error.Message);
     }
@@ -80,9 +72,7 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_outside_development_without_twilio()
     {
-        using var factory = new ProductionFactory(Broker());
-
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ProductionFactory(Broker())));
 
         Assert.Contains("Twilio:AccountSid is not set", error.Message);
     }
