@@ -10,7 +10,8 @@ using Xunit.Abstractions;
 namespace FlexWhere.Reliability.Tests.Delivery;
 
 [CollectionDefinition(Name)]
-public sealed class DeliveryServers : ICollectionFixture<RabbitMqServer>, ICollectionFixture<RedisServer>
+/// <summary>R1 restarts its broker: one of its own, whatever the run shares.</summary>
+public sealed class DeliveryServers : ICollectionFixture<OwnRabbitMqServer>, ICollectionFixture<RedisServer>
 {
     public const string Name = "delivery-servers";
 }
@@ -22,7 +23,7 @@ public sealed class DeliveryServers : ICollectionFixture<RabbitMqServer>, IColle
 /// message must end exactly once at the provider, or in the error queue with an SmsFailed.
 /// </summary>
 [Collection(DeliveryServers.Name)]
-public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
+public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const double FaultShare = 0.2;

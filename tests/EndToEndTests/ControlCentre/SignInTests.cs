@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+using FlexWhere.EndToEndTests;
 
 namespace FlexWhere.ControlCentre.BrowserTests;
 
@@ -6,7 +9,7 @@ namespace FlexWhere.ControlCentre.BrowserTests;
 /// The Control Centre page in Debian's Chromium, served by the real Gateway of a real AppHost: a person
 /// signs in, reads the code from the development inbox, types it, and uses the signed-in view.
 /// </summary>
-[Collection(ControlCentreCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed partial class SignInTests : IAsyncLifetime
 {
     // The Development seed (shared/API.md; Accounts' DevelopmentSeed).
@@ -19,7 +22,7 @@ public sealed partial class SignInTests : IAsyncLifetime
     private const string EmployeePhone = "+46701740680";
     private const string ThisBrowser = "Chrome on Linux";
 
-    private readonly BrowserStackFixture _stack;
+    private readonly AppHostFixture _stack;
     private readonly ChromiumFixture _chromium;
     private readonly DevelopmentInbox _inbox;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
@@ -27,7 +30,7 @@ public sealed partial class SignInTests : IAsyncLifetime
     private IBrowserContext _context = null!;
     private IPage _page = null!;
 
-    public SignInTests(BrowserStackFixture stack, ChromiumFixture chromium)
+    public SignInTests(AppHostFixture stack, ChromiumFixture chromium)
     {
         _stack = stack;
         _chromium = chromium;
