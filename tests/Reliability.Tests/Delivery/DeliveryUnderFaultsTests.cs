@@ -4,6 +4,7 @@ using System.Text.Json;
 using FlexWhere.Contracts;
 using FlexWhere.Reliability.Tests.Processes;
 using FlexWhere.Testing;
+using FlexWhere.Testing.Twilio;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
@@ -36,7 +37,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         output.WriteLine($"R1: {total} messages, fault seed {seed}");
         var clock = Stopwatch.StartNew();
 
-        await using var twilio = await FaultyTwilio.StartAsync(FaultShare, seed);
+        var providerFaults = new RandomFaults(FaultShare, seed);
+        await using var twilio = await FakeTwilio.StartAsync(providerFaults);
         await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, $"reliability-sms-events-{Guid.NewGuid():N}");
         var logPath = Path.Combine(Path.GetTempPath(), $"flexwhere-r1-notifier-{Guid.NewGuid():N}.log");
         await using var notifier = new ServiceProcess("Notifier", NotifierSettings(twilio.BaseUrl), logPath);
@@ -97,7 +99,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
             ["deliveredButReportedFailed"] = deliveredButFailed.Length,
             ["deliveredWithoutSmsSent"] = deliveredWithoutSent.Length,
             ["leftInSendSmsQueue"] = leftInQueue,
-            ["providerFaultsInjected"] = twilio.Faults,
+            ["providerFaultsInjected"] = providerFaults.Faults,
             ["providerLookupsAfterUnknownOutcome"] = twilio.Lookups,
             ["notifierKills"] = notifier.Kills,
             ["rabbitMqRestarts"] = 1,
@@ -136,7 +138,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         await notifier.StartAsync(TimeSpan.FromSeconds(60));
     }
 
-    private static bool AllSettled(SendSms[] messages, SmsEvents events, FaultyTwilio twilio) =>
+    private static bool AllSettled(SendSms[] messages, SmsEvents events, FakeTwilio twilio) =>
         messages.All(message => events.Failed.ContainsKey(message.MessageId)
             || (twilio.AcceptedFor(message.Destination) > 0 && events.Sent.ContainsKey(message.MessageId)));
 
