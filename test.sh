@@ -64,9 +64,10 @@ servers_ready() {
 
 start_assembly() {
   local name=$1
+  shift
   (
     # shellcheck disable=SC1091 # written by SharedServers at run time
-    . "$run/servers.env"
+    if [ -f "$run/servers.env" ]; then . "$run/servers.env"; fi
     exec timeout --kill-after=30s 25m dotnet test "tests/$name/bin/Debug/net10.0/$name.dll" --nologo \
       --logger "console;verbosity=normal" --results-directory "$run/results/$name" \
       --blame-hang-timeout "$hang_timeout" --blame-hang-dump-type mini "$@"
@@ -99,7 +100,8 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
       set +e; wait "${pids[$name]}"; code=$?; set -e
       status[$name]=$code
       unset "pids[$name]"
-      summary=$(awk '/^Total tests: /{s=1; out=$0; next} s && /^ +[A-Za-z]+: /{gsub(/^ +/, ""); out=out ", " $0; next} {s=0} END{print out}' \
+      summary=$(awk '/^Total tests: /{s=1; out=$0; next}
+        s && /^ +[A-Za-z]+: /{gsub(/^ +/, ""); out=out ", " $0; next} {s=0} END{print out}' \
         "$run/$name.log")
       [ "$code" -eq 124 ] && summary="stopped after 25 minutes"
       say "done   $name in $((SECONDS - started[$name])) s: ${summary:-exit code $code}"

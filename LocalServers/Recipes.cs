@@ -132,8 +132,8 @@ public static class Recipes
     /// <summary>A single RabbitMQ node; <paramref name="logToStdout"/> sends its log to the console
     /// (the dashboard shows it) instead of a file in the data folder. <paramref name="moreConfig"/>
     /// are further rabbitmq.conf lines (the test run's shared broker loads its virtual hosts so).</summary>
-    public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password, bool logToStdout,
-        IReadOnlyList<string>? moreConfig = null)
+    public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password,
+        bool logToStdout, IReadOnlyList<string>? moreConfig = null)
     {
         var server = DebianServers.RabbitMqServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
         var home = Path.Combine(baseDirectory, "home");

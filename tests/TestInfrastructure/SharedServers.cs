@@ -49,7 +49,7 @@ public static class SharedServers
             await File.WriteAllLinesAsync(partial, lines);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.Move(partial, args[0], overwrite: true);
-            Console.WriteLine($"shared servers: PostgreSQL, Redis and RabbitMQ up in {clock.Elapsed.TotalSeconds:0} s ({rabbitMq.Source}).");
+            Console.WriteLine($"shared servers: PostgreSQL, Redis and RabbitMQ up in {clock.Elapsed.TotalSeconds:0} s.");
             while (!stop.IsCancellationRequested && IsRunning(parentId))
             {
                 try

@@ -35,7 +35,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     private FakeTwilio(WebApplication app, IFakeTwilioReplies replies) => (_app, Replies) = (app, replies);
 
     /// <summary>A made-up account of the right shape (the Notifier checks the shape).</summary>
-    public static string NewAccountSid() => "AC" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    public static string NewAccountSid() =>
+        "AC" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     public IFakeTwilioReplies Replies { get; }
 
