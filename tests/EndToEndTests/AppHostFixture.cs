@@ -15,8 +15,8 @@ namespace FlexWhere.EndToEndTests;
 public class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["accounts", "challenges", "notifier", "gateway"];
-    /// <summary>How long the stack may take to become healthy.</summary>
-    protected virtual TimeSpan StartTimeout => TimeSpan.FromMinutes(3);
+    /// <summary>How long the stack may take to become healthy: about a minute on two idle cores, minutes on busy ones.</summary>
+    protected virtual TimeSpan StartTimeout => TimeSpan.FromMinutes(5);
 
     /// <summary>The shortest code lifetime Challenges allows, so a test can watch a code expire.</summary>
     public static readonly TimeSpan CodeTtl = TimeSpan.FromSeconds(30);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FlexWhere.LocalServers;
 
 namespace FlexWhere.Testing;
 
@@ -50,7 +51,7 @@ public static class SharedServers
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.Move(partial, args[0], overwrite: true);
             Console.WriteLine($"shared servers: PostgreSQL, Redis and RabbitMQ up in {clock.Elapsed.TotalSeconds:0} s.");
-            while (!stop.IsCancellationRequested && IsRunning(parentId))
+            while (!stop.IsCancellationRequested && DataFolder.IsAlive(parentId))
             {
                 try
                 {
@@ -81,17 +82,4 @@ public static class SharedServers
     }
 
     private static string Export(string variable, string value) => $"export {variable}='{value.Replace("'", "'\\''")}'";
-
-    private static bool IsRunning(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 }
