@@ -1,4 +1,3 @@
-using FlexWhere.Contracts;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
@@ -7,6 +6,7 @@ using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

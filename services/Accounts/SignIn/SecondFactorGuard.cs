@@ -1,7 +1,7 @@
-using FlexWhere.Contracts;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

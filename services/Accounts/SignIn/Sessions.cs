@@ -1,7 +1,7 @@
-using FlexWhere.Contracts;
 using System.Security.Claims;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,10 @@
-using FlexWhere.Contracts;
 using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
