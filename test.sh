@@ -26,8 +26,8 @@ say() { printf '[%02d:%02d] %s\n' $(((SECONDS - began) / 60)) $(((SECONDS - bega
 scripts/ensure-servers.sh --test-tools
 
 say "building"
-# The compiler server compiles every project in one warm process: a clean build takes a third less
-# than with a compiler process per project, which the environment may ask for (UseSharedCompilation=false).
+# The compiler server compiles every project in one warm process instead of a new compiler process per
+# project, which the environment may ask for (UseSharedCompilation=false).
 dotnet build FlexWhere.sln --nologo -clp:ErrorsOnly -p:UseSharedCompilation=true
 say "built"
 
@@ -45,12 +45,12 @@ trap 'exit 130' INT TERM
 dotnet tests/TestInfrastructure/bin/Debug/net10.0/FlexWhere.Testing.dll "$run/servers.env" $$ >"$run/servers.log" 2>&1 &
 servers_pid=$!
 
-# Longest first, so the short ones fill the gaps; those that need no shared server start at once
-# (the end-to-end tests boot the AppHost, which starts its own).
+# Longest first, so the short ones fill the gaps; those that need no shared server start at once: the
+# end-to-end tests and the reliability suite boot the AppHost, which starts its own (R1 starts its own too).
 assemblies=(EndToEndTests Reliability.Tests Accounts.IntegrationTests Challenges.IntegrationTests Notifier.IntegrationTests
   Gateway.IntegrationTests Accounts.UnitTests Gateway.UnitTests Challenges.UnitTests Notifier.UnitTests Bench.UnitTests
   LocalServers.Tests)
-needs_servers() { [[ "$1" == *.IntegrationTests || "$1" == Reliability.Tests ]]; }
+needs_servers() { [[ "$1" == *.IntegrationTests ]]; }
 if [ -n "${FLEXWHERE_TEST_ONLY:-}" ]; then read -r -a assemblies <<<"$FLEXWHERE_TEST_ONLY"; fi
 
 servers_ready() {
