@@ -49,7 +49,7 @@ public class GatewayTests(AppHostFixture stack)
         // Accounts marks what needs a token even behind the Gateway's open /api/auth route.
         Assert.Equal(0, Security(document, "/api/auth/login", "post").GetArrayLength());
         Assert.True(Security(document, "/api/auth/step-up", "post")[0].TryGetProperty("Bearer", out _));
-        Assert.True(Security(document, "/api/users/", "get")[0].TryGetProperty("Bearer", out _));
+        Assert.True(Security(document, "/api/users", "get")[0].TryGetProperty("Bearer", out _));
 
         static JsonElement Security(JsonElement document, string path, string method) =>
             document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("security");

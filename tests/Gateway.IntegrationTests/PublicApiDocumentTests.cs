@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using FlexWhere.Testing;
 using Microsoft.OpenApi;
@@ -178,6 +179,23 @@ public sealed class PublicApiDocumentTests(RedisServer redis) : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         // The Gateway's own answer, not a service's: its security headers are on it too.
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
+    public async Task Serves_scalar_in_development_with_a_policy_that_allows_only_its_own_scripts()
+    {
+        using var page = await _stack.Client.GetAsync("/scalar/v1");
+        using var script = await _stack.Client.GetAsync("/scalar/scalar.js");
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        var policy = page.Headers.GetValues("Content-Security-Policy").Single();
+        var nonce = Regex.Match(policy, "script-src 'self' 'nonce-([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.Contains($"nonce=\"{nonce}\"", html);
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.DoesNotContain("unsafe-eval", policy);
     }
 
     private async Task<JsonNode> GetDocumentAsync()
