@@ -32,6 +32,7 @@ public sealed class PublicApiDocumentTests(RedisServer redis) : IAsyncLifetime
               "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } } ],
               "responses": { "200": { "description": "OK",
                 "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UserView" } } } } } } },
+            "/api/users": { "get": { "tags": ["Accounts"], "responses": { "200": { "description": "OK" } } } },
             "/api/auth/step-up": { "post": {
               "tags": ["Accounts"], "security": [ { "Bearer": [] } ], "responses": { "200": { "description": "OK" } } } },
             "/api/not-routed": { "get": { "responses": { "200": { "description": "OK" } } } }
@@ -97,7 +98,8 @@ public sealed class PublicApiDocumentTests(RedisServer redis) : IAsyncLifetime
         var document = await GetDocumentAsync();
         var paths = document["paths"]!.AsObject().Select(path => path.Key).Order();
 
-        Assert.Equal(["/api/auth/login", "/api/auth/step-up", "/api/notifier/twilio/status", "/api/users/{id}"], paths);
+        Assert.Equal(["/api/auth/login", "/api/auth/step-up", "/api/notifier/twilio/status", "/api/users", "/api/users/{id}"],
+            paths);
         Assert.Null(document[Unavailable]);
         var schemas = document["components"]!["schemas"]!.AsObject().Select(schema => schema.Key).Order();
         Assert.Equal(["LoginRequest", "NotifierProblemDetails", "ProblemDetails", "Role", "UserView"], schemas);
@@ -142,7 +144,7 @@ public sealed class PublicApiDocumentTests(RedisServer redis) : IAsyncLifetime
         var result = OpenApiDocument.Parse(json, "json");
 
         Assert.Empty(result.Diagnostic?.Errors ?? []);
-        Assert.Equal(4, result.Document!.Paths.Count);
+        Assert.Equal(5, result.Document!.Paths.Count);
     }
 
     [Fact]
@@ -154,8 +156,8 @@ public sealed class PublicApiDocumentTests(RedisServer redis) : IAsyncLifetime
         var document = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(
-            ["/api/auth/login", "/api/auth/step-up", "/api/users/{id}"], document["paths"]!.AsObject().Select(path => path.Key).Order());
+        Assert.Equal(["/api/auth/login", "/api/auth/step-up", "/api/users", "/api/users/{id}"],
+            document["paths"]!.AsObject().Select(path => path.Key).Order());
         Assert.Equal(["notifier"], document[Unavailable]!.AsArray().Select(name => name!.GetValue<string>()));
         Assert.Contains("notifier", document["info"]!["description"]!.GetValue<string>());
         AssertEveryReferenceResolves(document);
