@@ -53,10 +53,15 @@ internal static class PublicApiDocument
                 if (!section.ContainsKey(mergedName)) section[mergedName] = Rewrite(document["components"]![kind]![name], names);
             }
 
+            // Only the tags a kept operation names: a service with nothing public adds no empty group.
+            var used = kept.SelectMany(path => path.Item.Select(member => (member.Value as JsonObject)?["tags"]).OfType<JsonArray>())
+                .SelectMany(names => names.Select(name => name?.GetValue<string>()))
+                .ToHashSet();
             foreach (var tag in document["tags"]?.AsArray() ?? [])
             {
                 var tagName = tag?["name"]?.GetValue<string>();
-                if (tagName is not null && !tags.Any(existing => existing?["name"]?.GetValue<string>() == tagName))
+                if (tagName is not null && used.Contains(tagName)
+                    && !tags.Any(existing => existing?["name"]?.GetValue<string>() == tagName))
                 {
                     tags.Add(tag!.DeepClone());
                 }
