@@ -41,7 +41,8 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
 
     /// <summary>The code was wrong: its slot stays counted. Null unless this guess reached the limit,
     /// which locks the factor (audited) and is answered with the lock.</summary>
-    public async Task<ProblemHttpResult?> FailedAsync(AccountsDbContext db, HttpContext http, User user, string method, CancellationToken cancellationToken)
+    public async Task<ProblemHttpResult?> FailedAsync(AccountsDbContext db, HttpContext http, AuditLog audit, User user, string method,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var limits = options.Value;
@@ -52,8 +53,9 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         if (!locked) return null;
 
         logger.LogWarning("Second factor locked for user {UserId} until {LockedUntil}", user.Id, lockUntil);
-        db.Record(http, time, user.OrganisationId, AuditEvents.SecondFactorLocked, subject: user.Id,
-            details: $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); locked for {limits.SecondFactorLockMinutes} min");
+        audit.About(user, AuditEvents.SecondFactorLocked,
+            $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); "
+            + $"locked for {limits.SecondFactorLockMinutes} min");
         await db.SaveChangesAsync(cancellationToken);
         return Locked(http, lockUntil, now);
     }

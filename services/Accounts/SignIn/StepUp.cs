@@ -101,7 +101,7 @@ public static class StepUp
             return Problems.Validation("Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
         }
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var session = http.Features.Get<SessionState>()!.Session;
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var allowed = await MethodsAsync(db, session, cancellationToken, user);
@@ -114,13 +114,13 @@ public static class StepUp
         var refusal = request.Method switch
         {
             StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
-            StepUpMethods.Totp => await ProveTotpAsync(db, http, guard, totp, user, request.Code, cancellationToken),
-            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, http, guard, user, request.Code, time, cancellationToken),
-            _ => await ProvePasswordAsync(db, http, guard, hasher, user, request.Password, cancellationToken),
+            StepUpMethods.Totp => await ProveTotpAsync(db, http, audit, guard, totp, user, request.Code, cancellationToken),
+            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, http, audit, guard, user, request.Code, time, cancellationToken),
+            _ => await ProvePasswordAsync(db, http, audit, guard, hasher, user, request.Password, cancellationToken),
         };
         if (refusal is not null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.StepUpFailed, subject: user.Id, details: $"{request.Method}; session {session.Id}");
+            audit.About(user, AuditEvents.StepUpFailed, $"{request.Method}; session {session.Id}");
             await db.SaveChangesAsync(cancellationToken);
             return refusal;
         }
@@ -135,7 +135,7 @@ public static class StepUp
             await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.StepUpSucceeded, user.Id, user.Id, $"{request.Method}; session {session.Id}");
+        audit.BySelf(user, AuditEvents.StepUpSucceeded, $"{request.Method}; session {session.Id}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new SteppedUp("stepped_up", request.Method, now + options.Value.StepUpMaxAge));
     }
@@ -156,13 +156,14 @@ public static class StepUp
         return await SmsSignIn.CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
     }
 
-    private static async Task<ProblemHttpResult?> ProveTotpAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, MobileTotp totp, User user, string? code,
+    private static async Task<ProblemHttpResult?> ProveTotpAsync(AccountsDbContext db, HttpContext http, AuditLog audit,
+        SecondFactorGuard guard, MobileTotp totp, User user, string? code,
         CancellationToken cancellationToken)
     {
         if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit)) return Problems.Validation("Send code: the six digits your authenticator app shows.");
         var locked = await guard.EnterAsync(db, http, user, cancellationToken);
         if (locked is not null) return locked;
-        var outcome = await totp.VerifyAsync(db, user, code, http, cancellationToken);
+        var outcome = await totp.VerifyAsync(db, user, code, audit, cancellationToken);
         switch (outcome.Verdict)
         {
             case TotpVerdict.Accepted:
@@ -174,11 +175,12 @@ public static class StepUp
                 return Problems.Create(StatusCodes.Status429TooManyRequests, "second_factor_locked", "Too many wrong codes.",
                     "Too many wrong authenticator codes for your account. Wait until the lock ends.", new Dictionary<string, object?> { ["lockedUntil"] = outcome.LockedUntil });
             default:
-                return await guard.FailedAsync(db, http, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
+                return await guard.FailedAsync(db, http, audit, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
         }
     }
 
-    private static async Task<ProblemHttpResult?> ProveRecoveryCodeAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, User user, string? code,
+    private static async Task<ProblemHttpResult?> ProveRecoveryCodeAsync(AccountsDbContext db, HttpContext http, AuditLog audit,
+        SecondFactorGuard guard, User user, string? code,
         TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(code)) return Problems.Validation("Send code: one of your recovery codes.");
@@ -187,15 +189,16 @@ public static class StepUp
         if (await RecoveryCodes.TryUseAsync(db, user.Id, code, time.GetUtcNow(), cancellationToken))
         {
             await guard.SucceededAsync(db, user, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, user.Id, user.Id, "step-up");
+            audit.BySelf(user, AuditEvents.RecoveryCodeUsed, "step-up");
             return null;
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: "step-up");
-        return await guard.FailedAsync(db, http, user, "recovery code", cancellationToken) ?? WrongCode();
+        audit.About(user, AuditEvents.RecoveryCodeFailed, "step-up");
+        return await guard.FailedAsync(db, http, audit, user, "recovery code", cancellationToken) ?? WrongCode();
     }
 
-    private static async Task<ProblemHttpResult?> ProvePasswordAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
+    private static async Task<ProblemHttpResult?> ProvePasswordAsync(AccountsDbContext db, HttpContext http, AuditLog audit,
+        SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
         string? password, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(password)) return Problems.Validation("Send password: the password you sign in with.");
@@ -207,7 +210,7 @@ public static class StepUp
             return null;
         }
 
-        return await guard.FailedAsync(db, http, user, "password", cancellationToken)
+        return await guard.FailedAsync(db, http, audit, user, "password", cancellationToken)
             ?? Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your password is not right.", "Enter the password you sign in with.");
     }
 
