@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -50,7 +51,7 @@ public static class AccountSecurityApi
         return TypedResults.Ok(devices.Select(d => TrustedDeviceDto.From(d, session)).ToList());
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeMyDevice(
+    public static async Task<Results<NoContent, ApiProblem>> RevokeMyDevice(
         Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
             CancellationToken cancellationToken)
     {
@@ -58,7 +59,7 @@ public static class AccountSecurityApi
         return await RevokeDeviceAsync(db, audit, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser,
             cancellationToken)
             ? TypedResults.NoContent()
-            : Problems.NotFound("trusted device");
+            : AccountsRefusals.NotFound("trusted device");
     }
 
     public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
@@ -79,25 +80,25 @@ public static class AccountSecurityApi
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
-        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
-            HttpContext http, AuditLog audit,
+    public static async Task<Results<NoContent, ApiProblem>> ChangePassword(
+        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, AuditLog audit,
         Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
         {
-            return Problems.Validation("Send currentPassword and newPassword.");
+            var field = request?.CurrentPassword is { Length: > 0 and <= UsersApi.MaxPasswordLength } ? "newPassword" : "currentPassword";
+            return ApiProblem.Validation(field, "Send currentPassword and newPassword.");
         }
 
         if (request.NewPassword.Length is < UsersApi.MinPasswordLength or > UsersApi.MaxPasswordLength)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "password_too_short", "Choose a longer password.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PasswordTooShort, "Choose a longer password.",
                 $"A password has {UsersApi.MinPasswordLength} to {UsersApi.MaxPasswordLength} characters.");
         }
 
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
 
         // The current password is guessed here under the same count as at sign-in, so a session in
         // other hands is no way to try passwords without limit.
@@ -106,10 +107,7 @@ public static class AccountSecurityApi
         var entry = await SignInThrottles.EnterAsync(db, key, now, signIn.Value, cancellationToken);
         if (!entry.Admitted)
         {
-            Problems.SetRetryAfter(http, entry.LockedUntil!.Value - now);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",
-                "Too many wrong passwords. Wait until the lock ends, then try again, or ask your administrator.",
-                new Dictionary<string, object?> { ["lockedUntil"] = entry.LockedUntil });
+            return AuthApi.AccountLocked(entry.LockedUntil!.Value, now);
         }
 
         if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
@@ -117,7 +115,8 @@ public static class AccountSecurityApi
             await SignInThrottles.FailedAsync(db, key, now, signIn.Value, cancellationToken);
             audit.About(user, AuditEvents.SignInFailed, "wrong current password on a password change");
             await db.SaveChangesAsync(cancellationToken);
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your current password is not right.", "Enter the password you signed in with.");
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPassword, "Your current password is not right.",
+                "Enter the password you signed in with.");
         }
 
         await SignInThrottles.ReleaseAsync(db, key, cancellationToken);
@@ -130,27 +129,29 @@ public static class AccountSecurityApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<PhoneVerificationStarted>, ProblemHttpResult>> StartPhoneVerification(
+    public static async Task<Results<Ok<PhoneVerificationStarted>, ApiProblem>> StartPhoneVerification(
         StartPhoneVerificationRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
         var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
-        if (user is null) return Problems.NotFound();
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
-        if (string.IsNullOrWhiteSpace(request?.Phone)) return Problems.Validation("Send phone: your mobile number in international form, e.g. +31 6 12345678.");
+        if (user is null) return AccountsRefusals.NotFound();
+        if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
+        if (string.IsNullOrWhiteSpace(request?.Phone)) return ApiProblem.Validation("phone",
+            "Send phone: your mobile number in international form, e.g. +31 6 12345678.");
 
         var check = Phones.Check(request.Phone);
         if (!check.IsValid) return UsersApi.PhoneProblem(check);
         if (check.E164 == user.PhoneNumber && user.PhoneVerified)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "phone_unchanged", "This is already your number.", "Your sign-in codes already go to this number.");
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PhoneUnchanged, "This is already your number.",
+                "Your sign-in codes already go to this number.");
         }
 
         var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
             user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
-        if (refusal is not null) return SmsSignIn.Passthrough(http, refusal);
+        if (refusal is not null) return SmsSignIn.Passthrough(refusal);
 
         var now = time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -170,15 +171,16 @@ public static class AccountSecurityApi
         return TypedResults.Ok(new PhoneVerificationStarted(ticket, Phones.Mask(check.E164!), issued.ExpiresAt, issued.ResendAfter));
     }
 
-    public static async Task<Results<Ok<PhoneConfirmed>, ProblemHttpResult>> ConfirmPhone(
+    public static async Task<Results<Ok<PhoneConfirmed>, ApiProblem>> ConfirmPhone(
         ConfirmPhoneRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.VerificationTicket) || request!.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return Problems.Validation("Send verificationTicket and code (the six digits sent to your new number).");
+            return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.VerificationTicket) ? "code" : "verificationTicket",
+                "Send verificationTicket and code (the six digits sent to your new number).");
         }
 
-        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var hash = OpaqueTokens.Hash(request.VerificationTicket!);
@@ -193,7 +195,7 @@ public static class AccountSecurityApi
                 "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
                 "too_many_attempts" => MfaApi.TooManyAttempts(),
                 "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
-                _ => SmsSignIn.Passthrough(http, refusal),
+                _ => SmsSignIn.Passthrough(refusal),
             };
         }
 

@@ -2,6 +2,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -127,7 +128,7 @@ public static class PhoneChanges
         new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null : Phones.Mask(change.PhoneNumber),
             change.Verified, change.State, change.CreatedAt, change.ExpiresAt, change.ApplyAfter);
 
-    public static ProblemHttpResult OwnNumberNeedsCode() =>
-        Problems.Create(StatusCodes.Status409Conflict, "verify_new_number", "Confirm your new number with a code.",
+    public static ApiProblem OwnNumberNeedsCode() =>
+        new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.VerifyNewNumber, "Confirm your new number with a code.",
             "To change your own number, send it to POST /api/me/phone: we text a code to the new number, and the change applies once you enter it.");
 }

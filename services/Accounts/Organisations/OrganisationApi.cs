@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -51,26 +52,27 @@ public static class OrganisationApi
         return TypedResults.Ok(OrganisationSettings.From(organisation));
     }
 
-    public static async Task<Results<Ok<OrganisationSettings>, ProblemHttpResult>> UpdateSettings(
+    public static async Task<Results<Ok<OrganisationSettings>, ApiProblem>> UpdateSettings(
         UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
             CancellationToken cancellationToken)
     {
-        if (request is null) return Problems.Validation("Send the settings to change.");
+        if (request is null) return ApiProblem.Validation("body", "Send the settings to change.");
         if (request.SmsMfaForControlCentre == false)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "sms_mfa_required", "SMS MFA cannot be switched off.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.SmsMfaRequired, "SMS MFA cannot be switched off.",
                 "A code by SMS for Control Centre admins and managers is the minimum requirement and cannot be switched off.");
         }
 
         if (request.PinLength is < Organisation.MinPinLength or > Organisation.MaxPinLength)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "pin_length_out_of_range", "PIN length out of range.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PinLengthOutOfRange, "PIN length out of range.",
                 $"A PIN has {Organisation.MinPinLength} to {Organisation.MaxPinLength} digits.");
         }
 
         if (request.TrustedDevicePeriodDays is < 1 or > Organisation.MaxTrustedDevicePeriodDays)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "trusted_device_period_out_of_range", "Trusted-device period out of range.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.TrustedDevicePeriodOutOfRange,
+                "Trusted-device period out of range.",
                 $"A device stays trusted for 1 to {Organisation.MaxTrustedDevicePeriodDays} days; {Organisation.MaxTrustedDevicePeriodDays} is the maximum.");
         }
 
@@ -80,7 +82,7 @@ public static class OrganisationApi
             countries = [.. request.AllowedSmsCountries.Select(c => (c ?? "").Trim().ToUpperInvariant()).Distinct()];
             if (countries.Count is 0 or > MaxAllowedCountries || countries.Any(c => c.Length != 2 || !Phones.IsKnownRegion(c)))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "country_unknown", "Unknown SMS country.",
+                return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.CountryUnknown, "Unknown SMS country.",
                     $"List 1 to {MaxAllowedCountries} countries as ISO 3166 codes, e.g. [\"NL\", \"BE\"].");
             }
         }

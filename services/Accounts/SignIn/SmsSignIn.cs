@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,7 +28,7 @@ public static class SmsSignIn
 {
     /// <summary>After the right password: tokens at once on a trusted device (Control Centre only), else an
     /// SMS code and a login ticket.</summary>
-    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ProblemHttpResult>> StartAsync(
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> StartAsync(
         SignInContext context, User user, string client, TrustedDevice? device, CancellationToken cancellationToken)
     {
         var (db, time, audit) = (context.Db, context.Time, context.Audit);
@@ -51,7 +52,8 @@ public static class SmsSignIn
 
     /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
     /// admins' and managers' codes draw on the SMS budget's reserved share.</summary>
-    public static async Task<(IssuedChallenge? Issued, ProblemHttpResult? Refusal)> SendCodeAsync(SignInContext context, User user, CancellationToken cancellationToken)
+    public static async Task<(IssuedChallenge? Issued, ApiProblem? Refusal)> SendCodeAsync(SignInContext context, User user,
+        CancellationToken cancellationToken)
     {
         var (db, http, audit) = (context.Db, context.Http, context.Audit);
         if (user.PhoneNumber is null)
@@ -67,7 +69,7 @@ public static class SmsSignIn
         {
             audit.About(user, AuditEvents.MfaSendFailed, refusal.Code);
             await db.SaveChangesAsync(cancellationToken);
-            return (null, refusal.Code == "country_not_allowed" ? CountryNotAllowed(user) : Passthrough(http, refusal));
+            return (null, refusal.Code == ProblemCodes.CountryNotAllowed ? CountryNotAllowed(user) : Passthrough(refusal));
         }
 
         audit.About(user, AuditEvents.MfaCodeSent,
@@ -78,11 +80,12 @@ public static class SmsSignIn
     /// <summary>Checks an SMS code of a ticket against Challenges, under the per-user limit. Null when
     /// the code was right (the ticket is then used up); else the refusal to answer with.</summary>
     /// <param name="consumeTicket">False where the ticket goes on after the code (an authenticator enrollment's proof).</param>
-    public static async Task<ProblemHttpResult?> CheckCodeAsync(SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code,
+    public static async Task<ApiProblem?> CheckCodeAsync(SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user,
+        string code,
         CancellationToken cancellationToken, bool consumeTicket = true)
     {
-        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
 
         var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
@@ -93,7 +96,9 @@ public static class SmsSignIn
             if (refusal.Code is not ("invalid_code" or "too_many_attempts"))
             {
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                return refusal.Code is "challenge_expired" or "challenge_already_used" or "challenge_not_found" ? MfaApi.ChallengeExpired() : Passthrough(http, refusal);
+                return refusal.Code is ProblemCodes.ChallengeExpired or ProblemCodes.ChallengeAlreadyUsed or ProblemCodes.ChallengeNotFound
+                    ? MfaApi.ChallengeExpired()
+                    : Passthrough(refusal);
             }
 
             audit.About(user, AuditEvents.MfaCodeFailed,
@@ -101,7 +106,7 @@ public static class SmsSignIn
                     ? "too many wrong codes; sign-in ended"
                     : $"wrong code; {refusal.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            return await guard.FailedAsync(db, http, audit, user, SecondFactors.Sms, cancellationToken)
+            return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
                 ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
@@ -125,7 +130,7 @@ public static class SmsSignIn
     }
 
     /// <summary>The code from the SMS. Right → tokens (and a device token when asked); the ticket works once.</summary>
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> VerifyAsync(
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifyAsync(
         SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
         CancellationToken cancellationToken)
     {
@@ -151,21 +156,22 @@ public static class SmsSignIn
         return TypedResults.Ok(signedIn with { DeviceToken = deviceToken });
     }
 
-    public static ProblemHttpResult PhoneNumberMissing() =>
-        Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "No phone number for your sign-in code.",
+    public static ApiProblem PhoneNumberMissing() =>
+        new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "No phone number for your sign-in code.",
             "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
 
-    private static ProblemHttpResult CountryNotAllowed(User user) =>
-        Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "Your phone number cannot receive sign-in codes.",
-            $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. Ask your administrator to add a mobile number from an allowed country.",
-            new Dictionary<string, object?> { ["reason"] = "country_not_allowed" });
+    private static ApiProblem CountryNotAllowed(User user) =>
+        new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "Your phone number cannot receive sign-in codes.",
+            $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. "
+            + "Ask your administrator to add a mobile number from an allowed country.")
+            .With("reason", ProblemCodes.CountryNotAllowed);
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
-    public static ProblemHttpResult Passthrough(HttpContext http, ChallengeRefusal refusal)
+    public static ApiProblem Passthrough(ChallengeRefusal refusal)
     {
-        if (refusal.RetryAfter is { } wait) Problems.SetRetryAfter(http, wait);
-        var extensions = refusal.Extra.ToDictionary(e => e.Key, e => (object?)e.Value);
-        return Problems.Create(refusal.Status, refusal.Code, refusal.Title, refusal.Detail, extensions);
+        var problem = new ApiProblem(refusal.Status, refusal.Code, refusal.Title, refusal.Detail);
+        foreach (var (member, value) in refusal.Extra) problem.With(member, value);
+        return refusal.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
     }
 }
 

@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -42,7 +43,7 @@ public static class ImportApi
         return app;
     }
 
-    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> ImportCsv(
+    public static async Task<Results<Ok<ImportResult>, ApiProblem>> ImportCsv(
         ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, AuditLog audit,
         CancellationToken cancellationToken, bool fullSync = false)
     {
@@ -50,14 +51,15 @@ public static class ImportApi
         var text = await reader.ReadToEndAsync(cancellationToken);
         var records = Csv.Parse(text);
         if (ControlCharacters.CheckCsv(records) is { } refused) return refused;
-        if (records.Count == 0) return Problems.Validation("Send a header row (email,displayName,role,phone) and one row per user.");
+        if (records.Count == 0) return ApiProblem.Validation("body",
+            "Send a header row (email,displayName,role,phone) and one row per user.");
 
         var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
         int Column(params string[] names) => header.FindIndex(names.Contains);
         int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone = Column("phone", "phonenumber", "phone_number");
         if (email < 0 || name < 0 || role < 0)
         {
-            return Problems.Validation("The header row must name the columns email, displayName and role (phone is optional).");
+            return ApiProblem.Validation("header", "The header row must name the columns email, displayName and role (phone is optional).");
         }
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
@@ -65,7 +67,7 @@ public static class ImportApi
         return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, cancellationToken);
     }
 
-    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
+    public static async Task<Results<Ok<ImportResult>, ApiProblem>> Import(
         ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time,
             AuditLog audit,
         CancellationToken cancellationToken)
@@ -74,14 +76,16 @@ public static class ImportApi
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
         if (!organisation.LinkedDatabase)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "linked_database_not_enabled", "No linked database.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.LinkedDatabaseNotEnabled, "No linked database.",
                 "Your organisation is not linked to a directory: switch linkedDatabase on in the organisation settings first, or manage users one by one.");
         }
 
-        if (request?.Users is null) return Problems.Validation("Send { \"fullSync\": false, \"users\": [ { \"email\", \"displayName\", \"role\", \"phone\" } ] }.");
+        if (request?.Users is null) return ApiProblem.Validation("users",
+            "Send { \"fullSync\": false, \"users\": [ { \"email\", \"displayName\", \"role\", \"phone\" } ] }.");
         if (request.Users.Count > MaxRows)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "import_too_large", "Too many rows.", $"Send at most {MaxRows} users per request.");
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.ImportTooLarge, "Too many rows.",
+                $"Send at most {MaxRows} users per request.");
         }
 
         var now = time.GetUtcNow();
