@@ -1,4 +1,5 @@
 using FlexWhere.Accounts;
+using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
@@ -77,6 +78,7 @@ public static class Extensions
         builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();
         builder.Services.AddHostedService<Housekeeping>();

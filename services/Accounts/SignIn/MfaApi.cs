@@ -81,8 +81,7 @@ public static class MfaApi
             return SmsSignIn.Passthrough(refusal);
         }
 
-        context.Db.Record(context.Http, context.Time, user!.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
-            details: $"new sign-in code to {Phones.Mask(user.PhoneNumber!)}");
+        context.Audit.About(user!, AuditEvents.MfaCodeSent, $"new sign-in code to {Phones.Mask(user!.PhoneNumber!)}");
         await context.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new MfaResent(resent!.ResendAfter, resent.ExpiresAt));
     }
@@ -99,16 +98,16 @@ public static class MfaApi
         var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var now = time.GetUtcNow();
-        var locked = await guard.EnterAsync(db, http, user!, cancellationToken);
+        var locked = await guard.EnterAsync(db, user!, cancellationToken);
         if (locked is not null) return locked;
         if (!await RecoveryCodes.TryUseAsync(db, user!.Id, request.RecoveryCode, now, cancellationToken))
         {
             var attemptsLeft = await CountFailureAsync(context, ticket!, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: $"{attemptsLeft} attempts left");
+            audit.About(user, AuditEvents.RecoveryCodeFailed, $"{attemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            var lockedNow = await guard.FailedAsync(db, http, user, "recovery code", cancellationToken);
+            var lockedNow = await guard.FailedAsync(db, audit, user, "recovery code", cancellationToken);
             if (lockedNow is not null) return lockedNow;
             return attemptsLeft == 0
                 ? TooManyAttempts()
@@ -121,7 +120,7 @@ public static class MfaApi
         if (!await ConsumeAsync(db, ticket!, now, cancellationToken)) return ChallengeExpired();
         await guard.SucceededAsync(db, user, cancellationToken);
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, actor: user.Id, subject: user.Id, details: $"{left} recovery codes left");
+        audit.BySelf(user, AuditEvents.RecoveryCodeUsed, $"{left} recovery codes left");
         var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode], secondFactorNow: true, null, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
     }

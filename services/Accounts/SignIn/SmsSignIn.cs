@@ -31,13 +31,13 @@ public static class SmsSignIn
     public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> StartAsync(
         SignInContext context, User user, string client, TrustedDevice? device, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var now = time.GetUtcNow();
         if (device is not null)
         {
             var sessionId = Guid.CreateVersion7(now);
             TrustedDevices.Slide(device, sessionId, now, user.Organisation.TrustedDevicePeriodDays);
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceUsed, actor: user.Id, subject: user.Id, details: $"device {device.Id}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceUsed, $"device {device.Id}");
             return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice], secondFactorNow: false, device.Id,
                 cancellationToken, sessionId));
         }
@@ -55,10 +55,10 @@ public static class SmsSignIn
     public static async Task<(IssuedChallenge? Issued, ApiProblem? Refusal)> SendCodeAsync(SignInContext context, User user,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, audit) = (context.Db, context.Http, context.Audit);
         if (user.PhoneNumber is null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "no phone number for SMS code");
+            audit.About(user, AuditEvents.SignInRefused, "no phone number for SMS code");
             await db.SaveChangesAsync(cancellationToken);
             return (null, PhoneNumberMissing());
         }
@@ -67,13 +67,13 @@ public static class SmsSignIn
             user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
         if (refusal is not null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: refusal.Code);
+            audit.About(user, AuditEvents.MfaSendFailed, refusal.Code);
             await db.SaveChangesAsync(cancellationToken);
             return (null, refusal.Code == ProblemCodes.CountryNotAllowed ? CountryNotAllowed(user) : Passthrough(refusal));
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
-            details: $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
+        audit.About(user, AuditEvents.MfaCodeSent,
+            $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
         return (issued, null);
     }
 
@@ -84,8 +84,8 @@ public static class SmsSignIn
         string code,
         CancellationToken cancellationToken, bool consumeTicket = true)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
 
         var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
@@ -101,10 +101,12 @@ public static class SmsSignIn
                     : Passthrough(refusal);
             }
 
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; sign-in ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
+            audit.About(user, AuditEvents.MfaCodeFailed,
+                refusal.Code == "too_many_attempts"
+                    ? "too many wrong codes; sign-in ended"
+                    : $"wrong code; {refusal.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
+            return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
                 ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
@@ -121,8 +123,7 @@ public static class SmsSignIn
         if (!user.PhoneVerified)
         {
             user.PhoneVerified = true;
-            db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, actor: user.Id, subject: user.Id,
-                details: $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
+            audit.BySelf(user, AuditEvents.PhoneVerified, $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
         }
 
         return null;
@@ -133,11 +134,11 @@ public static class SmsSignIn
         SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var refusal = await CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
         if (refusal is not null) return refusal;
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaVerified, actor: user.Id, subject: user.Id, details: "SMS code");
+        audit.BySelf(user, AuditEvents.MfaVerified, "SMS code");
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7(now);
         string? deviceToken = null;
@@ -148,8 +149,7 @@ public static class SmsSignIn
             var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             deviceToken = token;
             deviceId = device.Id;
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceAdded, actor: user.Id, subject: user.Id,
-                details: $"device {device.Id} trusted until {device.TrustedUntil:O}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
         }
 
         var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true, deviceId, cancellationToken, sessionId);
@@ -176,7 +176,8 @@ public static class SmsSignIn
 }
 
 /// <summary>What every sign-in step needs, in one place.</summary>
-public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time, IHttpContextAccessor accessor,
+public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time,
+    IHttpContextAccessor accessor, AuditLog audit,
     Microsoft.Extensions.Options.IOptions<MfaOptions> options, Microsoft.Extensions.Options.IOptions<SessionLimits> sessionOptions)
 {
     public AccountsDbContext Db { get; } = db;
@@ -186,6 +187,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public TimeProvider Time { get; } = time;
 
     public HttpContext Http { get; } = accessor.HttpContext!;
+
+    public AuditLog Audit { get; } = audit;
 
     public MfaOptions Options { get; } = options.Value;
 
@@ -222,8 +225,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
         var signedIn = tokens.Issue(Db, user, session);
         if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail), cancellationToken);
-        Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id,
-            details: $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
+        Audit.BySelf(user, AuditEvents.SignInSucceeded,
+            $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }
