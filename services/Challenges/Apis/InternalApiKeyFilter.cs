@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Apis;
