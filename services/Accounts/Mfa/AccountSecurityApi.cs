@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -145,9 +146,17 @@ public static class AccountSecurityApi
             return Problems.Create(StatusCodes.Status409Conflict, "phone_unchanged", "This is already your number.", "Your sign-in codes already go to this number.");
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
-        if (refusal is not null) return SmsSignIn.Passthrough(http, refusal);
+        if (!Phones.CountryAllowed(check.E164!, user.Organisation.AllowedSmsCountries))
+        {
+            var region = Phones.RegionOf(check.E164!);
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, SmsSignIn.CountryNotAllowedCode, "Country not allowed",
+                $"Your organisation does not allow SMS codes to numbers in {region}. Use a number from an allowed country or ask your administrator.",
+                new Dictionary<string, object?> { ["country"] = region });
+        }
+
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
+            http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
+        if (failure is not null) return SmsSignIn.Passthrough(http, failure);
 
         var now = time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -182,15 +191,15 @@ public static class AccountSecurityApi
         var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
         if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
+        if (failure is not null)
         {
-            return refusal.Code switch
+            return failure.Refusal switch
             {
-                "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
-                "too_many_attempts" => MfaApi.TooManyAttempts(),
-                "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
-                _ => SmsSignIn.Passthrough(http, refusal),
+                { Code: ChallengeRefusalCode.InvalidCode } refusal => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
+                { Code: ChallengeRefusalCode.TooManyAttempts } => MfaApi.TooManyAttempts(),
+                { EndsChallenge: true } => MfaApi.ChallengeExpired(),
+                _ => SmsSignIn.Passthrough(http, failure),
             };
         }
 

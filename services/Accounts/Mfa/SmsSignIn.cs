@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -61,13 +62,20 @@ public static class SmsSignIn
             return (null, PhoneNumberMissing());
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
-        if (refusal is not null)
+        if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries))
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: refusal.Code);
+            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: CountryNotAllowedCode);
             await db.SaveChangesAsync(cancellationToken);
-            return (null, refusal.Code == "country_not_allowed" ? CountryNotAllowed(user) : Passthrough(http, refusal));
+            return (null, CountryNotAllowed(user));
+        }
+
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
+            http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
+        if (failure is not null)
+        {
+            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: failure.Code);
+            await db.SaveChangesAsync(cancellationToken);
+            return (null, Passthrough(http, failure));
         }
 
         db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
@@ -85,22 +93,23 @@ public static class SmsSignIn
         var locked = await guard.EnterAsync(db, http, user, cancellationToken);
         if (locked is not null) return locked;
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
+        if (failure is not null)
         {
-            var dead = refusal.Code is "too_many_attempts" or "challenge_expired" or "challenge_already_used" or "challenge_not_found";
-            if (dead) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
-            if (refusal.Code is not ("invalid_code" or "too_many_attempts"))
+            if (failure.Refusal is { EndsChallenge: true }) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
+            var wrongCode = failure.Is(ChallengeRefusalCode.InvalidCode);
+            var lockedOut = failure.Is(ChallengeRefusalCode.TooManyAttempts);
+            if (!wrongCode && !lockedOut)
             {
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                return refusal.Code is "challenge_expired" or "challenge_already_used" or "challenge_not_found" ? MfaApi.ChallengeExpired() : Passthrough(http, refusal);
+                return failure.Refusal is { EndsChallenge: true } ? MfaApi.ChallengeExpired() : Passthrough(http, failure);
             }
 
             db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; sign-in ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
+                details: lockedOut ? "too many wrong codes; sign-in ended" : $"wrong code; {failure.Refusal!.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
             return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
-                ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
+                ?? (wrongCode ? MfaApi.InvalidCode(failure.Refusal!.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
         // The number changed while the code was on its way: the code proves the old number only.
@@ -155,17 +164,21 @@ public static class SmsSignIn
         Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "No phone number for your sign-in code.",
             "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
 
+    /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
+    /// signing in goes (<c>reason</c> says which).</summary>
+    public const string CountryNotAllowedCode = "country_not_allowed";
+
     private static ProblemHttpResult CountryNotAllowed(User user) =>
         Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "Your phone number cannot receive sign-in codes.",
             $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. Ask your administrator to add a mobile number from an allowed country.",
-            new Dictionary<string, object?> { ["reason"] = "country_not_allowed" });
+            new Dictionary<string, object?> { ["reason"] = CountryNotAllowedCode });
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
-    public static ProblemHttpResult Passthrough(HttpContext http, ChallengeRefusal refusal)
+    public static ProblemHttpResult Passthrough(HttpContext http, ChallengesFailure failure)
     {
-        if (refusal.RetryAfter is { } wait) Problems.SetRetryAfter(http, wait);
-        var extensions = refusal.Extra.ToDictionary(e => e.Key, e => (object?)e.Value);
-        return Problems.Create(refusal.Status, refusal.Code, refusal.Title, refusal.Detail, extensions);
+        if (failure.RetryAfter is { } wait) Problems.SetRetryAfter(http, wait);
+        var extensions = failure.Extra.ToDictionary(e => e.Key, e => (object?)e.Value);
+        return Problems.Create(failure.Status, failure.Code, failure.Title, failure.Detail, extensions);
     }
 }
 
