@@ -9,8 +9,11 @@ namespace Microsoft.Extensions.Hosting;
 /// caller gets a 503 problem with <c>Retry-After</c> and a stable code instead of a 500. Each service
 /// names the exceptions that mean "my dependency is down" and the words the caller reads.
 /// </summary>
-public abstract class DependencyUnavailableHandler(IProblemDetailsService problems, ILogger logger) : IExceptionHandler
+public abstract class DependencyUnavailableHandler(ILogger logger) : IExceptionHandler
 {
+    /// <summary>Long enough for a dropped connection or a failover to recover, short enough for a person at a sign-in page.</summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
     protected abstract string Dependency { get; }
 
     protected abstract string Title { get; }
@@ -26,19 +29,9 @@ public abstract class DependencyUnavailableHandler(IProblemDetailsService proble
         if (!IsUnavailable(exception)) return false;
 
         logger.LogError(exception, "{Dependency} did not answer", Dependency);
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = Title,
-                Detail = Detail,
-                Extensions = { ["code"] = Code },
-            },
-        });
+        await new ApiProblem(StatusCodes.Status503ServiceUnavailable, Code, Title, Detail)
+            .WithRetryAfter(DefaultRetryAfter)
+            .WriteAsync(context, exception);
+        return true;
     }
 }

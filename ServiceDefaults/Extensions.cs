@@ -1,3 +1,4 @@
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -113,10 +114,16 @@ public static class Extensions
             {
                 context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
-                // Problems the framework writes itself (routing, binding, authorization) get a code too,
-                // so every client can switch on the member (shared/API.md).
-                context.ProblemDetails.Extensions.TryAdd("code",
+                // Problems the framework writes itself (routing, authorization, the validation filter) get a
+                // code too, so every client can switch on the member (docs/problems.md).
+                context.ProblemDetails.Extensions.TryAdd(ApiProblem.CodeMember,
                     ProblemCodes.ForStatus(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
+                // The validation filter lists the fields; the detail says it in one line for a person.
+                if (context.ProblemDetails is HttpValidationProblemDetails { Detail: null, Errors.Count: > 0 } validation)
+                {
+                    validation.Title = ApiProblem.ValidationTitle;
+                    validation.Detail = ApiProblem.Describe(validation.Errors);
+                }
             });
         return builder;
     }

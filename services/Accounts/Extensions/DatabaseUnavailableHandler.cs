@@ -1,11 +1,11 @@
 using System.Data.Common;
+using FlexWhere.Contracts;
 
 namespace FlexWhere.Accounts.Extensions;
 
 /// <summary>Without PostgreSQL nobody signs in: 503 <c>accounts_unavailable</c>, not a 500. Found by the
 /// reliability suite (R4: PostgreSQL stopped during sign-in answered 500 internal_error).</summary>
-public sealed class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
-    : DependencyUnavailableHandler(problems, logger)
+public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandler> logger) : DependencyUnavailableHandler(logger)
 {
     protected override string Dependency => "PostgreSQL";
 
@@ -13,7 +13,7 @@ public sealed class DatabaseUnavailableHandler(IProblemDetailsService problems, 
 
     protected override string Detail => "Sign-in and accounts are unavailable just now. Try again in a moment.";
 
-    protected override string Code => "accounts_unavailable";
+    protected override string Code => ProblemCodes.AccountsUnavailable;
 
     protected override bool IsUnavailable(Exception exception) => IsDatabaseUnavailable(exception);
 

@@ -3,8 +3,8 @@ using StackExchange.Redis;
 namespace FlexWhere.Challenges.Apis;
 
 /// <summary>Without Redis no code is issued or accepted: 503 <c>challenges_unavailable</c>, not a 500.</summary>
-public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILogger<StoreUnavailableHandler> logger)
-    : DependencyUnavailableHandler(problems, logger)
+public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> logger)
+    : DependencyUnavailableHandler(logger)
 {
     protected override string Dependency => "Redis";
 

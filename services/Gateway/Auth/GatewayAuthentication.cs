@@ -1,3 +1,4 @@
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
@@ -45,10 +46,24 @@ public static class GatewayAuthentication
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                 };
-                bearer.Events = new JwtBearerEvents { OnChallenge = GatewayProblems.WriteUnauthorizedAsync };
+                bearer.Events = new JwtBearerEvents { OnChallenge = WriteUnauthorizedAsync };
             });
 
         builder.Services.AddAuthorization();
+    }
+
+    /// <summary>The 401 says whether the token is missing, expired or otherwise not valid.</summary>
+    private static Task WriteUnauthorizedAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var (code, detail) = context.AuthenticateFailure switch
+        {
+            SecurityTokenExpiredException => (ProblemCodes.TokenExpired, "Your session has expired: refresh the access token or sign in again."),
+            not null => (ProblemCodes.InvalidToken, "The access token is not valid: sign in again."),
+            _ => (ProblemCodes.AuthenticationRequired, "Sign in first: this request needs an access token (Authorization: Bearer …)."),
+        };
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return new ApiProblem(StatusCodes.Status401Unauthorized, code, "Unauthorized", detail).WriteAsync(context.HttpContext);
     }
 }
 

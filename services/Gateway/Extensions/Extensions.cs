@@ -26,7 +26,7 @@ public static class Extensions
 
         builder.AddGatewayAuthentication();
         builder.AddEdgeRateLimiting();
-        builder.Services.AddExceptionHandler<DependencyExceptionHandler>();
+        builder.Services.AddExceptionHandler<RateLimitStoreUnavailableHandler>();
         builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins(gateway.Cors.AllowedOrigins)
             .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -1,4 +1,4 @@
-using System.Globalization;
+using FlexWhere.Contracts;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using RedisRateLimiting;
@@ -23,12 +23,10 @@ public static class EdgeRateLimits
         {
             options.OnRejected = (context, _) =>
             {
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
-                    : (int)Window.TotalSeconds;
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                return new ValueTask(GatewayProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
-                    "Too many requests", $"Too many requests from you: try again in {seconds} seconds.", "rate_limited"));
+                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window;
+                var seconds = ApiProblem.RetryAfterSeconds(wait);
+                return new ValueTask(new ApiProblem(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, "Too many requests",
+                    $"Too many requests from you: try again in {seconds} seconds.").WithRetryAfter(wait).WriteAsync(context.HttpContext));
             };
 
             options.AddPolicy(PerIpPolicy, context =>

@@ -1,3 +1,4 @@
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -17,8 +18,8 @@ public static class RequestSizeLimit
             ?? context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
         if (limit > 0 && context.Request.ContentLength > limit)
         {
-            return GatewayProblems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request too large",
-                $"The request body is larger than the {limit / 1024} KiB this endpoint accepts.", "payload_too_large");
+            return new ApiProblem(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, "Request too large",
+                $"The request body is larger than the {limit / 1024} KiB this endpoint accepts.").WriteAsync(context);
         }
 
         if (limit > 0 && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)

@@ -17,6 +17,9 @@ public static class TwilioStatusCallbackApi
 {
     public const string SignatureHeader = "X-Twilio-Signature";
 
+    /// <summary>Twilio retries a callback that did not get a 2xx; this asks it to wait while the broker recovers.</summary>
+    public static readonly TimeSpan ReportRetryAfter = TimeSpan.FromSeconds(30);
+
     public static IEndpointRouteBuilder MapTwilioStatusCallbackApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/notifier/twilio").WithTags("Twilio callbacks")
@@ -25,7 +28,7 @@ public static class TwilioStatusCallbackApi
         return app;
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ReceiveStatus(
+    public static async Task<Results<NoContent, ApiProblem>> ReceiveStatus(
         HttpRequest request,
         IOptions<TwilioOptions> options,
         SmsIdempotency idempotency,
@@ -38,7 +41,7 @@ public static class TwilioStatusCallbackApi
         var signature = request.Headers[SignatureHeader].ToString();
         if (string.IsNullOrEmpty(signature) || !request.HasFormContentType)
         {
-            return Forbidden("twilio_signature_missing", "The request carries no X-Twilio-Signature over a form body; only Twilio may post delivery reports.");
+            return Forbidden(ProblemCodes.TwilioSignatureMissing, "The request carries no X-Twilio-Signature over a form body; only Twilio may post delivery reports.");
         }
 
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
@@ -47,7 +50,7 @@ public static class TwilioStatusCallbackApi
         if (!validator.Validate(options.Value.StatusCallbackUrl!.ToString(), parameters, signature))
         {
             logger.LogWarning("Rejected a Twilio status callback with a bad signature");
-            return Forbidden("twilio_signature_invalid", "The X-Twilio-Signature does not match this request; only Twilio may post delivery reports.");
+            return Forbidden(ProblemCodes.TwilioSignatureInvalid, "The X-Twilio-Signature does not match this request; only Twilio may post delivery reports.");
         }
 
         var messageSid = parameters.GetValueOrDefault("MessageSid") ?? "";
@@ -83,16 +86,13 @@ public static class TwilioStatusCallbackApi
         {
             // Twilio retries a callback that did not get a 2xx: the report is not lost, only late.
             logger.LogWarning("Status {Status} for provider message {ProviderMessageId} not passed on yet: {Reason}", status, messageSid, failure.Message);
-            request.HttpContext.Response.Headers.RetryAfter = "30";
-            return TypedResults.Problem("The delivery report could not be passed on just now; send it again later.",
-                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
-                extensions: new Dictionary<string, object?> { ["code"] = "report_not_queued" });
+            return new ApiProblem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ReportNotQueued, "Service unavailable",
+                "The delivery report could not be passed on just now; send it again later.").WithRetryAfter(ReportRetryAfter);
         }
 
         return TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult Forbidden(string code, string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+    private static ApiProblem Forbidden(string code, string detail) =>
+        new(StatusCodes.Status403Forbidden, code, "Forbidden", detail);
 }

@@ -1,0 +1,21 @@
+using FlexWhere.Contracts;
+using StackExchange.Redis;
+
+namespace FlexWhere.Gateway;
+
+/// <summary>
+/// When Redis (which holds the rate limits) is down the Gateway fails closed: 503 with Retry-After,
+/// not a 500 and not an unlimited pass.
+/// </summary>
+internal sealed class RateLimitStoreUnavailableHandler(ILogger<RateLimitStoreUnavailableHandler> logger) : DependencyUnavailableHandler(logger)
+{
+    protected override string Dependency => "Redis (the rate-limit store)";
+
+    protected override string Title => "Service unavailable";
+
+    protected override string Detail => "The service is briefly unavailable: try again in a few seconds.";
+
+    protected override string Code => ProblemCodes.ServiceUnavailable;
+
+    protected override bool IsUnavailable(Exception exception) => exception is RedisException or RedisTimeoutException;
+}
