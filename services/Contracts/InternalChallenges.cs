@@ -70,25 +70,25 @@ public sealed record NoticeRequest(Guid OrganisationId, Guid UserId, string? To,
 
 public sealed record SentNotice(string NoticeId);
 
-/// <summary>Why Challenges did not do what was asked: the <c>code</c> of its problem answer.</summary>
+/// <summary>Why Challenges did not do what was asked: the <c>code</c> of its problem answer, named by <see cref="ProblemCodes"/>.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ChallengeRefusalCode>))]
 public enum ChallengeRefusalCode
 {
-    [JsonStringEnumMemberName("challenge_not_found")] NotFound,
-    [JsonStringEnumMemberName("challenge_expired")] Expired,
-    [JsonStringEnumMemberName("challenge_already_used")] AlreadyUsed,
-    [JsonStringEnumMemberName("challenge_closed")] Closed,
-    [JsonStringEnumMemberName("challenge_busy")] Busy,
-    [JsonStringEnumMemberName("invalid_code")] InvalidCode,
-    [JsonStringEnumMemberName("too_many_attempts")] TooManyAttempts,
-    [JsonStringEnumMemberName("code_not_sent")] CodeNotSent,
-    [JsonStringEnumMemberName("resend_too_soon")] ResendTooSoon,
-    [JsonStringEnumMemberName("send_limit_reached")] SendLimitReached,
-    [JsonStringEnumMemberName("rate_limited")] RateLimited,
-    [JsonStringEnumMemberName("sms_budget_exhausted")] SmsBudgetExhausted,
-    [JsonStringEnumMemberName("sms_not_sent")] SmsNotSent,
-    [JsonStringEnumMemberName("unknown_notice_kind")] UnknownNoticeKind,
-    [JsonStringEnumMemberName("challenges_unavailable")] Unavailable,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengeNotFound)] NotFound,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengeExpired)] Expired,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengeAlreadyUsed)] AlreadyUsed,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengeClosed)] Closed,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengeBusy)] Busy,
+    [JsonStringEnumMemberName(ProblemCodes.InvalidCode)] InvalidCode,
+    [JsonStringEnumMemberName(ProblemCodes.TooManyAttempts)] TooManyAttempts,
+    [JsonStringEnumMemberName(ProblemCodes.CodeNotSent)] CodeNotSent,
+    [JsonStringEnumMemberName(ProblemCodes.ResendTooSoon)] ResendTooSoon,
+    [JsonStringEnumMemberName(ProblemCodes.SendLimitReached)] SendLimitReached,
+    [JsonStringEnumMemberName(ProblemCodes.RateLimited)] RateLimited,
+    [JsonStringEnumMemberName(ProblemCodes.SmsBudgetExhausted)] SmsBudgetExhausted,
+    [JsonStringEnumMemberName(ProblemCodes.SmsNotSent)] SmsNotSent,
+    [JsonStringEnumMemberName(ProblemCodes.UnknownNoticeKind)] UnknownNoticeKind,
+    [JsonStringEnumMemberName(ProblemCodes.ChallengesUnavailable)] Unavailable,
 }
 
 /// <summary>A refusal as a value: its code, and where they apply the wait, the tries left and the limit hit.</summary>

@@ -105,10 +105,17 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
     protected async Task ReportDeliveryAsync(SendSms sms, bool delivered)
     {
         var bus = _challenges.Services.GetRequiredService<IBus>();
-        await bus.Publish(new SmsSent { MessageId = sms.MessageId, ChallengeId = sms.ChallengeId, ProviderMessageId = "SM-test", SentAt = ChallengesTime.GetUtcNow() });
+        var at = ChallengesTime.GetUtcNow();
+        await bus.Publish(new SmsSent
+        {
+            MessageId = sms.MessageId,
+            ChallengeId = sms.ChallengeId,
+            ProviderMessageId = "SM-1",
+            SentAt = at,
+        });
         if (delivered)
         {
-            await bus.Publish(new SmsDelivered { ChallengeId = sms.ChallengeId, ProviderMessageId = "SM-test", DeliveredAt = ChallengesTime.GetUtcNow() });
+            await bus.Publish(new SmsDelivered { ChallengeId = sms.ChallengeId, ProviderMessageId = "SM-1", DeliveredAt = at });
         }
     }
 

@@ -47,8 +47,22 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
 
         using var response = await app.CreateAsync(ChallengeRequest.Fresh() with { Destination = destination });
 
-        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         Assert.True((await response.ReadProblemAsync()).GetProperty("errors").TryGetProperty("destination", out _));
+    }
+
+    [Theory]
+    [InlineData("not json", "body")]
+    [InlineData("{\"organisationId\": 42}", "organisationId")]
+    public async Task A_body_that_does_not_bind_is_a_validation_problem_naming_the_field(string body, string field)
+    {
+        using var app = new ChallengesApp(redis, rabbitMq);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await app.Internal.PostAsync("/internal/challenges", content);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True((await response.ReadProblemAsync()).GetProperty("errors").TryGetProperty(field, out _));
     }
 
     [Fact]

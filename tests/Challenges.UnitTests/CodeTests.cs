@@ -41,7 +41,8 @@ public class CodeTests
         Assert.Equal(32, hash.Length);
         Assert.True(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", ChallengePurposes.SignIn, "123456")));
         Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-b", ChallengePurposes.SignIn, "123456")));
-        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", ChallengePurposes.PhoneVerification, "123456")));
+        var otherPurpose = Hasher.Hash("challenge-a", ChallengePurposes.PhoneVerification, "123456");
+        Assert.False(CryptographicOperations.FixedTimeEquals(hash, otherPurpose));
         Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", ChallengePurposes.SignIn, "123457")));
         Assert.False(CryptographicOperations.FixedTimeEquals(hash, otherKey.Hash("challenge-a", ChallengePurposes.SignIn, "123456")));
     }

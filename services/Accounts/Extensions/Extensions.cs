@@ -79,7 +79,8 @@ public static class Extensions
     {
         builder.Services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();

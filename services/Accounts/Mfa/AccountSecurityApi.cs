@@ -149,13 +149,14 @@ public static class AccountSecurityApi
         if (!Phones.CountryAllowed(check.E164!, user.Organisation.AllowedSmsCountries))
         {
             var region = Phones.RegionOf(check.E164!);
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, SmsSignIn.CountryNotAllowedCode, "Country not allowed",
-                $"Your organisation does not allow SMS codes to numbers in {region}. Use a number from an allowed country or ask your administrator.",
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, ProblemCodes.CountryNotAllowed, "Country not allowed",
+                $"Your organisation does not allow SMS codes to numbers in {region}. "
+                + "Use a number from an allowed country or ask your administrator.",
                 new Dictionary<string, object?> { ["country"] = region });
         }
 
-        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
-            http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
+            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
         if (failure is not null) return SmsSignIn.Passthrough(http, failure);
 
         var now = time.GetUtcNow();
@@ -191,7 +192,8 @@ public static class AccountSecurityApi
         var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
         if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
 
-        var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
+        var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification,
+            cancellationToken);
         if (failure is not null)
         {
             return failure.Refusal switch

@@ -23,7 +23,7 @@ public sealed class ChallengesOptions
 public sealed record ChallengesFailure(
     ChallengeRefusal? Refusal, int Status, string Code, string Title, string Detail, IReadOnlyDictionary<string, JsonElement> Extra)
 {
-    public static ChallengesFailure Unavailable { get; } = new(null, StatusCodes.Status503ServiceUnavailable, "mfa_unavailable",
+    public static ChallengesFailure Unavailable { get; } = new(null, StatusCodes.Status503ServiceUnavailable, ProblemCodes.MfaUnavailable,
         "Sign-in codes are unavailable.", "The sign-in code service cannot be reached right now. Try again in a minute.",
         new Dictionary<string, JsonElement>());
 
@@ -41,10 +41,10 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
     /// <param name="destination">A number in a country the organisation allows: the caller checked it.</param>
     /// <param name="priority">An admin's or manager's sign-in code: it may use the SMS budget's reserved share.</param>
     public Task<(IssuedChallenge? Issued, ChallengesFailure? Failure)> CreateAsync(
-        Guid organisationId, Guid userId, string purpose, string destination, string? clientIp, bool priority, CancellationToken cancellationToken) =>
-        SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges",
-            new CreateChallengeRequest(organisationId, userId, purpose, destination, "en", clientIp ?? IPAddress.Loopback.ToString(), priority),
-            cancellationToken);
+        Guid organisationId, Guid userId, string purpose, string destination, string? clientIp, bool priority,
+        CancellationToken cancellationToken) =>
+        SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges", new CreateChallengeRequest(
+            organisationId, userId, purpose, destination, "en", clientIp ?? IPAddress.Loopback.ToString(), priority), cancellationToken);
 
     /// <summary>A text without a code (e.g. to an old number when its replacement is scheduled).</summary>
     public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(
@@ -54,21 +54,25 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
 
     public Task<(VerifiedChallenge? Verified, ChallengesFailure? Failure)> VerifyAsync(
         string challengeId, string code, string purpose, CancellationToken cancellationToken) =>
-        SendAsync<VerifiedChallenge>(HttpMethod.Post, $"{Path(challengeId)}/verify", new VerifyChallengeRequest(code, purpose), cancellationToken);
+        SendAsync<VerifiedChallenge>(HttpMethod.Post, $"{Path(challengeId)}/verify", new VerifyChallengeRequest(code, purpose),
+            cancellationToken);
 
-    public Task<(IssuedChallenge? Resent, ChallengesFailure? Failure)> ResendAsync(string challengeId, CancellationToken cancellationToken) =>
+    public Task<(IssuedChallenge? Resent, ChallengesFailure? Failure)> ResendAsync(
+        string challengeId, CancellationToken cancellationToken) =>
         SendAsync<IssuedChallenge>(HttpMethod.Post, $"{Path(challengeId)}/resend", null, cancellationToken);
 
     /// <summary>The challenge's state and its SMS's delivery.</summary>
-    public Task<(ChallengeStatus? Status, ChallengesFailure? Failure)> StatusAsync(string challengeId, CancellationToken cancellationToken) =>
+    public Task<(ChallengeStatus? Status, ChallengesFailure? Failure)> StatusAsync(
+        string challengeId, CancellationToken cancellationToken) =>
         SendAsync<ChallengeStatus>(HttpMethod.Get, Path(challengeId), null, cancellationToken);
 
     private static string Path(string challengeId) => $"internal/challenges/{Uri.EscapeDataString(challengeId)}";
 
-    private async Task<(T?, ChallengesFailure?)> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
-        where T : class
+    private async Task<(T?, ChallengesFailure?)> SendAsync<T>(
+        HttpMethod method, string path, object? body, CancellationToken cancellationToken) where T : class
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType()) };
+        using var request = new HttpRequestMessage(method, path);
+        request.Content = body is null ? null : JsonContent.Create(body, body.GetType());
         request.Headers.Add(InternalApiOptions.HeaderName, key.Value.Key);
         try
         {
@@ -121,8 +125,13 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
         }
 
         int? Number(string name) => problem.TryGetValue(name, out var value) && value.TryGetInt32(out var n) ? n : null;
-        string? Text(string name) => problem.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        var refusal = new ChallengeRefusal(code, response.Headers.RetryAfter?.Delta) { AttemptsLeft = Number("attemptsLeft"), Limit = Text("limit") };
+        string? Text(string name) =>
+            problem.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var refusal = new ChallengeRefusal(code, response.Headers.RetryAfter?.Delta)
+        {
+            AttemptsLeft = Number("attemptsLeft"),
+            Limit = Text("limit"),
+        };
         var extra = problem.Where(p => p.Key is not ("type" or "title" or "status" or "detail" or "instance" or "code" or "traceId" or "errors"))
             .ToDictionary(p => p.Key, p => p.Value);
         return new ChallengesFailure(refusal, status, codeValue.GetString()!, Text("title") ?? "", Text("detail") ?? "", extra);

@@ -19,7 +19,8 @@ public sealed record MfaResent(DateTimeOffset ResendAfter, DateTimeOffset Expire
 
 /// <summary>An SMS sign-in's code as its user may see it: <c>status</c> pending, verified, locked or expired;
 /// <c>delivery.state</c> queued, not_sent, sent, delivered or failed.</summary>
-public sealed record MfaStatus(string Status, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter, int AttemptsLeft, MfaDelivery Delivery);
+public sealed record MfaStatus(
+    string Status, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter, int AttemptsLeft, MfaDelivery Delivery);
 
 /// <param name="Reason">Why the text failed or was not sent, when it did not arrive.</param>
 public sealed record MfaDelivery(string State, DateTimeOffset? At, string? Reason);
@@ -34,7 +35,7 @@ public static class MfaApi
             .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that skips the SMS for 30 days.");
         mfa.MapPost("/resend", Resend).WithName("ResendCode").WithSummary("Send a new SMS code for a login ticket.");
         mfa.MapGet("/status", Status).WithName("SecondFactorStatus")
-            .WithSummary($"Whether the SMS code of a login ticket (sent in the {LoginTicketHeader} header) was delivered, and how long it works.");
+            .WithSummary($"Whether the SMS code of a login ticket ({LoginTicketHeader} header) was delivered, and how long it works.");
         mfa.MapPost("/recover", Recover).WithName("RecoverWithCode").WithSummary("Sign in with one of your recovery codes when your phone is lost.");
         return app;
     }
@@ -95,7 +96,8 @@ public static class MfaApi
     /// <summary>The login ticket of <see cref="Status"/>: a GET has no body, and a URL ends up in logs.</summary>
     public const string LoginTicketHeader = "X-Login-Ticket";
 
-    public static async Task<Results<Ok<MfaStatus>, ProblemHttpResult>> Status(HttpContext http, SignInContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<MfaStatus>, ProblemHttpResult>> Status(
+        HttpContext http, SignInContext context, CancellationToken cancellationToken)
     {
         var loginTicket = http.Request.Headers[LoginTicketHeader].ToString();
         if (!OpaqueTokens.LooksValid(loginTicket)) return Problems.Validation($"Send the login ticket in the {LoginTicketHeader} header.");
@@ -104,7 +106,7 @@ public static class MfaApi
         if (problem is not null) return problem;
         if (ticket!.ChallengeId is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "not_an_sms_sign_in", "No text message to follow.",
+            return Problems.Create(StatusCodes.Status409Conflict, ProblemCodes.NotAnSmsSignIn, "No text message to follow.",
                 "This sign-in uses your authenticator app, not a text message.");
         }
 
@@ -118,7 +120,8 @@ public static class MfaApi
 
         var delivery = new MfaDelivery(status!.Delivery.State, status.Delivery.At, status.Delivery.Reason);
         // The number the code went to, which is the user's unless it changed since.
-        return TypedResults.Ok(new MfaStatus(status.Status, status.MaskedDestination, status.ExpiresAt, status.ResendAfter, status.AttemptsLeft, delivery));
+        return TypedResults.Ok(new MfaStatus(
+            status.Status, status.MaskedDestination, status.ExpiresAt, status.ResendAfter, status.AttemptsLeft, delivery));
     }
 
     public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Recover(

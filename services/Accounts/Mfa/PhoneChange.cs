@@ -116,10 +116,12 @@ public static class PhoneChanges
         var noticed = "no old number to tell";
         if (target.PhoneNumber is not null)
         {
-            var (_, failure) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber, NoticeKinds.PhoneChangeScheduled,
-                change.ApplyAfter.Value,
+            var (_, failure) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber,
+                NoticeKinds.PhoneChangeScheduled, change.ApplyAfter.Value,
                 target.Organisation?.Country == "NL" ? "nl" : "en", cancellationToken);
-            noticed = failure is null ? $"notice sent to {Phones.Mask(target.PhoneNumber)}" : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {failure.Code}";
+            noticed = failure is null
+                ? $"notice sent to {Phones.Mask(target.PhoneNumber)}"
+                : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {failure.Code}";
         }
 
         db.Record(http, time, target.OrganisationId, AuditEvents.PhoneChangeScheduled, requestedBy, target.Id,

@@ -64,13 +64,14 @@ public static class SmsSignIn
 
         if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries))
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: CountryNotAllowedCode);
+            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id,
+                details: ProblemCodes.CountryNotAllowed);
             await db.SaveChangesAsync(cancellationToken);
             return (null, CountryNotAllowed(user));
         }
 
-        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
-            http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn,
+            user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
         if (failure is not null)
         {
             db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: failure.Code);
@@ -93,7 +94,8 @@ public static class SmsSignIn
         var locked = await guard.EnterAsync(db, http, user, cancellationToken);
         if (locked is not null) return locked;
 
-        var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
+        var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn,
+            cancellationToken);
         if (failure is not null)
         {
             if (failure.Refusal is { EndsChallenge: true }) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
@@ -166,12 +168,10 @@ public static class SmsSignIn
 
     /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
     /// signing in goes (<c>reason</c> says which).</summary>
-    public const string CountryNotAllowedCode = "country_not_allowed";
-
     private static ProblemHttpResult CountryNotAllowed(User user) =>
         Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "Your phone number cannot receive sign-in codes.",
             $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. Ask your administrator to add a mobile number from an allowed country.",
-            new Dictionary<string, object?> { ["reason"] = CountryNotAllowedCode });
+            new Dictionary<string, object?> { ["reason"] = ProblemCodes.CountryNotAllowed });
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
     public static ProblemHttpResult Passthrough(HttpContext http, ChallengesFailure failure)

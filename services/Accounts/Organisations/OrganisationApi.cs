@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -155,7 +156,7 @@ public static class OrganisationApi
         {
             var reason = user.PhoneNumber is null ? "phone_number_missing"
                 : !Phones.Check(user.PhoneNumber).IsValid ? "phone_number_unusable"
-                : !Phones.CountryAllowed(user.PhoneNumber, organisation.AllowedSmsCountries) ? SmsSignIn.CountryNotAllowedCode
+                : !Phones.CountryAllowed(user.PhoneNumber, organisation.AllowedSmsCountries) ? ProblemCodes.CountryNotAllowed
                 : null;
             if (reason is null) continue;
 

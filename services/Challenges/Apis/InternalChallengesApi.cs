@@ -23,8 +23,8 @@ public static class InternalChallengesApi
         return api;
     }
 
-    public static async Task<Results<Created<IssuedChallenge>, ValidationProblem, ProblemHttpResult>> CreateChallenge(
-        CreateChallengeRequest request, ChallengeIssuer issuer, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Created<IssuedChallenge>, ApiProblem>> CreateChallenge(
+        CreateChallengeRequest request, ChallengeIssuer issuer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.OrganisationId == Guid.Empty) errors["organisationId"] = ["Give the organisation's id."];
@@ -38,44 +38,42 @@ public static class InternalChallengesApi
         }
 
         if (!System.Net.IPAddress.TryParse(request.ClientIp, out _)) errors["clientIp"] = ["Give the client's IP address."];
-        if (errors.Count > 0) return Invalid(errors, "The challenge request is not valid");
+        if (errors.Count > 0) return ApiProblem.Validation(errors);
 
-        var (issued, refused) = await issuer.CreateAsync(new NewChallenge(request.OrganisationId, request.UserId, request.Purpose!, destination!,
-            request.Locale!, request.ClientIp!, request.Priority), cancellationToken);
-        if (refused is not null) return refused.ToProblem(context);
+        var challenge = new NewChallenge(request.OrganisationId, request.UserId, request.Purpose!, destination!, request.Locale!,
+            request.ClientIp!, request.Priority);
+        var (issued, refused) = await issuer.CreateAsync(challenge, cancellationToken);
+        if (refused is not null) return refused.ToProblem();
         return TypedResults.Created($"/internal/challenges/{issued!.ChallengeId}", issued);
     }
 
-    public static async Task<Results<Ok<ChallengeStatus>, ProblemHttpResult>> GetChallengeStatus(
-        string challengeId, ChallengeVerifier verifier, HttpContext context)
+    public static async Task<Results<Ok<ChallengeStatus>, ApiProblem>> GetChallengeStatus(
+        string challengeId, ChallengeVerifier verifier)
     {
         var (status, refused) = await verifier.StatusAsync(challengeId);
-        return refused is not null ? refused.ToProblem(context) : TypedResults.Ok(status!);
+        return refused is not null ? refused.ToProblem() : TypedResults.Ok(status!);
     }
 
-    public static async Task<Results<Ok<VerifiedChallenge>, ValidationProblem, ProblemHttpResult>> VerifyChallenge(
-        string challengeId, VerifyChallengeRequest request, ChallengeVerifier verifier, HttpContext context)
+    public static async Task<Results<Ok<VerifiedChallenge>, ApiProblem>> VerifyChallenge(
+        string challengeId, VerifyChallengeRequest request, ChallengeVerifier verifier)
     {
-        if (!CodeHasher.IsChallengeId(challengeId)) return new ChallengeRefusal(ChallengeRefusalCode.NotFound).ToProblem(context);
+        if (!CodeHasher.IsChallengeId(challengeId)) return new ChallengeRefusal(ChallengeRefusalCode.NotFound).ToProblem();
         var errors = new Dictionary<string, string[]>();
         if (request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit)) errors["code"] = ["The code has six digits."];
         if (!ChallengePurposes.IsKnown(request.Purpose)) errors["purpose"] = [PurposeHint];
-        if (errors.Count > 0) return Invalid(errors, "The verify request is not valid");
+        if (errors.Count > 0) return ApiProblem.Validation(errors);
 
         var (verified, refused) = await verifier.VerifyAsync(challengeId, request.Code!, request.Purpose!);
-        return refused is not null ? refused.ToProblem(context) : TypedResults.Ok(verified!);
+        return refused is not null ? refused.ToProblem() : TypedResults.Ok(verified!);
     }
 
-    public static async Task<Results<Ok<IssuedChallenge>, ProblemHttpResult>> ResendChallenge(
-        string challengeId, ChallengeIssuer issuer, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IssuedChallenge>, ApiProblem>> ResendChallenge(
+        string challengeId, ChallengeIssuer issuer, CancellationToken cancellationToken)
     {
-        if (!CodeHasher.IsChallengeId(challengeId)) return new ChallengeRefusal(ChallengeRefusalCode.NotFound).ToProblem(context);
+        if (!CodeHasher.IsChallengeId(challengeId)) return new ChallengeRefusal(ChallengeRefusalCode.NotFound).ToProblem();
         var (issued, refused) = await issuer.ResendAsync(challengeId, cancellationToken);
-        return refused is not null ? refused.ToProblem(context) : TypedResults.Ok(issued!);
+        return refused is not null ? refused.ToProblem() : TypedResults.Ok(issued!);
     }
 
     private static readonly string PurposeHint = $"Use '{ChallengePurposes.SignIn}' or '{ChallengePurposes.PhoneVerification}'.";
-
-    internal static ValidationProblem Invalid(Dictionary<string, string[]> errors, string title) =>
-        TypedResults.ValidationProblem(errors, title: title, extensions: new Dictionary<string, object?> { ["code"] = "invalid_request" });
 }

@@ -19,13 +19,13 @@ public static class InternalNoticesApi
         return api;
     }
 
-    public static async Task<Results<Accepted<SentNotice>, ValidationProblem, ProblemHttpResult>> SendNotice(
-        NoticeRequest request, NoticeSender sender, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Accepted<SentNotice>, ApiProblem>> SendNotice(
+        NoticeRequest request, NoticeSender sender, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (request.Kind is not null && !NoticeKinds.Templates.ContainsKey(request.Kind))
         {
-            return new ChallengeRefusal(ChallengeRefusalCode.UnknownNoticeKind).ToProblem(context);
+            return new ChallengeRefusal(ChallengeRefusalCode.UnknownNoticeKind).ToProblem();
         }
 
         var kinds = string.Join(", ", NoticeKinds.Templates.Keys);
@@ -45,10 +45,10 @@ public static class InternalNoticesApi
             errors["locale"] = [$"Use one of: {string.Join(", ", SmsTemplates.Locales)}."];
         }
 
-        if (errors.Count > 0) return InternalChallengesApi.Invalid(errors, "The notice request is not valid");
+        if (errors.Count > 0) return ApiProblem.Validation(errors);
 
         var (sent, refused) = await sender.SendAsync(new NewNotice(request.OrganisationId, destination!, request.Kind!,
             NoticeKinds.Templates[request.Kind!], request.EffectiveAt!.Value, request.Locale!), cancellationToken);
-        return refused is not null ? refused.ToProblem(context) : TypedResults.Accepted((string?)null, sent!);
+        return refused is not null ? refused.ToProblem() : TypedResults.Accepted((string?)null, sent!);
     }
 }

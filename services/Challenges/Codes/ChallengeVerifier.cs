@@ -49,7 +49,8 @@ public sealed class ChallengeVerifier(ChallengeStore store, CodeHasher hasher, T
         var challenge = await store.FindAsync(challengeId);
         if (challenge is null) return (null, NotFound);
 
-        var status = challenge.State == ChallengeStates.Pending && time.GetUtcNow() >= challenge.ExpiresAt ? ChallengeStates.Expired : challenge.State;
+        var lapsed = challenge.State == ChallengeStates.Pending && time.GetUtcNow() >= challenge.ExpiresAt;
+        var status = lapsed ? ChallengeStates.Expired : challenge.State;
         var attemptsLeft = status == ChallengeStates.Pending ? Math.Max(0, challenge.MaxAttempts - challenge.Attempts) : 0;
         return (new ChallengeStatus(
             challengeId,

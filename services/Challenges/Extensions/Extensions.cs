@@ -30,6 +30,9 @@ public static class Extensions
         builder.AddRedisClient(RedisConnectionName);
         builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>(typeof(DeliveryReportConsumerDefinition)));
         builder.AddDefaultOpenApi();
+        // A body that does not bind answers 400 validation_failed with errors, as the endpoints' own checks do.
+        builder.AddRequestValidation();
+        builder.Services.AddValidation();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CodeHasher>();

@@ -30,7 +30,8 @@ public sealed class ChallengeIssuer(
 
     private TimeSpan KeepFor => Options.CodeTtl + Options.StatusRetention;
 
-    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> CreateAsync(NewChallenge request, CancellationToken cancellationToken)
+    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> CreateAsync(
+        NewChallenge request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var messageId = NewId.NextGuid();
@@ -69,7 +70,8 @@ public sealed class ChallengeIssuer(
     }
 
     /// <summary>A new code for the same challenge; the per-IP limit counts the address the challenge was created from.</summary>
-    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> ResendAsync(string challengeId, CancellationToken cancellationToken)
+    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> ResendAsync(
+        string challengeId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var challenge = await store.FindAsync(challengeId);
@@ -179,7 +181,8 @@ public sealed class ChallengeIssuer(
         new(ChallengeRefusalCode.ResendTooSoon, wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
 
     /// <summary>The broker did not take the SendSms: no code went out.</summary>
-    public static ChallengeRefusal NotSent() => new(ChallengeRefusalCode.SmsNotSent, TimeSpan.FromSeconds(5));
+    public static ChallengeRefusal NotSent() => new(ChallengeRefusalCode.SmsNotSent, DependencyUnavailableHandler.DefaultRetryAfter);
 
-    private static ChallengeRefusal StoreUnavailable() => new(ChallengeRefusalCode.Unavailable, TimeSpan.FromSeconds(5));
+    private static ChallengeRefusal StoreUnavailable() =>
+        new(ChallengeRefusalCode.Unavailable, DependencyUnavailableHandler.DefaultRetryAfter);
 }
