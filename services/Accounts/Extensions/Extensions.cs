@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 
 public static class Extensions
 {
-    public const string DatabaseConnectionName = "accountsdb";
+    public const string DatabaseConnectionName = AccountsDbContext.ConnectionName;
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {

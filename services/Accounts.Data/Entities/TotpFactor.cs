@@ -8,7 +8,7 @@ public sealed class TotpFactor
 
     public Guid OrganisationId { get; set; }
 
-    /// <summary>The 20-byte secret, encrypted with ASP.NET Core Data Protection (<see cref="TotpSecrets"/>).</summary>
+    /// <summary>The 20-byte secret, encrypted with ASP.NET Core Data Protection (TotpSecrets in Accounts).</summary>
     public required byte[] ProtectedSecret { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

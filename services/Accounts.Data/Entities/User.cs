@@ -37,7 +37,7 @@ public sealed class User
 
     public string? PasswordHash { get; set; }
 
-    /// <summary>Wrong second-factor codes in a row, over every sign-in (<see cref="Mfa.SecondFactorGuard"/>).</summary>
+    /// <summary>Wrong second-factor codes in a row, over every sign-in (SecondFactorGuard in Accounts).</summary>
     public int SecondFactorFailures { get; set; }
 
     public DateTimeOffset? SecondFactorLockedUntil { get; set; }

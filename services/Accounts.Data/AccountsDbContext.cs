@@ -12,6 +12,9 @@ namespace FlexWhere.Accounts.Data;
 /// <summary>Accounts' PostgreSQL database: organisations, users, refresh tokens and the audit log.</summary>
 public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>The name of the connection string (ConnectionStrings:accountsdb) and of the AppHost's database resource.</summary>
+    public const string ConnectionName = "accountsdb";
+
     public DbSet<Organisation> Organisations => Set<Organisation>();
 
     public DbSet<User> Users => Set<User>();
