@@ -115,18 +115,35 @@ public static class Extensions
                 context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
                 // Problems the framework writes itself (routing, authorization, the validation filter) get a
-                // code too, so every client can switch on the member (docs/problems.md).
-                context.ProblemDetails.Extensions.TryAdd(ApiProblem.CodeMember,
-                    ProblemCodes.ForStatus(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
+                // code and a detail too, so every client can switch on the member (docs/problems.md).
+                var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+                context.ProblemDetails.Extensions.TryAdd(ApiProblem.CodeMember, ProblemCodes.ForStatus(status));
                 // The validation filter lists the fields; the detail says it in one line for a person.
                 if (context.ProblemDetails is HttpValidationProblemDetails { Detail: null, Errors.Count: > 0 } validation)
                 {
                     validation.Title = ApiProblem.ValidationTitle;
                     validation.Detail = ApiProblem.Describe(validation.Errors);
                 }
+
+                context.ProblemDetails.Detail ??= DefaultDetail(status, context.HttpContext.Request.Method);
             });
         return builder;
     }
+
+    /// <summary>What a person can do about a problem the framework wrote without a detail (a bare status code).</summary>
+    private static string DefaultDetail(int status, string method) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is not valid: check it against the API description and send it again.",
+        StatusCodes.Status401Unauthorized => "Sign in first: this request needs an access token (Authorization: Bearer …).",
+        StatusCodes.Status403Forbidden => "You may not do this. Ask your administrator if you need to.",
+        StatusCodes.Status404NotFound => "There is nothing at this address: check the path.",
+        StatusCodes.Status405MethodNotAllowed => $"This address does not take {method} requests: check the method.",
+        StatusCodes.Status413PayloadTooLarge => "The body is larger than this endpoint accepts: send less in one request.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with Content-Type: application/json.",
+        StatusCodes.Status429TooManyRequests => "Too many requests: wait a moment, then try again.",
+        StatusCodes.Status503ServiceUnavailable => "The service is briefly unavailable: try again in a few seconds.",
+        _ => "Something went wrong on our side. Try again; if it keeps happening, tell your administrator the traceId.",
+    };
 
     /// <summary>
     /// Maps /health (readiness: all checks) and /alive (liveness). They are mapped in every

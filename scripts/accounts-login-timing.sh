@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Answer times of POST /api/auth/login for an unknown e-mail versus a wrong password, interleaved.
 # Usage: scripts/accounts-login-timing.sh http://127.0.0.1:PORT [runs]
-# Run against Accounts with the Development seed and SignIn__MaxFailedAttempts=100 and a high
-# SignIn__PerIpPermitLimit, so neither the lockout nor the per-IP limit cuts the series short.
+# Run against Accounts directly (not through the Gateway, whose per-IP limit would cut the series
+# short) with the Development seed and SignIn__MaxFailedAttempts=100, so the lockout does not either.
 set -euo pipefail
 url="$1/api/auth/login"; runs="${2:-60}"; out="$(mktemp -d)"
 req() { curl -s -o /dev/null -w "%{http_code} %{time_total}\n" -H 'content-type: application/json' \

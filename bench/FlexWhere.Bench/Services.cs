@@ -42,8 +42,6 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["Challenges__Limits__PerNumberPrefixWindow"] = "00:00:01",
         ["Challenges__Limits__DailySmsBudget"] = "10000000",
         ["Challenges__Limits__PlatformDailySmsCeiling"] = "100000000",
-        ["SignIn__PerIpPermitLimit"] = "100000",
-        ["SignIn__PerIpWindowSeconds"] = "1",
         ["Challenges__Limits__PerDestination"] = "100000",
         ["Challenges__Limits__PerDestinationWindow"] = "00:00:01",
         ["Challenges__Limits__SendsPerDestination"] = "100",

@@ -38,7 +38,7 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
     /// which is how a sign-in that needs an SMS code must fail: closed, without tokens.</summary>
     protected static readonly string ChallengesDownUrl = $"http://127.0.0.1:{HealthProbe.ClosedPort()}";
 
-    /// <summary>Settings a test class changes (e.g. a small per-IP limit).</summary>
+    /// <summary>Settings a test class changes (e.g. a small lockout threshold).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
     public virtual async Task InitializeAsync()
@@ -47,7 +47,7 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
 
         Factory = new ServiceFactory<Program>(
-            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value), ("SignIn:PerIpPermitLimit", "100000"),
+            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
                 ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
         {
             TestServices = services =>
@@ -154,7 +154,26 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal(code, problem.GetProperty("code").GetString());
         Assert.DoesNotContain("   at ", body); // no stack trace
+        AssertOneProblemShape(response, problem);
         return problem;
+    }
+
+    /// <summary>What every problem keeps (docs/problems.md): a validation problem names its fields in
+    /// errors, and Retry-After and retryAfterSeconds say the same.</summary>
+    protected static void AssertOneProblemShape(HttpResponseMessage response, JsonElement problem)
+    {
+        if (problem.GetProperty("code").GetString() == "validation_failed")
+        {
+            var errors = problem.GetProperty("errors");
+            Assert.Equal(JsonValueKind.Object, errors.ValueKind);
+            Assert.NotEmpty(errors.EnumerateObject());
+            Assert.All(errors.EnumerateObject(), field => Assert.NotEmpty(field.Value.EnumerateArray()));
+        }
+
+        var header = response.Headers.RetryAfter?.Delta;
+        var member = problem.TryGetProperty("retryAfterSeconds", out var seconds) ? seconds.GetInt64() : (long?)null;
+        Assert.Equal((long?)header?.TotalSeconds, member);
+        if (member is not null) Assert.True(member >= 1, $"Retry-After {member}");
     }
 
     protected static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)

@@ -198,23 +198,3 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
         Assert.All(await AuditAsync(organisation.Id), e => Assert.DoesNotContain("wrong password!", e.Details ?? ""));
     }
 }
-
-[Collection(PostgresCollection.Name)]
-public class PerIpLimitTests(PostgresServer postgres) : AccountsTestBase(postgres)
-{
-    protected override IEnumerable<(string Key, string? Value)> Settings => [("SignIn:PerIpPermitLimit", "3"), ("SignIn:PerIpWindowSeconds", "600")];
-
-    [Fact]
-    public async Task Too_many_sign_in_requests_from_one_address_are_rate_limited()
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            await ProblemAsync(await LoginAsync("nobody@example.test"), HttpStatusCode.Unauthorized, "invalid_credentials");
-        }
-
-        var limited = await LoginAsync("nobody@example.test");
-
-        await ProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
-        Assert.NotNull(limited.Headers.RetryAfter?.Delta);
-    }
-}

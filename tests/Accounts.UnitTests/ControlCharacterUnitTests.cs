@@ -36,11 +36,13 @@ public class ControlCharacterUnitTests
         var problem = ControlCharacters.CheckCsv(records);
 
         Assert.NotNull(problem);
-        Assert.Equal(400, problem.StatusCode);
-        Assert.Equal("validation_failed", problem.ProblemDetails.Extensions["code"]);
-        Assert.Equal("displayName", problem.ProblemDetails.Extensions["field"]);
-        Assert.Equal(1, problem.ProblemDetails.Extensions["row"]);
-        Assert.StartsWith("The displayName of data row 1 contains a control character (U+001B)", problem.ProblemDetails.Detail);
+        Assert.Equal(400, problem.Status);
+        var details = Assert.IsType<Microsoft.AspNetCore.Http.HttpValidationProblemDetails>(problem.ToProblemDetails());
+        Assert.Equal("validation_failed", details.Extensions["code"]);
+        Assert.Equal("displayName", details.Extensions["field"]);
+        Assert.Equal(1, details.Extensions["row"]);
+        Assert.StartsWith("The displayName of data row 1 contains a control character (U+001B)", details.Detail);
+        Assert.Equal(details.Detail, Assert.Single(details.Errors["displayName"]));
         Assert.Null(ControlCharacters.CheckCsv([["email"], ["a@example.test"]]));
     }
 }

@@ -24,6 +24,8 @@ public sealed class DatabaseUnavailableTests
         var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
         Assert.Equal("accounts_unavailable", problem!.Extensions["code"]?.ToString());
         Assert.DoesNotContain("accessToken", await response.Content.ReadAsStringAsync());
-        Assert.NotNull(response.Headers.RetryAfter);
+        // The caller may try again soon: the header and the member say when, alike.
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Equal("5", problem.Extensions["retryAfterSeconds"]?.ToString());
     }
 }

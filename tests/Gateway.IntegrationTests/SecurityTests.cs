@@ -154,9 +154,50 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
 
         using var response = await stack.Client.GetAsync("/api/accounts/openapi/v1.json");
 
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "service_unavailable");
-        Assert.True(response.Headers.Contains("Retry-After"));
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "service_unavailable");
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(5, problem.GetProperty("retryAfterSeconds").GetInt64());
         Assert.Empty(stack.Services["accounts"].ReceivedApiRequests);
+    }
+
+    /// <summary>The Gateway is the one per-IP limit on sign-in (Accounts kept an in-memory copy per instance
+    /// until it was removed): sign-in attempts past the limit are refused at the edge and never reach Accounts.</summary>
+    [Fact]
+    public async Task Too_many_sign_in_requests_from_one_address_are_refused_before_accounts()
+    {
+        const int limit = 3;
+        await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, false,
+            ("Gateway:RateLimits:AnonymousPerIpPerMinute", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        // The address's bucket may hold counts from other tests this minute: the refusal may come early, never late.
+        HttpResponseMessage? refused = null;
+        for (var sent = 0; refused is null && sent <= limit; sent++)
+        {
+            var response = await stack.Client.PostAsync("/api/auth/login", JsonContent.Create(new { email = "nobody@example.test" }));
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+            else response.Dispose();
+        }
+
+        using var tooMany = Assert.IsType<HttpResponseMessage>(refused);
+        var problem = await AssertProblemAsync(tooMany, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(problem.GetProperty("retryAfterSeconds").GetInt64(), 1, 60);
+        Assert.InRange(stack.Services["accounts"].ReceivedApiRequests.Count(request => request.Path == "/api/auth/login"), 0, limit);
+    }
+
+    public static TheoryData<string, HttpStatusCode, string> Refusals => new()
+    {
+        { "/api/no-such-route", HttpStatusCode.NotFound, "not_found" },
+        { GatewayStack.ProtectedPath, HttpStatusCode.Unauthorized, "authentication_required" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Every_refusal_of_the_gateway_carries_a_code_and_a_trace_id(string path, HttpStatusCode status, string code)
+    {
+        using var response = await _stack.Client.GetAsync(path);
+
+        var problem = await AssertProblemAsync(response, status, code);
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("traceId").GetString()));
     }
 
     [Fact]
@@ -187,13 +228,17 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
         },
     };
 
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(code, problem.GetProperty("code").GetString());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        // Retry-After and retryAfterSeconds say the same, wherever the problem was written.
+        var member = problem.TryGetProperty("retryAfterSeconds", out var seconds) ? seconds.GetInt64() : (long?)null;
+        Assert.Equal((long?)response.Headers.RetryAfter?.Delta?.TotalSeconds, member);
+        return problem;
     }
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();

@@ -16,8 +16,10 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
 {
     private const string Path = "/api/notifier/twilio/status";
 
-    private ServiceFactory<Program> StartNotifier() => new(
-        [("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString), ("ConnectionStrings:redis", redis.ConnectionString),
+    private ServiceFactory<Program> StartNotifier(string? rabbitMqConnectionString = null) => new(
+        [("ConnectionStrings:rabbitmq", rabbitMqConnectionString ?? rabbitMq.ConnectionString), ("ConnectionStrings:redis",
+            redis.ConnectionString),
+         ("Notifier:Sending:PublishTimeout", "00:00:01"),
          .. NotifierHost.TwilioSettings(new Uri("http://127.0.0.1:9")).Select(pair => (pair.Key, pair.Value))]);
 
     [Fact]
@@ -91,6 +93,41 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         await AssertForbiddenAsync(tamperedResponse, "twilio_signature_invalid");
     }
 
+    [Fact]
+    public async Task A_report_that_cannot_be_passed_on_answers_503_with_its_code_and_Retry_After()
+    {
+        // No broker listens here: the report cannot be published, and Twilio is asked to send it again later.
+        using var factory = StartNotifier($"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}/");
+        var client = factory.CreateClient();
+        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+
+        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "report_not_queued");
+        Assert.Equal(TimeSpan.FromSeconds(30), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(30, problem.GetProperty("retryAfterSeconds").GetInt64());
+    }
+
+    public static TheoryData<string, string, HttpStatusCode, string> Refusals => new()
+    {
+        { "GET", "/api/notifier/no-such-route", HttpStatusCode.NotFound, "not_found" },
+        { "GET", Path, HttpStatusCode.MethodNotAllowed, "method_not_allowed" },
+        { "POST", Path, HttpStatusCode.Forbidden, "twilio_signature_missing" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Every_refusal_of_the_notifier_carries_a_code_and_a_trace_id(string method, string path, HttpStatusCode status,
+        string code)
+    {
+        using var factory = StartNotifier();
+        using var response = await factory.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        var problem = await AssertProblemAsync(response, status, code);
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("traceId").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+    }
+
     /// <summary>What the consumer writes after Twilio accepted a message.</summary>
     private static async Task<(string ProviderMessageId, string ChallengeId)> RememberSentMessageAsync(ServiceFactory<Program> factory)
     {
@@ -119,12 +156,16 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         };
     }
 
-    private static async Task AssertForbiddenAsync(HttpResponseMessage response, string code)
+    private static async Task AssertForbiddenAsync(HttpResponseMessage response, string code) =>
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, code);
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(code, problem.GetProperty("code").GetString());
-        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem;
     }
 }

@@ -19,10 +19,11 @@ public static class AuditApi
         return app;
     }
 
-    public static async Task<Results<Ok<AuditPage>, ProblemHttpResult>> List(
+    public static async Task<Results<Ok<AuditPage>, ApiProblem>> List(
         ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = 50, string? @event = null, Guid? userId = null)
     {
-        if (page < 1 || pageSize is < 1 or > 200) return Problems.Validation("page starts at 1; pageSize is 1 to 200.");
+        if (page < 1 || pageSize is < 1 or > 200) return ApiProblem.Validation(page < 1 ? "page" : "pageSize",
+            "page starts at 1; pageSize is 1 to 200.");
 
         var caller = Caller.From(principal);
         var query = db.AuditEntries.Where(e => e.OrganisationId == caller.OrganisationId);

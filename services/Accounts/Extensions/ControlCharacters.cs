@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Accounts;
 
@@ -28,13 +27,13 @@ public static class ControlCharacters
 
     public static bool Contain(string? value) => IndexIn(value) >= 0;
 
-    public static ProblemHttpResult Problem(string where, string field, string value, IDictionary<string, object?>? extensions = null)
+    /// <summary>A 400 validation_failed naming the field in <c>errors</c> and, as before, in <c>field</c>.</summary>
+    public static ApiProblem Problem(string where, string field, string value)
     {
         var found = value[IndexIn(value)];
         var detail = $"{where} contains a control character (U+{(int)found:X4}{Name(found)}). Remove it and send the request again: "
             + "no text here may hold tabs, line breaks or other invisible control characters.";
-        return Problems.Create(StatusCodes.Status400BadRequest, "validation_failed", "The request is not valid.", detail,
-            new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["field"] = field });
+        return ApiProblem.Validation(field, detail).With("field", field);
     }
 
     private static string Name(char c) => c switch
@@ -48,7 +47,7 @@ public static class ControlCharacters
     };
 
     /// <summary>The problem for the first query parameter, or the path, holding a control character; else null.</summary>
-    public static ProblemHttpResult? CheckUrl(HttpRequest request)
+    public static ApiProblem? CheckUrl(HttpRequest request)
     {
         // Route values come from the path, so this covers them too, also when the control character
         // made a route constraint fail (which would otherwise answer 404).
@@ -67,7 +66,7 @@ public static class ControlCharacters
 
     /// <summary>The problem for the first CSV field holding a control character, named by its 0-based data
     /// row and its column; else null. Line breaks between records are in no field; one in a quoted field is.</summary>
-    public static ProblemHttpResult? CheckCsv(IReadOnlyList<IReadOnlyList<string>> records)
+    public static ApiProblem? CheckCsv(IReadOnlyList<IReadOnlyList<string>> records)
     {
         for (var row = 0; row < records.Count; row++)
         {
@@ -78,7 +77,7 @@ public static class ControlCharacters
                 if (row == 0) return Problem($"Column {column + 1} of the header row", $"column {column + 1}", value);
                 var header = column < records[0].Count && !Contain(records[0][column]) ? records[0][column].Trim() : null;
                 var name = string.IsNullOrEmpty(header) ? $"column {column + 1}" : header;
-                return Problem($"The {name} of data row {row - 1}", name, value, new Dictionary<string, object?> { ["row"] = row - 1 });
+                return Problem($"The {name} of data row {row - 1}", name, value).With("row", row - 1);
             }
         }
 
@@ -124,17 +123,21 @@ public static class ControlCharacters
     {
         if (CheckUrl(http.Request) is { } refused)
         {
-            await refused.ExecuteAsync(http);
+            await refused.WriteAsync(http);
             return;
         }
 
-        await next(http);
-        if (http.Response.HasStarted || http.Response.StatusCode != StatusCodes.Status400BadRequest
-            || http.Items[ItemKey] is not BodyRefusal body) return;
-
-        // System.Text.Json writes the path onto the converter's exception as it unwinds: "$.users[3].displayName".
-        var path = body.Exception.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : body.Exception.Path ?? "body";
-        await Problem($"The field '{path}'", path, body.Value).ExecuteAsync(http);
+        try
+        {
+            await next(http);
+        }
+        catch (BadHttpRequestException) when (!http.Response.HasStarted && http.Items[ItemKey] is BodyRefusal body)
+        {
+            // System.Text.Json writes the path onto the converter's exception as it unwinds: "$.users[3].displayName".
+            var p = body.Exception.Path;
+            var path = p is { Length: > 2 } && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : p ?? "body";
+            await Problem($"The field '{path}'", path, body.Value).WriteAsync(http);
+        }
     });
 
     private static string Printable(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));

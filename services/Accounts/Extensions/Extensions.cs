@@ -1,5 +1,5 @@
-using System.Threading.RateLimiting;
 using FlexWhere.Accounts;
+using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
@@ -8,8 +8,6 @@ using FlexWhere.Accounts.Users;
 using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -66,12 +64,12 @@ public static class Extensions
         builder.AddMfa();
 
         builder.AddAuthentication();
-        builder.AddSignInRateLimit();
         builder.AddMobileFactors();
         builder.Services.AddExceptionHandler<FlexWhere.Accounts.Extensions.DatabaseUnavailableHandler>();
 
-        // Binding failures become a 400 problem (validation_failed) instead of an exception page.
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+        // Request bodies: DataAnnotations on the request records, and binding failures, answer 400 validation_failed with errors.
+        builder.AddRequestValidation();
+        builder.Services.AddValidation();
         builder.AddControlCharacterChecks();
     }
 
@@ -82,6 +80,7 @@ public static class Extensions
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();
         builder.Services.AddHostedService<Housekeeping>();
@@ -119,41 +118,6 @@ public static class Extensions
                 .RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)).RequireClaim(TokenClaims.Acr, Assurance.Aal2));
     }
 
-    private static void AddSignInRateLimit(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<PasswordSignInOptions>>((limiter, signIn) =>
-        {
-            limiter.AddPolicy(AuthApi.SignInRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = signIn.Value.PerIpPermitLimit,
-                    Window = TimeSpan.FromSeconds(signIn.Value.PerIpWindowSeconds),
-                    QueueLimit = 0,
-                }));
-            limiter.OnRejected = async (context, cancellationToken) =>
-            {
-                var http = context.HttpContext;
-                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(signIn.Value.PerIpWindowSeconds);
-                Problems.SetRetryAfter(http, wait);
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests.",
-                        Detail = "Too many sign-in attempts from your network. Wait a moment, then try again.",
-                        Extensions = { ["code"] = "rate_limited" },
-                    },
-                });
-            };
-        });
-    }
-
     public static WebApplication UseAccountsPipeline(this WebApplication app)
     {
         // Only the Gateway, proved by its secret, may say who the client is (ServiceDefaults).
@@ -173,7 +137,6 @@ public static class Extensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UsePinSetupRule();
-        app.UseRateLimiter();
         return app;
     }
 }

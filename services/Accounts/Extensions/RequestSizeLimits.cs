@@ -1,3 +1,4 @@
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace FlexWhere.Accounts;
@@ -13,8 +14,8 @@ public static class RequestSizeLimits
         var limit = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? DefaultMaxBodyBytes;
         if (http.Request.ContentLength > limit)
         {
-            await Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request is too large.",
-                $"Send at most {limit / 1024} KiB in one request.").ExecuteAsync(http);
+            await new ApiProblem(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, "The request is too large.",
+                $"Send at most {limit / 1024} KiB in one request.").WriteAsync(http);
             return;
         }
 

@@ -51,13 +51,15 @@ public static class AccountSecurityApi
         return TypedResults.Ok(devices.Select(d => TrustedDeviceDto.From(d, session)).ToList());
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeMyDevice(
-        Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> RevokeMyDevice(
+        Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await RevokeDeviceAsync(db, http, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser, cancellationToken)
+        return await RevokeDeviceAsync(db, audit, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser,
+            cancellationToken)
             ? TypedResults.NoContent()
-            : Problems.NotFound("trusted device");
+            : AccountsRefusals.NotFound("trusted device");
     }
 
     public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
@@ -68,34 +70,35 @@ public static class AccountSecurityApi
     }
 
     public static async Task<Ok<NewRecoveryCodes>> GenerateRecoveryCodes(
-        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.RecoveryCodesGenerated, caller.UserId, caller.UserId, $"{codes.Count} new codes; older codes revoked");
+        audit.ByCaller(AuditEvents.RecoveryCodesGenerated, caller.UserId, $"{codes.Count} new codes; older codes revoked");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
-        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
+    public static async Task<Results<NoContent, ApiProblem>> ChangePassword(
+        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, AuditLog audit,
         Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
         {
-            return Problems.Validation("Send currentPassword and newPassword.");
+            var field = request?.CurrentPassword is { Length: > 0 and <= UsersApi.MaxPasswordLength } ? "newPassword" : "currentPassword";
+            return ApiProblem.Validation(field, "Send currentPassword and newPassword.");
         }
 
         if (request.NewPassword.Length is < UsersApi.MinPasswordLength or > UsersApi.MaxPasswordLength)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "password_too_short", "Choose a longer password.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PasswordTooShort, "Choose a longer password.",
                 $"A password has {UsersApi.MinPasswordLength} to {UsersApi.MaxPasswordLength} characters.");
         }
 
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
 
         // The current password is guessed here under the same count as at sign-in, so a session in
         // other hands is no way to try passwords without limit.
@@ -104,18 +107,16 @@ public static class AccountSecurityApi
         var entry = await SignInThrottles.EnterAsync(db, key, now, signIn.Value, cancellationToken);
         if (!entry.Admitted)
         {
-            Problems.SetRetryAfter(http, entry.LockedUntil!.Value - now);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",
-                "Too many wrong passwords. Wait until the lock ends, then try again, or ask your administrator.",
-                new Dictionary<string, object?> { ["lockedUntil"] = entry.LockedUntil });
+            return AuthApi.AccountLocked(entry.LockedUntil!.Value, now);
         }
 
         if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
         {
             await SignInThrottles.FailedAsync(db, key, now, signIn.Value, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: "wrong current password on a password change");
+            audit.About(user, AuditEvents.SignInFailed, "wrong current password on a password change");
             await db.SaveChangesAsync(cancellationToken);
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your current password is not right.", "Enter the password you signed in with.");
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPassword, "Your current password is not right.",
+                "Enter the password you signed in with.");
         }
 
         await SignInThrottles.ReleaseAsync(db, key, cancellationToken);
@@ -123,41 +124,43 @@ public static class AccountSecurityApi
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
         await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordChanged, cancellationToken, except: session);
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordChanged, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.PasswordChanged, user.Id, user.Id, $"other sessions ended; {revoked} trusted devices revoked");
+        audit.BySelf(user, AuditEvents.PasswordChanged, $"other sessions ended; {revoked} trusted devices revoked");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<PhoneVerificationStarted>, ProblemHttpResult>> StartPhoneVerification(
+    public static async Task<Results<Ok<PhoneVerificationStarted>, ApiProblem>> StartPhoneVerification(
         StartPhoneVerificationRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
-        if (user is null) return Problems.NotFound();
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
-        if (string.IsNullOrWhiteSpace(request?.Phone)) return Problems.Validation("Send phone: your mobile number in international form, e.g. +31 6 12345678.");
+        if (user is null) return AccountsRefusals.NotFound();
+        if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
+        if (string.IsNullOrWhiteSpace(request?.Phone)) return ApiProblem.Validation("phone",
+            "Send phone: your mobile number in international form, e.g. +31 6 12345678.");
 
         var check = Phones.Check(request.Phone);
         if (!check.IsValid) return UsersApi.PhoneProblem(check);
         if (check.E164 == user.PhoneNumber && user.PhoneVerified)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "phone_unchanged", "This is already your number.", "Your sign-in codes already go to this number.");
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PhoneUnchanged, "This is already your number.",
+                "Your sign-in codes already go to this number.");
         }
 
         if (!Phones.CountryAllowed(check.E164!, user.Organisation.AllowedSmsCountries))
         {
             var region = Phones.RegionOf(check.E164!);
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, ProblemCodes.CountryNotAllowed, "Country not allowed",
+            return new ApiProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.CountryNotAllowed, "Country not allowed",
                 $"Your organisation does not allow SMS codes to numbers in {region}. "
-                + "Use a number from an allowed country or ask your administrator.",
-                new Dictionary<string, object?> { ["country"] = region });
+                + "Use a number from an allowed country or ask your administrator.")
+                .With("country", region);
         }
 
         var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
             check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
-        if (failure is not null) return SmsSignIn.Passthrough(http, failure);
+        if (failure is not null) return SmsSignIn.Passthrough(failure);
 
         var now = time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -172,20 +175,21 @@ public static class AccountSecurityApi
             CreatedAt = now,
             ExpiresAt = now + context.Options.LoginTicketLifetime,
         });
-        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerificationSent, user.Id, user.Id, $"code to new number {Phones.Mask(check.E164!)}");
+        audit.BySelf(user, AuditEvents.PhoneVerificationSent, $"code to new number {Phones.Mask(check.E164!)}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneVerificationStarted(ticket, Phones.Mask(check.E164!), issued.ExpiresAt, issued.ResendAfter));
     }
 
-    public static async Task<Results<Ok<PhoneConfirmed>, ProblemHttpResult>> ConfirmPhone(
+    public static async Task<Results<Ok<PhoneConfirmed>, ApiProblem>> ConfirmPhone(
         ConfirmPhoneRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.VerificationTicket) || request!.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return Problems.Validation("Send verificationTicket and code (the six digits sent to your new number).");
+            return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.VerificationTicket) ? "code" : "verificationTicket",
+                "Send verificationTicket and code (the six digits sent to your new number).");
         }
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var hash = OpaqueTokens.Hash(request.VerificationTicket!);
@@ -201,7 +205,7 @@ public static class AccountSecurityApi
                 { Code: ChallengeRefusalCode.InvalidCode } refusal => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
                 { Code: ChallengeRefusalCode.TooManyAttempts } => MfaApi.TooManyAttempts(),
                 { EndsChallenge: true } => MfaApi.ChallengeExpired(),
-                _ => SmsSignIn.Passthrough(http, failure),
+                _ => SmsSignIn.Passthrough(failure),
             };
         }
 
@@ -210,16 +214,18 @@ public static class AccountSecurityApi
         if (!consumed || verified!.Destination != verification.PhoneNumber) return MfaApi.ChallengeExpired();
 
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, user.Id, user.Id, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
+        audit.BySelf(user, AuditEvents.PhoneVerified, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
         if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = await PhoneChanges.RequestAsync(db, http, time, context.Challenges, user, verification.PhoneNumber, verified: true, user.Id, cancellationToken);
+            var change = await PhoneChanges.RequestAsync(db, audit, time, context.Challenges, user, verification.PhoneNumber,
+                verified: true, user.Id, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Ok(new PhoneConfirmed("pending_approval", Phones.Mask(verification.PhoneNumber), change.Id));
         }
 
         var current = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
-        await PhoneChanges.ApplyAsync(db, http, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code", cancellationToken, keepSession: current);
+        await PhoneChanges.ApplyAsync(db, audit, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code",
+            cancellationToken, keepSession: current);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));
     }
@@ -228,7 +234,8 @@ public static class AccountSecurityApi
         db.TrustedDevices.Where(d => d.UserId == userId && d.OrganisationId == organisationId && d.RevokedAt == null && d.TrustedUntil > now)
             .OrderByDescending(d => d.LastSignInAt).ToListAsync(cancellationToken);
 
-    public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, HttpContext http, TimeProvider time, Caller caller, Guid userId, Guid deviceId, string reason,
+    public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, AuditLog audit, TimeProvider time, Caller caller, Guid userId,
+        Guid deviceId, string reason,
         CancellationToken cancellationToken)
     {
         var revoked = await db.TrustedDevices
@@ -238,7 +245,7 @@ public static class AccountSecurityApi
         {
             // Trust ends with the sessions it opened, not just the next sign-in.
             var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(), SessionEndReasons.DeviceRevoked, cancellationToken);
-            db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
+            audit.ByCaller(AuditEvents.TrustedDevicesRevoked, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -30,30 +31,34 @@ public static class AdminMfaApi
         return app;
     }
 
-    public static async Task<Results<Ok<List<TrustedDeviceDto>>, ProblemHttpResult>> ListDevices(
+    public static async Task<Results<Ok<List<TrustedDeviceDto>>, ApiProblem>> ListDevices(
         Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        if (!await db.Users.AnyAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken)) return Problems.NotFound();
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId,
+            cancellationToken)) return AccountsRefusals.NotFound();
         var devices = await AccountSecurityApi.TrustedDevicesOf(db, userId, caller.OrganisationId, time.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(devices.Select(d => TrustedDeviceDto.From(d, null)).ToList());
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeDevice(
-        Guid userId, Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> RevokeDevice(
+        Guid userId, Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await AccountSecurityApi.RevokeDeviceAsync(db, http, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin, cancellationToken)
+        return await AccountSecurityApi.RevokeDeviceAsync(db, audit, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin,
+            cancellationToken)
             ? TypedResults.NoContent()
-            : Problems.NotFound("trusted device");
+            : AccountsRefusals.NotFound("trusted device");
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Unlock(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> Unlock(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
 
         var keys = await db.TrustedDevices.Where(d => d.UserId == user.Id).Select(d => d.Id).ToListAsync(cancellationToken);
         var throttles = keys.Select(SignInThrottles.ForDevice).Append(SignInThrottles.ForEmail(user.NormalizedEmail)).ToList();
@@ -61,21 +66,23 @@ public static class AdminMfaApi
         var secondFactor = user.SecondFactorLockedUntil > time.GetUtcNow();
         user.SecondFactorFailures = 0;
         user.SecondFactorLockedUntil = null;
-        db.Record(http, time, user.OrganisationId, AuditEvents.AccountUnlocked, caller.UserId, user.Id,
+        audit.ByCaller(AuditEvents.AccountUnlocked, user.Id,
             $"{cleared} password counters cleared{(secondFactor ? "; second-factor lock ended" : "")}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ResetMfa(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> ResetMfa(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
         if (user.Id == caller.UserId)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "own_account", "You cannot reset your own sign-in.", "Ask another administrator of your organisation.");
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.OwnAccount, "You cannot reset your own sign-in.",
+                "Ask another administrator of your organisation.");
         }
 
         var now = time.GetUtcNow();
@@ -87,8 +94,7 @@ public static class AdminMfaApi
         await db.MobilePins.Where(p => p.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         await db.LoginTickets.Where(t => t.UserId == user.Id && t.ConsumedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaReset, caller.UserId, user.Id,
-            $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
+        audit.ByCaller(AuditEvents.MfaReset, user.Id, $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -105,38 +111,41 @@ public static class AdminMfaApi
         return TypedResults.Ok(pending.Select(x => PhoneChanges.ToDto(x.Change, x.Email)).ToList());
     }
 
-    public static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> Approve(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: true, principal, db, time, http, cancellationToken);
+    public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Approve(
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: true, principal, db, time, audit, cancellationToken);
 
-    public static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> Reject(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: false, principal, db, time, http, cancellationToken);
+    public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Reject(
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: false, principal, db, time, audit, cancellationToken);
 
-    private static async Task<Results<Ok<PendingPhoneChangeDto>, ProblemHttpResult>> DecideAsync(
-        Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> DecideAsync(
+        Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var change = await db.PendingPhoneChanges.SingleOrDefaultAsync(c => c.Id == changeId && c.OrganisationId == caller.OrganisationId, cancellationToken);
-        if (change is null) return Problems.NotFound("phone change");
+        if (change is null) return AccountsRefusals.NotFound("phone change");
         var target = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
         if (change.State != PhoneChangeStates.Pending || change.ExpiresAt <= now || target is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "phone_change_closed", "This change is no longer pending.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PhoneChangeClosed, "This change is no longer pending.",
                 "It was already approved or rejected, or it expired after 7 days. Ask for the change again if it is still needed.");
         }
 
         // Rejecting is always allowed (the requester may withdraw); approving takes a second person.
         if (approve && (caller.UserId == change.RequestedBy || caller.UserId == change.TargetUserId))
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "second_admin_required", "Another admin must approve this.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.SecondAdminRequired, "Another admin must approve this.",
                 "A change of an admin's phone number needs the approval of a second admin: neither the one who asked for it nor the admin whose number it is.");
         }
 
         if (approve && !PhoneChanges.CanApprove(await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken), now))
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "approver_too_new", "You cannot approve this yet.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.ApproverTooNew, "You cannot approve this yet.",
                 $"An admin can approve changes of admins' numbers after {PhoneChanges.ApproverMinimumTenure.TotalDays:0} days as an admin. Ask an administrator who has been one longer.");
         }
 
@@ -145,15 +154,17 @@ public static class AdminMfaApi
                 .SetProperty(c => c.State, approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected)
                 .SetProperty(c => c.DecidedBy, caller.UserId)
                 .SetProperty(c => c.DecidedAt, now), cancellationToken) == 1;
-        if (!decided) return Problems.Create(StatusCodes.Status409Conflict, "phone_change_closed", "This change is no longer pending.", "Another admin decided it first.");
+        if (!decided) return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PhoneChangeClosed,
+            "This change is no longer pending.", "Another admin decided it first.");
 
         change.State = approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected;
         if (approve)
         {
-            await PhoneChanges.ApplyAsync(db, http, time, target, change.PhoneNumber, change.Verified, caller.UserId, $"approved by a second admin (change {change.Id})", cancellationToken);
+            await PhoneChanges.ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, caller.UserId,
+                $"approved by a second admin (change {change.Id})", cancellationToken);
         }
 
-        db.Record(http, time, caller.OrganisationId, approve ? AuditEvents.PhoneChangeApproved : AuditEvents.PhoneChangeRejected, caller.UserId, target.Id,
+        audit.ByCaller(approve ? AuditEvents.PhoneChangeApproved : AuditEvents.PhoneChangeRejected, target.Id,
             $"change {change.Id} requested by {change.RequestedBy}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(PhoneChanges.ToDto(change, target.Email));

@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,15 +25,17 @@ public static class EnrollmentCodes
         return app;
     }
 
-    public static async Task<Results<Ok<IssuedEnrollmentCode>, ProblemHttpResult>> Issue(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, IOptions<MfaOptions> options, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IssuedEnrollmentCode>, ApiProblem>> Issue(
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, IOptions<MfaOptions> options, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
         if (user.Id == caller.UserId)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "own_account", "Not for your own account.", "Ask another administrator of your organisation.");
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.OwnAccount, "Not for your own account.",
+                "Ask another administrator of your organisation.");
         }
 
         var now = time.GetUtcNow();
@@ -49,7 +52,7 @@ public static class EnrollmentCodes
             CreatedAt = now,
             ExpiresAt = expiresAt,
         });
-        db.Record(http, time, user.OrganisationId, AuditEvents.EnrollmentCodeIssued, caller.UserId, user.Id, $"valid until {expiresAt:O}");
+        audit.ByCaller(AuditEvents.EnrollmentCodeIssued, user.Id, $"valid until {expiresAt:O}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new IssuedEnrollmentCode($"{code[..5]}-{code[5..]}", expiresAt));
     }

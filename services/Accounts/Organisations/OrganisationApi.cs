@@ -52,25 +52,27 @@ public static class OrganisationApi
         return TypedResults.Ok(OrganisationSettings.From(organisation));
     }
 
-    public static async Task<Results<Ok<OrganisationSettings>, ProblemHttpResult>> UpdateSettings(
-        UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<OrganisationSettings>, ApiProblem>> UpdateSettings(
+        UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
-        if (request is null) return Problems.Validation("Send the settings to change.");
+        if (request is null) return ApiProblem.Validation("body", "Send the settings to change.");
         if (request.SmsMfaForControlCentre == false)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "sms_mfa_required", "SMS MFA cannot be switched off.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.SmsMfaRequired, "SMS MFA cannot be switched off.",
                 "A code by SMS for Control Centre admins and managers is the minimum requirement and cannot be switched off.");
         }
 
         if (request.PinLength is < Organisation.MinPinLength or > Organisation.MaxPinLength)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "pin_length_out_of_range", "PIN length out of range.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PinLengthOutOfRange, "PIN length out of range.",
                 $"A PIN has {Organisation.MinPinLength} to {Organisation.MaxPinLength} digits.");
         }
 
         if (request.TrustedDevicePeriodDays is < 1 or > Organisation.MaxTrustedDevicePeriodDays)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "trusted_device_period_out_of_range", "Trusted-device period out of range.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.TrustedDevicePeriodOutOfRange,
+                "Trusted-device period out of range.",
                 $"A device stays trusted for 1 to {Organisation.MaxTrustedDevicePeriodDays} days; {Organisation.MaxTrustedDevicePeriodDays} is the maximum.");
         }
 
@@ -80,7 +82,7 @@ public static class OrganisationApi
             countries = [.. request.AllowedSmsCountries.Select(c => (c ?? "").Trim().ToUpperInvariant()).Distinct()];
             if (countries.Count is 0 or > MaxAllowedCountries || countries.Any(c => c.Length != 2 || !Phones.IsKnownRegion(c)))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "country_unknown", "Unknown SMS country.",
+                return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.CountryUnknown, "Unknown SMS country.",
                     $"List 1 to {MaxAllowedCountries} countries as ISO 3166 codes, e.g. [\"NL\", \"BE\"].");
             }
         }
@@ -117,12 +119,12 @@ public static class OrganisationApi
 
         if (changes.Count > 0)
         {
-            db.Record(http, time, organisation.Id, AuditEvents.SettingsChanged, caller.UserId, details: string.Join("; ", changes));
+            audit.ByCaller(AuditEvents.SettingsChanged, details: string.Join("; ", changes));
             if (tightened)
             {
                 var now = time.GetUtcNow();
                 var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now, TrustedDevices.Reasons.PolicyTightened, cancellationToken);
-                db.Record(http, time, organisation.Id, AuditEvents.TrustedDevicesRevoked, caller.UserId, details: $"{revoked} trusted devices: policy tightened");
+                audit.ByCaller(AuditEvents.TrustedDevicesRevoked, details: $"{revoked} trusted devices: policy tightened");
                 // The sessions the old rules let in end with them: those a trusted device opened, mobile
                 // sessions without an authenticator once one is required, and mobile sessions whose PIN
                 // no longer meets the rule.
@@ -133,7 +135,7 @@ public static class OrganisationApi
                         || pinTightened && s.Client == Clients.Mobile),
                     now, SessionEndReasons.PolicyTightened, cancellationToken);
                 if (pinTightened) await db.MobilePins.Where(p => p.OrganisationId == orgId).ExecuteDeleteAsync(cancellationToken);
-                db.Record(http, time, organisation.Id, AuditEvents.SessionsEnded, caller.UserId, details: $"{ended} sessions: policy tightened");
+                audit.ByCaller(AuditEvents.SessionsEnded, details: $"{ended} sessions: policy tightened");
             }
 
             await db.SaveChangesAsync(cancellationToken);

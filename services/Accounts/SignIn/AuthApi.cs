@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
@@ -5,6 +6,7 @@ using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +14,18 @@ using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Auth;
 
-public sealed record LoginRequest(string? Email, string? Password, string? Client, string? DeviceToken);
+/// <summary>Checked by .NET's request validation before the handler runs (400 validation_failed with errors);
+/// the handler checks the rest, in an order that names a user name before a missing password.</summary>
+public sealed record LoginRequest(
+    [property: Required(ErrorMessage = "Send email: the e-mail address you sign in with.")]
+    [property: MaxLength(EmailAddresses.MaxLength, ErrorMessage = "email is at most 254 characters.")]
+    string? Email,
+    string? Password,
+    [property: Required(ErrorMessage = "Send client: \"control-centre\" or \"mobile\".")]
+    [property: AllowedValues(Clients.ControlCentre, Clients.Mobile, ErrorMessage = "client is \"control-centre\" or \"mobile\".")]
+    string? Client,
+    [property: MaxLength(OpaqueTokens.MaxLength, ErrorMessage = "deviceToken is not one this service issued.")]
+    string? DeviceToken);
 
 /// <param name="Pin">Mobile sessions of organisations that require a PIN: the app's PIN, checked by the server.</param>
 public sealed record RefreshRequest(string? RefreshToken, string? Pin = null);
@@ -27,7 +40,6 @@ public static class Clients
 
 public static class AuthApi
 {
-    public const string SignInRateLimit = "sign-in";
     private const int MaxPasswordLength = 1024;
 
     // Verified when the e-mail is unknown, so that answer takes as long as a wrong password.
@@ -35,7 +47,7 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/auth").WithTags("Sign-in").RequireRateLimiting(SignInRateLimit);
+        var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
         auth.MapPost("/login", Login).WithName("Login").WithSummary("Sign in with e-mail address and password (first factor).");
         auth.MapPost("/refresh", Refresh).WithName("Refresh").WithSummary("Exchange a refresh token for new tokens; the old one stops working.");
         auth.MapPost("/logout", Logout).WithName("Logout").WithSummary("Revoke the session of a refresh token.");
@@ -46,15 +58,15 @@ public static class AuthApi
         return app;
     }
 
-    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ProblemHttpResult>> Login(
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> Login(
         LoginRequest? request, SignInContext context, IPasswordHasher<User> hasher, IOptions<PasswordSignInOptions> options,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var logger = loggers.CreateLogger("FlexWhere.Accounts.SignIn");
         if (request?.Email is { Length: > 0 } login && !login.Contains('@'))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "username_login_disabled", "Sign in with your e-mail address.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.UsernameLoginDisabled, "Sign in with your e-mail address.",
                 "Usernames are no longer supported: sign in with your e-mail address (name@example.com).");
         }
 
@@ -62,7 +74,12 @@ public static class AuthApi
             || request.Password.Length > MaxPasswordLength || request.Client is not (Clients.ControlCentre or Clients.Mobile)
             || request.DeviceToken is { Length: > OpaqueTokens.MaxLength })
         {
-            return Problems.Validation("Send email, password and client (\"control-centre\" or \"mobile\").");
+            var field = request is null ? "body"
+                : string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 254 ? "email"
+                : string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength ? "password"
+                : request.Client is not (Clients.ControlCentre or Clients.Mobile) ? "client"
+                : "deviceToken";
+            return ApiProblem.Validation(field, "Send email, password and client (\"control-centre\" or \"mobile\").");
         }
 
         var normalized = User.Normalize(request.Email);
@@ -78,8 +95,7 @@ public static class AuthApi
         var entry = await SignInThrottles.EnterAsync(db, throttleKey, now, options.Value, cancellationToken);
         if (!entry.Admitted)
         {
-            Problems.SetRetryAfter(http, entry.LockedUntil!.Value - now);
-            return AccountLocked(entry.LockedUntil.Value);
+            return AccountLocked(entry.LockedUntil!.Value, now);
         }
 
         // An unknown address costs the same hash as a wrong password, and counts the same.
@@ -93,20 +109,21 @@ public static class AuthApi
             }
             else
             {
-                db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
+                audit.About(user, AuditEvents.SignInFailed,
+                    device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
                 if (lockedUntil is not null)
                 {
                     logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockedUntil, options.Value.MaxFailedAttempts);
-                    db.Record(http, time, user.OrganisationId, AuditEvents.AccountLocked, subject: user.Id,
-                        details: $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; locked for {options.Value.LockoutMinutes} min");
+                    audit.About(user, AuditEvents.AccountLocked,
+                        $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; "
+                        + $"locked for {options.Value.LockoutMinutes} min");
                 }
 
                 await db.SaveChangesAsync(cancellationToken);
             }
 
             if (lockedUntil is null) return InvalidCredentials();
-            Problems.SetRetryAfter(http, lockedUntil.Value - now);
-            return AccountLocked(lockedUntil.Value);
+            return AccountLocked(lockedUntil.Value, now);
         }
 
         // A right password does not clear the count (strangers' failures stay counted): only a
@@ -116,9 +133,9 @@ public static class AuthApi
 
         if (!user.Active)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "account disabled");
+            audit.About(user, AuditEvents.SignInRefused, "account disabled");
             await db.SaveChangesAsync(cancellationToken);
-            return Problems.Create(StatusCodes.Status403Forbidden, "account_disabled", "This account is disabled.",
+            return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.AccountDisabled, "This account is disabled.",
                 "Your account has been disabled. Ask your administrator.");
         }
 
@@ -140,12 +157,13 @@ public static class AuthApi
         return await SmsSignIn.StartAsync(context, user, request.Client, null, cancellationToken);
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Refresh(
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> Refresh(
         RefreshRequest? request, AccountsDbContext db, Tokens tokens, IPasswordHasher<MobilePin> pinHasher, IOptions<MobileOptions> mobile,
-        IOptions<SessionLimits> sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        IOptions<SessionLimits> sessions, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.RefreshToken) || request.RefreshToken.Length > 200) return InvalidToken();
-        if (request.Pin is { Length: > Organisation.MaxPinLength }) return Problems.Validation($"The PIN has at most {Organisation.MaxPinLength} digits.");
+        if (request.Pin is { Length: > Organisation.MaxPinLength }) return ApiProblem.Validation("pin",
+            $"The PIN has at most {Organisation.MaxPinLength} digits.");
 
         var hash = Tokens.Hash(request.RefreshToken);
         var now = time.GetUtcNow();
@@ -175,12 +193,13 @@ public static class AuthApi
             {
                 if (string.IsNullOrEmpty(request.Pin))
                 {
-                    return Problems.Create(StatusCodes.Status401Unauthorized, "pin_required", "Enter your PIN.",
+                    return new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.PinRequired, "Enter your PIN.",
                         "This app session is protected by a PIN: send it as pin with the refresh token.");
                 }
 
                 var wrong = await PinApi.CheckAsync(db, pinHasher, mobile.Value, pin, request.Pin,
-                    new PinApi.MobileSession(session.Id, user.Id, user.OrganisationId, user.Organisation.PinLength), time, http, cancellationToken);
+                    new PinApi.MobileSession(session.Id, user.Id, user.OrganisationId,
+                        user.Organisation.PinLength), time, audit, cancellationToken);
                 if (wrong is not null) return wrong;
                 pinVerified = true;
             }
@@ -194,7 +213,8 @@ public static class AuthApi
         {
             // A used token came back: someone holds a copy. End the whole session.
             await Sessions.EndAsync(db, token.SessionId, now, SessionEndReasons.Reuse, cancellationToken);
-            db.Record(http, time, token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId, details: $"session {token.SessionId} revoked");
+            audit.Record(token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId,
+                details: $"session {token.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
             return InvalidToken();
         }
@@ -204,8 +224,8 @@ public static class AuthApi
         if (user.Role != session.Role || !Assurance.Satisfies(session.Acr, user.Role, session.Client, user.Organisation))
         {
             await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.AssuranceTooLow, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, subject: user.Id,
-                details: $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
+            audit.About(user, AuditEvents.SessionsEnded,
+                $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
             await db.SaveChangesAsync(cancellationToken);
             return InvalidToken();
         }
@@ -216,7 +236,8 @@ public static class AuthApi
         return TypedResults.Ok(signedIn);
     }
 
-    public static async Task<NoContent> Logout(RefreshRequest? request, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<NoContent> Logout(RefreshRequest? request, AccountsDbContext db, TimeProvider time, AuditLog audit,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.RefreshToken) || request.RefreshToken.Length > 200) return TypedResults.NoContent();
 
@@ -225,36 +246,40 @@ public static class AuthApi
         if (token is not null)
         {
             await Sessions.EndAsync(db, token.SessionId, time.GetUtcNow(), SessionEndReasons.Logout, cancellationToken);
-            db.Record(http, time, token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
+            audit.Record(token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
             await db.SaveChangesAsync(cancellationToken);
         }
 
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<MeResponse>, ApiProblem>> Me(ClaimsPrincipal principal, AccountsDbContext db,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
         if (user is null)
         {
-            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This account no longer exists or is disabled.");
+            return new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidToken, "Sign in again.",
+                "This account no longer exists or is disabled.");
         }
 
         return TypedResults.Ok(new MeResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.OrganisationId, user.Organisation.Name,
             user.PhoneNumber is null ? null : Phones.Mask(user.PhoneNumber)));
     }
 
-    private static ProblemHttpResult InvalidCredentials() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong e-mail address or password.",
+    private static ApiProblem InvalidCredentials() =>
+        new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Wrong e-mail address or password.",
             "The e-mail address or the password is not right. Check both and try again.");
 
-    private static ProblemHttpResult InvalidToken() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This refresh token is not valid (expired, revoked or unknown).");
+    private static ApiProblem InvalidToken() =>
+        new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidToken, "Sign in again.",
+            "This refresh token is not valid (expired, revoked or unknown).");
 
-    private static ProblemHttpResult AccountLocked(DateTimeOffset until) =>
-        Problems.Create(StatusCodes.Status429TooManyRequests, "account_locked", "Account temporarily locked.",
-            "Too many wrong passwords. Wait until the lock ends, then try again, or ask your administrator.",
-            new Dictionary<string, object?> { ["lockedUntil"] = until });
+    /// <summary>Also answered by a password change (AccountSecurityApi) that meets the same lock.</summary>
+    public static ApiProblem AccountLocked(DateTimeOffset until, DateTimeOffset now) =>
+        new ApiProblem(StatusCodes.Status429TooManyRequests, ProblemCodes.AccountLocked, "Account temporarily locked.",
+            "Too many wrong passwords. Wait until the lock ends, then try again, or ask your administrator.")
+            .With("lockedUntil", until).WithRetryAfter(until - now);
 }

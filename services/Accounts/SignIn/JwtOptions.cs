@@ -27,9 +27,4 @@ public sealed class PasswordSignInOptions
     [Range(3, 100)] public int MaxFailedAttempts { get; set; } = 10;
 
     [Range(1, 1440)] public int LockoutMinutes { get; set; } = 15;
-
-    /// <summary>Sign-in and refresh requests per client IP and window.</summary>
-    [Range(1, 100_000)] public int PerIpPermitLimit { get; set; } = 300;
-
-    [Range(1, 3600)] public int PerIpWindowSeconds { get; set; } = 60;
 }

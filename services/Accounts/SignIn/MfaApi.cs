@@ -30,7 +30,7 @@ public static class MfaApi
 {
     public static IEndpointRouteBuilder MapMfaApi(this IEndpointRouteBuilder app)
     {
-        var mfa = app.MapGroup("/api/auth/mfa").WithTags("Sign-in").RequireRateLimiting(AuthApi.SignInRateLimit);
+        var mfa = app.MapGroup("/api/auth/mfa").WithTags("Sign-in");
         mfa.MapPost("/verify", Verify).WithName("VerifySecondFactor")
             .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that skips the SMS for 30 days.");
         mfa.MapPost("/resend", Resend).WithName("ResendCode").WithSummary("Send a new SMS code for a login ticket.");
@@ -40,18 +40,20 @@ public static class MfaApi
         return app;
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Verify(
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> Verify(
         MfaVerifyRequest? request, SignInContext context, MobileTotp totp, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.Code is not { Length: > 0 and <= 16 })
         {
-            return Problems.Validation("Send loginTicket and code (the six digits from the text message or the app).");
+            return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.LoginTicket) ? "code" : "loginTicket",
+                "Send loginTicket and code (the six digits from the text message or the app).");
         }
 
-        if (request.DeviceName is { Length: > TrustedDevice.MaxNameLength }) return Problems.Validation($"deviceName is at most {TrustedDevice.MaxNameLength} characters.");
+        if (request.DeviceName is { Length: > TrustedDevice.MaxNameLength }) return ApiProblem.Validation("deviceName",
+            $"deviceName is at most {TrustedDevice.MaxNameLength} characters.");
 
         var code = new string(request.Code.Where(c => !char.IsWhiteSpace(c)).ToArray());
-        if (code.Length != 6 || !code.All(char.IsAsciiDigit)) return Problems.Validation("The code has six digits.");
+        if (code.Length != 6 || !code.All(char.IsAsciiDigit)) return ApiProblem.Validation("code", "The code has six digits.");
 
         var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
@@ -64,15 +66,17 @@ public static class MfaApi
         };
     }
 
-    public static async Task<Results<Ok<MfaResent>, ProblemHttpResult>> Resend(MfaResendRequest? request, SignInContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<MfaResent>, ApiProblem>> Resend(MfaResendRequest? request, SignInContext context,
+        CancellationToken cancellationToken)
     {
-        if (!OpaqueTokens.LooksValid(request?.LoginTicket)) return Problems.Validation("Send loginTicket.");
+        if (!OpaqueTokens.LooksValid(request?.LoginTicket)) return ApiProblem.Validation("loginTicket", "Send loginTicket.");
 
         var (ticket, user, problem) = await OpenAsync(context, request!.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
         if (ticket!.ChallengeId is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "not_an_sms_sign_in", "Nothing to resend.", "This sign-in uses your authenticator app, not a text message.");
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.NotAnSmsSignIn, "Nothing to resend.",
+                "This sign-in uses your authenticator app, not a text message.");
         }
 
         var (resent, failure) = await context.Challenges.ResendAsync(ticket.ChallengeId!, cancellationToken);
@@ -84,11 +88,10 @@ public static class MfaApi
                 return ChallengeExpired();
             }
 
-            return SmsSignIn.Passthrough(context.Http, failure);
+            return SmsSignIn.Passthrough(failure);
         }
 
-        context.Db.Record(context.Http, context.Time, user!.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
-            details: $"new sign-in code to {Phones.Mask(user.PhoneNumber!)}");
+        context.Audit.About(user!, AuditEvents.MfaCodeSent, $"new sign-in code to {Phones.Mask(user!.PhoneNumber!)}");
         await context.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new MfaResent(resent!.ResendAfter, resent.ExpiresAt));
     }
@@ -96,24 +99,27 @@ public static class MfaApi
     /// <summary>The login ticket of <see cref="Status"/>: a GET has no body, and a URL ends up in logs.</summary>
     public const string LoginTicketHeader = "X-Login-Ticket";
 
-    public static async Task<Results<Ok<MfaStatus>, ProblemHttpResult>> Status(
+    public static async Task<Results<Ok<MfaStatus>, ApiProblem>> Status(
         HttpContext http, SignInContext context, CancellationToken cancellationToken)
     {
         var loginTicket = http.Request.Headers[LoginTicketHeader].ToString();
-        if (!OpaqueTokens.LooksValid(loginTicket)) return Problems.Validation($"Send the login ticket in the {LoginTicketHeader} header.");
+        if (!OpaqueTokens.LooksValid(loginTicket))
+        {
+            return ApiProblem.Validation(LoginTicketHeader, $"Send the login ticket in the {LoginTicketHeader} header.");
+        }
 
         var (ticket, _, problem) = await OpenAsync(context, loginTicket, cancellationToken);
         if (problem is not null) return problem;
         if (ticket!.ChallengeId is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, ProblemCodes.NotAnSmsSignIn, "No text message to follow.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.NotAnSmsSignIn, "No text message to follow.",
                 "This sign-in uses your authenticator app, not a text message.");
         }
 
         var (status, failure) = await context.Challenges.StatusAsync(ticket.ChallengeId, cancellationToken);
         if (failure is not null)
         {
-            if (failure.Refusal is not { EndsChallenge: true }) return SmsSignIn.Passthrough(context.Http, failure);
+            if (failure.Refusal is not { EndsChallenge: true }) return SmsSignIn.Passthrough(failure);
             await ConsumeAsync(context.Db, ticket, context.Time.GetUtcNow(), cancellationToken);
             return ChallengeExpired();
         }
@@ -124,45 +130,48 @@ public static class MfaApi
             status.Status, status.MaskedDestination, status.ExpiresAt, status.ResendAfter, status.AttemptsLeft, delivery));
     }
 
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> Recover(
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> Recover(
         MfaRecoverRequest? request, SignInContext context, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.RecoveryCode is not { Length: > 0 and <= 64 })
         {
-            return Problems.Validation("Send loginTicket and recoveryCode (one of the codes you saved, like ABCD-EFGH-JKMN-PQRS-TVWX-YZ12).");
+            return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.LoginTicket) ? "recoveryCode" : "loginTicket",
+                "Send loginTicket and recoveryCode (one of the codes you saved, like ABCD-EFGH-JKMN-PQRS-TVWX-YZ12).");
         }
 
         var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var now = time.GetUtcNow();
-        var locked = await guard.EnterAsync(db, http, user!, cancellationToken);
+        var locked = await guard.EnterAsync(db, user!, cancellationToken);
         if (locked is not null) return locked;
         if (!await RecoveryCodes.TryUseAsync(db, user!.Id, request.RecoveryCode, now, cancellationToken))
         {
             var attemptsLeft = await CountFailureAsync(context, ticket!, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: $"{attemptsLeft} attempts left");
+            audit.About(user, AuditEvents.RecoveryCodeFailed, $"{attemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            var lockedNow = await guard.FailedAsync(db, http, user, "recovery code", cancellationToken);
+            var lockedNow = await guard.FailedAsync(db, audit, user, "recovery code", cancellationToken);
             if (lockedNow is not null) return lockedNow;
             return attemptsLeft == 0
                 ? TooManyAttempts()
-                : Problems.Create(StatusCodes.Status400BadRequest, "invalid_recovery_code", "That recovery code does not work.",
-                    "The code is wrong or was already used. Each recovery code works once; check what you typed, or ask your administrator to reset your sign-in.",
-                    new Dictionary<string, object?> { ["attemptsLeft"] = attemptsLeft });
+                : new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidRecoveryCode, "That recovery code does not work.",
+                    "The code is wrong or was already used. Each recovery code works once; check what you typed, "
+                    + "or ask your administrator to reset your sign-in.")
+                        .With("attemptsLeft", attemptsLeft);
         }
 
         if (!await ConsumeAsync(db, ticket!, now, cancellationToken)) return ChallengeExpired();
         await guard.SucceededAsync(db, user, cancellationToken);
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, actor: user.Id, subject: user.Id, details: $"{left} recovery codes left");
+        audit.BySelf(user, AuditEvents.RecoveryCodeUsed, $"{left} recovery codes left");
         var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode], secondFactorNow: true, null, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
     }
 
     /// <summary>The ticket and its user, when the ticket is still good for this user as they are now.</summary>
-    public static async Task<(LoginTicket? Ticket, User? User, ProblemHttpResult? Problem)> OpenAsync(SignInContext context, string loginTicket, CancellationToken cancellationToken)
+    public static async Task<(LoginTicket? Ticket, User? User, ApiProblem? Problem)> OpenAsync(SignInContext context, string loginTicket,
+        CancellationToken cancellationToken)
     {
         var hash = OpaqueTokens.Hash(loginTicket);
         var now = context.Time.GetUtcNow();
@@ -202,16 +211,16 @@ public static class MfaApi
         return Math.Max(0, max - failed);
     }
 
-    public static ProblemHttpResult InvalidCode(int attemptsLeft) =>
-        Problems.Create(StatusCodes.Status400BadRequest, "invalid_code", "Wrong code.",
-            $"That code is not right. You have {attemptsLeft} more {(attemptsLeft == 1 ? "try" : "tries")}.",
-            new Dictionary<string, object?> { ["attemptsLeft"] = attemptsLeft });
+    public static ApiProblem InvalidCode(int attemptsLeft) =>
+        new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCode, "Wrong code.",
+            $"That code is not right. You have {attemptsLeft} more {(attemptsLeft == 1 ? "try" : "tries")}.")
+                .With("attemptsLeft", attemptsLeft);
 
-    public static ProblemHttpResult TooManyAttempts() =>
-        Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many wrong codes.",
+    public static ApiProblem TooManyAttempts() =>
+        new ApiProblem(StatusCodes.Status429TooManyRequests, ProblemCodes.TooManyAttempts, "Too many wrong codes.",
             "Too many wrong codes were entered, so this sign-in has ended. Sign in again to get a new code.");
 
-    public static ProblemHttpResult ChallengeExpired() =>
-        Problems.Create(StatusCodes.Status410Gone, "challenge_expired", "This sign-in has expired.",
+    public static ApiProblem ChallengeExpired() =>
+        new ApiProblem(StatusCodes.Status410Gone, ProblemCodes.ChallengeExpired, "This sign-in has expired.",
             "The code or this sign-in has expired or was already used. Sign in again with your e-mail address and password.");
 }

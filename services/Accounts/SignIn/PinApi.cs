@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -27,9 +28,9 @@ public static class PinApi
         return app;
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> SetPin(
+    public static async Task<Results<NoContent, ApiProblem>> SetPin(
         SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
         if (refusal is not null) return refusal;
@@ -37,9 +38,9 @@ public static class PinApi
         switch (PinPolicy.Check(request?.Pin, session!.PinLength))
         {
             case PinQuality.Malformed:
-                return Problems.Validation($"Send a PIN of exactly {session.PinLength} digits.");
+                return ApiProblem.Validation("pin", $"Send a PIN of exactly {session.PinLength} digits.");
             case PinQuality.TooWeak:
-                return Problems.Create(StatusCodes.Status400BadRequest, "pin_too_weak", "This PIN is too easy to guess.",
+                return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PinTooWeak, "This PIN is too easy to guess.",
                     "Choose a PIN that is not one digit repeated, a repeated pattern (1212), a run (1234, 4321) or a common PIN such as 2580.");
         }
 
@@ -49,11 +50,11 @@ public static class PinApi
         {
             if (string.IsNullOrEmpty(request!.CurrentPin))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "current_pin_required", "Enter your current PIN.",
+                return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.CurrentPinRequired, "Enter your current PIN.",
                     "This device already has a PIN: send it as currentPin to change it.");
             }
 
-            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, http, cancellationToken);
+            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, audit, cancellationToken);
             if (wrong is not null) return wrong;
         }
 
@@ -62,21 +63,21 @@ public static class PinApi
         pin.ChangedAt = now;
         pin.FailedAttempts = 0;
         if (existing is null) db.MobilePins.Add(pin);
-        db.Record(http, time, session.OrganisationId, existing is null ? MobileAuditEvents.PinSet : MobileAuditEvents.PinChanged,
-            actor: session.UserId, subject: session.UserId, details: $"session {session.SessionId}");
+        audit.ByCaller(existing is null ? MobileAuditEvents.PinSet : MobileAuditEvents.PinChanged, session.UserId,
+            $"session {session.SessionId}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> VerifyPin(
+    public static async Task<Results<NoContent, ApiProblem>> VerifyPin(
         VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
         if (refusal is not null) return refusal;
         if (string.IsNullOrEmpty(request?.Pin) || request.Pin.Length > Organisations.Organisation.MaxPinLength)
         {
-            return Problems.Validation($"Send the PIN ({session!.PinLength} digits).");
+            return ApiProblem.Validation("pin", $"Send the PIN ({session!.PinLength} digits).");
         }
 
         var pin = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session!.SessionId, cancellationToken);
@@ -84,16 +85,17 @@ public static class PinApi
         {
             // A parallel guess may have just reached the limit: it revokes the session, then deletes the PIN.
             var (_, revoked) = await MobileSessionAsync(principal, db, time, cancellationToken);
-            return revoked ?? Problems.Create(StatusCodes.Status409Conflict, "pin_not_set", "No PIN set on this device.",
+            return revoked ?? new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PinNotSet, "No PIN set on this device.",
                 "Set a PIN first (PUT /api/me/pin).");
         }
 
-        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, http, cancellationToken) ?? (Results<NoContent, ProblemHttpResult>)TypedResults.NoContent();
+        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, audit,
+            cancellationToken) ?? (Results<NoContent, ApiProblem>)TypedResults.NoContent();
     }
 
     /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>
-    internal static async Task<ProblemHttpResult?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options, MobilePin pin,
-        string presented, MobileSession session, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    internal static async Task<ApiProblem?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options, MobilePin pin,
+        string presented, MobileSession session, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // Every guess takes a slot in one statement before it is judged, so parallel guesses (on any
@@ -114,34 +116,35 @@ public static class PinApi
             return null;
         }
 
-        db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
+        audit.Record(session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
         if (failed == options.PinAttempts)
         {
             await Sessions.EndAsync(db, session.SessionId, now, SessionEndReasons.PinLocked, cancellationToken);
             await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);
-            db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
+            audit.Record(session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
                 details: $"{options.PinAttempts} wrong PINs; session {session.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
             return SessionRevoked();
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        return Problems.Create(StatusCodes.Status400BadRequest, "invalid_pin", "Wrong PIN.",
-            $"The PIN is not right. After {options.PinAttempts} wrong PINs you must sign in again with your password.",
-            new Dictionary<string, object?> { ["attemptsLeft"] = options.PinAttempts - failed });
+        return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPin, "Wrong PIN.",
+            $"The PIN is not right. After {options.PinAttempts} wrong PINs you must sign in again with your password.")
+                .With("attemptsLeft", options.PinAttempts - failed);
     }
 
     internal sealed record MobileSession(Guid SessionId, Guid UserId, Guid OrganisationId, int PinLength);
 
     /// <summary>The caller's session, when it is a live mobile session of an organisation that requires a PIN.
     /// Read again here (not only at authentication): a parallel wrong PIN may have just ended it.</summary>
-    private static async Task<(MobileSession? Session, ProblemHttpResult? Refusal)> MobileSessionAsync(
+    private static async Task<(MobileSession? Session, ApiProblem? Refusal)> MobileSessionAsync(
         ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         if (!Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sessionId))
         {
-            return (null, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "This access token has no session."));
+            return (null, new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidToken, "Sign in again.",
+                "This access token has no session."));
         }
 
         var now = time.GetUtcNow();
@@ -151,7 +154,7 @@ public static class PinApi
         if (client is null) return (null, SessionRevoked());
         if (client != Clients.Mobile)
         {
-            return (null, Problems.Create(StatusCodes.Status403Forbidden, "not_a_mobile_session", "Only for the mobile app.",
+            return (null, new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.NotAMobileSession, "Only for the mobile app.",
                 "A PIN belongs to a session of FlexWhere for Mobile; this session was opened by another client."));
         }
 
@@ -159,14 +162,15 @@ public static class PinApi
             .Select(o => new { o.MobilePinRequired, o.PinLength }).SingleAsync(cancellationToken);
         if (!organisation.MobilePinRequired)
         {
-            return (null, Problems.Create(StatusCodes.Status409Conflict, "pin_not_required", "Your organisation does not use a PIN.",
+            return (null, new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PinNotRequired,
+                "Your organisation does not use a PIN.",
                 "Your organisation does not require a PIN in the mobile app, so there is none to set or check."));
         }
 
         return (new MobileSession(sessionId, caller.UserId, caller.OrganisationId, organisation.PinLength), null);
     }
 
-    private static ProblemHttpResult SessionRevoked() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
+    private static ApiProblem SessionRevoked() =>
+        new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.SessionRevoked, "Sign in again.",
             "This session has ended (too many wrong PINs, signed out or revoked): sign in again with your e-mail address and password.");
 }

@@ -1,6 +1,7 @@
 using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ namespace FlexWhere.Accounts.Mfa;
 public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider time, ILogger<SecondFactorGuard> logger)
 {
     /// <summary>Null when the guess may be judged; else the refusal (locked, or the limit is taken by guesses in flight).</summary>
-    public async Task<ProblemHttpResult?> EnterAsync(AccountsDbContext db, HttpContext http, User user, CancellationToken cancellationToken)
+    public async Task<ApiProblem?> EnterAsync(AccountsDbContext db, User user, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var max = options.Value.MaxConsecutiveSecondFactorFailures;
@@ -27,7 +28,7 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         if (reserved.Count == 1) return null;
 
         var lockedUntil = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecondFactorLockedUntil).SingleOrDefaultAsync(cancellationToken);
-        return Locked(http, lockedUntil > now ? lockedUntil.Value : now + TimeSpan.FromSeconds(5), now);
+        return Locked(lockedUntil > now ? lockedUntil.Value : now + TimeSpan.FromSeconds(5), now);
     }
 
     /// <summary>The code was right: the consecutive count starts again.</summary>
@@ -41,7 +42,8 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
 
     /// <summary>The code was wrong: its slot stays counted. Null unless this guess reached the limit,
     /// which locks the factor (audited) and is answered with the lock.</summary>
-    public async Task<ProblemHttpResult?> FailedAsync(AccountsDbContext db, HttpContext http, User user, string method, CancellationToken cancellationToken)
+    public async Task<ApiProblem?> FailedAsync(AccountsDbContext db, AuditLog audit, User user, string method,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var limits = options.Value;
@@ -52,17 +54,18 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         if (!locked) return null;
 
         logger.LogWarning("Second factor locked for user {UserId} until {LockedUntil}", user.Id, lockUntil);
-        db.Record(http, time, user.OrganisationId, AuditEvents.SecondFactorLocked, subject: user.Id,
-            details: $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); locked for {limits.SecondFactorLockMinutes} min");
+        audit.About(user, AuditEvents.SecondFactorLocked,
+            $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); "
+            + $"locked for {limits.SecondFactorLockMinutes} min");
         await db.SaveChangesAsync(cancellationToken);
-        return Locked(http, lockUntil, now);
+        return Locked(lockUntil, now);
     }
 
-    private static ProblemHttpResult Locked(HttpContext http, DateTimeOffset until, DateTimeOffset now)
+    private static ApiProblem Locked(DateTimeOffset until, DateTimeOffset now)
     {
-        Problems.SetRetryAfter(http, until - now);
-        return Problems.Create(StatusCodes.Status429TooManyRequests, "second_factor_locked", "Too many wrong codes.",
-            "Too many wrong codes were entered for your account, so codes are refused for a while. Wait until the lock ends, or ask your administrator to unlock your account.",
-            new Dictionary<string, object?> { ["lockedUntil"] = until });
+        return new ApiProblem(StatusCodes.Status429TooManyRequests, ProblemCodes.SecondFactorLocked, "Too many wrong codes.",
+            "Too many wrong codes were entered for your account, so codes are refused for a while. "
+            + "Wait until the lock ends, or ask your administrator to unlock your account.")
+            .With("lockedUntil", until).WithRetryAfter(until - now);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -113,16 +114,17 @@ public static class Sessions
     {
         context.HandleResponse();
         var http = context.HttpContext;
-        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         http.Response.Headers.WWWAuthenticate = "Bearer";
         var ended = http.Items.ContainsKey(SessionEndedKey);
         var problem = ended
-            ? Problems.Create(StatusCodes.Status401Unauthorized, "session_revoked", "Sign in again.",
+            ? new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.SessionRevoked, "Sign in again.",
                 "This session has ended (signed out, expired, idle too long, or revoked after a change to the account). Sign in again.")
             : context.AuthenticateFailure is null
-                ? Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "Sign in first.", "This needs an access token: sign in, then send it as 'Authorization: Bearer …'.")
-                : Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Sign in again.", "The access token is not valid or has expired: refresh it, or sign in again.");
-        await problem.ExecuteAsync(http);
+                ? new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthorized, "Sign in first.",
+                    "This needs an access token: sign in, then send it as 'Authorization: Bearer …'.")
+                : new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidToken, "Sign in again.",
+                    "The access token is not valid or has expired: refresh it, or sign in again.");
+        await problem.WriteAsync(http);
     }
 
     /// <summary>In an organisation that requires a PIN, a mobile session without one may only set it.</summary>
@@ -131,8 +133,8 @@ public static class Sessions
         var state = http.Features.Get<SessionState>();
         if (state is { NeedsPinSetup: true } && http.GetEndpoint()?.Metadata.GetMetadata<AllowedBeforePinSetup>() is null)
         {
-            await Problems.Create(StatusCodes.Status403Forbidden, "pin_setup_required", "Set your PIN first.",
-                "Your organisation requires a PIN in the app: set one (PUT /api/me/pin) before anything else.").ExecuteAsync(http);
+            await new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PinSetupRequired, "Set your PIN first.",
+                "Your organisation requires a PIN in the app: set one (PUT /api/me/pin) before anything else.").WriteAsync(http);
             return;
         }
 

@@ -28,16 +28,16 @@ public static class SmsSignIn
 {
     /// <summary>After the right password: tokens at once on a trusted device (Control Centre only), else an
     /// SMS code and a login ticket.</summary>
-    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ProblemHttpResult>> StartAsync(
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> StartAsync(
         SignInContext context, User user, string client, TrustedDevice? device, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var now = time.GetUtcNow();
         if (device is not null)
         {
             var sessionId = Guid.CreateVersion7(now);
             TrustedDevices.Slide(device, sessionId, now, user.Organisation.TrustedDevicePeriodDays);
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceUsed, actor: user.Id, subject: user.Id, details: $"device {device.Id}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceUsed, $"device {device.Id}");
             return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice], secondFactorNow: false, device.Id,
                 cancellationToken, sessionId));
         }
@@ -52,20 +52,20 @@ public static class SmsSignIn
 
     /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
     /// admins' and managers' codes draw on the SMS budget's reserved share.</summary>
-    public static async Task<(IssuedChallenge? Issued, ProblemHttpResult? Refusal)> SendCodeAsync(SignInContext context, User user, CancellationToken cancellationToken)
+    public static async Task<(IssuedChallenge? Issued, ApiProblem? Refusal)> SendCodeAsync(SignInContext context, User user,
+        CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, audit) = (context.Db, context.Http, context.Audit);
         if (user.PhoneNumber is null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "no phone number for SMS code");
+            audit.About(user, AuditEvents.SignInRefused, "no phone number for SMS code");
             await db.SaveChangesAsync(cancellationToken);
             return (null, PhoneNumberMissing());
         }
 
         if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries))
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id,
-                details: ProblemCodes.CountryNotAllowed);
+            audit.About(user, AuditEvents.MfaSendFailed, ProblemCodes.CountryNotAllowed);
             await db.SaveChangesAsync(cancellationToken);
             return (null, CountryNotAllowed(user));
         }
@@ -74,24 +74,25 @@ public static class SmsSignIn
             user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
         if (failure is not null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: failure.Code);
+            audit.About(user, AuditEvents.MfaSendFailed, failure.Code);
             await db.SaveChangesAsync(cancellationToken);
-            return (null, Passthrough(http, failure));
+            return (null, Passthrough(failure));
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
-            details: $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
+        audit.About(user, AuditEvents.MfaCodeSent,
+            $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
         return (issued, null);
     }
 
     /// <summary>Checks an SMS code of a ticket against Challenges, under the per-user limit. Null when
     /// the code was right (the ticket is then used up); else the refusal to answer with.</summary>
     /// <param name="consumeTicket">False where the ticket goes on after the code (an authenticator enrollment's proof).</param>
-    public static async Task<ProblemHttpResult?> CheckCodeAsync(SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code,
+    public static async Task<ApiProblem?> CheckCodeAsync(SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user,
+        string code,
         CancellationToken cancellationToken, bool consumeTicket = true)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
 
         var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn,
@@ -104,13 +105,13 @@ public static class SmsSignIn
             if (!wrongCode && !lockedOut)
             {
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                return failure.Refusal is { EndsChallenge: true } ? MfaApi.ChallengeExpired() : Passthrough(http, failure);
+                return failure.Refusal is { EndsChallenge: true } ? MfaApi.ChallengeExpired() : Passthrough(failure);
             }
 
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                details: lockedOut ? "too many wrong codes; sign-in ended" : $"wrong code; {failure.Refusal!.AttemptsLeft} attempts left");
+            audit.About(user, AuditEvents.MfaCodeFailed,
+                lockedOut ? "too many wrong codes; sign-in ended" : $"wrong code; {failure.Refusal!.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
+            return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
                 ?? (wrongCode ? MfaApi.InvalidCode(failure.Refusal!.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
@@ -127,23 +128,22 @@ public static class SmsSignIn
         if (!user.PhoneVerified)
         {
             user.PhoneVerified = true;
-            db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, actor: user.Id, subject: user.Id,
-                details: $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
+            audit.BySelf(user, AuditEvents.PhoneVerified, $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
         }
 
         return null;
     }
 
     /// <summary>The code from the SMS. Right → tokens (and a device token when asked); the ticket works once.</summary>
-    public static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> VerifyAsync(
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifyAsync(
         SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var refusal = await CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
         if (refusal is not null) return refusal;
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaVerified, actor: user.Id, subject: user.Id, details: "SMS code");
+        audit.BySelf(user, AuditEvents.MfaVerified, "SMS code");
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7(now);
         string? deviceToken = null;
@@ -154,36 +154,37 @@ public static class SmsSignIn
             var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             deviceToken = token;
             deviceId = device.Id;
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceAdded, actor: user.Id, subject: user.Id,
-                details: $"device {device.Id} trusted until {device.TrustedUntil:O}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
         }
 
         var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true, deviceId, cancellationToken, sessionId);
         return TypedResults.Ok(signedIn with { DeviceToken = deviceToken });
     }
 
-    public static ProblemHttpResult PhoneNumberMissing() =>
-        Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "No phone number for your sign-in code.",
+    public static ApiProblem PhoneNumberMissing() =>
+        new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "No phone number for your sign-in code.",
             "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
 
     /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
     /// signing in goes (<c>reason</c> says which).</summary>
-    private static ProblemHttpResult CountryNotAllowed(User user) =>
-        Problems.Create(StatusCodes.Status403Forbidden, "phone_number_missing", "Your phone number cannot receive sign-in codes.",
-            $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. Ask your administrator to add a mobile number from an allowed country.",
-            new Dictionary<string, object?> { ["reason"] = ProblemCodes.CountryNotAllowed });
+    private static ApiProblem CountryNotAllowed(User user) =>
+        new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "Your phone number cannot receive sign-in codes.",
+            $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. "
+            + "Ask your administrator to add a mobile number from an allowed country.")
+            .With("reason", ProblemCodes.CountryNotAllowed);
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
-    public static ProblemHttpResult Passthrough(HttpContext http, ChallengesFailure failure)
+    public static ApiProblem Passthrough(ChallengesFailure failure)
     {
-        if (failure.RetryAfter is { } wait) Problems.SetRetryAfter(http, wait);
-        var extensions = failure.Extra.ToDictionary(e => e.Key, e => (object?)e.Value);
-        return Problems.Create(failure.Status, failure.Code, failure.Title, failure.Detail, extensions);
+        var problem = new ApiProblem(failure.Status, failure.Code, failure.Title, failure.Detail);
+        foreach (var (member, value) in failure.Extra) problem.With(member, value);
+        return failure.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
     }
 }
 
 /// <summary>What every sign-in step needs, in one place.</summary>
-public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time, IHttpContextAccessor accessor,
+public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time,
+    IHttpContextAccessor accessor, AuditLog audit,
     Microsoft.Extensions.Options.IOptions<MfaOptions> options, Microsoft.Extensions.Options.IOptions<SessionLimits> sessionOptions)
 {
     public AccountsDbContext Db { get; } = db;
@@ -193,6 +194,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public TimeProvider Time { get; } = time;
 
     public HttpContext Http { get; } = accessor.HttpContext!;
+
+    public AuditLog Audit { get; } = audit;
 
     public MfaOptions Options { get; } = options.Value;
 
@@ -229,8 +232,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
         var signedIn = tokens.Issue(Db, user, session);
         if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail), cancellationToken);
-        Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id,
-            details: $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
+        Audit.BySelf(user, AuditEvents.SignInSucceeded,
+            $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }

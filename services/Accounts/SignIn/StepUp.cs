@@ -4,6 +4,7 @@ using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -44,10 +45,10 @@ public static class StepUp
             List<string> methods = state is null ? [] : await MethodsAsync(db, state.Session, http.RequestAborted);
             http.Response.Headers.WWWAuthenticate =
                 $"Bearer error=\"insufficient_user_authentication\", error_description=\"A recent second factor is required\", max_age={(int)options.StepUpMaxAge.TotalSeconds}";
-            return Problems.Create(StatusCodes.Status401Unauthorized, "step_up_required", "Confirm it is you.",
+            return new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.StepUpRequired, "Confirm it is you.",
                 $"This change needs a fresh proof that it is you (within the last {(int)options.StepUpMaxAge.TotalMinutes} minutes): " +
-                "POST /api/auth/step-up with one of the methods listed, then send this request again.",
-                new Dictionary<string, object?> { ["methods"] = methods, ["maxAge"] = (int)options.StepUpMaxAge.TotalSeconds });
+                "POST /api/auth/step-up with one of the methods listed, then send this request again.")
+                    .With("methods", methods).With("maxAge", (int)options.StepUpMaxAge.TotalSeconds);
         });
 
     /// <summary>A session earned with a second factor must prove a second factor again; one earned with the
@@ -71,14 +72,15 @@ public static class StepUp
 
     public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
     {
-        var stepUp = app.MapGroup("/api/auth/step-up").WithTags("Sign-in").RequireAuthorization().RequireRateLimiting(AuthApi.SignInRateLimit);
+        var stepUp = app.MapGroup("/api/auth/step-up").WithTags("Sign-in").RequireAuthorization();
         stepUp.MapPost("/sms", SendSms).WithName("StepUpSendSms").WithSummary("Text a code to your number for a step-up; answer it at POST /api/auth/step-up.");
         stepUp.MapPost("", Prove).WithName("StepUp")
             .WithSummary("Prove a factor again (SMS code, authenticator code, recovery code; the password for accounts without a second factor) so sensitive changes are allowed for a few minutes.");
         return app;
     }
 
-    public static async Task<Results<Ok<StepUpSmsSent>, ProblemHttpResult>> SendSms(ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<StepUpSmsSent>, ApiProblem>> SendSms(ClaimsPrincipal principal, SignInContext context,
+        CancellationToken cancellationToken)
     {
         var session = context.Http.Features.Get<SessionState>()!.Session;
         var user = await context.Db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
@@ -90,7 +92,7 @@ public static class StepUp
         return TypedResults.Ok(new StepUpSmsSent(ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
     }
 
-    public static async Task<Results<Ok<SteppedUp>, ProblemHttpResult>> Prove(
+    public static async Task<Results<Ok<SteppedUp>, ApiProblem>> Prove(
         StepUpRequest? request, SignInContext context, SecondFactorGuard guard, MobileTotp totp, IPasswordHasher<User> hasher, IOptions<SessionLimits> options,
         CancellationToken cancellationToken)
     {
@@ -98,29 +100,31 @@ public static class StepUp
             || request.Code is { Length: > 64 } || request.Password is { Length: > UsersApi.MaxPasswordLength }
             || request.StepUpTicket is { Length: > OpaqueTokens.MaxLength })
         {
-            return Problems.Validation("Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
+            return ApiProblem.Validation(request is null ? "body" : "method",
+                "Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
         }
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var session = http.Features.Get<SessionState>()!.Session;
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var allowed = await MethodsAsync(db, session, cancellationToken, user);
         if (!allowed.Contains(request.Method))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "step_up_method_not_available", "This method is not available to you.",
-                $"Confirm it is you with one of: {string.Join(", ", allowed)}.", new Dictionary<string, object?> { ["methods"] = allowed });
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.StepUpMethodNotAvailable,
+                "This method is not available to you.",
+                $"Confirm it is you with one of: {string.Join(", ", allowed)}.").With("methods", allowed);
         }
 
         var refusal = request.Method switch
         {
             StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
-            StepUpMethods.Totp => await ProveTotpAsync(db, http, guard, totp, user, request.Code, cancellationToken),
-            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, http, guard, user, request.Code, time, cancellationToken),
-            _ => await ProvePasswordAsync(db, http, guard, hasher, user, request.Password, cancellationToken),
+            StepUpMethods.Totp => await ProveTotpAsync(db, http, audit, guard, totp, user, request.Code, cancellationToken),
+            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, audit, guard, user, request.Code, time, cancellationToken),
+            _ => await ProvePasswordAsync(db, audit, guard, hasher, user, request.Password, cancellationToken),
         };
         if (refusal is not null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.StepUpFailed, subject: user.Id, details: $"{request.Method}; session {session.Id}");
+            audit.About(user, AuditEvents.StepUpFailed, $"{request.Method}; session {session.Id}");
             await db.SaveChangesAsync(cancellationToken);
             return refusal;
         }
@@ -135,17 +139,19 @@ public static class StepUp
             await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.StepUpSucceeded, user.Id, user.Id, $"{request.Method}; session {session.Id}");
+        audit.BySelf(user, AuditEvents.StepUpSucceeded, $"{request.Method}; session {session.Id}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new SteppedUp("stepped_up", request.Method, now + options.Value.StepUpMaxAge));
     }
 
-    private static async Task<ProblemHttpResult?> ProveSmsAsync(SignInContext context, SecondFactorGuard guard, UserSession session, User user, StepUpRequest request,
+    private static async Task<ApiProblem?> ProveSmsAsync(SignInContext context, SecondFactorGuard guard, UserSession session, User user,
+        StepUpRequest request,
         CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request.StepUpTicket) || request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return Problems.Validation("Send stepUpTicket (from POST /api/auth/step-up/sms) and code (the six digits texted to you).");
+            return ApiProblem.Validation(OpaqueTokens.LooksValid(request.StepUpTicket) ? "code" : "stepUpTicket",
+                "Send stepUpTicket (from POST /api/auth/step-up/sms) and code (the six digits texted to you).");
         }
 
         var hash = OpaqueTokens.Hash(request.StepUpTicket!);
@@ -156,13 +162,15 @@ public static class StepUp
         return await SmsSignIn.CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
     }
 
-    private static async Task<ProblemHttpResult?> ProveTotpAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, MobileTotp totp, User user, string? code,
+    private static async Task<ApiProblem?> ProveTotpAsync(AccountsDbContext db, HttpContext http, AuditLog audit,
+        SecondFactorGuard guard, MobileTotp totp, User user, string? code,
         CancellationToken cancellationToken)
     {
-        if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit)) return Problems.Validation("Send code: the six digits your authenticator app shows.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit)) return ApiProblem.Validation("code",
+            "Send code: the six digits your authenticator app shows.");
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
-        var outcome = await totp.VerifyAsync(db, user, code, http, cancellationToken);
+        var outcome = await totp.VerifyAsync(db, user, code, audit, cancellationToken);
         switch (outcome.Verdict)
         {
             case TotpVerdict.Accepted:
@@ -170,36 +178,39 @@ public static class StepUp
                 return null;
             case TotpVerdict.Locked:
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                Problems.SetRetryAfter(http, outcome.LockedUntil!.Value - http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-                return Problems.Create(StatusCodes.Status429TooManyRequests, "second_factor_locked", "Too many wrong codes.",
-                    "Too many wrong authenticator codes for your account. Wait until the lock ends.", new Dictionary<string, object?> { ["lockedUntil"] = outcome.LockedUntil });
+                var lockedUntil = outcome.LockedUntil!.Value;
+                return new ApiProblem(StatusCodes.Status429TooManyRequests, ProblemCodes.SecondFactorLocked, "Too many wrong codes.",
+                    "Too many wrong authenticator codes for your account. Wait until the lock ends.").With("lockedUntil", lockedUntil)
+                    .WithRetryAfter(lockedUntil - http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
             default:
-                return await guard.FailedAsync(db, http, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
+                return await guard.FailedAsync(db, audit, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
         }
     }
 
-    private static async Task<ProblemHttpResult?> ProveRecoveryCodeAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, User user, string? code,
+    private static async Task<ApiProblem?> ProveRecoveryCodeAsync(AccountsDbContext db, AuditLog audit,
+        SecondFactorGuard guard, User user, string? code,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(code)) return Problems.Validation("Send code: one of your recovery codes.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (string.IsNullOrWhiteSpace(code)) return ApiProblem.Validation("code", "Send code: one of your recovery codes.");
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
         if (await RecoveryCodes.TryUseAsync(db, user.Id, code, time.GetUtcNow(), cancellationToken))
         {
             await guard.SucceededAsync(db, user, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, user.Id, user.Id, "step-up");
+            audit.BySelf(user, AuditEvents.RecoveryCodeUsed, "step-up");
             return null;
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: "step-up");
-        return await guard.FailedAsync(db, http, user, "recovery code", cancellationToken) ?? WrongCode();
+        audit.About(user, AuditEvents.RecoveryCodeFailed, "step-up");
+        return await guard.FailedAsync(db, audit, user, "recovery code", cancellationToken) ?? WrongCode();
     }
 
-    private static async Task<ProblemHttpResult?> ProvePasswordAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
+    private static async Task<ApiProblem?> ProvePasswordAsync(AccountsDbContext db, AuditLog audit,
+        SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
         string? password, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(password)) return Problems.Validation("Send password: the password you sign in with.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        if (string.IsNullOrEmpty(password)) return ApiProblem.Validation("password", "Send password: the password you sign in with.");
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
         if (user.PasswordHash is not null && hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed)
         {
@@ -207,10 +218,12 @@ public static class StepUp
             return null;
         }
 
-        return await guard.FailedAsync(db, http, user, "password", cancellationToken)
-            ?? Problems.Create(StatusCodes.Status400BadRequest, "invalid_password", "Your password is not right.", "Enter the password you sign in with.");
+        return await guard.FailedAsync(db, audit, user, "password", cancellationToken)
+            ?? new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPassword, "Your password is not right.",
+                "Enter the password you sign in with.");
     }
 
-    private static ProblemHttpResult WrongCode() =>
-        Problems.Create(StatusCodes.Status400BadRequest, "invalid_code", "Wrong code.", "That code is not right. Check it and try again.");
+    private static ApiProblem WrongCode() =>
+        new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCode, "Wrong code.",
+            "That code is not right. Check it and try again.");
 }

@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -42,45 +43,49 @@ public static class ImportApi
         return app;
     }
 
-    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> ImportCsv(
-        ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, CancellationToken cancellationToken,
-        bool fullSync = false)
+    public static async Task<Results<Ok<ImportResult>, ApiProblem>> ImportCsv(
+        ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, AuditLog audit,
+        CancellationToken cancellationToken, bool fullSync = false)
     {
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
         var records = Csv.Parse(text);
         if (ControlCharacters.CheckCsv(records) is { } refused) return refused;
-        if (records.Count == 0) return Problems.Validation("Send a header row (email,displayName,role,phone) and one row per user.");
+        if (records.Count == 0) return ApiProblem.Validation("body",
+            "Send a header row (email,displayName,role,phone) and one row per user.");
 
         var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
         int Column(params string[] names) => header.FindIndex(names.Contains);
         int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone = Column("phone", "phonenumber", "phone_number");
         if (email < 0 || name < 0 || role < 0)
         {
-            return Problems.Validation("The header row must name the columns email, displayName and role (phone is optional).");
+            return ApiProblem.Validation("header", "The header row must name the columns email, displayName and role (phone is optional).");
         }
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
         var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
-        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, http, cancellationToken);
+        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, cancellationToken);
     }
 
-    public static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
-        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+    public static async Task<Results<Ok<ImportResult>, ApiProblem>> Import(
+        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time,
+            AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
         if (!organisation.LinkedDatabase)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "linked_database_not_enabled", "No linked database.",
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.LinkedDatabaseNotEnabled, "No linked database.",
                 "Your organisation is not linked to a directory: switch linkedDatabase on in the organisation settings first, or manage users one by one.");
         }
 
-        if (request?.Users is null) return Problems.Validation("Send { \"fullSync\": false, \"users\": [ { \"email\", \"displayName\", \"role\", \"phone\" } ] }.");
+        if (request?.Users is null) return ApiProblem.Validation("users",
+            "Send { \"fullSync\": false, \"users\": [ { \"email\", \"displayName\", \"role\", \"phone\" } ] }.");
         if (request.Users.Count > MaxRows)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "import_too_large", "Too many rows.", $"Send at most {MaxRows} users per request.");
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.ImportTooLarge, "Too many rows.",
+                $"Send at most {MaxRows} users per request.");
         }
 
         var now = time.GetUtcNow();
@@ -93,7 +98,7 @@ public static class ImportApi
         {
             if (await TrustedDevices.RevokeForUserAsync(db, user.Id, now, reason, cancellationToken) > 0)
             {
-                db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{reason} (linked database)");
+                audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{reason} (linked database)");
             }
         }
 
@@ -185,13 +190,14 @@ public static class ImportApi
                     && c.ExpiresAt > now, cancellationToken);
                 if (!open)
                 {
-                    await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
+                    await PhoneChanges.RequestAsync(db, audit, time, challenges, user, phone, verified: false, caller.UserId,
+                        cancellationToken);
                     pending++;
                 }
             }
             else if (user.PhoneNumber != phone)
             {
-                db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id,
+                audit.ByCaller(AuditEvents.PhoneChanged, user.Id,
                     $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
                 user.PhoneNumber = phone;
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
@@ -215,14 +221,15 @@ public static class ImportApi
             foreach (var user in missing)
             {
                 user.Active = false;
-                db.Record(http, time, caller.OrganisationId, AuditEvents.UserDisabled, caller.UserId, user.Id, "missing from full sync");
+                audit.ByCaller(AuditEvents.UserDisabled, user.Id, "missing from full sync");
             }
 
             disabled = missing.Count;
         }
 
-        db.Record(http, time, caller.OrganisationId, AuditEvents.Import, caller.UserId,
-            details: $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, {unchanged} unchanged, {disabled} disabled, {pending} admins' numbers waiting for four eyes, {errors.Count} errors");
+        audit.ByCaller(AuditEvents.Import, details:
+            $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, "
+            + $"{unchanged} unchanged, {disabled} disabled, {pending} admins' numbers waiting for four eyes, {errors.Count} errors");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new ImportResult(created, updated, unchanged, disabled, errors) { PendingApproval = pending });
     }

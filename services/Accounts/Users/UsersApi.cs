@@ -3,6 +3,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -35,11 +36,12 @@ public static class UsersApi
         return app;
     }
 
-    public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> List(
+    public static async Task<Results<Ok<UserPage>, ApiProblem>> List(
         ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken, int page = 1, int pageSize = 25, string? search = null)
     {
-        if (page < 1 || pageSize is < 1 or > 100) return Problems.Validation("page starts at 1; pageSize is 1 to 100.");
-        if (search is { Length: > 200 }) return Problems.Validation("search is at most 200 characters.");
+        if (page < 1 || pageSize is < 1 or > 100) return ApiProblem.Validation(page < 1 ? "page" : "pageSize",
+            "page starts at 1; pageSize is 1 to 100.");
+        if (search is { Length: > 200 }) return ApiProblem.Validation("search", "search is at most 200 characters.");
 
         var caller = Caller.From(principal);
         var query = db.Users.Where(u => u.OrganisationId == caller.OrganisationId);
@@ -56,12 +58,12 @@ public static class UsersApi
         return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller, locks.GetValueOrDefault(u.Id), now))], page, pageSize, total));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Get(
+    public static async Task<Results<Ok<UserDto>, ApiProblem>> Get(
         Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
         var now = time.GetUtcNow();
         return TypedResults.Ok(UserDto.From(user, caller, await SignInThrottles.LockedUntilAsync(db, user.NormalizedEmail, now, cancellationToken), now));
     }
@@ -75,21 +77,25 @@ public static class UsersApi
         return locked.ToDictionary(t => byKey[Convert.ToHexString(t.Key)], t => t.LockedUntil);
     }
 
-    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> Create(
-        CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
+    public static async Task<Results<Created<UserDto>, ApiProblem>> Create(
+        CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
+            AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
-        if (organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
 
-        if (request is null) return Problems.Validation("Send email, displayName, role and optionally phone and password.");
+        if (request is null) return ApiProblem.Validation("body", "Send email, displayName, role and optionally phone and password.");
         if (!EmailAddresses.IsValid(request.Email?.Trim())) return InvalidEmail();
-        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 200) return Problems.Validation("displayName is required, at most 200 characters.");
-        if (!Roles.TryParse(request.Role, out var role)) return Problems.Validation("role is Admin, Manager or Employee.");
+        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 200)
+        {
+            return ApiProblem.Validation("displayName", "displayName is required, at most 200 characters.");
+        }
+        if (!Roles.TryParse(request.Role, out var role)) return ApiProblem.Validation("role", "role is Admin, Manager or Employee.");
         if (request.Password is not null && request.Password.Length is < MinPasswordLength or > MaxPasswordLength)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "password_too_short", "Choose a longer password.",
+            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PasswordTooShort, "Choose a longer password.",
                 $"A password has {MinPasswordLength} to {MaxPasswordLength} characters.");
         }
 
@@ -119,7 +125,7 @@ public static class UsersApi
         user.SetRole(role, now);
         if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
         db.Users.Add(user);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.UserCreated, caller.UserId, user.Id, $"role {role}");
+        audit.ByCaller(AuditEvents.UserCreated, user.Id, $"role {role}");
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -132,23 +138,24 @@ public static class UsersApi
         return TypedResults.Created($"/api/users/{user.Id}", UserDto.From(user, caller));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> Update(
-        Guid id, UpdateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UserDto>, ApiProblem>> Update(
+        Guid id, UpdateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        if (user is null) return Problems.NotFound();
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
-        if (request is null) return Problems.Validation("Send displayName and/or role.");
+        if (user is null) return AccountsRefusals.NotFound();
+        if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
+        if (request is null) return ApiProblem.Validation("body", "Send displayName and/or role.");
         if (request.DisplayName is not null && (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 200))
         {
-            return Problems.Validation("displayName is at most 200 characters and not empty.");
+            return ApiProblem.Validation("displayName", "displayName is at most 200 characters and not empty.");
         }
 
         UserRole? role = null;
         if (request.Role is not null)
         {
-            if (!Roles.TryParse(request.Role, out var parsed)) return Problems.Validation("role is Admin, Manager or Employee.");
+            if (!Roles.TryParse(request.Role, out var parsed)) return ApiProblem.Validation("role", "role is Admin, Manager or Employee.");
             role = parsed;
         }
 
@@ -166,36 +173,39 @@ public static class UsersApi
             changes.Add($"role {user.Role} → {role}");
             user.SetRole(role.Value, time.GetUtcNow());
             var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
-            if (revoked > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{revoked} trusted devices: role changed");
+            if (revoked > 0) audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{revoked} trusted devices: role changed");
             // A session was earned for the role it was opened with.
             var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.RoleChanged, cancellationToken);
-            if (ended > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.SessionsEnded, caller.UserId, user.Id, $"{ended} sessions: role changed");
+            if (ended > 0) audit.ByCaller(AuditEvents.SessionsEnded, user.Id, $"{ended} sessions: role changed");
         }
 
         if (changes.Count > 0)
         {
-            db.Record(http, time, caller.OrganisationId, AuditEvents.UserUpdated, caller.UserId, user.Id, string.Join("; ", changes));
+            audit.ByCaller(AuditEvents.UserUpdated, user.Id, string.Join("; ", changes));
             await db.SaveChangesAsync(cancellationToken);
         }
 
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
-    public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ProblemHttpResult>> ChangePhone(
-        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+    public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ApiProblem>> ChangePhone(
+        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges,
+            TimeProvider time, AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        if (user is null) return Problems.NotFound();
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (user is null) return AccountsRefusals.NotFound();
+        if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
         if (user.Id == caller.UserId) return PhoneChanges.OwnNumberNeedsCode();
         if (!caller.IsAdmin)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only your own number.", "Managers can change only their own phone number; ask an administrator.");
+            return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Only your own number.",
+                "Managers can change only their own phone number; ask an administrator.");
         }
 
-        if (request is null) return Problems.Validation("Send phone (international form, e.g. +31 6 12345678), or null to remove it.");
+        if (request is null) return ApiProblem.Validation("body",
+            "Send phone (international form, e.g. +31 6 12345678), or null to remove it.");
 
         string? phone = null;
         if (!string.IsNullOrWhiteSpace(request.Phone))
@@ -209,31 +219,33 @@ public static class UsersApi
 
         if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
+            var change = await PhoneChanges.RequestAsync(db, audit, time, challenges, user, phone, verified: false, caller.UserId,
+                cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Accepted($"/api/phone-changes/{change.Id}", PhoneChanges.ToDto(change, user.Email));
         }
 
         // Unverified until the first sign-in code to it succeeds.
-        await PhoneChanges.ApplyAsync(db, http, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
+        await PhoneChanges.ApplyAsync(db, audit, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
-    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Disable(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        SetActiveAsync(id, active: false, principal, db, time, http, cancellationToken);
+    public static Task<Results<Ok<UserDto>, ApiProblem>> Disable(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: false, principal, db, time, audit, cancellationToken);
 
-    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Enable(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        SetActiveAsync(id, active: true, principal, db, time, http, cancellationToken);
+    public static Task<Results<Ok<UserDto>, ApiProblem>> Enable(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: true, principal, db, time, audit, cancellationToken);
 
-    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> SetActiveAsync(
-        Guid id, bool active, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UserDto>, ApiProblem>> SetActiveAsync(
+        Guid id, bool active, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
         if (user.Id == caller.UserId) return OwnAccount("disable your own account");
 
         if (user.Active != active)
@@ -245,24 +257,24 @@ public static class UsersApi
                 await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled, cancellationToken);
             }
 
-            db.Record(http, time, caller.OrganisationId, active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, caller.UserId, user.Id);
+            audit.ByCaller(active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, user.Id);
             await db.SaveChangesAsync(cancellationToken);
         }
 
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> Delete(
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, AuditLog audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
-        if (user is null) return Problems.NotFound();
+        if (user is null) return AccountsRefusals.NotFound();
         if (user.Id == caller.UserId) return OwnAccount("delete your own account");
-        if (user.Organisation.LinkedDatabase) return Problems.ManagedByLinkedDatabase();
+        if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
 
         db.Users.Remove(user);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.UserDeleted, caller.UserId, user.Id, $"role {user.Role}");
+        audit.ByCaller(AuditEvents.UserDeleted, user.Id, $"role {user.Role}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -271,16 +283,18 @@ public static class UsersApi
     private static Task<User?> FindAsync(AccountsDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
         db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == id && u.OrganisationId == caller.OrganisationId, cancellationToken);
 
-    public static ProblemHttpResult PhoneProblem(PhoneCheck check) =>
-        Problems.Create(StatusCodes.Status400BadRequest, check.ErrorCode!, "This phone number cannot be used.", check.ErrorMessage);
+    public static ApiProblem PhoneProblem(PhoneCheck check) =>
+        new ApiProblem(StatusCodes.Status400BadRequest, check.ErrorCode!, "This phone number cannot be used.", check.ErrorMessage);
 
-    public static ProblemHttpResult InvalidEmail() =>
-        Problems.Create(StatusCodes.Status400BadRequest, "email_invalid", "This is not a valid e-mail address.", "Enter an address like name@example.com.");
+    public static ApiProblem InvalidEmail() =>
+        new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.EmailInvalid, "This is not a valid e-mail address.",
+            "Enter an address like name@example.com.");
 
-    private static ProblemHttpResult EmailTaken() =>
-        Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already in use.",
+    private static ApiProblem EmailTaken() =>
+        new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken, "This e-mail address is already in use.",
             "Every account needs its own e-mail address; this one already signs in to FlexWhere.");
 
-    private static ProblemHttpResult OwnAccount(string what) =>
-        Problems.Create(StatusCodes.Status409Conflict, "own_account", $"You cannot {what}.", "Ask another administrator of your organisation.");
+    private static ApiProblem OwnAccount(string what) =>
+        new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.OwnAccount, $"You cannot {what}.",
+            "Ask another administrator of your organisation.");
 }

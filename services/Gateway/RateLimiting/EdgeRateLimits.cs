@@ -1,5 +1,5 @@
-using FlexWhere.Contracts;
 using System.Threading.RateLimiting;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 using RedisRateLimiting;
 using StackExchange.Redis;

@@ -12,6 +12,8 @@ public static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // No JSON bodies here (Twilio posts a form), but a query or form that does not bind answers like everywhere else.
+        builder.AddRequestValidation();
         builder.AddSmsDelivery();
         // MassTransit registers the broker's readiness check.
         builder.AddMessaging(AddSmsConsumers);

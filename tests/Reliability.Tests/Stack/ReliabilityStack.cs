@@ -63,8 +63,6 @@ public sealed class ReliabilityStack : AppHostFixture
         gateway.WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute", AnonymousPerIpPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // One admin token sends most of R3's requests: the per-user limit is not what R3 is about.
         gateway.WithEnvironment("Gateway__RateLimits__PerUserPerMinute", "100000");
-        builder.CreateResourceBuilder<ProjectResource>("accounts")
-            .WithEnvironment("SignIn__PerIpPermitLimit", "100000");
         // The test users' numbers share one prefix and the suite signs them in often: the send limits
         // (proved in Challenges' own tests) would stop R2 before it reaches the guesses it is about.
         var challenges = builder.CreateResourceBuilder<ProjectResource>("challenges");
