@@ -16,6 +16,8 @@ TITLES = {
     "r6-secrets": "R6 — secrets at rest and in logs",
 }
 
+KEPT_HEADING = "\n## Failure analyses\n"
+
 INTRO = """# Reliability and security suite (issue 8)
 
 `tests/Reliability.Tests` proves six properties against real servers (PostgreSQL, Redis, RabbitMQ
@@ -104,7 +106,13 @@ def main() -> None:
                 value = ", ".join(f"{k}: {v}" for k, v in value.items())
             lines.append(f"| {name} | {value} |")
         lines.append("")
-    pathlib.Path(args.output).write_text("\n".join(lines))
+    # The hand-written analyses after the figures stay as they are.
+    output = pathlib.Path(args.output)
+    previous = output.read_text() if output.exists() else ""
+    kept = previous.find(KEPT_HEADING)
+    if kept >= 0:
+        lines += ["", previous[kept:].rstrip("\n")]
+    output.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.Data;
 
 /// <summary>
-/// The Development seed of shared/API.md: organisation "Demo" with an admin, a manager and an
+/// The Development seed of docs/api.md: organisation "Demo" with an admin, a manager and an
 /// employee who can sign in at once. The phone numbers are in the Swedish regulator's (PTS) mobile
 /// range reserved for fiction, 070-174 06 05 to 070-174 06 99, so no real person gets a code. (Ofcom's
 /// UK drama range is refused by libphonenumber as invalid, and no Dutch range is reserved.) Hence the

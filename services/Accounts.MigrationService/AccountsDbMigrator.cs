@@ -7,7 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FlexWhere.Accounts.MigrationService;
 
-/// <summary>Applies Accounts' migrations, then (Development only) the seed of shared/API.md.
+/// <summary>Applies Accounts' migrations, then (Development only) the seed of docs/api.md.
 /// Accounts waits for this service to be healthy, so it never meets an old schema.</summary>
 public sealed class AccountsDbMigrator(
     IServiceProvider services, IHostEnvironment environment, ILogger<AccountsDbMigrator> logger) : BackgroundService

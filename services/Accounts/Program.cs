@@ -4,7 +4,6 @@ using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Organisations;
 using FlexWhere.Accounts.Users;
-using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,7 +15,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseAccountsPipeline();
 app.MapOpenApi();
-if (app.Environment.IsDevelopment()) app.MapScalarApiReference();
 
 app.MapAuthApi();
 app.MapMfaApi();

@@ -1,3 +1,5 @@
+using FlexWhere.Gateway.OpenApi;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -7,6 +9,7 @@ var app = builder.Build();
 
 app.UseGatewayPipeline();
 app.MapDefaultEndpoints();
+app.MapPublicApiDocument();
 app.MapReverseProxy();
 
 app.Run();

@@ -302,10 +302,11 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
 
         await using var scope = Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Data.AccountsDbContext>();
-        Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None));
+        var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
+        Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, audit, Time, CancellationToken.None));
         Time.Advance(TimeSpan.FromHours(24));
         // The service's own timer (on the same clock) may apply it first; either way it is applied once.
-        await PhoneChanges.ApplyDueAsync(db, Time, CancellationToken.None);
+        await PhoneChanges.ApplyDueAsync(db, audit, Time, CancellationToken.None);
         for (var wait = 0; wait < 50 && (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber != number; wait++) await Task.Delay(100);
         Assert.Equal(number, (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber);
         Assert.Single(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.PhoneChanged && e.SubjectUserId == admin.Id);

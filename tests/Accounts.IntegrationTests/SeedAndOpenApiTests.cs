@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Users;
 using FlexWhere.Testing;
@@ -44,11 +45,19 @@ public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(pos
     }
 
     [Fact]
-    public async Task Development_serves_the_scalar_api_reference()
+    public async Task The_openapi_document_marks_what_needs_a_token_and_no_longer_serves_scalar_itself()
     {
-        using var response = await Client.GetAsync("/scalar/v1");
+        var document = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement;
+        var paths = document.GetProperty("paths");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        // The Gateway merges this into the one public document; the step-up sits behind its open /api/auth route.
+        Assert.True(paths.GetProperty("/api/auth/step-up").GetProperty("post").TryGetProperty("security", out _));
+        Assert.True(paths.GetProperty("/api/users").GetProperty("get").TryGetProperty("security", out _));
+        Assert.False(paths.GetProperty("/api/auth/login").GetProperty("post").TryGetProperty("security", out _));
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer")
+            .GetProperty("scheme").GetString());
+        // Scalar is served once, by the Gateway, on the merged document.
+        using var scalar = await Client.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.NotFound, scalar.StatusCode);
     }
 }

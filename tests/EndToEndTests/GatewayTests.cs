@@ -34,10 +34,31 @@ public class GatewayTests(AppHostFixture stack)
         Assert.False(document.TryGetProperty("servers", out var servers) && servers.GetArrayLength() > 0, servers.ToString());
     }
 
+    [Fact]
+    public async Task Publishes_one_merged_api_document_with_the_sign_in_routes_and_the_bearer_scheme()
+    {
+        var document = await stack.Gateway.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths").EnumerateObject().Select(path => path.Name).ToList();
+
+        Assert.Contains("/api/auth/login", paths);
+        Assert.Contains("/api/auth/mfa/verify", paths);
+        Assert.DoesNotContain(paths, path => !path.StartsWith("/api/", StringComparison.Ordinal) || path.Contains("/internal"));
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer")
+            .GetProperty("scheme").GetString());
+        Assert.False(document.TryGetProperty("x-flexwhere-unavailable-services", out var missing), missing.ToString());
+        // Accounts marks what needs a token even behind the Gateway's open /api/auth route.
+        Assert.Equal(0, Security(document, "/api/auth/login", "post").GetArrayLength());
+        Assert.True(Security(document, "/api/auth/step-up", "post")[0].TryGetProperty("Bearer", out _));
+        Assert.True(Security(document, "/api/users", "get")[0].TryGetProperty("Bearer", out _));
+
+        static JsonElement Security(JsonElement document, string path, string method) =>
+            document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("security");
+    }
+
     [Theory]
     [InlineData("/api/accounts/health")]
     [InlineData("/api/challenges/alive")]
-    [InlineData("/openapi/v1.json")]
+    [InlineData("/openapi/v2.json")]
     public async Task Keeps_the_services_own_endpoints_out_of_reach(string path)
     {
         using var response = await stack.Gateway.GetAsync(path);
@@ -65,7 +86,12 @@ public class GatewayTests(AppHostFixture stack)
     {
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/me")
         {
-            Headers = { { "Origin", "http://localhost:5173" }, { "Access-Control-Request-Method", "GET" }, { "Access-Control-Request-Headers", "authorization" } },
+            Headers =
+            {
+                { "Origin", "http://localhost:5173" },
+                { "Access-Control-Request-Method", "GET" },
+                { "Access-Control-Request-Headers", "authorization" },
+            },
         };
 
         using var response = await stack.Gateway.SendAsync(preflight);

@@ -31,6 +31,9 @@ internal sealed class DownstreamService : IAsyncDisposable
     /// <summary>Served at /.well-known/jwks.json when set (the Accounts stand-in).</summary>
     public string? Jwks { get; set; }
 
+    /// <summary>Served at /openapi/v1.json when set: the service's own OpenAPI document.</summary>
+    public string? OpenApiDocument { get; set; }
+
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
     public IEnumerable<ReceivedRequest> ReceivedApiRequests =>
@@ -48,7 +51,8 @@ internal sealed class DownstreamService : IAsyncDisposable
         {
             service.Received.Enqueue(new ReceivedRequest(
                 context.Request.Path,
-                context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                context.Request.Headers.ToDictionary(
+                    header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
             switch (context.Request.Path.Value)
             {
                 case "/health":
@@ -58,9 +62,17 @@ internal sealed class DownstreamService : IAsyncDisposable
                     context.Response.ContentType = "application/json";
                     await context.Response.WriteAsync(service.Jwks);
                     return;
+                case "/openapi/v1.json" when service.OpenApiDocument is not null:
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(service.OpenApiDocument);
+                    return;
                 default:
                     // Lets a test play a service that decides its own caching.
-                    if (context.Request.Query.TryGetValue("cacheControl", out var cacheControl)) context.Response.Headers.CacheControl = cacheControl;
+                    if (context.Request.Query.TryGetValue("cacheControl", out var cacheControl))
+                    {
+                        context.Response.Headers.CacheControl = cacheControl;
+                    }
+
                     await context.Response.WriteAsync($"{name}:{context.Request.Path}");
                     return;
             }
@@ -68,6 +80,9 @@ internal sealed class DownstreamService : IAsyncDisposable
         await app.StartAsync();
         return service;
     }
+
+    /// <summary>Takes the service down: its port refuses connections from now on.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

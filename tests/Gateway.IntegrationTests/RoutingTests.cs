@@ -24,7 +24,7 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
     [Theory]
     [InlineData("/api/accounts/health")]
     [InlineData("/api/accounts/openapi/v2.json")]
-    [InlineData("/openapi/v1.json")]
+    [InlineData("/openapi/v2.json")]
     [InlineData("/internal/challenges")]
     [InlineData("/api/challenges/internal/challenges")]
     public async Task Answers_404_for_paths_it_does_not_publish_and_forwards_nothing(string path)
@@ -44,7 +44,8 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
         Assert.True(code == HttpStatusCode.OK, raw);
 
         _stack.Services["challenges"].Ready = false;
-        var (downCode, downBody, downRaw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        var (downCode, downBody, downRaw) =
+            await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
 
         Assert.True(downCode == HttpStatusCode.ServiceUnavailable, downRaw);
         Assert.Equal("Unhealthy", downBody!.Checks["downstream-challenges"].Status);
@@ -55,12 +56,16 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
     public async Task Gives_every_request_a_correlation_id_and_forwards_it()
     {
         using var generated = await _stack.Client.GetAsync("/api/accounts/openapi/v1.json");
-        using var supplied = new HttpRequestMessage(HttpMethod.Get, "/api/accounts/openapi/v1.json") { Headers = { { "X-Correlation-Id", "support-case-4711" } } };
+        using var supplied = new HttpRequestMessage(HttpMethod.Get, "/api/accounts/openapi/v1.json")
+        {
+            Headers = { { "X-Correlation-Id", "support-case-4711" } },
+        };
         using var echoed = await _stack.Client.SendAsync(supplied);
 
         Assert.Matches("^[0-9a-f]{32}$", generated.Headers.GetValues("X-Correlation-Id").Single());
         Assert.Equal("support-case-4711", echoed.Headers.GetValues("X-Correlation-Id").Single());
-        Assert.Contains(_stack.Services["accounts"].ReceivedApiRequests, request => request.Headers.GetValueOrDefault("X-Correlation-Id") == "support-case-4711");
+        Assert.Contains(_stack.Services["accounts"].ReceivedApiRequests,
+            request => request.Headers.GetValueOrDefault("X-Correlation-Id") == "support-case-4711");
     }
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();

@@ -1,9 +1,11 @@
 using FlexWhere.Accounts;
+using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Data;
 using FlexWhere.Accounts.Mfa;
 using FlexWhere.Accounts.Mobile;
 using FlexWhere.Accounts.Users;
+using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -75,8 +77,10 @@ public static class Extensions
     {
         builder.Services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();
         builder.Services.AddHostedService<Housekeeping>();

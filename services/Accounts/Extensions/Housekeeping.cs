@@ -1,3 +1,4 @@
+using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Auth;
 using FlexWhere.Accounts.Mfa;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-                var applied = await PhoneChanges.ApplyDueAsync(db, time, stoppingToken);
+                var applied = await PhoneChanges.ApplyDueAsync(db, scope.ServiceProvider.GetRequiredService<AuditLog>(), time,
+                    stoppingToken);
                 if (applied > 0) logger.LogInformation("Applied {Count} scheduled phone number changes", applied);
                 await SignInThrottles.PruneAsync(db, time.GetUtcNow(), signIn.Value, stoppingToken);
             }

@@ -52,10 +52,12 @@ public static class AccountSecurityApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> RevokeMyDevice(
-        Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await RevokeDeviceAsync(db, http, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser, cancellationToken)
+        return await RevokeDeviceAsync(db, audit, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser,
+            cancellationToken)
             ? TypedResults.NoContent()
             : AccountsRefusals.NotFound("trusted device");
     }
@@ -68,19 +70,19 @@ public static class AccountSecurityApi
     }
 
     public static async Task<Ok<NewRecoveryCodes>> GenerateRecoveryCodes(
-        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.RecoveryCodesGenerated, caller.UserId, caller.UserId, $"{codes.Count} new codes; older codes revoked");
+        audit.ByCaller(AuditEvents.RecoveryCodesGenerated, caller.UserId, $"{codes.Count} new codes; older codes revoked");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));
     }
 
     public static async Task<Results<NoContent, ApiProblem>> ChangePassword(
-        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
-        Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
+        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
+        AuditLog audit, Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
         {
@@ -111,7 +113,7 @@ public static class AccountSecurityApi
         if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
         {
             await SignInThrottles.FailedAsync(db, key, now, signIn.Value, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: "wrong current password on a password change");
+            audit.About(user, AuditEvents.SignInFailed, "wrong current password on a password change");
             await db.SaveChangesAsync(cancellationToken);
             return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPassword, "Your current password is not right.",
                 "Enter the password you signed in with.");
@@ -122,7 +124,7 @@ public static class AccountSecurityApi
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
         await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordChanged, cancellationToken, except: session);
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordChanged, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.PasswordChanged, user.Id, user.Id, $"other sessions ended; {revoked} trusted devices revoked");
+        audit.BySelf(user, AuditEvents.PasswordChanged, $"other sessions ended; {revoked} trusted devices revoked");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -130,7 +132,7 @@ public static class AccountSecurityApi
     public static async Task<Results<Ok<PhoneVerificationStarted>, ApiProblem>> StartPhoneVerification(
         StartPhoneVerificationRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
@@ -147,9 +149,18 @@ public static class AccountSecurityApi
                 "Your sign-in codes already go to this number.");
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
-        if (refusal is not null) return SmsSignIn.Passthrough(refusal);
+        if (!Phones.CountryAllowed(check.E164!, user.Organisation.AllowedSmsCountries))
+        {
+            var region = Phones.RegionOf(check.E164!);
+            return new ApiProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.CountryNotAllowed, "Country not allowed",
+                $"Your organisation does not allow SMS codes to numbers in {region}. "
+                + "Use a number from an allowed country or ask your administrator.")
+                .With("country", region);
+        }
+
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
+            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
+        if (failure is not null) return SmsSignIn.Passthrough(failure);
 
         var now = time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -164,7 +175,7 @@ public static class AccountSecurityApi
             CreatedAt = now,
             ExpiresAt = now + context.Options.LoginTicketLifetime,
         });
-        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerificationSent, user.Id, user.Id, $"code to new number {Phones.Mask(check.E164!)}");
+        audit.BySelf(user, AuditEvents.PhoneVerificationSent, $"code to new number {Phones.Mask(check.E164!)}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneVerificationStarted(ticket, Phones.Mask(check.E164!), issued.ExpiresAt, issued.ResendAfter));
     }
@@ -178,22 +189,23 @@ public static class AccountSecurityApi
                 "Send verificationTicket and code (the six digits sent to your new number).");
         }
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var hash = OpaqueTokens.Hash(request.VerificationTicket!);
         var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
         if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification,
+            cancellationToken);
+        if (failure is not null)
         {
-            return refusal.Code switch
+            return failure.Refusal switch
             {
-                "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
-                "too_many_attempts" => MfaApi.TooManyAttempts(),
-                "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
-                _ => SmsSignIn.Passthrough(refusal),
+                { Code: ChallengeRefusalCode.InvalidCode } refusal => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
+                { Code: ChallengeRefusalCode.TooManyAttempts } => MfaApi.TooManyAttempts(),
+                { EndsChallenge: true } => MfaApi.ChallengeExpired(),
+                _ => SmsSignIn.Passthrough(failure),
             };
         }
 
@@ -202,16 +214,18 @@ public static class AccountSecurityApi
         if (!consumed || verified!.Destination != verification.PhoneNumber) return MfaApi.ChallengeExpired();
 
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, user.Id, user.Id, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
+        audit.BySelf(user, AuditEvents.PhoneVerified, $"{Phones.Mask(verification.PhoneNumber)} proved by its code");
         if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = await PhoneChanges.RequestAsync(db, http, time, context.Challenges, user, verification.PhoneNumber, verified: true, user.Id, cancellationToken);
+            var change = await PhoneChanges.RequestAsync(db, audit, time, context.Challenges, user, verification.PhoneNumber,
+                verified: true, user.Id, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Ok(new PhoneConfirmed("pending_approval", Phones.Mask(verification.PhoneNumber), change.Id));
         }
 
         var current = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
-        await PhoneChanges.ApplyAsync(db, http, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code", cancellationToken, keepSession: current);
+        await PhoneChanges.ApplyAsync(db, audit, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code",
+            cancellationToken, keepSession: current);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));
     }
@@ -220,7 +234,8 @@ public static class AccountSecurityApi
         db.TrustedDevices.Where(d => d.UserId == userId && d.OrganisationId == organisationId && d.RevokedAt == null && d.TrustedUntil > now)
             .OrderByDescending(d => d.LastSignInAt).ToListAsync(cancellationToken);
 
-    public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, HttpContext http, TimeProvider time, Caller caller, Guid userId, Guid deviceId, string reason,
+    public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, AuditLog audit, TimeProvider time, Caller caller, Guid userId,
+        Guid deviceId, string reason,
         CancellationToken cancellationToken)
     {
         var revoked = await db.TrustedDevices
@@ -230,7 +245,7 @@ public static class AccountSecurityApi
         {
             // Trust ends with the sessions it opened, not just the next sign-in.
             var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(), SessionEndReasons.DeviceRevoked, cancellationToken);
-            db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
+            audit.ByCaller(AuditEvents.TrustedDevicesRevoked, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
             await db.SaveChangesAsync(cancellationToken);
         }
 

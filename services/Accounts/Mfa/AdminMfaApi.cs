@@ -42,16 +42,19 @@ public static class AdminMfaApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> RevokeDevice(
-        Guid userId, Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid userId, Guid deviceId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await AccountSecurityApi.RevokeDeviceAsync(db, http, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin, cancellationToken)
+        return await AccountSecurityApi.RevokeDeviceAsync(db, audit, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin,
+            cancellationToken)
             ? TypedResults.NoContent()
             : AccountsRefusals.NotFound("trusted device");
     }
 
     public static async Task<Results<NoContent, ApiProblem>> Unlock(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
@@ -63,14 +66,15 @@ public static class AdminMfaApi
         var secondFactor = user.SecondFactorLockedUntil > time.GetUtcNow();
         user.SecondFactorFailures = 0;
         user.SecondFactorLockedUntil = null;
-        db.Record(http, time, user.OrganisationId, AuditEvents.AccountUnlocked, caller.UserId, user.Id,
+        audit.ByCaller(AuditEvents.AccountUnlocked, user.Id,
             $"{cleared} password counters cleared{(secondFactor ? "; second-factor lock ended" : "")}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<NoContent, ApiProblem>> ResetMfa(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
@@ -90,8 +94,7 @@ public static class AdminMfaApi
         await db.MobilePins.Where(p => p.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         await db.LoginTickets.Where(t => t.UserId == user.Id && t.ConsumedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaReset, caller.UserId, user.Id,
-            $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
+        audit.ByCaller(AuditEvents.MfaReset, user.Id, $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -109,15 +112,18 @@ public static class AdminMfaApi
     }
 
     public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Approve(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: true, principal, db, time, http, cancellationToken);
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: true, principal, db, time, audit, cancellationToken);
 
     public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Reject(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: false, principal, db, time, http, cancellationToken);
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken) =>
+        await DecideAsync(changeId, approve: false, principal, db, time, audit, cancellationToken);
 
     private static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> DecideAsync(
-        Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
@@ -154,10 +160,11 @@ public static class AdminMfaApi
         change.State = approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected;
         if (approve)
         {
-            await PhoneChanges.ApplyAsync(db, http, time, target, change.PhoneNumber, change.Verified, caller.UserId, $"approved by a second admin (change {change.Id})", cancellationToken);
+            await PhoneChanges.ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, caller.UserId,
+                $"approved by a second admin (change {change.Id})", cancellationToken);
         }
 
-        db.Record(http, time, caller.OrganisationId, approve ? AuditEvents.PhoneChangeApproved : AuditEvents.PhoneChangeRejected, caller.UserId, target.Id,
+        audit.ByCaller(approve ? AuditEvents.PhoneChangeApproved : AuditEvents.PhoneChangeRejected, target.Id,
             $"change {change.Id} requested by {change.RequestedBy}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(PhoneChanges.ToDto(change, target.Email));

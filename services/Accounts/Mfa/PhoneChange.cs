@@ -39,29 +39,34 @@ public static class PhoneChanges
 
     /// <summary>The four-eyes path of a change: waiting for a second admin, or, with none, applied by
     /// itself after <see cref="SingleAdminDelay"/> with a notice to the old number.</summary>
-    public static async Task<PendingPhoneChange> RequestAsync(AccountsDbContext db, HttpContext http, TimeProvider time, ChallengesClient challenges, User target,
+    public static async Task<PendingPhoneChange> RequestAsync(AccountsDbContext db, AuditLog audit, TimeProvider time,
+        ChallengesClient challenges, User target,
         string? phone, bool verified, Guid requestedBy, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var change = Request(db, http, time, target, phone, verified, requestedBy);
+        var change = Request(db, audit, time, target, phone, verified, requestedBy);
         if (await HasApproverAsync(db, target.OrganisationId, requestedBy, target.Id, now, cancellationToken)) return change;
 
         change.ApplyAfter = now + SingleAdminDelay;
         var noticed = "no old number to tell";
         if (target.PhoneNumber is not null)
         {
-            var (_, refusal) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber, "phone_change_scheduled", change.ApplyAfter.Value,
+            var (_, failure) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber,
+                NoticeKinds.PhoneChangeScheduled, change.ApplyAfter.Value,
                 target.Organisation?.Country == "NL" ? "nl" : "en", cancellationToken);
-            noticed = refusal is null ? $"notice sent to {Phones.Mask(target.PhoneNumber)}" : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {refusal.Code}";
+            noticed = failure is null
+                ? $"notice sent to {Phones.Mask(target.PhoneNumber)}"
+                : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {failure.Code}";
         }
 
-        db.Record(http, time, target.OrganisationId, AuditEvents.PhoneChangeScheduled, requestedBy, target.Id,
-            $"no second admin can approve: applies at {change.ApplyAfter:O} unless rejected (change {change.Id}); {noticed}");
+        audit.Record(target.OrganisationId, AuditEvents.PhoneChangeScheduled, actor: requestedBy, subject: target.Id,
+            details: $"no second admin can approve: applies at {change.ApplyAfter:O} unless rejected (change {change.Id}); {noticed}");
         return change;
     }
 
     /// <summary>Applies the scheduled changes whose wait is over; returns how many.</summary>
-    public static async Task<int> ApplyDueAsync(AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<int> ApplyDueAsync(AccountsDbContext db, AuditLog audit, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var due = await db.PendingPhoneChanges.Where(c => c.State == PhoneChangeStates.Pending && c.ApplyAfter <= now && c.ExpiresAt > now)
@@ -73,7 +78,7 @@ public static class PhoneChanges
                 .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, PhoneChangeStates.Approved).SetProperty(c => c.DecidedAt, now), cancellationToken) == 1;
             var target = await db.Users.SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
             if (!won || target is null) continue;
-            await ApplyAsync(db, null, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
+            await ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
                 $"after the {SingleAdminDelay.TotalHours:0}-hour wait without a second admin (change {change.Id})", cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             applied++;
@@ -83,21 +88,25 @@ public static class PhoneChanges
     }
 
     /// <param name="keepSession">The user's own session that proved the new number; every other session of the user ends.</param>
-    public static async Task ApplyAsync(AccountsDbContext db, HttpContext? http, TimeProvider time, User user, string? phone, bool verified, Guid actor, string how,
+    public static async Task ApplyAsync(AccountsDbContext db, AuditLog audit, TimeProvider time, User user, string? phone, bool verified,
+        Guid actor, string how,
         CancellationToken cancellationToken, Guid? keepSession = null)
     {
         var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
         var after = phone is null ? "none" : Phones.Mask(phone);
         user.PhoneNumber = phone;
         user.PhoneVerified = phone is not null && verified;
-        db.Record(http, time, user.OrganisationId, AuditEvents.PhoneChanged, actor, user.Id, $"{before} → {after} ({how})");
+        audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id, details: $"{before} → {after} ({how})");
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged, cancellationToken);
-        if (revoked > 0) db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor, user.Id, $"{revoked} trusted devices: phone number changed");
+        if (revoked > 0) audit.Record(user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor: actor, subject: user.Id,
+            details: $"{revoked} trusted devices: phone number changed");
         var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.PhoneChanged, cancellationToken, except: keepSession);
-        if (ended > 0) db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, actor, user.Id, $"{ended} sessions: phone number changed");
+        if (ended > 0) audit.Record(user.OrganisationId, AuditEvents.SessionsEnded, actor: actor, subject: user.Id,
+            details: $"{ended} sessions: phone number changed");
     }
 
-    public static PendingPhoneChange Request(AccountsDbContext db, HttpContext http, TimeProvider time, User target, string? phone, bool verified, Guid requestedBy)
+    public static PendingPhoneChange Request(AccountsDbContext db, AuditLog audit, TimeProvider time, User target, string? phone,
+        bool verified, Guid requestedBy)
     {
         var now = time.GetUtcNow();
         var change = new PendingPhoneChange
@@ -113,8 +122,8 @@ public static class PhoneChanges
             ExpiresAt = now + PendingPhoneChange.Lifetime,
         };
         db.PendingPhoneChanges.Add(change);
-        db.Record(http, time, target.OrganisationId, AuditEvents.PhoneChangeRequested, requestedBy, target.Id,
-            $"to {(phone is null ? "none" : Phones.Mask(phone))}; waits for a second admin (change {change.Id})");
+        audit.Record(target.OrganisationId, AuditEvents.PhoneChangeRequested, actor: requestedBy, subject: target.Id,
+            details: $"to {(phone is null ? "none" : Phones.Mask(phone))}; waits for a second admin (change {change.Id})");
         return change;
     }
 

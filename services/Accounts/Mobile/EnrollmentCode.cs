@@ -26,7 +26,8 @@ public static class EnrollmentCodes
     }
 
     public static async Task<Results<Ok<IssuedEnrollmentCode>, ApiProblem>> Issue(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, IOptions<MfaOptions> options, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, IOptions<MfaOptions> options, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
@@ -51,7 +52,7 @@ public static class EnrollmentCodes
             CreatedAt = now,
             ExpiresAt = expiresAt,
         });
-        db.Record(http, time, user.OrganisationId, AuditEvents.EnrollmentCodeIssued, caller.UserId, user.Id, $"valid until {expiresAt:O}");
+        audit.ByCaller(AuditEvents.EnrollmentCodeIssued, user.Id, $"valid until {expiresAt:O}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new IssuedEnrollmentCode($"{code[..5]}-{code[5..]}", expiresAt));
     }

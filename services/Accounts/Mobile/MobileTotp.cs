@@ -30,7 +30,8 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
 
     /// <summary>A new secret for a user who has not confirmed one yet; replaces a pending one.
     /// Null when the user is already enrolled (a new authenticator needs an MFA reset by an admin).</summary>
-    public async Task<TotpEnrollmentResponse?> StartEnrollmentAsync(AccountsDbContext db, User user, HttpContext http, CancellationToken cancellationToken)
+    public async Task<TotpEnrollmentResponse?> StartEnrollmentAsync(AccountsDbContext db, User user, AuditLog audit,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var factor = await db.TotpFactors.SingleOrDefaultAsync(f => f.UserId == user.Id, cancellationToken);
@@ -49,8 +50,8 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
             factor.LastAcceptedStep = null;
         }
 
-        db.Record(http, time, user.OrganisationId, MobileAuditEvents.TotpEnrollmentStarted, actor: user.Id, subject: user.Id,
-            details: factor is null ? "new authenticator" : "pending authenticator replaced");
+        audit.BySelf(user, MobileAuditEvents.TotpEnrollmentStarted,
+            factor is null ? "new authenticator" : "pending authenticator replaced");
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("TOTP enrollment started for user {UserId}", user.Id);
 
@@ -61,7 +62,8 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
 
     /// <summary>Checks a code for the user's authenticator (pending or confirmed) and records the
     /// outcome: an accepted step is never accepted again, wrong codes count towards the user's lock.</summary>
-    public async Task<TotpOutcome> VerifyAsync(AccountsDbContext db, User user, string code, HttpContext http, CancellationToken cancellationToken)
+    public async Task<TotpOutcome> VerifyAsync(AccountsDbContext db, User user, string code, AuditLog audit,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var factor = await db.TotpFactors.AsNoTracking().SingleOrDefaultAsync(f => f.UserId == user.Id, cancellationToken);
@@ -85,7 +87,7 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
                 var confirmed = factor.ConfirmedAt is null;
                 if (confirmed)
                 {
-                    db.Record(http, time, user.OrganisationId, MobileAuditEvents.TotpEnrollmentConfirmed, actor: user.Id, subject: user.Id);
+                    audit.BySelf(user, MobileAuditEvents.TotpEnrollmentConfirmed);
                     await db.SaveChangesAsync(cancellationToken);
                 }
 
@@ -95,10 +97,11 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
             match = TotpMatch.Replayed;
         }
 
-        return await RecordFailureAsync(db, user, match, now, http, cancellationToken);
+        return await RecordFailureAsync(db, user, match, now, audit, cancellationToken);
     }
 
-    private async Task<TotpOutcome> RecordFailureAsync(AccountsDbContext db, User user, TotpMatch match, DateTimeOffset now, HttpContext http, CancellationToken cancellationToken)
+    private async Task<TotpOutcome> RecordFailureAsync(AccountsDbContext db, User user, TotpMatch match, DateTimeOffset now,
+        AuditLog audit, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var windowStart = now.AddMinutes(-limits.TotpFailureWindowMinutes);
@@ -117,12 +120,12 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         var lockedUntil = await db.TotpFactors.Where(f => f.UserId == user.Id).Select(f => f.LockedUntil).SingleAsync(cancellationToken);
 
         var why = match == TotpMatch.Replayed ? "code of an already used time step" : "wrong code";
-        db.Record(http, time, user.OrganisationId, MobileAuditEvents.TotpFailed, subject: user.Id, details: why);
+        audit.About(user, MobileAuditEvents.TotpFailed, why);
         if (lockedUntil > now)
         {
             logger.LogWarning("TOTP locked for user {UserId} until {LockedUntil}", user.Id, lockedUntil);
-            db.Record(http, time, user.OrganisationId, MobileAuditEvents.TotpLocked, subject: user.Id,
-                details: $"{max} wrong codes within {limits.TotpFailureWindowMinutes} min; locked for {limits.TotpLockMinutes} min");
+            audit.About(user, MobileAuditEvents.TotpLocked,
+                $"{max} wrong codes within {limits.TotpFailureWindowMinutes} min; locked for {limits.TotpLockMinutes} min");
             await db.SaveChangesAsync(cancellationToken);
             return new TotpOutcome(TotpVerdict.Locked, LockedUntil: lockedUntil);
         }

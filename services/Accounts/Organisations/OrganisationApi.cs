@@ -53,7 +53,8 @@ public static class OrganisationApi
     }
 
     public static async Task<Results<Ok<OrganisationSettings>, ApiProblem>> UpdateSettings(
-        UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        UpdateSettingsRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         if (request is null) return ApiProblem.Validation("body", "Send the settings to change.");
         if (request.SmsMfaForControlCentre == false)
@@ -118,12 +119,12 @@ public static class OrganisationApi
 
         if (changes.Count > 0)
         {
-            db.Record(http, time, organisation.Id, AuditEvents.SettingsChanged, caller.UserId, details: string.Join("; ", changes));
+            audit.ByCaller(AuditEvents.SettingsChanged, details: string.Join("; ", changes));
             if (tightened)
             {
                 var now = time.GetUtcNow();
                 var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now, TrustedDevices.Reasons.PolicyTightened, cancellationToken);
-                db.Record(http, time, organisation.Id, AuditEvents.TrustedDevicesRevoked, caller.UserId, details: $"{revoked} trusted devices: policy tightened");
+                audit.ByCaller(AuditEvents.TrustedDevicesRevoked, details: $"{revoked} trusted devices: policy tightened");
                 // The sessions the old rules let in end with them: those a trusted device opened, mobile
                 // sessions without an authenticator once one is required, and mobile sessions whose PIN
                 // no longer meets the rule.
@@ -134,7 +135,7 @@ public static class OrganisationApi
                         || pinTightened && s.Client == Clients.Mobile),
                     now, SessionEndReasons.PolicyTightened, cancellationToken);
                 if (pinTightened) await db.MobilePins.Where(p => p.OrganisationId == orgId).ExecuteDeleteAsync(cancellationToken);
-                db.Record(http, time, organisation.Id, AuditEvents.SessionsEnded, caller.UserId, details: $"{ended} sessions: policy tightened");
+                audit.ByCaller(AuditEvents.SessionsEnded, details: $"{ended} sessions: policy tightened");
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -157,7 +158,7 @@ public static class OrganisationApi
         {
             var reason = user.PhoneNumber is null ? "phone_number_missing"
                 : !Phones.Check(user.PhoneNumber).IsValid ? "phone_number_unusable"
-                : !organisation.AllowedSmsCountries.Contains(Phones.RegionOf(user.PhoneNumber)) ? "country_not_allowed"
+                : !Phones.CountryAllowed(user.PhoneNumber, organisation.AllowedSmsCountries) ? ProblemCodes.CountryNotAllowed
                 : null;
             if (reason is null) continue;
 

@@ -62,7 +62,7 @@ public static class AuthApi
         LoginRequest? request, SignInContext context, IPasswordHasher<User> hasher, IOptions<PasswordSignInOptions> options,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var logger = loggers.CreateLogger("FlexWhere.Accounts.SignIn");
         if (request?.Email is { Length: > 0 } login && !login.Contains('@'))
         {
@@ -109,12 +109,14 @@ public static class AuthApi
             }
             else
             {
-                db.Record(http, time, user.OrganisationId, AuditEvents.SignInFailed, subject: user.Id, details: device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
+                audit.About(user, AuditEvents.SignInFailed,
+                    device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
                 if (lockedUntil is not null)
                 {
                     logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockedUntil, options.Value.MaxFailedAttempts);
-                    db.Record(http, time, user.OrganisationId, AuditEvents.AccountLocked, subject: user.Id,
-                        details: $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; locked for {options.Value.LockoutMinutes} min");
+                    audit.About(user, AuditEvents.AccountLocked,
+                        $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; "
+                        + $"locked for {options.Value.LockoutMinutes} min");
                 }
 
                 await db.SaveChangesAsync(cancellationToken);
@@ -131,7 +133,7 @@ public static class AuthApi
 
         if (!user.Active)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "account disabled");
+            audit.About(user, AuditEvents.SignInRefused, "account disabled");
             await db.SaveChangesAsync(cancellationToken);
             return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.AccountDisabled, "This account is disabled.",
                 "Your account has been disabled. Ask your administrator.");
@@ -157,7 +159,7 @@ public static class AuthApi
 
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> Refresh(
         RefreshRequest? request, AccountsDbContext db, Tokens tokens, IPasswordHasher<MobilePin> pinHasher, IOptions<MobileOptions> mobile,
-        IOptions<SessionLimits> sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        IOptions<SessionLimits> sessions, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.RefreshToken) || request.RefreshToken.Length > 200) return InvalidToken();
         if (request.Pin is { Length: > Organisation.MaxPinLength }) return ApiProblem.Validation("pin",
@@ -196,7 +198,8 @@ public static class AuthApi
                 }
 
                 var wrong = await PinApi.CheckAsync(db, pinHasher, mobile.Value, pin, request.Pin,
-                    new PinApi.MobileSession(session.Id, user.Id, user.OrganisationId, user.Organisation.PinLength), time, http, cancellationToken);
+                    new PinApi.MobileSession(session.Id, user.Id, user.OrganisationId,
+                        user.Organisation.PinLength), time, audit, cancellationToken);
                 if (wrong is not null) return wrong;
                 pinVerified = true;
             }
@@ -210,7 +213,8 @@ public static class AuthApi
         {
             // A used token came back: someone holds a copy. End the whole session.
             await Sessions.EndAsync(db, token.SessionId, now, SessionEndReasons.Reuse, cancellationToken);
-            db.Record(http, time, token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId, details: $"session {token.SessionId} revoked");
+            audit.Record(token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId,
+                details: $"session {token.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
             return InvalidToken();
         }
@@ -220,8 +224,8 @@ public static class AuthApi
         if (user.Role != session.Role || !Assurance.Satisfies(session.Acr, user.Role, session.Client, user.Organisation))
         {
             await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.AssuranceTooLow, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.SessionsEnded, subject: user.Id,
-                details: $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
+            audit.About(user, AuditEvents.SessionsEnded,
+                $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
             await db.SaveChangesAsync(cancellationToken);
             return InvalidToken();
         }
@@ -232,7 +236,8 @@ public static class AuthApi
         return TypedResults.Ok(signedIn);
     }
 
-    public static async Task<NoContent> Logout(RefreshRequest? request, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<NoContent> Logout(RefreshRequest? request, AccountsDbContext db, TimeProvider time, AuditLog audit,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.RefreshToken) || request.RefreshToken.Length > 200) return TypedResults.NoContent();
 
@@ -241,7 +246,7 @@ public static class AuthApi
         if (token is not null)
         {
             await Sessions.EndAsync(db, token.SessionId, time.GetUtcNow(), SessionEndReasons.Logout, cancellationToken);
-            db.Record(http, time, token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
+            audit.Record(token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -30,7 +30,7 @@ public static class PinApi
 
     public static async Task<Results<NoContent, ApiProblem>> SetPin(
         SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
         if (refusal is not null) return refusal;
@@ -54,7 +54,7 @@ public static class PinApi
                     "This device already has a PIN: send it as currentPin to change it.");
             }
 
-            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, http, cancellationToken);
+            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, audit, cancellationToken);
             if (wrong is not null) return wrong;
         }
 
@@ -63,15 +63,15 @@ public static class PinApi
         pin.ChangedAt = now;
         pin.FailedAttempts = 0;
         if (existing is null) db.MobilePins.Add(pin);
-        db.Record(http, time, session.OrganisationId, existing is null ? MobileAuditEvents.PinSet : MobileAuditEvents.PinChanged,
-            actor: session.UserId, subject: session.UserId, details: $"session {session.SessionId}");
+        audit.ByCaller(existing is null ? MobileAuditEvents.PinSet : MobileAuditEvents.PinChanged, session.UserId,
+            $"session {session.SessionId}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<NoContent, ApiProblem>> VerifyPin(
         VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
         if (refusal is not null) return refusal;
@@ -89,14 +89,13 @@ public static class PinApi
                 "Set a PIN first (PUT /api/me/pin).");
         }
 
-        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, http,
+        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, audit,
             cancellationToken) ?? (Results<NoContent, ApiProblem>)TypedResults.NoContent();
     }
 
     /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>
     internal static async Task<ApiProblem?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options,
-        MobilePin pin,
-        string presented, MobileSession session, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        MobilePin pin, string presented, MobileSession session, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // Every guess takes a slot in one statement before it is judged, so parallel guesses (on any
@@ -117,12 +116,12 @@ public static class PinApi
             return null;
         }
 
-        db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
+        audit.Record(session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
         if (failed == options.PinAttempts)
         {
             await Sessions.EndAsync(db, session.SessionId, now, SessionEndReasons.PinLocked, cancellationToken);
             await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);
-            db.Record(http, time, session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
+            audit.Record(session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
                 details: $"{options.PinAttempts} wrong PINs; session {session.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
             return SessionRevoked();

@@ -16,7 +16,7 @@ namespace FlexWhere.Accounts.Mfa;
 public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider time, ILogger<SecondFactorGuard> logger)
 {
     /// <summary>Null when the guess may be judged; else the refusal (locked, or the limit is taken by guesses in flight).</summary>
-    public async Task<ApiProblem?> EnterAsync(AccountsDbContext db, HttpContext http, User user, CancellationToken cancellationToken)
+    public async Task<ApiProblem?> EnterAsync(AccountsDbContext db, User user, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var max = options.Value.MaxConsecutiveSecondFactorFailures;
@@ -42,7 +42,7 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
 
     /// <summary>The code was wrong: its slot stays counted. Null unless this guess reached the limit,
     /// which locks the factor (audited) and is answered with the lock.</summary>
-    public async Task<ApiProblem?> FailedAsync(AccountsDbContext db, HttpContext http, User user, string method,
+    public async Task<ApiProblem?> FailedAsync(AccountsDbContext db, AuditLog audit, User user, string method,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -54,8 +54,9 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         if (!locked) return null;
 
         logger.LogWarning("Second factor locked for user {UserId} until {LockedUntil}", user.Id, lockUntil);
-        db.Record(http, time, user.OrganisationId, AuditEvents.SecondFactorLocked, subject: user.Id,
-            details: $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); locked for {limits.SecondFactorLockMinutes} min");
+        audit.About(user, AuditEvents.SecondFactorLocked,
+            $"{limits.MaxConsecutiveSecondFactorFailures} consecutive wrong codes (last: {method}); "
+            + $"locked for {limits.SecondFactorLockMinutes} min");
         await db.SaveChangesAsync(cancellationToken);
         return Locked(lockUntil, now);
     }

@@ -31,13 +31,13 @@ public static class SmsSignIn
     public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> StartAsync(
         SignInContext context, User user, string client, TrustedDevice? device, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var now = time.GetUtcNow();
         if (device is not null)
         {
             var sessionId = Guid.CreateVersion7(now);
             TrustedDevices.Slide(device, sessionId, now, user.Organisation.TrustedDevicePeriodDays);
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceUsed, actor: user.Id, subject: user.Id, details: $"device {device.Id}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceUsed, $"device {device.Id}");
             return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice], secondFactorNow: false, device.Id,
                 cancellationToken, sessionId));
         }
@@ -55,25 +55,32 @@ public static class SmsSignIn
     public static async Task<(IssuedChallenge? Issued, ApiProblem? Refusal)> SendCodeAsync(SignInContext context, User user,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, audit) = (context.Db, context.Http, context.Audit);
         if (user.PhoneNumber is null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.SignInRefused, subject: user.Id, details: "no phone number for SMS code");
+            audit.About(user, AuditEvents.SignInRefused, "no phone number for SMS code");
             await db.SaveChangesAsync(cancellationToken);
             return (null, PhoneNumberMissing());
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
-        if (refusal is not null)
+        if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries))
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaSendFailed, subject: user.Id, details: refusal.Code);
+            audit.About(user, AuditEvents.MfaSendFailed, ProblemCodes.CountryNotAllowed);
             await db.SaveChangesAsync(cancellationToken);
-            return (null, refusal.Code == ProblemCodes.CountryNotAllowed ? CountryNotAllowed(user) : Passthrough(refusal));
+            return (null, CountryNotAllowed(user));
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeSent, subject: user.Id,
-            details: $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn,
+            user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
+        if (failure is not null)
+        {
+            audit.About(user, AuditEvents.MfaSendFailed, failure.Code);
+            await db.SaveChangesAsync(cancellationToken);
+            return (null, Passthrough(failure));
+        }
+
+        audit.About(user, AuditEvents.MfaCodeSent,
+            $"sign-in code to {Phones.Mask(user.PhoneNumber)}{(user.PhoneVerified ? "" : " (number not yet verified)")}");
         return (issued, null);
     }
 
@@ -84,28 +91,28 @@ public static class SmsSignIn
         string code,
         CancellationToken cancellationToken, bool consumeTicket = true)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn,
+            cancellationToken);
+        if (failure is not null)
         {
-            var dead = refusal.Code is "too_many_attempts" or "challenge_expired" or "challenge_already_used" or "challenge_not_found";
-            if (dead) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
-            if (refusal.Code is not ("invalid_code" or "too_many_attempts"))
+            if (failure.Refusal is { EndsChallenge: true }) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
+            var wrongCode = failure.Is(ChallengeRefusalCode.InvalidCode);
+            var lockedOut = failure.Is(ChallengeRefusalCode.TooManyAttempts);
+            if (!wrongCode && !lockedOut)
             {
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                return refusal.Code is ProblemCodes.ChallengeExpired or ProblemCodes.ChallengeAlreadyUsed or ProblemCodes.ChallengeNotFound
-                    ? MfaApi.ChallengeExpired()
-                    : Passthrough(refusal);
+                return failure.Refusal is { EndsChallenge: true } ? MfaApi.ChallengeExpired() : Passthrough(failure);
             }
 
-            db.Record(http, time, user.OrganisationId, AuditEvents.MfaCodeFailed, subject: user.Id,
-                details: refusal.Code == "too_many_attempts" ? "too many wrong codes; sign-in ended" : $"wrong code; {refusal.AttemptsLeft} attempts left");
+            audit.About(user, AuditEvents.MfaCodeFailed,
+                lockedOut ? "too many wrong codes; sign-in ended" : $"wrong code; {failure.Refusal!.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
-            return await guard.FailedAsync(db, http, user, SecondFactors.Sms, cancellationToken)
-                ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
+            return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
+                ?? (wrongCode ? MfaApi.InvalidCode(failure.Refusal!.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
         // The number changed while the code was on its way: the code proves the old number only.
@@ -121,8 +128,7 @@ public static class SmsSignIn
         if (!user.PhoneVerified)
         {
             user.PhoneVerified = true;
-            db.Record(http, time, user.OrganisationId, AuditEvents.PhoneVerified, actor: user.Id, subject: user.Id,
-                details: $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
+            audit.BySelf(user, AuditEvents.PhoneVerified, $"{Phones.Mask(user.PhoneNumber!)} verified by its first sign-in code");
         }
 
         return null;
@@ -133,11 +139,11 @@ public static class SmsSignIn
         SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var refusal = await CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
         if (refusal is not null) return refusal;
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaVerified, actor: user.Id, subject: user.Id, details: "SMS code");
+        audit.BySelf(user, AuditEvents.MfaVerified, "SMS code");
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7(now);
         string? deviceToken = null;
@@ -148,8 +154,7 @@ public static class SmsSignIn
             var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             deviceToken = token;
             deviceId = device.Id;
-            db.Record(http, time, user.OrganisationId, AuditEvents.TrustedDeviceAdded, actor: user.Id, subject: user.Id,
-                details: $"device {device.Id} trusted until {device.TrustedUntil:O}");
+            audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
         }
 
         var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true, deviceId, cancellationToken, sessionId);
@@ -160,6 +165,8 @@ public static class SmsSignIn
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "No phone number for your sign-in code.",
             "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
 
+    /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
+    /// signing in goes (<c>reason</c> says which).</summary>
     private static ApiProblem CountryNotAllowed(User user) =>
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "Your phone number cannot receive sign-in codes.",
             $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. "
@@ -167,16 +174,17 @@ public static class SmsSignIn
             .With("reason", ProblemCodes.CountryNotAllowed);
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
-    public static ApiProblem Passthrough(ChallengeRefusal refusal)
+    public static ApiProblem Passthrough(ChallengesFailure failure)
     {
-        var problem = new ApiProblem(refusal.Status, refusal.Code, refusal.Title, refusal.Detail);
-        foreach (var (member, value) in refusal.Extra) problem.With(member, value);
-        return refusal.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
+        var problem = new ApiProblem(failure.Status, failure.Code, failure.Title, failure.Detail);
+        foreach (var (member, value) in failure.Extra) problem.With(member, value);
+        return failure.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
     }
 }
 
 /// <summary>What every sign-in step needs, in one place.</summary>
-public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time, IHttpContextAccessor accessor,
+public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time,
+    IHttpContextAccessor accessor, AuditLog audit,
     Microsoft.Extensions.Options.IOptions<MfaOptions> options, Microsoft.Extensions.Options.IOptions<SessionLimits> sessionOptions)
 {
     public AccountsDbContext Db { get; } = db;
@@ -186,6 +194,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public TimeProvider Time { get; } = time;
 
     public HttpContext Http { get; } = accessor.HttpContext!;
+
+    public AuditLog Audit { get; } = audit;
 
     public MfaOptions Options { get; } = options.Value;
 
@@ -222,8 +232,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
         var signedIn = tokens.Issue(Db, user, session);
         if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail), cancellationToken);
-        Db.Record(Http, Time, user.OrganisationId, AuditEvents.SignInSucceeded, actor: user.Id, subject: user.Id,
-            details: $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
+        Audit.BySelf(user, AuditEvents.SignInSucceeded,
+            $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }

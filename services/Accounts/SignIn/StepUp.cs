@@ -104,7 +104,7 @@ public static class StepUp
                 "Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
         }
 
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var session = http.Features.Get<SessionState>()!.Session;
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var allowed = await MethodsAsync(db, session, cancellationToken, user);
@@ -118,13 +118,13 @@ public static class StepUp
         var refusal = request.Method switch
         {
             StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
-            StepUpMethods.Totp => await ProveTotpAsync(db, http, guard, totp, user, request.Code, cancellationToken),
-            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, http, guard, user, request.Code, time, cancellationToken),
-            _ => await ProvePasswordAsync(db, http, guard, hasher, user, request.Password, cancellationToken),
+            StepUpMethods.Totp => await ProveTotpAsync(db, http, audit, guard, totp, user, request.Code, cancellationToken),
+            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, audit, guard, user, request.Code, time, cancellationToken),
+            _ => await ProvePasswordAsync(db, audit, guard, hasher, user, request.Password, cancellationToken),
         };
         if (refusal is not null)
         {
-            db.Record(http, time, user.OrganisationId, AuditEvents.StepUpFailed, subject: user.Id, details: $"{request.Method}; session {session.Id}");
+            audit.About(user, AuditEvents.StepUpFailed, $"{request.Method}; session {session.Id}");
             await db.SaveChangesAsync(cancellationToken);
             return refusal;
         }
@@ -139,7 +139,7 @@ public static class StepUp
             await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.StepUpSucceeded, user.Id, user.Id, $"{request.Method}; session {session.Id}");
+        audit.BySelf(user, AuditEvents.StepUpSucceeded, $"{request.Method}; session {session.Id}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new SteppedUp("stepped_up", request.Method, now + options.Value.StepUpMaxAge));
     }
@@ -162,15 +162,15 @@ public static class StepUp
         return await SmsSignIn.CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
     }
 
-    private static async Task<ApiProblem?> ProveTotpAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard,
-        MobileTotp totp, User user, string? code,
+    private static async Task<ApiProblem?> ProveTotpAsync(AccountsDbContext db, HttpContext http, AuditLog audit,
+        SecondFactorGuard guard, MobileTotp totp, User user, string? code,
         CancellationToken cancellationToken)
     {
         if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit)) return ApiProblem.Validation("code",
             "Send code: the six digits your authenticator app shows.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
-        var outcome = await totp.VerifyAsync(db, user, code, http, cancellationToken);
+        var outcome = await totp.VerifyAsync(db, user, code, audit, cancellationToken);
         switch (outcome.Verdict)
         {
             case TotpVerdict.Accepted:
@@ -183,34 +183,34 @@ public static class StepUp
                     "Too many wrong authenticator codes for your account. Wait until the lock ends.").With("lockedUntil", lockedUntil)
                     .WithRetryAfter(lockedUntil - http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
             default:
-                return await guard.FailedAsync(db, http, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
+                return await guard.FailedAsync(db, audit, user, SecondFactors.Totp, cancellationToken) ?? WrongCode();
         }
     }
 
-    private static async Task<ApiProblem?> ProveRecoveryCodeAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard,
-        User user, string? code,
+    private static async Task<ApiProblem?> ProveRecoveryCodeAsync(AccountsDbContext db, AuditLog audit,
+        SecondFactorGuard guard, User user, string? code,
         TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(code)) return ApiProblem.Validation("code", "Send code: one of your recovery codes.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
         if (await RecoveryCodes.TryUseAsync(db, user.Id, code, time.GetUtcNow(), cancellationToken))
         {
             await guard.SucceededAsync(db, user, cancellationToken);
-            db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeUsed, user.Id, user.Id, "step-up");
+            audit.BySelf(user, AuditEvents.RecoveryCodeUsed, "step-up");
             return null;
         }
 
-        db.Record(http, time, user.OrganisationId, AuditEvents.RecoveryCodeFailed, subject: user.Id, details: "step-up");
-        return await guard.FailedAsync(db, http, user, "recovery code", cancellationToken) ?? WrongCode();
+        audit.About(user, AuditEvents.RecoveryCodeFailed, "step-up");
+        return await guard.FailedAsync(db, audit, user, "recovery code", cancellationToken) ?? WrongCode();
     }
 
-    private static async Task<ApiProblem?> ProvePasswordAsync(AccountsDbContext db, HttpContext http, SecondFactorGuard guard,
-        IPasswordHasher<User> hasher, User user,
+    private static async Task<ApiProblem?> ProvePasswordAsync(AccountsDbContext db, AuditLog audit,
+        SecondFactorGuard guard, IPasswordHasher<User> hasher, User user,
         string? password, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(password)) return ApiProblem.Validation("password", "Send password: the password you sign in with.");
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
         if (user.PasswordHash is not null && hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed)
         {
@@ -218,7 +218,7 @@ public static class StepUp
             return null;
         }
 
-        return await guard.FailedAsync(db, http, user, "password", cancellationToken)
+        return await guard.FailedAsync(db, audit, user, "password", cancellationToken)
             ?? new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPassword, "Your password is not right.",
                 "Enter the password you sign in with.");
     }

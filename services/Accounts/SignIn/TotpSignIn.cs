@@ -73,7 +73,7 @@ public static class TotpSignIn
             if (refusal is not null) return refusal;
         }
 
-        var enrollment = await totp.StartEnrollmentAsync(context.Db, user!, context.Http, cancellationToken);
+        var enrollment = await totp.StartEnrollmentAsync(context.Db, user!, context.Audit, cancellationToken);
         return enrollment is null ? AlreadyEnrolled() : TypedResults.Ok(enrollment);
     }
 
@@ -82,7 +82,7 @@ public static class TotpSignIn
         string? typed,
         CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var code = new string((typed ?? "").Where(c => !char.IsWhiteSpace(c) && c != '-').ToArray());
         if (code.Length == 0)
         {
@@ -101,14 +101,14 @@ public static class TotpSignIn
         }
         else
         {
-            var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+            var locked = await guard.EnterAsync(db, user, cancellationToken);
             if (locked is not null) return locked;
             if (!await EnrollmentCodes.TryUseAsync(db, user.Id, code, time.GetUtcNow(), cancellationToken))
             {
                 var attemptsLeft = await MfaApi.CountFailureAsync(context, ticket, cancellationToken);
-                db.Record(http, time, user.OrganisationId, AuditEvents.EnrollmentProofFailed, subject: user.Id, details: $"wrong enrollment code; {attemptsLeft} attempts left");
+                audit.About(user, AuditEvents.EnrollmentProofFailed, $"wrong enrollment code; {attemptsLeft} attempts left");
                 await db.SaveChangesAsync(cancellationToken);
-                return await guard.FailedAsync(db, http, user, "enrollment code", cancellationToken)
+                return await guard.FailedAsync(db, audit, user, "enrollment code", cancellationToken)
                     ?? (attemptsLeft == 0 ? MfaApi.TooManyAttempts() : MfaApi.InvalidCode(attemptsLeft));
             }
 
@@ -119,8 +119,8 @@ public static class TotpSignIn
         await db.LoginTickets.Where(t => t.Id == ticket.Id && t.EnrollmentProvenAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.EnrollmentProvenAt, now), cancellationToken);
         ticket.EnrollmentProvenAt = now;
-        db.Record(http, time, user.OrganisationId, MobileAuditEvents.TotpEnrollmentProven, actor: user.Id, subject: user.Id,
-            details: ticket.ChallengeId is null ? "administrator's enrollment code" : "SMS code");
+        audit.BySelf(user, MobileAuditEvents.TotpEnrollmentProven,
+            ticket.ChallengeId is null ? "administrator's enrollment code" : "SMS code");
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
@@ -129,7 +129,7 @@ public static class TotpSignIn
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifyAsync(
         SignInContext context, MobileTotp totp, SecondFactorGuard guard, LoginTicket ticket, User user, string code, CancellationToken cancellationToken)
     {
-        var (db, http, time) = (context.Db, context.Http, context.Time);
+        var (db, time, audit) = (context.Db, context.Time, context.Audit);
         if (ticket.Method == SecondFactors.Totp && !await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
         {
             // The authenticator was reset after this ticket was issued.
@@ -143,9 +143,9 @@ public static class TotpSignIn
                 "Get your authenticator secret with POST /api/auth/totp/enroll (with the code that proves it is you), add it to your app, then send the code it shows.");
         }
 
-        var locked = await guard.EnterAsync(db, http, user, cancellationToken);
+        var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
-        var outcome = await totp.VerifyAsync(db, user, code, http, cancellationToken);
+        var outcome = await totp.VerifyAsync(db, user, code, audit, cancellationToken);
         switch (outcome.Verdict)
         {
             case TotpVerdict.NotEnrolled:
@@ -160,14 +160,13 @@ public static class TotpSignIn
                     .With("lockedUntil", outcome.LockedUntil).WithRetryAfter(outcome.LockedUntil!.Value - time.GetUtcNow());
             case TotpVerdict.Wrong or TotpVerdict.Replayed:
                 var attemptsLeft = await MfaApi.CountFailureAsync(context, ticket, cancellationToken);
-                return await guard.FailedAsync(db, http, user, SecondFactors.Totp, cancellationToken)
+                return await guard.FailedAsync(db, audit, user, SecondFactors.Totp, cancellationToken)
                     ?? (attemptsLeft == 0 ? MfaApi.TooManyAttempts() : MfaApi.InvalidCode(attemptsLeft));
         }
 
         if (!await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken)) return MfaApi.ChallengeExpired();
         await guard.SucceededAsync(db, user, cancellationToken);
-        db.Record(http, time, user.OrganisationId, AuditEvents.MfaVerified, actor: user.Id, subject: user.Id,
-            details: outcome.Confirmed ? "authenticator app (enrollment confirmed)" : "authenticator app");
+        audit.BySelf(user, AuditEvents.MfaVerified, outcome.Confirmed ? "authenticator app (enrollment confirmed)" : "authenticator app");
         string[] amr = ticket.Method == SecondFactors.TotpEnrollment && ticket.ChallengeId is not null
             ? [AuthMethods.Password, AuthMethods.Sms, AuthMethods.Otp]
             : [AuthMethods.Password, AuthMethods.Otp];

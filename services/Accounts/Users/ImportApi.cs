@@ -44,8 +44,8 @@ public static class ImportApi
     }
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> ImportCsv(
-        ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, CancellationToken cancellationToken,
-        bool fullSync = false)
+        ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, AuditLog audit,
+        CancellationToken cancellationToken, bool fullSync = false)
     {
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
@@ -64,11 +64,12 @@ public static class ImportApi
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
         var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
-        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, http, cancellationToken);
+        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, cancellationToken);
     }
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> Import(
-        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+        ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time,
+            AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
@@ -97,7 +98,7 @@ public static class ImportApi
         {
             if (await TrustedDevices.RevokeForUserAsync(db, user.Id, now, reason, cancellationToken) > 0)
             {
-                db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{reason} (linked database)");
+                audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{reason} (linked database)");
             }
         }
 
@@ -189,13 +190,14 @@ public static class ImportApi
                     && c.ExpiresAt > now, cancellationToken);
                 if (!open)
                 {
-                    await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
+                    await PhoneChanges.RequestAsync(db, audit, time, challenges, user, phone, verified: false, caller.UserId,
+                        cancellationToken);
                     pending++;
                 }
             }
             else if (user.PhoneNumber != phone)
             {
-                db.Record(http, time, caller.OrganisationId, AuditEvents.PhoneChanged, caller.UserId, user.Id,
+                audit.ByCaller(AuditEvents.PhoneChanged, user.Id,
                     $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
                 user.PhoneNumber = phone;
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
@@ -219,14 +221,15 @@ public static class ImportApi
             foreach (var user in missing)
             {
                 user.Active = false;
-                db.Record(http, time, caller.OrganisationId, AuditEvents.UserDisabled, caller.UserId, user.Id, "missing from full sync");
+                audit.ByCaller(AuditEvents.UserDisabled, user.Id, "missing from full sync");
             }
 
             disabled = missing.Count;
         }
 
-        db.Record(http, time, caller.OrganisationId, AuditEvents.Import, caller.UserId,
-            details: $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, {unchanged} unchanged, {disabled} disabled, {pending} admins' numbers waiting for four eyes, {errors.Count} errors");
+        audit.ByCaller(AuditEvents.Import, details:
+            $"{(request.FullSync ? "full sync" : "batch")}: {request.Users.Count} rows, {created} created, {updated} updated, "
+            + $"{unchanged} unchanged, {disabled} disabled, {pending} admins' numbers waiting for four eyes, {errors.Count} errors");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new ImportResult(created, updated, unchanged, disabled, errors) { PendingApproval = pending });
     }

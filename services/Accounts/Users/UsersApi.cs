@@ -78,7 +78,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserDto>, ApiProblem>> Create(
-        CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, HttpContext http,
+        CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
+            AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
@@ -124,7 +125,7 @@ public static class UsersApi
         user.SetRole(role, now);
         if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
         db.Users.Add(user);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.UserCreated, caller.UserId, user.Id, $"role {role}");
+        audit.ByCaller(AuditEvents.UserCreated, user.Id, $"role {role}");
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -138,7 +139,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserDto>, ApiProblem>> Update(
-        Guid id, UpdateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid id, UpdateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
@@ -171,15 +173,15 @@ public static class UsersApi
             changes.Add($"role {user.Role} → {role}");
             user.SetRole(role.Value, time.GetUtcNow());
             var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
-            if (revoked > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.TrustedDevicesRevoked, caller.UserId, user.Id, $"{revoked} trusted devices: role changed");
+            if (revoked > 0) audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{revoked} trusted devices: role changed");
             // A session was earned for the role it was opened with.
             var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.RoleChanged, cancellationToken);
-            if (ended > 0) db.Record(http, time, caller.OrganisationId, AuditEvents.SessionsEnded, caller.UserId, user.Id, $"{ended} sessions: role changed");
+            if (ended > 0) audit.ByCaller(AuditEvents.SessionsEnded, user.Id, $"{ended} sessions: role changed");
         }
 
         if (changes.Count > 0)
         {
-            db.Record(http, time, caller.OrganisationId, AuditEvents.UserUpdated, caller.UserId, user.Id, string.Join("; ", changes));
+            audit.ByCaller(AuditEvents.UserUpdated, user.Id, string.Join("; ", changes));
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -187,7 +189,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ApiProblem>> ChangePhone(
-        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http,
+        Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges,
+            TimeProvider time, AuditLog audit,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
@@ -216,27 +219,29 @@ public static class UsersApi
 
         if (PhoneChanges.NeedsFourEyes(user))
         {
-            var change = await PhoneChanges.RequestAsync(db, http, time, challenges, user, phone, verified: false, caller.UserId, cancellationToken);
+            var change = await PhoneChanges.RequestAsync(db, audit, time, challenges, user, phone, verified: false, caller.UserId,
+                cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Accepted($"/api/phone-changes/{change.Id}", PhoneChanges.ToDto(change, user.Email));
         }
 
         // Unverified until the first sign-in code to it succeeds.
-        await PhoneChanges.ApplyAsync(db, http, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
+        await PhoneChanges.ApplyAsync(db, audit, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(UserDto.From(user, caller));
     }
 
     public static Task<Results<Ok<UserDto>, ApiProblem>> Disable(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        SetActiveAsync(id, active: false, principal, db, time, http, cancellationToken);
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: false, principal, db, time, audit, cancellationToken);
 
     public static Task<Results<Ok<UserDto>, ApiProblem>> Enable(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken) =>
-        SetActiveAsync(id, active: true, principal, db, time, http, cancellationToken);
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken) =>
+        SetActiveAsync(id, active: true, principal, db, time, audit, cancellationToken);
 
     private static async Task<Results<Ok<UserDto>, ApiProblem>> SetActiveAsync(
-        Guid id, bool active, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid id, bool active, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
@@ -252,7 +257,7 @@ public static class UsersApi
                 await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled, cancellationToken);
             }
 
-            db.Record(http, time, caller.OrganisationId, active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, caller.UserId, user.Id);
+            audit.ByCaller(active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, user.Id);
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -260,7 +265,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> Delete(
-        Guid id, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, AccountsDbContext db, AuditLog audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
@@ -269,7 +274,7 @@ public static class UsersApi
         if (user.Organisation.LinkedDatabase) return AccountsRefusals.ManagedByLinkedDatabase();
 
         db.Users.Remove(user);
-        db.Record(http, time, caller.OrganisationId, AuditEvents.UserDeleted, caller.UserId, user.Id, $"role {user.Role}");
+        audit.ByCaller(AuditEvents.UserDeleted, user.Id, $"role {user.Role}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }

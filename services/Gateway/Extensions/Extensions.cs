@@ -2,6 +2,7 @@ using FlexWhere.Gateway;
 using FlexWhere.Gateway.Auth;
 using FlexWhere.Gateway.ControlCentre;
 using FlexWhere.Gateway.Health;
+using FlexWhere.Gateway.OpenApi;
 using FlexWhere.Gateway.RateLimiting;
 using FlexWhere.Gateway.Correlation;
 using FlexWhere.Gateway.Security;
@@ -56,6 +57,7 @@ public static class Extensions
             });
 
         builder.AddDownstreamHealthChecks(proxyConfig);
+        builder.AddPublicApiDocument();
     }
 
     public static void UseGatewayPipeline(this WebApplication app)

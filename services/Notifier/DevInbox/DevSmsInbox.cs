@@ -2,7 +2,7 @@ using FlexWhere.Notifier.Providers;
 
 namespace FlexWhere.Notifier.DevInbox;
 
-/// <summary>One message as the development inbox shows it (shape per shared/API.md).</summary>
+/// <summary>One message as the development inbox shows it (shape per docs/api.md).</summary>
 public sealed record DevSms(string To, string Body, DateTimeOffset SentAt);
 
 /// <summary>The last messages the development provider "sent", newest first, in memory only.</summary>
