@@ -131,7 +131,8 @@ public static class Recipes
 
     /// <summary>A single RabbitMQ node; <paramref name="logToStdout"/> sends its log to the console
     /// (the dashboard shows it) instead of a file in the data folder.</summary>
-    public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password, bool logToStdout)
+    public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password,
+        bool logToStdout)
     {
         var server = DebianServers.RabbitMqServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
         var home = Path.Combine(baseDirectory, "home");

@@ -37,7 +37,8 @@ public sealed class ChallengeSeeder
                 var code = CodeHasher.NewCode();
                 seeded[i] = new SeededChallenge(id, code);
                 writes.Add(Store.CreateAsync(
-                    new ChallengeState(id, ChallengeStates.Pending, Purposes.SignIn, Guid.NewGuid(), Guid.NewGuid(), "+31612345678", "en", "203.0.113.7",
+                    new ChallengeState(id, ChallengeStates.Pending, Purposes.SignIn, Guid.NewGuid(), Guid.NewGuid(), "+31612345678", "en",
+                        "203.0.113.7",
                         0, 5, now.AddMinutes(10), now.AddSeconds(30), Guid.NewGuid().ToString("N"), DeliveryStates.Queued, null, null),
                     Hasher.Hash(id, Purposes.SignIn, code),
                     TimeSpan.FromMinutes(20)));

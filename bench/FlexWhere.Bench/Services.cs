@@ -63,7 +63,8 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         {
             var port = Ports.FreeLoopbackPort();
             var url = $"http://127.0.0.1:{port}";
-            var directory = Builds.TryGetValue(name, out var build) ? build : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
+            var directory = Builds.TryGetValue(name, out var build) ? build
+                : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
             var dll = Path.Combine(directory, $"{name}.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run bench/run.sh (it builds in Release first).");
             var environment = new Dictionary<string, string>(RaisedLimits)

@@ -1,14 +1,5 @@
 using FlexWhere.Accounts;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 public static class Extensions
 {

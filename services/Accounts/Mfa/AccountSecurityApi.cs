@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
 public sealed record RecoveryCodesStatus(int Remaining, DateTimeOffset? CreatedAt);

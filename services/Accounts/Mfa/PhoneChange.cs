@@ -1,11 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
 public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint, bool Verified,

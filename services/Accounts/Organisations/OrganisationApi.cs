@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Organisations;
 
 /// <summary>SMS MFA for Control Centre admins and managers is always on: it is not a setting, and
