@@ -129,22 +129,10 @@ public sealed class SendSmsConsumer(
     }
 
     private Task PublishSentAsync(ConsumeContext<SendSms> context, string providerMessageId) =>
-        context.PublishWithinAsync(new SmsSent
-        {
-            MessageId = context.Message.MessageId,
-            ChallengeId = context.Message.ChallengeId,
-            ProviderMessageId = providerMessageId,
-            SentAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        context.PublishSentAsync(context.Message, providerMessageId, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
 
     private Task PublishFailedAsync(ConsumeContext<SendSms> context, string reason) =>
-        context.PublishWithinAsync(new SmsFailed
-        {
-            MessageId = context.Message.MessageId,
-            ChallengeId = context.Message.ChallengeId,
-            Reason = reason,
-            FailedAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        context.PublishFailedAsync(context.Message, reason, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
 }
 
 /// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>

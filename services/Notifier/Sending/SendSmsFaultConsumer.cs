@@ -5,7 +5,7 @@ namespace FlexWhere.Notifier.Sending;
 /// the error queue; this tells the rest of the suite with an SmsFailed that carries the reason.
 /// </summary>
 public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvider provider, TimeProvider timeProvider,
-    Microsoft.Extensions.Options.IOptions<SendingOptions> options, ILogger<SendSmsFaultConsumer> logger)
+    IOptions<SendingOptions> options, ILogger<SendSmsFaultConsumer> logger)
     : IConsumer<Fault<SendSms>>
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
@@ -38,13 +38,7 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
             logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} " +
                 "before its sender gave up",
                 message.MessageId, message.ChallengeId, accepted);
-            await context.PublishWithinAsync(new SmsSent
-            {
-                MessageId = message.MessageId,
-                ChallengeId = message.ChallengeId,
-                ProviderMessageId = accepted,
-                SentAt = timeProvider.GetUtcNow(),
-            }, options.Value.PublishTimeout, context.CancellationToken);
+            await context.PublishSentAsync(message, accepted, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
             return;
         }
 
@@ -61,13 +55,7 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
 
         logger.LogError("SMS {MessageId} to {Destination} moved to the error queue: {Reason}", message.MessageId,
             message.MaskedDestination, reason);
-        await context.PublishWithinAsync(new SmsFailed
-        {
-            MessageId = message.MessageId,
-            ChallengeId = message.ChallengeId,
-            Reason = reason,
-            FailedAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        await context.PublishFailedAsync(message, reason, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
     }
 
     private async Task<string?> FindAcceptedAsync(SendSms message, CancellationToken cancellationToken)
