@@ -36,7 +36,6 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithEnvironment("Challenges__CodeHashKey", codeHashKey)
     .WithEnvironment("InternalApi__Key", internalApiKey)
-    .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 
 // Accounts orchestrates sign-in: it asks Challenges for SMS codes with the shared service key.

@@ -112,9 +112,11 @@ public static class Extensions
                 // code and a detail too, so every client can switch on the member (docs/problems.md).
                 var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
                 context.ProblemDetails.Extensions.TryAdd(ApiProblem.CodeMember, ProblemCodes.ForStatus(status));
-                // The validation filter lists the fields; the detail says it in one line for a person.
+                // The validation filter (ApiProblem always has a detail) lists the fields: by their JSON names,
+                // as the client sent them, and in one line for a person.
                 if (context.ProblemDetails is HttpValidationProblemDetails { Detail: null, Errors.Count: > 0 } validation)
                 {
+                    validation.Errors = validation.Errors.ToDictionary(e => JsonName(e.Key), e => e.Value, StringComparer.Ordinal);
                     validation.Title = ApiProblem.ValidationTitle;
                     validation.Detail = ApiProblem.Describe(validation.Errors);
                 }
@@ -123,6 +125,10 @@ public static class Extensions
             });
         return builder;
     }
+
+    /// <summary>"Users[3].DisplayName" → "users[3].displayName", the names System.Text.Json's web defaults use.</summary>
+    private static string JsonName(string path) =>
+        string.Join('.', path.Split('.').Select(segment => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(segment)));
 
     /// <summary>What a person can do about a problem the framework wrote without a detail (a bare status code).</summary>
     private static string DefaultDetail(int status, string method) => status switch

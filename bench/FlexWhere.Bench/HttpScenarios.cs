@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using FlexWhere.Challenges.Codes;
+using FlexWhere.Contracts;
 using StackExchange.Redis;
 
 namespace FlexWhere.Bench;
@@ -22,26 +23,25 @@ public static class HttpScenarios
     { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>
-    /// P1. The request is the one Challenges request the Gateway routes: the public status read
-    /// (<c>GET /api/challenges/{id}</c>, one Redis hash read, rate limited per client address). The
-    /// verify itself is internal (service key, <c>/internal/…</c>), which the Gateway never routes.
+    /// P1. The one Challenges request the Gateway routes: its API document (<c>/api/challenges/openapi/v1.json</c>,
+    /// served as <c>/openapi/v1.json</c>). Challenges' API is internal (service key, <c>/internal/…</c>),
+    /// which the Gateway never routes.
     /// </summary>
     public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
         ChallengeSeeder seeder, RssSampler rss)
     {
-        var challenges = await seeder.SeedAsync(1000);
         var targets = new (string Name, string BaseUrl)[]
         {
-            ("direct to Challenges", services.Url("Challenges")),
-            ("nginx → Challenges", nginx.Url),
-            ("Gateway (YARP) → Challenges", services.Url("Gateway")),
+            ("direct to Challenges", services.Url("Challenges") + "/openapi/v1.json"),
+            ("nginx → Challenges", nginx.Url + "/openapi/v1.json"),
+            ("Gateway (YARP) → Challenges", services.Url("Gateway") + "/api/challenges/openapi/v1.json"),
         };
 
         foreach (var (name, baseUrl) in targets)
         {
             // A wrong answer here would make every figure below meaningless: fail loudly instead.
             using var checker = new HttpClient { Timeout = TimeSpan.FromSeconds(60) }; // the first request JITs the whole path
-            using var check = await checker.GetAsync($"{baseUrl}/api/challenges/{challenges[0].Id}");
+            using var check = await checker.GetAsync(baseUrl);
             if (check.StatusCode != HttpStatusCode.OK)
             {
                 throw new InvalidOperationException($"P1 {name}: {(int)check.StatusCode} {await check.Content.ReadAsStringAsync()}");
@@ -56,8 +56,7 @@ public static class HttpScenarios
             await Load.RunAsync($"{name} (warm-up)", settings.Concurrency, TimeSpan.Zero, settings.Smoke ? settings.WarmUp
                 : TimeSpan.FromSeconds(10), async n =>
             {
-                using var response = await client.GetAsync($"{baseUrl}/api/challenges/{challenges[n % challenges.Length].Id}",
-                    HttpCompletionOption.ResponseContentRead);
+                using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
                 return response.StatusCode == HttpStatusCode.OK;
             });
         }
@@ -76,9 +75,7 @@ public static class HttpScenarios
                 var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration,
                     async n =>
                 {
-                    var challenge = challenges[n % challenges.Length];
-                    using var response =
-                        await client.GetAsync($"{baseUrl}/api/challenges/{challenge.Id}", HttpCompletionOption.ResponseContentRead);
+                    using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
                     return response.StatusCode == HttpStatusCode.OK;
                 }, measuring: on =>
                 {
@@ -86,9 +83,8 @@ public static class HttpScenarios
                     else used = cpu!.Stop();
                 });
                 rss.Phase = "idle";
-                report.Row("P1 status read", result);
-                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
-                    $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
+                report.Row("P1 document read", result);
+                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
             }
         }
@@ -112,7 +108,7 @@ public static class HttpScenarios
             using var request = new HttpRequestMessage(HttpMethod.Post, string.Format(System.Globalization.CultureInfo.InvariantCulture,
                 verifyUrl, challenge.Id))
             {
-                Content = JsonContent.Create(new { code = challenge.Code, purpose = Purposes.SignIn }),
+                Content = JsonContent.Create(new { code = challenge.Code, purpose = ChallengePurposes.SignIn }),
             };
             request.Headers.Add("X-Internal-Api-Key", services.InternalApiKey);
             using var response = await client.SendAsync(request);
@@ -121,10 +117,10 @@ public static class HttpScenarios
 
         async Task<bool> InProcess(SeededChallenge challenge)
         {
-            var candidate = seeder.Hasher.Hash(challenge.Id, Purposes.SignIn, challenge.Code);
+            var candidate = seeder.Hasher.Hash(challenge.Id, ChallengePurposes.SignIn, challenge.Code);
             var stored = await seeder.Store.ReadCodeHashAsync(challenge.Id);
             var matched = !stored.IsNull && CryptographicOperations.FixedTimeEquals(candidate, (byte[])stored!);
-            var result = await seeder.Store.ConsumeAsync(challenge.Id, Purposes.SignIn, stored, matched, DateTimeOffset.UtcNow);
+            var result = await seeder.Store.ConsumeAsync(challenge.Id, ChallengePurposes.SignIn, stored, matched, DateTimeOffset.UtcNow);
             return result.Outcome == VerifyOutcome.Verified;
         }
 
@@ -133,7 +129,7 @@ public static class HttpScenarios
             var key = seeder.Keys.Challenge(challenge.Id);
             var stored = await db.HashGetAsync(key, "codeHash");
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(script.Hash, [key],
-                [Purposes.SignIn, stored, "1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]))!;
+                [ChallengePurposes.SignIn, stored, "1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]))!;
             return (string)result[0]! == "verified";
         }
 

@@ -1,5 +1,6 @@
 using FlexWhere.Challenges;
 using FlexWhere.Challenges.Codes;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -37,10 +38,10 @@ public sealed class ChallengeSeeder
                 var code = CodeHasher.NewCode();
                 seeded[i] = new SeededChallenge(id, code);
                 writes.Add(Store.CreateAsync(
-                    new ChallengeState(id, ChallengeStates.Pending, Purposes.SignIn, Guid.NewGuid(), Guid.NewGuid(), "+31612345678", "en",
-                        "203.0.113.7",
+                    new ChallengeState(id, ChallengeStates.Pending, ChallengePurposes.SignIn, Guid.NewGuid(), Guid.NewGuid(),
+                        "+31612345678", "en", "203.0.113.7",
                         0, 5, now.AddMinutes(10), now.AddSeconds(30), Guid.NewGuid().ToString("N"), DeliveryStates.Queued, null, null),
-                    Hasher.Hash(id, Purposes.SignIn, code),
+                    Hasher.Hash(id, ChallengePurposes.SignIn, code),
                     TimeSpan.FromMinutes(20)));
             }
 

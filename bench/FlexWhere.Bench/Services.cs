@@ -34,8 +34,6 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
     {
         ["Gateway__RateLimits__AnonymousPerIpPerMinute"] = "100000",
         ["Gateway__RateLimits__PerUserPerMinute"] = "100000",
-        ["Challenges__Limits__PublicPerClientIp"] = "100000",
-        ["Challenges__Limits__PublicPerClientIpWindow"] = "00:00:01",
         ["Challenges__Limits__PerClientIp"] = "100000",
         ["Challenges__Limits__PerClientIpWindow"] = "00:00:01",
         ["Challenges__Limits__PerOrganisation"] = "1000000",

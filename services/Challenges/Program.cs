@@ -5,8 +5,6 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-// Before anything reads the client address: the per-IP limits count the Gateway's X-Forwarded-For.
-app.UseGatewayForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapChallengesApis();

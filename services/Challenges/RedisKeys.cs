@@ -22,11 +22,7 @@ public sealed class RedisKeys(Func<string, string> pseudonymise)
 
     public RedisKey NumberPrefixRate(string prefix) => $"{Prefix}rate:prefix:{pseudonymise(prefix)}";
 
-    public RedisKey PublicClientIpRate(string clientIp) => $"{Prefix}rate:public-ip:{pseudonymise(clientIp)}";
-
     public RedisKey SmsBudget(Guid organisationId, DateOnly day) => $"{Prefix}budget:{organisationId:N}:{day:yyyyMMdd}";
 
     public RedisKey PlatformSmsBudget(DateOnly day) => $"{Prefix}budget-platform:{day:yyyyMMdd}";
-
-    public RedisKey SmsBudgetWarned(Guid organisationId, DateOnly day) => $"{Prefix}budget-warned:{organisationId:N}:{day:yyyyMMdd}";
 }

@@ -157,7 +157,11 @@ public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis
         var problem = await ProblemAsync(await ControlCentreLoginAsync(admin), HttpStatusCode.Forbidden, "phone_number_missing");
 
         Assert.Contains("SE", problem.GetProperty("detail").GetString());
+        Assert.Equal("country_not_allowed", problem.GetProperty("reason").GetString());
+        // Accounts checks the country itself: Challenges is never asked, so nothing is sent.
+        Assert.Empty(await Sms.SettledAsync(m => m.Destination == admin.PhoneNumber));
         await using var db = NewDbContext();
         Assert.Equal(0, await db.RefreshTokens.CountAsync(t => t.UserId == admin.Id));
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.MfaSendFailed && e.Details == "country_not_allowed");
     }
 }

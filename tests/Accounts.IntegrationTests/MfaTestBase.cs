@@ -101,6 +101,24 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
         return Sms.Sent.Where(m => m.Destination == destination).Skip(before).First();
     }
 
+    /// <summary>What the Notifier reports of <paramref name="sms"/>: sent, and then, when asked, delivered.</summary>
+    protected async Task ReportDeliveryAsync(SendSms sms, bool delivered)
+    {
+        var bus = _challenges.Services.GetRequiredService<IBus>();
+        var at = ChallengesTime.GetUtcNow();
+        await bus.Publish(new SmsSent
+        {
+            MessageId = sms.MessageId,
+            ChallengeId = sms.ChallengeId,
+            ProviderMessageId = "SM-1",
+            SentAt = at,
+        });
+        if (delivered)
+        {
+            await bus.Publish(new SmsDelivered { ChallengeId = sms.ChallengeId, ProviderMessageId = "SM-1", DeliveredAt = at });
+        }
+    }
+
     protected Task<HttpResponseMessage> VerifyAsync(string ticket, string code, bool rememberDevice = false) =>
         Client.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice });
 

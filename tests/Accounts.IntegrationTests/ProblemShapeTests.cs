@@ -54,6 +54,7 @@ public class ProblemShapeTests(PostgresServer postgres) : AccountsTestBase(postg
             Json("{\"email\": \"ann@example.test\", \"password\": \"x\"}")));
 
         Assert.Contains(Messages(errors, "client"), m => m.Contains("control-centre", StringComparison.Ordinal));
+        Assert.Contains(errors.EnumerateObject(), field => field.Name == "client"); // the JSON name, as sent
     }
 
     [Fact]

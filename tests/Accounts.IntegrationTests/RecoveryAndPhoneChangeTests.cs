@@ -137,6 +137,23 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
     }
 
     [Fact]
+    public async Task A_new_own_number_outside_the_allowed_countries_gets_no_code()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        using var client = ClientFor(manager);
+        const string belgian = "+32470123456";
+
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/me/phone", new { phone = belgian }),
+            HttpStatusCode.UnprocessableEntity, "country_not_allowed");
+
+        Assert.Equal("BE", problem.GetProperty("country").GetString());
+        Assert.Empty(await Sms.SettledAsync(m => m.Destination == belgian));
+        await using var db = NewDbContext();
+        Assert.False(await db.PhoneVerifications.AnyAsync(v => v.UserId == manager.Id));
+    }
+
+    [Fact]
     public async Task A_new_own_number_changes_only_after_the_code_sent_to_it()
     {
         var organisation = await CreateOrganisationAsync();

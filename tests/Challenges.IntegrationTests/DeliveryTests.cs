@@ -17,7 +17,7 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         JsonElement status;
         do
         {
-            status = await app.StatusAsync(challengeId, ChallengeRequest.NewIp());
+            status = await app.StatusAsync(challengeId);
             if (status.GetProperty("delivery").GetProperty("state").GetString() == state) return status;
             await Task.Delay(100);
         }
@@ -104,17 +104,17 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
     }
 
     [Fact]
-    public async Task The_public_resend_sends_a_new_code_after_the_cooldown()
+    public async Task A_resend_sends_a_new_code_after_the_cooldown()
     {
         using var app = new ChallengesApp(redis, rabbitMq);
         await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
         var created = await app.CreateOkAsync(ChallengeRequest.Fresh());
         var first = await sms.WaitForChallengeAsync(created.ChallengeId);
 
-        using (var tooSoon = await app.Public.PostAsync($"/api/challenges/{created.ChallengeId}/resend", null))
+        using (var tooSoon = await app.ResendAsync(created.ChallengeId))
             await tooSoon.AssertProblemAsync(HttpStatusCode.TooManyRequests, "resend_too_soon");
         app.Time.Advance(TimeSpan.FromSeconds(30));
-        using var resent = await app.Public.PostAsync($"/api/challenges/{created.ChallengeId}/resend", null);
+        using var resent = await app.ResendAsync(created.ChallengeId);
 
         Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != first.MessageId);
@@ -125,7 +125,7 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
     {
         using var app = new ChallengesApp(redis, rabbitMq);
 
-        using var response = await app.Public.GetAsync("/api/challenges/AAAAAAAAAAAAAAAAAAAAAA");
+        using var response = await app.Internal.GetAsync("/internal/challenges/AAAAAAAAAAAAAAAAAAAAAA");
 
         await response.AssertProblemAsync(HttpStatusCode.NotFound, "challenge_not_found");
     }

@@ -16,10 +16,18 @@ public sealed class InternalApiKeyTests(RedisServer redis, RabbitMqServer rabbit
     [InlineData("internal-api-key-for-the-tests-0123456789-and-more")]
     public async Task Internal_endpoints_refuse_a_caller_without_the_right_service_key(string? key)
     {
-        var paths = new[] { "/internal/challenges", "/internal/challenges/AAAAAAAAAAAAAAAAAAAAAA/verify", "/internal/challenges/AAAAAAAAAAAAAAAAAAAAAA/resend" };
-        foreach (var path in paths)
+        var created = await _app.CreateOkAsync(ChallengeRequest.Fresh());
+        var id = created.ChallengeId;
+        (HttpMethod Method, string Path)[] endpoints =
+        [
+            (HttpMethod.Post, "/internal/challenges"), (HttpMethod.Get, $"/internal/challenges/{id}"),
+            (HttpMethod.Post, $"/internal/challenges/{id}/verify"), (HttpMethod.Post, $"/internal/challenges/{id}/resend"),
+            (HttpMethod.Post, "/internal/notices"),
+        ];
+        foreach (var (method, path) in endpoints)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(ChallengeRequest.Fresh()) };
+            using var request = new HttpRequestMessage(method, path);
+            if (method == HttpMethod.Post) request.Content = JsonContent.Create(ChallengeRequest.Fresh());
             if (key is not null) request.Headers.Add("X-Internal-Api-Key", key);
 
             using var response = await _app.Public.SendAsync(request);

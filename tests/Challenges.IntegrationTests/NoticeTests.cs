@@ -65,7 +65,7 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
 
         using var response = await app.Internal.PostAsJsonAsync("/internal/notices", notice);
 
-        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         Assert.True((await response.ReadProblemAsync()).GetProperty("errors").TryGetProperty(field, out _));
     }
 

@@ -157,7 +157,7 @@ public sealed class VerifyTests(RedisServer redis, RabbitMqServer rabbitMq) : IA
 
         using var response = await _app.VerifyAsync(created.ChallengeId, "12ab");
 
-        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         Assert.Equal(5, (await _app.StatusAsync(created.ChallengeId)).GetProperty("attemptsLeft").GetInt32());
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FlexWhere.Challenges.Codes;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.UnitTests;
@@ -34,15 +35,16 @@ public class CodeTests
     [Fact]
     public void The_hash_binds_the_code_to_its_challenge_and_purpose_and_key()
     {
-        var hash = Hasher.Hash("challenge-a", Purposes.SignIn, "123456");
+        var hash = Hasher.Hash("challenge-a", ChallengePurposes.SignIn, "123456");
         var otherKey = new CodeHasher(Options.Create(new ChallengeOptions { CodeHashKey = new string('j', 48) }));
 
         Assert.Equal(32, hash.Length);
-        Assert.True(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", Purposes.SignIn, "123456")));
-        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-b", Purposes.SignIn, "123456")));
-        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", Purposes.PhoneVerification, "123456")));
-        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", Purposes.SignIn, "123457")));
-        Assert.False(CryptographicOperations.FixedTimeEquals(hash, otherKey.Hash("challenge-a", Purposes.SignIn, "123456")));
+        Assert.True(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", ChallengePurposes.SignIn, "123456")));
+        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-b", ChallengePurposes.SignIn, "123456")));
+        var otherPurpose = Hasher.Hash("challenge-a", ChallengePurposes.PhoneVerification, "123456");
+        Assert.False(CryptographicOperations.FixedTimeEquals(hash, otherPurpose));
+        Assert.False(CryptographicOperations.FixedTimeEquals(hash, Hasher.Hash("challenge-a", ChallengePurposes.SignIn, "123457")));
+        Assert.False(CryptographicOperations.FixedTimeEquals(hash, otherKey.Hash("challenge-a", ChallengePurposes.SignIn, "123456")));
     }
 
     [Fact]

@@ -1,74 +1,60 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Aspire.Hosting.Testing;
 
 namespace FlexWhere.EndToEndTests;
 
 /// <summary>
-/// A code's whole way under the AppHost: Challenges issues it (as Accounts will), publishes SendSms
-/// over RabbitMQ, the Notifier delivers it to the development inbox, the code read there verifies
-/// once, and the delivery report reaches the challenge's status through the Gateway.
+/// A code's whole way under the AppHost: Accounts asks Challenges for it, Challenges publishes SendSms
+/// over RabbitMQ, the Notifier delivers it to the development inbox, its report reaches the challenge,
+/// and the user sees the delivery through the Gateway by their login ticket; the code verifies once.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public partial class ChallengeDeliveryTests(AppHostFixture stack)
+public class ChallengeDeliveryTests(AppHostFixture stack)
 {
+    private const string Email = "employee@demo.flexwhere.test";
+    private const string Phone = "+46701740680";
+
+    private async Task<HttpResponseMessage> StatusAsync(string ticket, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/mfa/status");
+        request.Headers.Add("X-Login-Ticket", ticket);
+        return await stack.Gateway.SendAsync(request, cancellationToken);
+    }
+
     [Fact]
-    public async Task A_code_issued_by_challenges_reaches_the_inbox_and_verifies_exactly_once()
+    public async Task A_code_reaches_the_inbox_its_delivery_shows_on_the_login_ticket_and_it_verifies_once()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        // +31 62…: a Dutch mobile range (not every 06 number is a mobile one, e.g. 066 is for pagers).
-        var destination = $"+3162{Random.Shared.Next(1_000_000, 10_000_000)}";
-        using var challenges = stack.App.CreateHttpClient("challenges");
-        challenges.DefaultRequestHeaders.Add("X-Internal-Api-Key", await InternalApiKeyAsync(timeout.Token));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var seen = await DevInbox.CountToAsync(stack.Gateway, Phone, timeout.Token);
+        using var login = await stack.Gateway.PostAsJsonAsync("/api/auth/login",
+            new { email = Email, password = "FlexWhere-Demo-2026!", client = "control-centre" }, timeout.Token);
+        var body = await login.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+        Assert.True(login.StatusCode == HttpStatusCode.OK, body.ToString());
+        var ticket = body.GetProperty("loginTicket").GetString()!;
+        var code = await DevInbox.NextCodeAsync(stack.Gateway, Phone, seen, timeout.Token);
 
-        using var created = await challenges.PostAsJsonAsync("/internal/challenges", new
-        {
-            organisationId = Guid.NewGuid(), userId = Guid.NewGuid(), purpose = "sign_in", destination,
-            locale = "nl", allowedCountries = new[] { "NL" }, clientIp = "127.0.0.1",
-        }, timeout.Token);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var challengeId = (await created.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("challengeId").GetString();
-
-        var code = await WaitForCodeInInboxAsync(destination, timeout.Token);
-
-        using var verified = await challenges.PostAsJsonAsync($"/internal/challenges/{challengeId}/verify", new { code, purpose = "sign_in" }, timeout.Token);
-        using var replayed = await challenges.PostAsJsonAsync($"/internal/challenges/{challengeId}/verify", new { code, purpose = "sign_in" }, timeout.Token);
-        using var status = await stack.Gateway.GetAsync($"/api/challenges/{challengeId}", timeout.Token);
-
-        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
-        Assert.True((await verified.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("verified").GetBoolean());
-        Assert.Equal(HttpStatusCode.Conflict, replayed.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
-    }
-
-    private async Task<string> InternalApiKeyAsync(CancellationToken cancellationToken)
-    {
-        var parameter = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ParameterResource>().Single(resource => resource.Name == "internal-api-key");
-        return (await parameter.GetValueAsync(cancellationToken))!;
-    }
-
-    private async Task<string> WaitForCodeInInboxAsync(string destination, CancellationToken cancellationToken)
-    {
+        // The Notifier reports the SMS sent once the (development) provider took it.
+        JsonElement status;
         while (true)
         {
-            var inbox = await stack.Gateway.GetFromJsonAsync<JsonElement>("/dev/sms", cancellationToken);
-            foreach (var message in inbox.EnumerateArray())
-            {
-                if (message.GetProperty("to").GetString() == destination
-                    && SixDigits().Match(message.GetProperty("body").GetString() ?? "") is { Success: true } match)
-                {
-                    Assert.StartsWith("Je FlexWhere-code is", message.GetProperty("body").GetString());
-                    return match.Value;
-                }
-            }
-
-            await Task.Delay(200, cancellationToken);
+            using var response = await StatusAsync(ticket, timeout.Token);
+            status = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, status.ToString());
+            if (status.GetProperty("delivery").GetProperty("state").GetString() is "sent" or "delivered") break;
+            await Task.Delay(200, timeout.Token);
         }
-    }
 
-    [GeneratedRegex(@"\b\d{6}\b")]
-    private static partial Regex SixDigits();
+        Assert.Equal("pending", status.GetProperty("status").GetString());
+        Assert.Equal(body.GetProperty("phoneHint").GetString(), status.GetProperty("phoneHint").GetString());
+
+        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, timeout.Token);
+        using var replayed = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, timeout.Token);
+        using var after = await StatusAsync(ticket, timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+        Assert.Equal("signed_in", (await verified.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Gone, replayed.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, after.StatusCode);
+    }
 }

@@ -3,8 +3,9 @@ using FlexWhere.Testing;
 
 namespace FlexWhere.Gateway.IntegrationTests;
 
-/// <summary>The two public Challenges paths reach Challenges unchanged; its internal API and
-/// everything else under /api/challenges stay unreachable.</summary>
+/// <summary>Of Challenges only its API document is published: a challenge's id never reaches a client
+/// (clients hold a login ticket at Accounts), so no path under /api/challenges reaches a challenge, and
+/// the internal API stays unreachable.</summary>
 [Collection(RedisCollection.Name)]
 public sealed class ChallengesRoutingTests(RedisServer redis) : IAsyncLifetime
 {
@@ -17,30 +18,23 @@ public sealed class ChallengesRoutingTests(RedisServer redis) : IAsyncLifetime
     public async Task InitializeAsync() => _stack = await GatewayStack.StartAsync(redis.ConnectionString);
 
     [Fact]
-    public async Task Forwards_the_challenge_status_to_challenges()
+    public async Task Forwards_only_the_api_document_to_challenges()
     {
-        var body = await Client.GetStringAsync($"/api/challenges/{ChallengeId}");
+        var body = await Client.GetStringAsync("/api/challenges/openapi/v1.json");
 
-        Assert.Equal($"challenges:/api/challenges/{ChallengeId}", body);
-    }
-
-    [Fact]
-    public async Task Forwards_a_resend_to_challenges()
-    {
-        using var response = await Client.PostAsync($"/api/challenges/{ChallengeId}/resend", null);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal($"challenges:/api/challenges/{ChallengeId}/resend", await response.Content.ReadAsStringAsync());
+        Assert.Equal("challenges:/openapi/v1.json", body);
     }
 
     [Theory]
+    [InlineData("GET", $"/api/challenges/{ChallengeId}")]
+    [InlineData("POST", $"/api/challenges/{ChallengeId}/resend")]
     [InlineData("POST", $"/api/challenges/{ChallengeId}/verify")]
     [InlineData("GET", $"/api/challenges/{ChallengeId}/resend")]
     [InlineData("POST", $"/api/challenges/{ChallengeId}")]
     [InlineData("POST", "/internal/challenges")]
     [InlineData("POST", $"/internal/challenges/{ChallengeId}/verify")]
     [InlineData("POST", $"/api/challenges/internal/challenges/{ChallengeId}/verify")]
-    public async Task Does_not_publish_verify_or_the_internal_api(string method, string path)
+    public async Task Does_not_publish_a_challenge_or_the_internal_api(string method, string path)
     {
         var before = Challenges.ReceivedApiRequests.Count();
 

@@ -12,7 +12,7 @@ namespace FlexWhere.Gateway.IntegrationTests;
 [Collection(RedisCollection.Name)]
 public sealed class ClientAddressTests(RedisServer redis)
 {
-    private const string AnonymousPath = "/api/challenges/0123456789abcdef";
+    private const string AnonymousPath = "/api/challenges/openapi/v1.json";
     private const string Forged = "203.0.113.7";
 
     [Fact]

@@ -12,10 +12,9 @@ namespace FlexWhere.Gateway.UnitTests;
 /// <summary>The routes as the Gateway loads them: what it publishes, and nothing more.</summary>
 public sealed class ProxyConfigurationTests : IDisposable
 {
-    // Only these may be called without an access token: sign-in and MFA (including a challenge's
-    // status and resend, addressed by its unguessable id), API documents, the development inbox and
-    // signed provider callbacks.
-    private static readonly Regex AnonymousPaths = new("^/(api/auth/|api/challenges/\\{challengeId\\}|api/[a-z]+/openapi/|dev/|api/notifier/twilio/)");
+    // Only these may be called without an access token: sign-in and MFA (by login ticket), API
+    // documents, the development inbox and signed provider callbacks.
+    private static readonly Regex AnonymousPaths = new("^/(api/auth/|api/[a-z]+/openapi/|dev/|api/notifier/twilio/)");
 
     private readonly ServiceFactory<Program> _gateway = GatewayFactory.WithoutDependencies();
 

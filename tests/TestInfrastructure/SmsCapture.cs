@@ -5,14 +5,12 @@ using MassTransit;
 namespace FlexWhere.Testing;
 
 /// <summary>A listener on the real broker, standing where the Notifier will: it records every
-/// SendSms and SmsBudgetWarning published while it runs.</summary>
+/// SendSms published while it runs.</summary>
 public sealed class SmsCapture : IAsyncDisposable
 {
     private readonly IBusControl _bus;
 
     public ConcurrentQueue<SendSms> Sent { get; } = new();
-
-    public ConcurrentQueue<SmsBudgetWarning> Warnings { get; } = new();
 
     private SmsCapture(string rabbitMq)
     {
@@ -24,7 +22,6 @@ public sealed class SmsCapture : IAsyncDisposable
                 endpoint.AutoDelete = true;
                 endpoint.Durable = false;
                 endpoint.Handler<SendSms>(context => { Sent.Enqueue(context.Message); return Task.CompletedTask; });
-                endpoint.Handler<SmsBudgetWarning>(context => { Warnings.Enqueue(context.Message); return Task.CompletedTask; });
             });
         });
     }

@@ -71,8 +71,8 @@ public static class AccountSecurityApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> ChangePassword(
-        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, AuditLog audit,
-        Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
+        ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
+        AuditLog audit, Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
         {
@@ -139,9 +139,18 @@ public static class AccountSecurityApi
                 "Your sign-in codes already go to this number.");
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification, check.E164!,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
-        if (refusal is not null) return SmsSignIn.Passthrough(refusal);
+        if (!Phones.CountryAllowed(check.E164!, user.Organisation.AllowedSmsCountries))
+        {
+            var region = Phones.RegionOf(check.E164!);
+            return new ApiProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.CountryNotAllowed, "Country not allowed",
+                $"Your organisation does not allow SMS codes to numbers in {region}. "
+                + "Use a number from an allowed country or ask your administrator.")
+                .With("country", region);
+        }
+
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
+            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
+        if (failure is not null) return SmsSignIn.Passthrough(failure);
 
         var now = time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -177,15 +186,16 @@ public static class AccountSecurityApi
         var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
         if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification,
+            cancellationToken);
+        if (failure is not null)
         {
-            return refusal.Code switch
+            return failure.Refusal switch
             {
-                "invalid_code" => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
-                "too_many_attempts" => MfaApi.TooManyAttempts(),
-                "challenge_expired" or "challenge_already_used" or "challenge_not_found" => MfaApi.ChallengeExpired(),
-                _ => SmsSignIn.Passthrough(refusal),
+                { Code: ChallengeRefusalCode.InvalidCode } refusal => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
+                { Code: ChallengeRefusalCode.TooManyAttempts } => MfaApi.TooManyAttempts(),
+                { EndsChallenge: true } => MfaApi.ChallengeExpired(),
+                _ => SmsSignIn.Passthrough(failure),
             };
         }
 

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Mfa;
@@ -16,75 +17,62 @@ public sealed class ChallengesOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:01:00")] public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
-public sealed class InternalApiOptions
+/// <summary>Challenges did not do what was asked. <see cref="Refusal"/> is what it refused, as a typed
+/// value to decide on; null when it could not be asked or its answer made no sense (then the words are
+/// Accounts' own <c>mfa_unavailable</c>). The words are Challenges' problem, for a refusal the user can act on.</summary>
+public sealed record ChallengesFailure(
+    ChallengeRefusal? Refusal, int Status, string Code, string Title, string Detail, IReadOnlyDictionary<string, JsonElement> Extra)
 {
-    public const string Section = "InternalApi";
+    public static ChallengesFailure Unavailable { get; } = new(null, StatusCodes.Status503ServiceUnavailable, ProblemCodes.MfaUnavailable,
+        "Sign-in codes are unavailable.", "The sign-in code service cannot be reached right now. Try again in a minute.",
+        new Dictionary<string, JsonElement>());
 
-    public const string HeaderName = "X-Internal-Api-Key";
+    /// <summary>How long to wait: Challenges' <c>Retry-After</c>, or 30 seconds when it could not be asked.</summary>
+    public TimeSpan? RetryAfter => Refusal is null ? TimeSpan.FromSeconds(30) : Refusal.RetryAfter;
 
-    [Required(ErrorMessage = "InternalApi:Key is not set: give Accounts the shared service key of at least 32 characters (the AppHost parameter internal-api-key).")]
-    [MinLength(32, ErrorMessage = "InternalApi:Key must be at least 32 characters long.")]
-    public string Key { get; set; } = "";
+    public bool Is(ChallengeRefusalCode code) => Refusal?.Code == code;
 }
 
-public static class ChallengePurposes
-{
-    public const string SignIn = "sign_in";
-    public const string PhoneVerification = "phone_verification";
-}
-
-public sealed record IssuedChallenge(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
-
-public sealed record SentNotice(string NoticeId);
-
-public sealed record ResentChallenge(DateTimeOffset ResendAfter, DateTimeOffset ExpiresAt);
-
-public sealed record VerifiedChallenge(bool Verified, Guid UserId, Guid OrganisationId, string Destination);
-
-/// <summary>What Challenges refused, as it said it (status, code, texts, Retry-After, extra members),
-/// or <see cref="Unavailable"/> when it could not be asked.</summary>
-public sealed record ChallengeRefusal(int Status, string Code, string Title, string Detail, TimeSpan? RetryAfter, IReadOnlyDictionary<string, JsonElement> Extra)
-{
-    public static ChallengeRefusal Unavailable { get; } = new(StatusCodes.Status503ServiceUnavailable, "mfa_unavailable", "Sign-in codes are unavailable.",
-        "The sign-in code service cannot be reached right now. Try again in a minute.", TimeSpan.FromSeconds(30), new Dictionary<string, JsonElement>());
-
-    public int? AttemptsLeft => Extra.TryGetValue("attemptsLeft", out var value) && value.TryGetInt32(out var left) ? left : null;
-}
-
-/// <summary>Challenges' internal API. No retries: a repeated create would send a second SMS and a
-/// repeated verify would spend a second attempt, so a failure is reported, not hidden.</summary>
+/// <summary>Challenges' internal API, over the records of <c>FlexWhere.Contracts</c>. No retries: a
+/// repeated create would send a second SMS and a repeated verify would spend a second attempt, so a
+/// failure is reported, not hidden.</summary>
 public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOptions> key, ILogger<ChallengesClient> logger)
 {
+    /// <param name="destination">A number in a country the organisation allows: the caller checked it.</param>
     /// <param name="priority">An admin's or manager's sign-in code: it may use the SMS budget's reserved share.</param>
-    public Task<(IssuedChallenge? Issued, ChallengeRefusal? Refusal)> CreateAsync(
-        Guid organisationId, Guid userId, string purpose, string destination, IEnumerable<string> allowedCountries, string? clientIp, bool priority,
+    public Task<(IssuedChallenge? Issued, ChallengesFailure? Failure)> CreateAsync(
+        Guid organisationId, Guid userId, string purpose, string destination, string? clientIp, bool priority,
         CancellationToken cancellationToken) =>
-        SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges", new
-        {
-            organisationId,
-            userId,
-            purpose,
-            destination,
-            locale = "en",
-            allowedCountries,
-            clientIp = clientIp ?? IPAddress.Loopback.ToString(),
-            priority,
-        }, cancellationToken);
+        SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges", new CreateChallengeRequest(
+            organisationId, userId, purpose, destination, "en", clientIp ?? IPAddress.Loopback.ToString(), priority), cancellationToken);
 
     /// <summary>A text without a code (e.g. to an old number when its replacement is scheduled).</summary>
-    public Task<(SentNotice? Sent, ChallengeRefusal? Refusal)> SendNoticeAsync(
+    public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(
         Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt, string locale, CancellationToken cancellationToken) =>
-        SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", new { organisationId, userId, to, kind, effectiveAt, locale }, cancellationToken);
+        SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", new NoticeRequest(organisationId, userId, to, kind, effectiveAt, locale),
+            cancellationToken);
 
-    public Task<(VerifiedChallenge? Verified, ChallengeRefusal? Refusal)> VerifyAsync(string challengeId, string code, string purpose, CancellationToken cancellationToken) =>
-        SendAsync<VerifiedChallenge>(HttpMethod.Post, $"internal/challenges/{Uri.EscapeDataString(challengeId)}/verify", new { code, purpose }, cancellationToken);
+    public Task<(VerifiedChallenge? Verified, ChallengesFailure? Failure)> VerifyAsync(
+        string challengeId, string code, string purpose, CancellationToken cancellationToken) =>
+        SendAsync<VerifiedChallenge>(HttpMethod.Post, $"{Path(challengeId)}/verify", new VerifyChallengeRequest(code, purpose),
+            cancellationToken);
 
-    public Task<(ResentChallenge? Resent, ChallengeRefusal? Refusal)> ResendAsync(string challengeId, CancellationToken cancellationToken) =>
-        SendAsync<ResentChallenge>(HttpMethod.Post, $"internal/challenges/{Uri.EscapeDataString(challengeId)}/resend", null, cancellationToken);
+    public Task<(IssuedChallenge? Resent, ChallengesFailure? Failure)> ResendAsync(
+        string challengeId, CancellationToken cancellationToken) =>
+        SendAsync<IssuedChallenge>(HttpMethod.Post, $"{Path(challengeId)}/resend", null, cancellationToken);
 
-    private async Task<(T?, ChallengeRefusal?)> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) where T : class
+    /// <summary>The challenge's state and its SMS's delivery.</summary>
+    public Task<(ChallengeStatus? Status, ChallengesFailure? Failure)> StatusAsync(
+        string challengeId, CancellationToken cancellationToken) =>
+        SendAsync<ChallengeStatus>(HttpMethod.Get, Path(challengeId), null, cancellationToken);
+
+    private static string Path(string challengeId) => $"internal/challenges/{Uri.EscapeDataString(challengeId)}";
+
+    private async Task<(T?, ChallengesFailure?)> SendAsync<T>(
+        HttpMethod method, string path, object? body, CancellationToken cancellationToken) where T : class
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, path);
+        request.Content = body is null ? null : JsonContent.Create(body, body.GetType());
         request.Headers.Add(InternalApiOptions.HeaderName, key.Value.Key);
         try
         {
@@ -92,37 +80,60 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
             if (response.IsSuccessStatusCode)
             {
                 var result = await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, cancellationToken);
-                return result is null ? (null, ChallengeRefusal.Unavailable) : (result, null);
+                return result is null ? (null, ChallengesFailure.Unavailable) : (result, null);
             }
 
-            return (null, await ReadRefusalAsync(response, cancellationToken));
+            return (null, await ReadFailureAsync(response, cancellationToken));
         }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException
+            && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Challenges could not be reached: {Reason}", exception.Message);
-            return (null, ChallengeRefusal.Unavailable);
+            return (null, ChallengesFailure.Unavailable);
         }
     }
 
-    private async Task<ChallengeRefusal> ReadRefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<ChallengesFailure> ReadFailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable || status is 401 or 403)
         {
             // A broken deployment (wrong service key, a crash): the user can do nothing about it.
             logger.LogError("Challenges answered {Status}", status);
-            return ChallengeRefusal.Unavailable;
+            return ChallengesFailure.Unavailable;
         }
 
         var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
             ? await response.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>(JsonSerializerOptions.Web, cancellationToken)
             : null;
-        if (problem is null || !problem.TryGetValue("code", out var code) || code.ValueKind != JsonValueKind.String) return ChallengeRefusal.Unavailable;
+        if (problem is null || !problem.TryGetValue("code", out var codeValue) || codeValue.ValueKind != JsonValueKind.String)
+        {
+            logger.LogError("Challenges answered {Status} without a problem code", status);
+            return ChallengesFailure.Unavailable;
+        }
 
-        var retryAfter = response.Headers.RetryAfter?.Delta;
-        string Text(string name) => problem.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        ChallengeRefusalCode code;
+        try
+        {
+            code = codeValue.Deserialize<ChallengeRefusalCode>();
+        }
+        catch (JsonException)
+        {
+            // Not a refusal of the contract (e.g. a request Accounts built wrongly): a defect, not the user's.
+            logger.LogError("Challenges answered {Status} {Code}, which is not a refusal of the contract", status, codeValue.GetString());
+            return ChallengesFailure.Unavailable;
+        }
+
+        int? Number(string name) => problem.TryGetValue(name, out var value) && value.TryGetInt32(out var n) ? n : null;
+        string? Text(string name) =>
+            problem.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var refusal = new ChallengeRefusal(code, response.Headers.RetryAfter?.Delta)
+        {
+            AttemptsLeft = Number("attemptsLeft"),
+            Limit = Text("limit"),
+        };
         var extra = problem.Where(p => p.Key is not ("type" or "title" or "status" or "detail" or "instance" or "code" or "traceId" or "errors"))
             .ToDictionary(p => p.Key, p => p.Value);
-        return new ChallengeRefusal(status, code.GetString()!, Text("title"), Text("detail"), retryAfter, extra);
+        return new ChallengesFailure(refusal, status, codeValue.GetString()!, Text("title") ?? "", Text("detail") ?? "", extra);
     }
 }

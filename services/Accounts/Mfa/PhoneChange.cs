@@ -43,9 +43,12 @@ public static class PhoneChanges
         var noticed = "no old number to tell";
         if (target.PhoneNumber is not null)
         {
-            var (_, refusal) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber, "phone_change_scheduled", change.ApplyAfter.Value,
+            var (_, failure) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber,
+                NoticeKinds.PhoneChangeScheduled, change.ApplyAfter.Value,
                 target.Organisation?.Country == "NL" ? "nl" : "en", cancellationToken);
-            noticed = refusal is null ? $"notice sent to {Phones.Mask(target.PhoneNumber)}" : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {refusal.Code}";
+            noticed = failure is null
+                ? $"notice sent to {Phones.Mask(target.PhoneNumber)}"
+                : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {failure.Code}";
         }
 
         audit.Record(target.OrganisationId, AuditEvents.PhoneChangeScheduled, actor: requestedBy, subject: target.Id,

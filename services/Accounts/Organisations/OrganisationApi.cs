@@ -148,7 +148,7 @@ public static class OrganisationApi
         {
             var reason = user.PhoneNumber is null ? "phone_number_missing"
                 : !Phones.Check(user.PhoneNumber).IsValid ? "phone_number_unusable"
-                : !organisation.AllowedSmsCountries.Contains(Phones.RegionOf(user.PhoneNumber)) ? "country_not_allowed"
+                : !Phones.CountryAllowed(user.PhoneNumber, organisation.AllowedSmsCountries) ? ProblemCodes.CountryNotAllowed
                 : null;
             if (reason is null) continue;
 

@@ -17,6 +17,14 @@ public sealed record MfaRecoverRequest(string? LoginTicket, string? RecoveryCode
 
 public sealed record MfaResent(DateTimeOffset ResendAfter, DateTimeOffset ExpiresAt);
 
+/// <summary>An SMS sign-in's code as its user may see it: <c>status</c> pending, verified, locked or expired;
+/// <c>delivery.state</c> queued, not_sent, sent, delivered or failed.</summary>
+public sealed record MfaStatus(
+    string Status, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter, int AttemptsLeft, MfaDelivery Delivery);
+
+/// <param name="Reason">Why the text failed or was not sent, when it did not arrive.</param>
+public sealed record MfaDelivery(string State, DateTimeOffset? At, string? Reason);
+
 /// <summary>The second step of a sign-in, for a client holding a login ticket.</summary>
 public static class MfaApi
 {
@@ -26,6 +34,8 @@ public static class MfaApi
         mfa.MapPost("/verify", Verify).WithName("VerifySecondFactor")
             .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that skips the SMS for 30 days.");
         mfa.MapPost("/resend", Resend).WithName("ResendCode").WithSummary("Send a new SMS code for a login ticket.");
+        mfa.MapGet("/status", Status).WithName("SecondFactorStatus")
+            .WithSummary($"Whether the SMS code of a login ticket ({LoginTicketHeader} header) was delivered, and how long it works.");
         mfa.MapPost("/recover", Recover).WithName("RecoverWithCode").WithSummary("Sign in with one of your recovery codes when your phone is lost.");
         return app;
     }
@@ -69,21 +79,55 @@ public static class MfaApi
                 "This sign-in uses your authenticator app, not a text message.");
         }
 
-        var (resent, refusal) = await context.Challenges.ResendAsync(ticket.ChallengeId!, cancellationToken);
-        if (refusal is not null)
+        var (resent, failure) = await context.Challenges.ResendAsync(ticket.ChallengeId!, cancellationToken);
+        if (failure is not null)
         {
-            if (refusal.Code is "challenge_expired" or "challenge_not_found" or "too_many_attempts" or "challenge_already_used")
+            if (failure.Refusal is { EndsChallenge: true })
             {
                 await ConsumeAsync(context.Db, ticket, context.Time.GetUtcNow(), cancellationToken);
                 return ChallengeExpired();
             }
 
-            return SmsSignIn.Passthrough(refusal);
+            return SmsSignIn.Passthrough(failure);
         }
 
         context.Audit.About(user!, AuditEvents.MfaCodeSent, $"new sign-in code to {Phones.Mask(user!.PhoneNumber!)}");
         await context.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new MfaResent(resent!.ResendAfter, resent.ExpiresAt));
+    }
+
+    /// <summary>The login ticket of <see cref="Status"/>: a GET has no body, and a URL ends up in logs.</summary>
+    public const string LoginTicketHeader = "X-Login-Ticket";
+
+    public static async Task<Results<Ok<MfaStatus>, ApiProblem>> Status(
+        HttpContext http, SignInContext context, CancellationToken cancellationToken)
+    {
+        var loginTicket = http.Request.Headers[LoginTicketHeader].ToString();
+        if (!OpaqueTokens.LooksValid(loginTicket))
+        {
+            return ApiProblem.Validation(LoginTicketHeader, $"Send the login ticket in the {LoginTicketHeader} header.");
+        }
+
+        var (ticket, _, problem) = await OpenAsync(context, loginTicket, cancellationToken);
+        if (problem is not null) return problem;
+        if (ticket!.ChallengeId is null)
+        {
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.NotAnSmsSignIn, "No text message to follow.",
+                "This sign-in uses your authenticator app, not a text message.");
+        }
+
+        var (status, failure) = await context.Challenges.StatusAsync(ticket.ChallengeId, cancellationToken);
+        if (failure is not null)
+        {
+            if (failure.Refusal is not { EndsChallenge: true }) return SmsSignIn.Passthrough(failure);
+            await ConsumeAsync(context.Db, ticket, context.Time.GetUtcNow(), cancellationToken);
+            return ChallengeExpired();
+        }
+
+        var delivery = new MfaDelivery(status!.Delivery.State, status.Delivery.At, status.Delivery.Reason);
+        // The number the code went to, which is the user's unless it changed since.
+        return TypedResults.Ok(new MfaStatus(
+            status.Status, status.MaskedDestination, status.ExpiresAt, status.ResendAfter, status.AttemptsLeft, delivery));
     }
 
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> Recover(

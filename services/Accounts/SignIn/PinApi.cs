@@ -91,8 +91,7 @@ public static class PinApi
 
     /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>
     internal static async Task<ApiProblem?> CheckAsync(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, MobileOptions options,
-        MobilePin pin,
-        string presented, MobileSession session, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
+        MobilePin pin, string presented, MobileSession session, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // Every guess takes a slot in one statement before it is judged, so parallel guesses (on any

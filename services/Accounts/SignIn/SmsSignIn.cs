@@ -63,13 +63,20 @@ public static class SmsSignIn
             return (null, PhoneNumberMissing());
         }
 
-        var (issued, refusal) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn, user.PhoneNumber,
-            user.Organisation.AllowedSmsCountries, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
-        if (refusal is not null)
+        if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries))
         {
-            audit.About(user, AuditEvents.MfaSendFailed, refusal.Code);
+            audit.About(user, AuditEvents.MfaSendFailed, ProblemCodes.CountryNotAllowed);
             await db.SaveChangesAsync(cancellationToken);
-            return (null, refusal.Code == ProblemCodes.CountryNotAllowed ? CountryNotAllowed(user) : Passthrough(refusal));
+            return (null, CountryNotAllowed(user));
+        }
+
+        var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn,
+            user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
+        if (failure is not null)
+        {
+            audit.About(user, AuditEvents.MfaSendFailed, failure.Code);
+            await db.SaveChangesAsync(cancellationToken);
+            return (null, Passthrough(failure));
         }
 
         audit.About(user, AuditEvents.MfaCodeSent,
@@ -88,26 +95,24 @@ public static class SmsSignIn
         var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
 
-        var (verified, refusal) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn, cancellationToken);
-        if (refusal is not null)
+        var (verified, failure) = await context.Challenges.VerifyAsync(ticket.ChallengeId!, code, ChallengePurposes.SignIn,
+            cancellationToken);
+        if (failure is not null)
         {
-            var dead = refusal.Code is "too_many_attempts" or "challenge_expired" or "challenge_already_used" or "challenge_not_found";
-            if (dead) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
-            if (refusal.Code is not ("invalid_code" or "too_many_attempts"))
+            if (failure.Refusal is { EndsChallenge: true }) await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken);
+            var wrongCode = failure.Is(ChallengeRefusalCode.InvalidCode);
+            var lockedOut = failure.Is(ChallengeRefusalCode.TooManyAttempts);
+            if (!wrongCode && !lockedOut)
             {
                 await guard.ReleaseAsync(db, user, cancellationToken);
-                return refusal.Code is ProblemCodes.ChallengeExpired or ProblemCodes.ChallengeAlreadyUsed or ProblemCodes.ChallengeNotFound
-                    ? MfaApi.ChallengeExpired()
-                    : Passthrough(refusal);
+                return failure.Refusal is { EndsChallenge: true } ? MfaApi.ChallengeExpired() : Passthrough(failure);
             }
 
             audit.About(user, AuditEvents.MfaCodeFailed,
-                refusal.Code == "too_many_attempts"
-                    ? "too many wrong codes; sign-in ended"
-                    : $"wrong code; {refusal.AttemptsLeft} attempts left");
+                lockedOut ? "too many wrong codes; sign-in ended" : $"wrong code; {failure.Refusal!.AttemptsLeft} attempts left");
             await db.SaveChangesAsync(cancellationToken);
             return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
-                ?? (refusal.Code == "invalid_code" ? MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
+                ?? (wrongCode ? MfaApi.InvalidCode(failure.Refusal!.AttemptsLeft ?? 0) : MfaApi.TooManyAttempts());
         }
 
         // The number changed while the code was on its way: the code proves the old number only.
@@ -160,6 +165,8 @@ public static class SmsSignIn
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "No phone number for your sign-in code.",
             "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
 
+    /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
+    /// signing in goes (<c>reason</c> says which).</summary>
     private static ApiProblem CountryNotAllowed(User user) =>
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "Your phone number cannot receive sign-in codes.",
             $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. "
@@ -167,11 +174,11 @@ public static class SmsSignIn
             .With("reason", ProblemCodes.CountryNotAllowed);
 
     /// <summary>A refusal the user can act on (wait, ask again), as Challenges worded it.</summary>
-    public static ApiProblem Passthrough(ChallengeRefusal refusal)
+    public static ApiProblem Passthrough(ChallengesFailure failure)
     {
-        var problem = new ApiProblem(refusal.Status, refusal.Code, refusal.Title, refusal.Detail);
-        foreach (var (member, value) in refusal.Extra) problem.With(member, value);
-        return refusal.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
+        var problem = new ApiProblem(failure.Status, failure.Code, failure.Title, failure.Detail);
+        foreach (var (member, value) in failure.Extra) problem.With(member, value);
+        return failure.RetryAfter is { } wait ? problem.WithRetryAfter(wait) : problem;
     }
 }
 

@@ -55,6 +55,10 @@ public static class Phones
     /// <summary>ISO 3166-1 alpha-2 region of an E.164 number, e.g. "NL".</summary>
     public static string RegionOf(string e164) => Util.GetRegionCodeForNumber(Util.Parse(e164, "ZZ"));
 
+    /// <summary>Whether an organisation allowing <paramref name="allowedCountries"/> sends SMS to this number.</summary>
+    public static bool CountryAllowed(string e164, IEnumerable<string> allowedCountries) =>
+        allowedCountries.Contains(RegionOf(e164), StringComparer.OrdinalIgnoreCase);
+
     public static bool IsKnownRegion(string region) => Util.GetSupportedRegions().Contains(region);
 
     /// <summary>Country code and first digit, the last two digits, the rest hidden:

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Apis;
@@ -16,10 +17,7 @@ public sealed class InternalApiKeyFilter(IOptions<InternalApiOptions> options) :
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         if (presented.Length > 0 && CryptographicOperations.FixedTimeEquals(digest, _expected)) return next(context);
 
-        return ValueTask.FromResult<object?>(TypedResults.Problem(
-            statusCode: StatusCodes.Status401Unauthorized,
-            title: "Service not authenticated",
-            detail: $"Internal endpoints need the service key in the {InternalApiOptions.HeaderName} header.",
-            extensions: new Dictionary<string, object?> { ["code"] = "unauthorized_service" }));
+        return ValueTask.FromResult<object?>(new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.UnauthorizedService,
+            "Service not authenticated", $"Internal endpoints need the service key in the {InternalApiOptions.HeaderName} header."));
     }
 }

@@ -1,3 +1,4 @@
+using FlexWhere.Contracts;
 using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.Apis;
@@ -12,7 +13,7 @@ public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> log
 
     protected override string Detail => "Codes cannot be issued or checked just now. Try again in a moment.";
 
-    protected override string Code => "challenges_unavailable";
+    protected override string Code => ProblemCodes.ChallengesUnavailable;
 
     protected override bool IsUnavailable(Exception exception) => exception is RedisException or RedisTimeoutException or RedisConnectionException;
 }

@@ -27,11 +27,3 @@ public sealed class CodeHasher(IOptions<ChallengeOptions> options)
     public string Pseudonymise(string value) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"key-name\n{value}")).AsSpan(0, 16));
 }
-
-public static class Purposes
-{
-    public const string SignIn = "sign_in";
-    public const string PhoneVerification = "phone_verification";
-
-    public static bool IsKnown(string? purpose) => purpose is SignIn or PhoneVerification;
-}

@@ -3,6 +3,7 @@ using FlexWhere.Challenges.Apis;
 using FlexWhere.Challenges.Codes;
 using FlexWhere.Challenges.Limits;
 using FlexWhere.Challenges.Sending;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 public static class Extensions
@@ -29,6 +30,9 @@ public static class Extensions
         builder.AddRedisClient(RedisConnectionName);
         builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>(typeof(DeliveryReportConsumerDefinition)));
         builder.AddDefaultOpenApi();
+        // A body that does not bind answers 400 validation_failed with errors, as the endpoints' own checks do.
+        builder.AddRequestValidation();
+        builder.Services.AddValidation();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CodeHasher>();
@@ -36,16 +40,16 @@ public static class Extensions
         builder.Services.AddSingleton<ChallengeStore>();
         builder.Services.AddSingleton<SendLimiter>();
         builder.Services.AddSingleton<ChallengeIssuer>();
+        builder.Services.AddSingleton<ChallengeVerifier>();
+        builder.Services.AddSingleton<NoticeSender>();
         builder.Services.AddSingleton<InternalApiKeyFilter>();
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
-        builder.Services.AddScoped<PublicRateLimitFilter>();
     }
 
     public static WebApplication MapChallengesApis(this WebApplication app)
     {
         app.MapInternalChallengesApi();
         app.MapInternalNoticesApi();
-        app.MapPublicChallengesApi();
         return app;
     }
 }

@@ -30,9 +30,8 @@ public sealed class LimitOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan PerNumberPrefixWindow { get; set; } = TimeSpan.FromMinutes(10);
     [Range(1, 6)] public int PrefixFreeDigits { get; set; } = 3;
 
-    /// <summary>SMS per organisation per UTC day; refusal at 100 %, one warning event at <see cref="BudgetWarningRatio"/>.</summary>
+    /// <summary>SMS per organisation per UTC day; refused at 100 %.</summary>
     [Range(1, 10_000_000)] public int DailySmsBudget { get; set; } = 1000;
-    [Range(0.1, 0.99)] public double BudgetWarningRatio { get; set; } = 0.8;
 
     /// <summary>The share of <see cref="DailySmsBudget"/> only priority sends (admins' and managers'
     /// sign-in and step-up codes, security notices) may use, so that users texting themselves codes
@@ -44,8 +43,4 @@ public sealed class LimitOptions
     /// through many organisations can cost.</summary>
     [Range(1, 100_000_000)] public int PlatformDailySmsCeiling { get; set; } = 50_000;
     [Range(0, 10_000_000)] public int PlatformPriorityReserve { get; set; } = 1_000;
-
-    /// <summary>Requests per client IP to the public status and resend endpoints.</summary>
-    [Range(1, 100_000)] public int PublicPerClientIp { get; set; } = 60;
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan PublicPerClientIpWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -1,4 +1,5 @@
 using FlexWhere.Challenges.Phones;
+using FlexWhere.Contracts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -8,7 +9,7 @@ namespace FlexWhere.Challenges.Limits;
 public sealed record SendRequester(Guid OrganisationId, Guid UserId, string ClientIp, Destination Destination);
 
 /// <summary>A refused send: which limit, and when it would be allowed again.</summary>
-public sealed record LimitRefusal(string Code, string Limit, TimeSpan RetryAfter);
+public sealed record LimitRefusal(ChallengeRefusalCode Code, string Limit, TimeSpan RetryAfter);
 
 /// <summary>An admitted send; <see cref="BudgetUsed"/> counts it.</summary>
 public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey, RedisKey PlatformBudgetKey);
@@ -22,11 +23,9 @@ public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay
 /// </summary>
 public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IOptions<LimitOptions> options)
 {
-    public const string SendLimitReached = "send_limit_reached";
-    public const string RateLimited = "rate_limited";
-    public const string BudgetExhausted = "sms_budget_exhausted";
-
-    public int DailyBudget => options.Value.DailySmsBudget;
+    private const ChallengeRefusalCode SendLimitReached = ChallengeRefusalCode.SendLimitReached;
+    private const ChallengeRefusalCode RateLimited = ChallengeRefusalCode.RateLimited;
+    private const ChallengeRefusalCode BudgetExhausted = ChallengeRefusalCode.SmsBudgetExhausted;
 
     private static readonly string AdmitScript = """
         local now = tonumber(ARGV[1])
@@ -76,7 +75,7 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
         return 1
         """;
 
-    private readonly record struct Window(RedisKey Key, int Permits, TimeSpan Length, string Code, string Name);
+    private readonly record struct Window(RedisKey Key, int Permits, TimeSpan Length, ChallengeRefusalCode Code, string Name);
 
     private IEnumerable<Window> Windows(SendRequester who)
     {
@@ -157,27 +156,4 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
     /// against the sends to that number. <see cref="Codes.ChallengeStore.RecordFailureAsync"/> releases it.</summary>
     public (RedisKey Sends, RedisKey Rate) DestinationWindows(Destination destination) =>
         (keys.DestinationSends(destination.E164), keys.DestinationRate(destination.E164));
-
-    /// <summary>True exactly once per organisation and day, when the budget crosses the warning ratio.</summary>
-    public async Task<bool> ClaimBudgetWarningAsync(Guid organisationId, Admission admission)
-    {
-        var threshold = (int)Math.Ceiling(options.Value.DailySmsBudget * options.Value.BudgetWarningRatio);
-        if (admission.BudgetUsed < threshold) return false;
-        return await redis.GetDatabase().StringSetAsync(
-            keys.SmsBudgetWarned(organisationId, admission.BudgetDay), admission.BudgetUsed, TimeSpan.FromDays(2), When.NotExists);
-    }
-
-    /// <summary>Hands the warning back when it could not be published, so the next send tries again.</summary>
-    public Task ReturnBudgetWarningAsync(Guid organisationId, Admission admission) =>
-        redis.GetDatabase().KeyDeleteAsync(keys.SmsBudgetWarned(organisationId, admission.BudgetDay));
-
-    /// <summary>Requests to the public endpoints per client IP (a window of its own, member = a fresh id).</summary>
-    public async Task<LimitRefusal?> AdmitPublicAsync(string clientIp, DateTimeOffset now)
-    {
-        var o = options.Value;
-        var key = keys.PublicClientIpRate(clientIp);
-        RedisValue[] args = [now.ToUnixTimeMilliseconds(), Guid.NewGuid().ToString("N"), 1, o.PublicPerClientIp, (long)o.PublicPerClientIpWindow.TotalMilliseconds, -1, 0, 0, -1];
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmitScript, [key], args))!;
-        return (int)result[0] == 0 ? null : new LimitRefusal(RateLimited, "public_client_ip", TimeSpan.FromMilliseconds(Math.Max(1000, (long)result[1])));
-    }
 }

@@ -1,4 +1,3 @@
-using FlexWhere.Challenges.Apis;
 using FlexWhere.Challenges.Codes;
 using FlexWhere.Challenges.Limits;
 using FlexWhere.Challenges.Phones;
@@ -9,15 +8,14 @@ using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.Sending;
 
-public sealed record IssuedCode(string ChallengeId, string MaskedDestination, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
-
 /// <param name="Priority">An admin's or manager's sign-in or step-up code: it may use the budgets' reserves.</param>
 public sealed record NewChallenge(Guid OrganisationId, Guid UserId, string Purpose, Destination Destination, string Locale, string ClientIp, bool Priority = false);
 
 /// <summary>
 /// Creates and resends codes. Order matters: limits are taken, then Redis is written, then SendSms
 /// is published. A failed Redis write publishes nothing; a failed publish removes the code and
-/// hands the limits back, so the caller can be told plainly that no code was sent.
+/// hands the limits back, so the caller can be told plainly that no code was sent. A refusal is a
+/// <see cref="ChallengeRefusal"/>; the API turns it into an answer.
 /// </summary>
 public sealed class ChallengeIssuer(
     ChallengeStore store,
@@ -32,7 +30,8 @@ public sealed class ChallengeIssuer(
 
     private TimeSpan KeepFor => Options.CodeTtl + Options.StatusRetention;
 
-    public async Task<(IssuedCode? Issued, Refusal? Refused)> CreateAsync(NewChallenge request, CancellationToken cancellationToken)
+    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> CreateAsync(
+        NewChallenge request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var messageId = NewId.NextGuid();
@@ -67,22 +66,22 @@ public sealed class ChallengeIssuer(
         }
 
         logger.LogInformation("Sent a code for challenge {ChallengeId} to {MaskedDestination}", challengeId, request.Destination.Masked);
-        await WarnOnBudgetAsync(request.OrganisationId, admission!, now);
-        return (new IssuedCode(challengeId, request.Destination.Masked, expiresAt, resendAfter), null);
+        return (new IssuedChallenge(challengeId, request.Destination.Masked, expiresAt, resendAfter), null);
     }
 
-    /// <param name="clientIp">The caller's IP, or null to count the IP the challenge was created from.</param>
-    public async Task<(IssuedCode? Issued, Refusal? Refused)> ResendAsync(string challengeId, string? clientIp, CancellationToken cancellationToken)
+    /// <summary>A new code for the same challenge; the per-IP limit counts the address the challenge was created from.</summary>
+    public async Task<(IssuedChallenge? Issued, ChallengeRefusal? Refused)> ResendAsync(
+        string challengeId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var challenge = await store.FindAsync(challengeId);
-        if (challenge is null) return (null, Refusal.NotFound());
+        if (challenge is null) return (null, new ChallengeRefusal(ChallengeRefusalCode.NotFound));
         if (Closed(challenge, now) is { } closed) return (null, closed);
         if (now < challenge.ResendAfter) return (null, TooSoon(challenge.ResendAfter - now));
 
         var destination = Destination.Parse(challenge.Destination)!;
         var messageId = NewId.NextGuid();
-        var who = new SendRequester(challenge.OrganisationId, challenge.UserId, clientIp ?? challenge.ClientIp, destination);
+        var who = new SendRequester(challenge.OrganisationId, challenge.UserId, challenge.ClientIp, destination);
         var (admission, refusal) = await AdmitAsync(who, messageId, now, challenge.Priority);
         if (refusal is not null) return (null, refusal);
 
@@ -98,9 +97,9 @@ public sealed class ChallengeIssuer(
             return (null, outcome switch
             {
                 ResendOutcome.TooSoon => TooSoon(retryAfter),
-                ResendOutcome.Expired => Refusal.Expired(),
+                ResendOutcome.Expired => new ChallengeRefusal(ChallengeRefusalCode.Expired),
                 ResendOutcome.Closed => ClosedRefusal(),
-                _ => Refusal.NotFound(),
+                _ => new ChallengeRefusal(ChallengeRefusalCode.NotFound),
             });
         }
 
@@ -113,11 +112,10 @@ public sealed class ChallengeIssuer(
         }
 
         logger.LogInformation("Resent a code for challenge {ChallengeId} to {MaskedDestination}", challengeId, destination.Masked);
-        await WarnOnBudgetAsync(challenge.OrganisationId, admission!, now);
-        return (new IssuedCode(challengeId, destination.Masked, expiresAt, resendAfter), null);
+        return (new IssuedChallenge(challengeId, destination.Masked, expiresAt, resendAfter), null);
     }
 
-    private async Task<(Admission?, Refusal?)> AdmitAsync(SendRequester who, Guid messageId, DateTimeOffset now, bool priority)
+    private async Task<(Admission?, ChallengeRefusal?)> AdmitAsync(SendRequester who, Guid messageId, DateTimeOffset now, bool priority)
     {
         // A Redis failure here propagates: StoreUnavailableHandler answers 503 and nothing was sent.
         var (admission, refused) = await limiter.AdmitAsync(who, messageId.ToString("N"), now, priority);
@@ -127,23 +125,9 @@ public sealed class ChallengeIssuer(
         return (null, ToRefusal(refused));
     }
 
-    /// <summary>The problem a refused send answers; one wording for codes and notices.</summary>
-    public static Refusal ToRefusal(LimitRefusal refused)
-    {
-        var extra = new Dictionary<string, object?> { ["limit"] = refused.Limit };
-        return refused switch
-        {
-            { Code: SendLimiter.SendLimitReached } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "Too many codes sent",
-                "Too many codes were sent to this number recently. Wait before asking for another.", refused.RetryAfter, extra),
-            { Code: SendLimiter.BudgetExhausted, Limit: SendLimiter.PlatformBudget } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "SMS limit reached",
-                "FlexWhere has sent as many text messages today as it may; only administrators' sign-in codes still go out. Try again tomorrow or ask your administrator.",
-                refused.RetryAfter, extra),
-            { Code: SendLimiter.BudgetExhausted } => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "SMS budget used up",
-                "Your organisation has used its SMS budget for today. Try again tomorrow or ask your administrator.", refused.RetryAfter, extra),
-            _ => new Refusal(StatusCodes.Status429TooManyRequests, refused.Code, "Too many requests",
-                "Too many code requests. Wait a moment and try again.", refused.RetryAfter, extra),
-        };
-    }
+    /// <summary>A refused send as a refusal; one for codes and notices.</summary>
+    public static ChallengeRefusal ToRefusal(LimitRefusal refused) =>
+        new(refused.Code, refused.RetryAfter) { Limit = refused.Limit };
 
     private async Task<bool> TryPublishAsync(ChallengeState challenge, Destination destination, string code, Guid messageId, CancellationToken cancellationToken)
     {
@@ -173,28 +157,6 @@ public sealed class ChallengeIssuer(
         }
     }
 
-    private async Task WarnOnBudgetAsync(Guid organisationId, Admission admission, DateTimeOffset now)
-    {
-        try
-        {
-            if (!await limiter.ClaimBudgetWarningAsync(organisationId, admission)) return;
-            await bus.Publish(new SmsBudgetWarning
-            {
-                OrganisationId = organisationId,
-                Day = admission.BudgetDay,
-                Used = admission.BudgetUsed,
-                Budget = limiter.DailyBudget,
-                WarnedAt = now,
-            });
-        }
-        catch (Exception error)
-        {
-            // The code went out; a missed warning must not fail the sign-in. The next send retries.
-            logger.LogError(error, "Could not publish the SMS budget warning for organisation {OrganisationId}", organisationId);
-            await limiter.ReturnBudgetWarningAsync(organisationId, admission);
-        }
-    }
-
     private async Task TryReleaseAsync(Admission admission)
     {
         try
@@ -207,20 +169,20 @@ public sealed class ChallengeIssuer(
         }
     }
 
-    private static Refusal? Closed(ChallengeState challenge, DateTimeOffset now) =>
-        challenge.State == ChallengeStates.Expired || (challenge.State == ChallengeStates.Pending && now >= challenge.ExpiresAt) ? Refusal.Expired()
-        : challenge.State != ChallengeStates.Pending ? ClosedRefusal()
-        : null;
+    private static ChallengeRefusal? Closed(ChallengeState challenge, DateTimeOffset now) =>
+        challenge.State == ChallengeStates.Expired || (challenge.State == ChallengeStates.Pending && now >= challenge.ExpiresAt)
+            ? new ChallengeRefusal(ChallengeRefusalCode.Expired)
+            : challenge.State != ChallengeStates.Pending ? ClosedRefusal()
+            : null;
 
-    private static Refusal ClosedRefusal() => new(StatusCodes.Status409Conflict, "challenge_closed", "Challenge closed",
-        "This challenge was already used or locked. Start the sign-in again.");
+    private static ChallengeRefusal ClosedRefusal() => new(ChallengeRefusalCode.Closed);
 
-    private static Refusal TooSoon(TimeSpan wait) => new(StatusCodes.Status429TooManyRequests, "resend_too_soon", "Too soon to resend",
-        "A code was sent moments ago. Wait before asking for another.", wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+    private static ChallengeRefusal TooSoon(TimeSpan wait) =>
+        new(ChallengeRefusalCode.ResendTooSoon, wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
 
-    private static Refusal NotSent() => new(StatusCodes.Status503ServiceUnavailable, "sms_not_sent", "Code not sent",
-        "The code could not be sent just now. Try again in a moment.", TimeSpan.FromSeconds(5));
+    /// <summary>The broker did not take the SendSms: no code went out.</summary>
+    public static ChallengeRefusal NotSent() => new(ChallengeRefusalCode.SmsNotSent, DependencyUnavailableHandler.DefaultRetryAfter);
 
-    private static Refusal StoreUnavailable() => new(StatusCodes.Status503ServiceUnavailable, "challenges_unavailable", "Codes unavailable",
-        "Codes cannot be issued just now. Try again in a moment.", TimeSpan.FromSeconds(5));
+    private static ChallengeRefusal StoreUnavailable() =>
+        new(ChallengeRefusalCode.Unavailable, DependencyUnavailableHandler.DefaultRetryAfter);
 }
