@@ -23,9 +23,9 @@ public static class HttpScenarios
     { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>
-    /// P1. The one Challenges request the Gateway routes: its API document (<c>/api/challenges/openapi/v1.json</c>,
-    /// served as <c>/openapi/v1.json</c>). Challenges' API is internal (service key, <c>/internal/…</c>),
-    /// which the Gateway never routes.
+    /// P1. Challenges' API document (<c>/openapi/v1.json</c>), through the Gateway by a route the bench adds for
+    /// this run (<see cref="Services.BenchDocumentPath"/>): Challenges' API is internal (service key,
+    /// <c>/internal/…</c>), which the Gateway never routes, and the Gateway publishes only the merged document.
     /// </summary>
     public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
         ChallengeSeeder seeder, RssSampler rss)
@@ -34,7 +34,7 @@ public static class HttpScenarios
         {
             ("direct to Challenges", services.Url("Challenges") + "/openapi/v1.json"),
             ("nginx → Challenges", nginx.Url + "/openapi/v1.json"),
-            ("Gateway (YARP) → Challenges", services.Url("Gateway") + "/api/challenges/openapi/v1.json"),
+            ("Gateway (YARP) → Challenges", services.Url("Gateway") + Services.BenchDocumentPath),
         };
 
         foreach (var (name, baseUrl) in targets)
