@@ -16,6 +16,10 @@ public sealed class RedisCollection : ICollectionFixture<RedisServer>
 internal sealed class GatewayStack : IAsyncDisposable
 {
     public const string ProtectedPath = "/api/protected-test/resource";
+
+    /// <summary>A path of the Gateway's anonymous, per-IP limited route to Accounts (<c>/api/auth/{**rest}</c>),
+    /// which the stand-in service answers with its name and the path.</summary>
+    public const string AnonymousPath = "/api/auth/anonymous-test";
     public const int PerUserLimit = 5;
     public const string GatewaySecret = "gateway-secret-for-the-integration-tests-0123456789";
 

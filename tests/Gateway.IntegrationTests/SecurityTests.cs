@@ -133,7 +133,7 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/api/accounts/openapi/v1.json")]
+    [InlineData(GatewayStack.AnonymousPath)]
     [InlineData("/no/such/path")]
     [InlineData("/health")]
     [InlineData(GatewayStack.ProtectedPath)]
@@ -152,7 +152,7 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
     {
         await using var stack = await GatewayStack.StartAsync($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,syncTimeout=500,asyncTimeout=500");
 
-        using var response = await stack.Client.GetAsync("/api/accounts/openapi/v1.json");
+        using var response = await stack.Client.GetAsync(GatewayStack.AnonymousPath);
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "service_unavailable");
         Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
