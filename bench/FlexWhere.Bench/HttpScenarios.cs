@@ -84,7 +84,8 @@ public static class HttpScenarios
                 });
                 rss.Phase = "idle";
                 report.Row("P1 document read", result);
-                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)}");
+                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
+                    $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
             }
         }

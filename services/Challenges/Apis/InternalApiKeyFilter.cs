@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using FlexWhere.Contracts;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Apis;
 

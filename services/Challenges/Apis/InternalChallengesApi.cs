@@ -1,7 +1,3 @@
-using FlexWhere.Challenges.Codes;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Challenges.Sending;
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Challenges.Apis;

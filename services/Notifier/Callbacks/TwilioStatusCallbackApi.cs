@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Twilio.Security;
 

@@ -1,5 +1,6 @@
 using FlexWhere.Notifier.Callbacks;
 using FlexWhere.Notifier.DevInbox;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 public static class Extensions

@@ -1,3 +1,5 @@
+using MassTransit;
+
 namespace FlexWhere.Notifier.Sending;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using MassTransit;
+
 namespace FlexWhere.Notifier.Sending;
 
 /// <summary>The two outcomes the Notifier reports for a SendSms, from the consumer that sends it and from
