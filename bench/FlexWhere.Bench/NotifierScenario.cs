@@ -37,7 +37,8 @@ public static class NotifierScenario
             rss.Phase = "idle";
             var rate = settings.Messages / elapsed.TotalSeconds;
             notifier.Add(rate);
-            report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s", "–", "–",
+            report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s",
+                "–", "–",
                 $"{settings.Messages:N0} messages in {elapsed.TotalSeconds:N2} s, first publish to last provider request; load " +
                     $"{Report.LoadAverage()}");
             report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s " +

@@ -41,7 +41,8 @@ public sealed class Report
         Line($"RATIO {what}: {measured:N2} (target {target}) {(met ? "met" : "MISSED")} {why}");
     }
 
-    public static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "N2" : "N1", CultureInfo.InvariantCulture) + " ms";
+    public static string Ms(double ms) =>
+        double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "N2" : "N1", CultureInfo.InvariantCulture) + " ms";
 
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";

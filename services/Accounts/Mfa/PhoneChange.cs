@@ -92,7 +92,8 @@ public static class PhoneChanges
         var after = phone is null ? "none" : Phones.Mask(phone);
         user.PhoneNumber = phone;
         user.PhoneVerified = phone is not null && verified;
-        audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id, details: $"{before} → {after} ({how})");
+        audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id,
+            details: $"{before} → {after} ({how})");
         var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged,
             cancellationToken);
         if (revoked > 0) audit.Record(user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor: actor, subject: user.Id,
