@@ -97,8 +97,8 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
         var shared = ChallengeRequest.Fresh();
         // The prefix is a number minus its last three digits. Among the +3162 numbers every other test
         // draws there are only 10,000 such prefixes, and all tests' windows share one Redis and one fake
-        // clock, so another test's sends under the same prefix count here (a CI run refused one of this
-        // test's allowed sends as number_prefix). +3163 numbers are drawn by this test alone, and its
+        // clock, so another test's sends under the same prefix would count here and could refuse one of
+        // this test's allowed sends as number_prefix. +3163 numbers are drawn by this test alone, and its
         // numbers under the prefix are distinct (random last digits could repeat a number).
         var prefix = ChallengeRequest.NewDutchMobile(ChallengeRequest.PrefixTestRange)[..^3];
         var numbersUnderPrefix = 0;

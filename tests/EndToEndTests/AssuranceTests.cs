@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace FlexWhere.EndToEndTests;
 
 /// <summary>The findings of the "Authentication assurance" review, tried again through the Gateway of the
-/// whole stack as an attacker would. Each test failed on the code before the fix (see docs/security.md).
+/// whole stack as an attacker would. Each test fails when the control it names is removed (docs/security.md).
 /// Users are made for each test, so locks and ended sessions never touch the seed users other tests use.</summary>
 [Collection(AppHostCollection.Name)]
 public class AssuranceTests(AppHostFixture stack)

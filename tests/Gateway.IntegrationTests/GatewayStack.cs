@@ -32,7 +32,7 @@ internal sealed class GatewayStack : IAsyncDisposable
         {
             // Kestrel enforces the request size limit; the in-memory test server does not. The port comes
             // from the "urls" setting: UseKestrel(port) rewrites the server's addresses after the app
-            // may already have bound them, and then throws now and again (dotnet/aspnetcore#67714).
+            // may already have bound them, and then can throw (dotnet/aspnetcore#67714).
             gateway.UseKestrel();
             gateway.StartServer();
         }

@@ -51,9 +51,8 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
 
         // The faults land while the queue drains, at fixed shares of the messages settled. The broker
         // restart comes last: the Notifier drains again as soon as the broker is back, before the
-        // restart call returns, so a fault due after it could find every message settled (two CI runs
-        // of 2026-11-28 injected 3 of 4 faults that way). A kill stops the draining until the
-        // Notifier is up again, so the kills can come before it.
+        // restart call returns, so a fault due after it could find every message settled and never be
+        // injected. A kill stops the draining until the Notifier is up again, so the kills can come before it.
         var faults = new (double At, string What, Func<Task> Inject)[]
         {
             (0.10, "kill -9 Notifier", () => RestartKilledAsync(notifier)),

@@ -101,7 +101,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             using var message = request.ToMessage();
             // Each request from a client address of its own, as the generated requests of many clients
             // would come: one address would meet the Gateway's per-IP limit on the anonymous routes
-            // (a full run once had 1,563 answers 429) and test the limiter instead of the validation.
+            // and test the limiter instead of the validation.
             message.Headers.Add("X-Forwarded-For", ReliabilityStack.RandomClientIp());
             using var response = await fromManyClients.SendAsync(message);
             var status = (int)response.StatusCode;
