@@ -19,3 +19,10 @@ public sealed class InternalApiKeyFilter(IOptions<InternalApiOptions> options) :
             "Service not authenticated", $"Internal endpoints need the service key in the {InternalApiOptions.HeaderName} header."));
     }
 }
+
+public static class InternalApiGroups
+{
+    /// <summary>A group of the internal API: behind the service key, and out of the OpenAPI document.</summary>
+    public static RouteGroupBuilder MapInternalGroup(this IEndpointRouteBuilder app, string prefix, string tag) =>
+        app.MapGroup(prefix).WithTags(tag).AddEndpointFilter<InternalApiKeyFilter>().ExcludeFromDescription();
+}

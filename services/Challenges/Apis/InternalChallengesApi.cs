@@ -7,10 +7,7 @@ public static class InternalChallengesApi
 {
     public static RouteGroupBuilder MapInternalChallengesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/internal/challenges")
-            .WithTags("Internal challenges")
-            .AddEndpointFilter<InternalApiKeyFilter>()
-            .ExcludeFromDescription();
+        var api = app.MapInternalGroup("/internal/challenges", "Internal challenges");
 
         api.MapPost("/", CreateChallenge);
         api.MapGet("/{challengeId}", GetChallengeStatus);
