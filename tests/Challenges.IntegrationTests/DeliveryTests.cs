@@ -43,7 +43,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal(created.ExpiresAt, queued.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.Equal(created.MaskedDestination, queued.GetProperty("maskedDestination").GetString());
 
-        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1",
+            SentAt = app.Time.GetUtcNow() });
         await WaitForDeliveryAsync(app, created.ChallengeId, "sent");
 
         var deliveredAt = app.Time.GetUtcNow().AddSeconds(3);
@@ -52,7 +53,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal(deliveredAt, delivered.GetProperty("delivery").GetProperty("at").GetDateTimeOffset());
 
         // A late 'sent' does not undo 'delivered'.
-        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1",
+            SentAt = app.Time.GetUtcNow() });
         await Task.Delay(1000);
         Assert.Equal("delivered", (await app.StatusAsync(created.ChallengeId)).GetProperty("delivery").GetProperty("state").GetString());
     }
@@ -95,8 +97,10 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         var second = await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != first.MessageId);
         var bus = app.Services.GetRequiredService<IBus>();
 
-        await bus.Publish(new SmsFailed { MessageId = first.MessageId, ChallengeId = created.ChallengeId, Reason = "undeliverable", FailedAt = app.Time.GetUtcNow() });
-        await bus.Publish(new SmsSent { MessageId = second.MessageId, ChallengeId = created.ChallengeId, ProviderMessageId = "SM2", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsFailed { MessageId = first.MessageId, ChallengeId = created.ChallengeId, Reason = "undeliverable",
+            FailedAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = second.MessageId, ChallengeId = created.ChallengeId, ProviderMessageId = "SM2",
+            SentAt = app.Time.GetUtcNow() });
 
         await WaitForDeliveryAsync(app, created.ChallengeId, "sent");
         await Task.Delay(500);

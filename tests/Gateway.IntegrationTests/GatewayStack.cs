@@ -46,7 +46,8 @@ internal sealed class GatewayStack : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <param name="settings">More Gateway settings, after the stack's own (so they win).</param>
-    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false, params (string Key, string? Value)[] settings)
+    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false,
+        params (string Key, string? Value)[] settings)
     {
         var services = new Dictionary<string, DownstreamService>();
         foreach (var name in new[] { "accounts", "challenges", "notifier" }) services[name] = await DownstreamService.StartAsync(name);
