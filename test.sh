@@ -1,35 +1,141 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real PostgreSQL, Redis and RabbitMQ) and end-to-end (the
-# whole AppHost). Installs the local servers first if no container engine answers.
+# whole AppHost, booted once), and the reliability suite at its CI size. Installs the servers and the
+# test tools (Chromium, oathtool) first when missing. Starts ONE PostgreSQL, Redis and RabbitMQ for the
+# whole run (each test collection takes its own database, Redis database number or virtual host) and
+# stops them at the end. Prints each assembly's start and end, and every 20 s what is still running.
+# A test that hangs fails the run after FLEXWHERE_TEST_HANG_TIMEOUT (default 10m) with a dump.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero if anything failed.
+#
+#   ./test.sh                                   every assembly
+#   ./test.sh --filter "FullyQualifiedName~Pin" extra arguments go to every `dotnet test`
+#   FLEXWHERE_TEST_ONLY="Accounts.UnitTests Gateway.IntegrationTests" ./test.sh   some assemblies only
+# docs/testing.md describes the suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK is needed (dotnet not found)." >&2; exit 1; }
 
-scripts/ensure-servers.sh
-dotnet build FlexWhere.sln --nologo -clp:ErrorsOnly
+# Above the slowest fixture's start (the reliability suite's stack may take 6 minutes) plus its first test.
+hang_timeout=${FLEXWHERE_TEST_HANG_TIMEOUT:-10m}
+# How many test assemblies run at once: two cores, and most assemblies wait on servers and sockets.
+jobs=${FLEXWHERE_TEST_JOBS:-3}
+began=$SECONDS
+say() { printf '[%02d:%02d] %s\n' $(((SECONDS - began) / 60)) $(((SECONDS - began) % 60)) "$*"; }
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-set +e
-dotnet test FlexWhere.sln --no-build --nologo "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+scripts/ensure-servers.sh --test-tools
 
-# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 5, Skipped: 0, Total: 5, ...").
-read -r passed failed skipped assemblies < <(awk '
-  /(Passed|Failed)! +- Failed: / {
-    for (i = 1; i <= NF; i++) {
-      if ($i == "Failed:")  { f += $(i + 1) + 0 }
-      if ($i == "Passed:")  { p += $(i + 1) + 0 }
-      if ($i == "Skipped:") { s += $(i + 1) + 0 }
-    }
-    n++
-  }
-  END { printf "%d %d %d %d\n", p, f, s, n }' "$log")
+say "building"
+# The compiler server compiles every project in one warm process instead of a new compiler process per
+# project, which the environment may ask for (UseSharedCompilation=false).
+dotnet build FlexWhere.sln --nologo -clp:ErrorsOnly -p:UseSharedCompilation=true
+say "built"
+
+run=$(mktemp -d /tmp/flexwhere-test-run.XXXXXX)
+servers_pid=""
+cleanup() {
+  if [ -n "$servers_pid" ]; then kill -TERM "$servers_pid" 2>/dev/null && wait "$servers_pid" 2>/dev/null || true; fi
+  for pid in $(jobs -p); do kill -TERM "$pid" 2>/dev/null || true; done
+  rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The run's shared servers (tests/TestInfrastructure/SharedServers.cs); they stop when this script ends.
+dotnet tests/TestInfrastructure/bin/Debug/net10.0/FlexWhere.Testing.dll "$run/servers.env" $$ >"$run/servers.log" 2>&1 &
+servers_pid=$!
+
+# Longest first, so the short ones fill the gaps; those that need no shared server start at once: the
+# end-to-end tests and the reliability suite boot the AppHost, which starts its own (R1 starts its own too).
+assemblies=(EndToEndTests Reliability.Tests Accounts.IntegrationTests Challenges.IntegrationTests Notifier.IntegrationTests
+  Gateway.IntegrationTests Accounts.UnitTests Gateway.UnitTests Challenges.UnitTests Notifier.UnitTests Bench.UnitTests
+  LocalServers.Tests)
+needs_servers() { [[ "$1" == *.IntegrationTests ]]; }
+if [ -n "${FLEXWHERE_TEST_ONLY:-}" ]; then read -r -a assemblies <<<"$FLEXWHERE_TEST_ONLY"; fi
+
+servers_ready() {
+  [ -f "$run/servers.env" ] && return 0
+  if ! kill -0 "$servers_pid" 2>/dev/null; then
+    cat "$run/servers.log" >&2
+    echo "test.sh: the shared servers did not start; the fixtures will start their own." >&2
+    touch "$run/servers.env"
+  fi
+  [ -f "$run/servers.env" ]
+}
+
+start_assembly() {
+  local name=$1
+  shift
+  (
+    # shellcheck disable=SC1091 # written by SharedServers at run time
+    if [ -f "$run/servers.env" ]; then . "$run/servers.env"; fi
+    exec timeout --kill-after=30s 25m dotnet test "tests/$name/bin/Debug/net10.0/$name.dll" --nologo \
+      --logger "console;verbosity=normal" --results-directory "$run/results/$name" \
+      --blame-hang-timeout "$hang_timeout" --blame-hang-dump-type mini "$@"
+  ) >"$run/$name.log" 2>&1 &
+  pids[$name]=$!
+  started[$name]=$SECONDS
+  say "start  $name"
+}
+
+tests_done() { grep -cE '^\s+(Passed|Failed|Skipped) [A-Za-z_]' "$run/$1.log" 2>/dev/null || true; }
+
+declare -A pids=() started=() status=()
+queue=("${assemblies[@]}")
+last_beat=$SECONDS
+failed_assemblies=()
+while [ ${#queue[@]} -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
+  # Start what may start: a free slot, and the servers up for those that need them.
+  waiting=()
+  for name in "${queue[@]}"; do
+    if [ ${#pids[@]} -lt "$jobs" ] && { ! needs_servers "$name" || servers_ready; }; then
+      start_assembly "$name" "$@"
+    else
+      waiting+=("$name")
+    fi
+  done
+  queue=("${waiting[@]}")
+
+  for name in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$name]}" 2>/dev/null; then
+      set +e; wait "${pids[$name]}"; code=$?; set -e
+      status[$name]=$code
+      unset "pids[$name]"
+      summary=$(awk '/^Total tests: /{s=1; out=$0; next}
+        s && /^ +[A-Za-z]+: /{gsub(/^ +/, ""); out=out ", " $0; next} {s=0} END{print out}' \
+        "$run/$name.log")
+      [ "$code" -eq 124 ] && summary="stopped after 25 minutes"
+      say "done   $name in $((SECONDS - started[$name])) s: ${summary:-exit code $code}"
+      if [ "$code" -ne 0 ]; then
+        failed_assemblies+=("$name")
+        # The failures and any hang dump, not the whole log (it is kept in the results folder's copy).
+        grep -E '^\s+Failed [A-Za-z_]|Error Message|hang|dump' -A6 "$run/$name.log" | head -80 || true
+        mkdir -p TestResults && cp "$run/$name.log" "TestResults/$name.log"
+        cp -r "$run/results/$name" "TestResults/" 2>/dev/null || true
+      fi
+      cat "$run/$name.log" >>"$run/all.log"
+    fi
+  done
+
+  if [ $((SECONDS - last_beat)) -ge 20 ] && [ ${#pids[@]} -gt 0 ]; then
+    last_beat=$SECONDS
+    line=""
+    for name in "${!pids[@]}"; do line+="$name $(tests_done "$name") tests, $((SECONDS - started[$name])) s; "; done
+    say "running: ${line%; }"
+  fi
+  sleep 1
+done
+
+# Sum the per-assembly summaries (at normal verbosity: "Total tests: 5", "     Passed: 5", "     Failed: 0", …).
+read -r passed failed skipped < <(awk '
+  /^Total tests: / { summary = 1; next }
+  summary && /^ +(Passed|Failed|Skipped): +[0-9]+$/ { count[$1] += $2; next }
+  { summary = 0 }
+  END { printf "%d %d %d\n", count["Passed:"], count["Failed:"], count["Skipped:"] }' "$run/all.log")
 
 echo
+say "finished"
+if [ ${#failed_assemblies[@]} -gt 0 ]; then echo "Failed assemblies (logs in TestResults/): ${failed_assemblies[*]}"; fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ ${#failed_assemblies[@]} -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 if [ "$passed" -eq 0 ]; then echo "test.sh: no test ran." >&2; exit 1; fi

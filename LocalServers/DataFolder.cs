@@ -72,7 +72,8 @@ public sealed class DataFolder
         }
     }
 
-    private static bool IsAlive(int pid)
+    /// <summary>Whether a process with this id runs (the owner of a folder, say).</summary>
+    public static bool IsAlive(int pid)
     {
         try
         {

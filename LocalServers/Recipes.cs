@@ -130,9 +130,10 @@ public static class Recipes
     }
 
     /// <summary>A single RabbitMQ node; <paramref name="logToStdout"/> sends its log to the console
-    /// (the dashboard shows it) instead of a file in the data folder.</summary>
+    /// (the dashboard shows it) instead of a file in the data folder. <paramref name="moreConfig"/>
+    /// are further rabbitmq.conf lines (the test run's shared broker loads its virtual hosts so).</summary>
     public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password,
-        bool logToStdout)
+        bool logToStdout, IReadOnlyList<string>? moreConfig = null)
     {
         var server = DebianServers.RabbitMqServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
         var home = Path.Combine(baseDirectory, "home");
@@ -147,6 +148,7 @@ public static class Recipes
             $"default_user = {RabbitMqUser}",
             $"default_pass = {password}",
             "loopback_users = none",
+            .. moreConfig ?? [],
         ]);
         FileModes.Set(configFile, FileModes.OwnerOnly);
         var pluginsFile = Path.Combine(baseDirectory, "enabled_plugins");

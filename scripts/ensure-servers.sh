@@ -2,11 +2,23 @@
 # Makes sure the stack has somewhere to get PostgreSQL, Redis and RabbitMQ from:
 # a container engine that answers, or the servers from Debian's/Ubuntu's packages (installed here
 # when missing). The packages' own services are not needed: FlexWhere starts private instances.
-# Also the tools the build and tests need, from the same packages whatever runs the servers:
-# Node.js and npm (the Control Centre page), Chromium (its browser tests), oathtool (TOTP tests).
+# Also the tools the build needs, from the same packages whatever runs the servers: Node.js and npm
+# (the Control Centre page); with --test-tools (./test.sh) also what only the tests need: Chromium
+# (the browser tests) and oathtool (the TOTP tests).
+#   scripts/ensure-servers.sh [--local] [--test-tools]
+#     --local       the local servers even when a container engine answers (./run.sh --Infra=local)
 set -euo pipefail
 
 packages=(postgresql redis-server rabbitmq-server)
+local_only=false
+test_tools=false
+for argument in "$@"; do
+  case "$argument" in
+    --local) local_only=true ;;
+    --test-tools) test_tools=true ;;
+    *) echo "usage: scripts/ensure-servers.sh [--local] [--test-tools]" >&2; exit 2 ;;
+  esac
+done
 
 container_engine_answers() {
   for client in docker podman; do
@@ -28,9 +40,11 @@ missing_packages() {
 missing_tools() {
   local missing=()
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
-  # The independent TOTP implementation the Accounts tests compare against (Debian's oath-toolkit).
-  command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+  if [ "$test_tools" = true ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    # The independent TOTP implementation the Accounts tests compare against (Debian's oath-toolkit).
+    command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+  fi
   echo "${missing[@]:-}"
 }
 
@@ -43,7 +57,7 @@ as_root() {
 tools=$(missing_tools)
 if [ -n "$tools" ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-servers: install these for the Control Centre page, its browser tests and the TOTP tests: $tools" >&2
+    echo "ensure-servers: install these (the Control Centre page; with --test-tools also the browser and TOTP tests): $tools" >&2
     exit 1
   fi
   echo "ensure-servers: installing $tools ..."
@@ -57,7 +71,7 @@ if [ -n "$tools" ]; then
   fi
 fi
 
-if [ "${1:-}" != "--local" ] && container_engine_answers; then
+if [ "$local_only" = false ] && container_engine_answers; then
   echo "ensure-servers: a container engine answers; the AppHost will use containers."
   exit 0
 fi

@@ -1,3 +1,3 @@
-// Each AppHost starts PostgreSQL, Redis, RabbitMQ and four services: on two cores, two at once
-// only slow each other down, so the collections here run one after the other.
+// Every test here shares one AppHost (PostgreSQL, Redis, RabbitMQ and four services) and one Chromium:
+// on two cores a second stack would only slow the first, so the tests run one after the other.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]

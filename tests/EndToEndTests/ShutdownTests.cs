@@ -9,7 +9,7 @@ namespace FlexWhere.EndToEndTests;
 /// <summary>The AppHost as a developer runs it: a process of its own, stopped with SIGTERM.</summary>
 public class ShutdownTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]

@@ -3,8 +3,8 @@ using FlexWhere.Testing;
 
 namespace FlexWhere.Notifier.IntegrationTests;
 
-[Collection(ServersCollection.Name)]
-public class ReadinessTests(RabbitMqServer rabbitMq, RedisServer redis)
+[Collection(OwnBrokerCollection.Name)]
+public class ReadinessTests(OwnRabbitMqServer rabbitMq, RedisServer redis)
 {
     [Fact]
     public async Task Is_ready_once_the_bus_is_connected_to_the_broker()

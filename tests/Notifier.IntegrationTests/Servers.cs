@@ -8,3 +8,10 @@ public sealed class ServersCollection : ICollectionFixture<RabbitMqServer>, ICol
 {
     public const string Name = "servers";
 }
+
+/// <summary>A broker of its own for the tests that stop it: the run's shared broker serves other assemblies.</summary>
+[CollectionDefinition(Name)]
+public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>, ICollectionFixture<RedisServer>
+{
+    public const string Name = "own broker";
+}

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FlexWhere.Contracts;
-using FlexWhere.Notifier.IntegrationTests.FakeTwilio;
+using FlexWhere.Testing.Twilio;
 using FlexWhere.Notifier.Sending;
 using Microsoft.Extensions.DependencyInjection;
 using FlexWhere.Testing;
@@ -14,11 +14,12 @@ namespace FlexWhere.Notifier.IntegrationTests;
 [Collection(ServersCollection.Name)]
 public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
-    private FakeTwilioServer _twilio = null!;
+    private readonly ScriptedReplies _replies = new();
+    private FakeTwilio _twilio = null!;
 
     private ServerAddresses Servers => new(rabbitMq.ConnectionString, redis.ConnectionString);
 
-    public async Task InitializeAsync() => _twilio = await FakeTwilioServer.StartAsync();
+    public async Task InitializeAsync() => _twilio = await FakeTwilio.StartAsync(_replies);
 
     public async Task DisposeAsync() => await _twilio.DisposeAsync();
 
@@ -70,7 +71,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Waits_out_retry_after_on_429_then_sends()
     {
-        _twilio.Script(new FakeReply.TooManyRequests(RetryAfterSeconds: 1));
+        _replies.Script(new FakeReply.TooManyRequests(RetryAfterSeconds: 1));
         await using var notifier = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
 
@@ -85,7 +86,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Retries_a_server_error_then_sends()
     {
-        _twilio.Script(new FakeReply.ServerError());
+        _replies.Script(new FakeReply.ServerError());
         await using var notifier = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
 
@@ -98,7 +99,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Abandons_a_hung_attempt_after_the_attempt_timeout_and_retries()
     {
-        _twilio.Script(new FakeReply.Hang());
+        _replies.Script(new FakeReply.Hang());
         await using var notifier = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
 
@@ -114,7 +115,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [InlineData(21408)] // region not permitted
     public async Task Never_retries_a_permanent_refusal_and_publishes_SmsFailed_with_the_code(int code)
     {
-        _twilio.AlwaysFailWith = new FakeReply.Refuse(code);
+        _replies.AlwaysFailWith = new FakeReply.Refuse(code);
         await using var notifier = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
 
@@ -130,7 +131,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task After_the_pipeline_and_masstransit_give_up_the_message_is_in_the_error_queue_and_SmsFailed_is_published()
     {
-        _twilio.AlwaysFailWith = new FakeReply.ServerError();
+        _replies.AlwaysFailWith = new FakeReply.ServerError();
         await using var notifier = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
 
@@ -190,7 +191,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Two_notifier_replicas_racing_on_the_same_message_send_one_sms()
     {
-        _twilio.AcceptDelay = TimeSpan.FromMilliseconds(800);
+        _replies.AcceptDelay = TimeSpan.FromMilliseconds(800);
         await using var first = await StartNotifierAsync();
         await using var second = await StartNotifierAsync();
         var message = NotifierHost.NewSendSms();
@@ -239,7 +240,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await redis.KeyDeleteAsync(NotifierKeys.Sent(message.MessageId));
         await redis.StringSetAsync(NotifierKeys.Attempt(message.MessageId), "1", TimeSpan.FromMinutes(1));
         // Two consumer attempts (RetryLimit 1) of three calls each (MaxRetryAttempts 2): the fault consumer's lookup is the seventh.
-        _twilio.FailLookups = 6;
+        _replies.FailLookups = 6;
 
         await notifier.Harness.Bus.Publish(message);
 

@@ -1,15 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using FlexWhere.LocalServers;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Testcontainers.RabbitMq;
 
 namespace FlexWhere.Testing;
 
-/// <summary>A real RabbitMQ broker; the connection string is an amqp:// URI. A local broker can be
-/// stopped and started again on the same port with its data (durable queues and persistent
-/// messages survive), to simulate an outage.</summary>
-public sealed class RabbitMqServer : RealServer
+/// <summary>A real RabbitMQ broker; the connection string is an amqp:// URI. On a shared broker that
+/// has them (<see cref="VirtualHostsVariable"/>), each fixture gets a virtual host of its own.</summary>
+public class RabbitMqServer : RealServer
 {
     public const string Variable = "FLEXWHERE_TEST_RABBITMQ";
+
+    /// <summary>How many virtual hosts test-0, test-1, … the shared broker was started with.</summary>
+    public const string VirtualHostsVariable = "FLEXWHERE_TEST_RABBITMQ_VHOSTS";
 
     private ProcessSpec? _spec;
     private DataFolder? _folder;
@@ -19,6 +25,61 @@ public sealed class RabbitMqServer : RealServer
     protected override string EnvironmentVariable => Variable;
     protected override string DebianPackage => "rabbitmq-server";
     protected override string Name => "rabbitmq";
+
+    /// <summary>Virtual hosts test-0 … test-(n-1) a local broker is started with, for a run that shares it.</summary>
+    public int VirtualHosts { get; init; }
+
+    protected override async Task<string> ShareAsync(string shared, List<IAsyncDisposable> owned)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(VirtualHostsVariable), out var count) || count <= 0) return shared;
+        // A virtual host is taken while an exclusive queue named after it lives: the queue belongs to
+        // this fixture's connection, so the broker frees the host when the fixture (or its process) ends.
+        var claim = await new ConnectionFactory { Uri = new Uri(shared) }.CreateConnectionAsync();
+        owned.Add(claim);
+        for (var i = 0; i < count; i++)
+        {
+            await using var channel = await claim.CreateChannelAsync();
+            try
+            {
+                await channel.QueueDeclareAsync($"flexwhere-tests-{VirtualHost(i)}", durable: false, exclusive: true, autoDelete: false);
+                return new UriBuilder(shared) { Path = "/" + VirtualHost(i) }.Uri.AbsoluteUri;
+            }
+            catch (OperationInterruptedException taken) when (taken.ShutdownReason?.ReplyCode == 405)
+            {
+            }
+        }
+
+        throw new InvalidOperationException($"All {count} virtual hosts of the shared RabbitMQ are taken; raise {VirtualHostsVariable}.");
+    }
+
+    private static string VirtualHost(int index) => $"test-{index}";
+
+    /// <summary>Definitions loaded at boot: the user (a broker that loads definitions makes no default
+    /// user) with every permission on "/" and on each test virtual host.</summary>
+    private string? WriteDefinitions(string folder, string password)
+    {
+        if (VirtualHosts <= 0) return null;
+        var salt = RandomNumberGenerator.GetBytes(4);
+        var hash = SHA256.HashData([.. salt, .. Encoding.UTF8.GetBytes(password)]);
+        string[] hosts = ["/", .. Enumerable.Range(0, VirtualHosts).Select(VirtualHost)];
+        var definitions = new
+        {
+            users = new[]
+            {
+                new
+                {
+                    name = Recipes.RabbitMqUser, password_hash = Convert.ToBase64String([.. salt, .. hash]),
+                    hashing_algorithm = "rabbit_password_hashing_sha256", tags = "administrator",
+                },
+            },
+            vhosts = hosts.Select(name => new { name }),
+            permissions = hosts.Select(vhost => new { user = Recipes.RabbitMqUser, vhost, configure = ".*", write = ".*", read = ".*" }),
+        };
+        var path = Path.Combine(folder, "definitions.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(definitions));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
 
     protected override async Task<string> StartContainerAsync(List<IAsyncDisposable> owned)
     {
@@ -41,7 +102,9 @@ public sealed class RabbitMqServer : RealServer
 
         var password = Recipes.NewPassword();
         var port = Ports.FreeLoopbackPort();
-        var spec = Recipes.RabbitMq(folder.Sub("rabbitmq"), port, Ports.FreeLoopbackPort(), epmdPort, password, logToStdout: true);
+        var definitions = WriteDefinitions(folder.Path, password);
+        var spec = Recipes.RabbitMq(folder.Sub("rabbitmq"), port, Ports.FreeLoopbackPort(), epmdPort, password, logToStdout: true,
+            definitions is null ? null : [$"load_definitions = {definitions}"]);
         var connectionString = Recipes.RabbitMqConnectionString(port, password);
         (_spec, _folder, _owned) = (spec, folder, owned);
         await StartBrokerAsync(connectionString);
@@ -83,5 +146,12 @@ public sealed class RabbitMqServer : RealServer
 
     private InvalidOperationException NotRestartable() => new(
         $"Only a local RabbitMQ (from Debian's packages) can be stopped and started by the tests; this one comes from {Source}. " +
-        $"Unset {Variable} and run without a container engine, or run on a machine with rabbitmq-server installed.");
+        $"Use {nameof(OwnRabbitMqServer)} and run without a container engine, or on a machine with rabbitmq-server installed.");
+}
+
+/// <summary>A broker of the fixture's own even when the run shares one: for tests that stop and start it
+/// (an outage), which would take the shared broker from every other assembly.</summary>
+public sealed class OwnRabbitMqServer : RabbitMqServer
+{
+    protected override bool MayShare => false;
 }

@@ -4,8 +4,10 @@ using Xunit;
 namespace FlexWhere.Testing;
 
 /// <summary>
-/// One real server for a test assembly: from an environment variable when set, else a container
-/// when an engine answers, else a private server from Debian's packages; never a silent skip.
+/// One real server for a test collection: from an environment variable when set (./test.sh starts one
+/// of each for the whole run and names them so), else a container when an engine answers, else a
+/// private server from Debian's packages; never a silent skip. On a shared server each fixture gets a
+/// part of its own (<see cref="ShareAsync"/>), so assemblies running at the same time do not meet.
 /// </summary>
 public abstract class RealServer : IAsyncLifetime
 {
@@ -20,12 +22,27 @@ public abstract class RealServer : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>False for a fixture that stops and starts its server: it never takes the shared one.</summary>
+    protected virtual bool MayShare => true;
+
     public async Task InitializeAsync()
     {
-        (Source, var fromEnvironment) = ServerSources.Choose(EnvironmentVariable, DebianPackage);
+        (Source, var fromEnvironment) = ServerSources.Choose(MayShare ? EnvironmentVariable : null, DebianPackage);
+        await StartAsync(fromEnvironment);
+    }
+
+    /// <summary>Starts a server of its own (a container or a local one), whatever the environment names.</summary>
+    public async Task StartOwnAsync()
+    {
+        (Source, _) = ServerSources.Choose(null, DebianPackage);
+        await StartAsync(null);
+    }
+
+    private async Task StartAsync(string? fromEnvironment)
+    {
         ConnectionString = Source switch
         {
-            ServerSource.Environment => fromEnvironment!,
+            ServerSource.Environment => await ShareAsync(fromEnvironment!, _owned),
             ServerSource.Container => await StartContainerAsync(_owned),
             ServerSource.Local => await StartLocalAsync(_folder = DataFolder.Create($"tests-{Name}"), _owned),
             _ => throw new InvalidOperationException($"Unknown source {Source}."),
@@ -38,6 +55,10 @@ public abstract class RealServer : IAsyncLifetime
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
         _folder?.Delete();
     }
+
+    /// <summary>The connection string to this fixture's own part of a shared server (a database number, a
+    /// virtual host); adds what must be disposed. The whole server by default.</summary>
+    protected virtual Task<string> ShareAsync(string shared, List<IAsyncDisposable> owned) => Task.FromResult(shared);
 
     /// <summary>Starts a container and returns its connection string; adds what must be disposed.</summary>
     protected abstract Task<string> StartContainerAsync(List<IAsyncDisposable> owned);
@@ -52,5 +73,6 @@ public abstract class RealServer : IAsyncLifetime
         return process;
     }
 
-    protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    /// <summary>Generous: on two cores busy with builds and other tests a broker takes minutes to boot.</summary>
+    protected static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 }

@@ -4,14 +4,27 @@ using Testcontainers.Redis;
 
 namespace FlexWhere.Testing;
 
-/// <summary>A real Redis server.</summary>
+/// <summary>A real Redis server; on a shared one, a database number of the fixture's own.</summary>
 public sealed class RedisServer : RealServer
 {
     public const string Variable = "FLEXWHERE_TEST_REDIS";
 
+    /// <summary>Redis's default number of databases; 0 holds the counter that hands out the others.</summary>
+    private const int Databases = 16;
+
     protected override string EnvironmentVariable => Variable;
     protected override string DebianPackage => "redis-server";
     protected override string Name => "redis";
+
+    protected override async Task<string> ShareAsync(string shared, List<IAsyncDisposable> owned)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{shared},allowAdmin=true");
+        var taken = await redis.GetDatabase(0).StringIncrementAsync("flexwhere-tests:databases-taken");
+        var database = (int)(1 + (taken - 1) % (Databases - 1));
+        // A number handed out again (after 15 fixtures on one server) starts empty all the same.
+        await redis.GetServer(redis.GetEndPoints()[0]).FlushDatabaseAsync(database);
+        return $"{shared},defaultDatabase={database}";
+    }
 
     protected override async Task<string> StartContainerAsync(List<IAsyncDisposable> owned)
     {

@@ -38,9 +38,9 @@ public static class ServerSources
     });
 
     /// <summary>The environment variable's value when set, else the first source available here.</summary>
-    public static (ServerSource Source, string? ConnectionString) Choose(string environmentVariable, string debianPackage)
+    public static (ServerSource Source, string? ConnectionString) Choose(string? environmentVariable, string debianPackage)
     {
-        var fromEnvironment = System.Environment.GetEnvironmentVariable(environmentVariable);
+        var fromEnvironment = environmentVariable is null ? null : System.Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment)) return (ServerSource.Environment, fromEnvironment);
         if (ContainerEngineAnswers.Value) return (ServerSource.Container, null);
         if (!DebianServers.Missing().Contains(debianPackage)) return (ServerSource.Local, null);

@@ -4,13 +4,15 @@ using System.Text.Json;
 using FlexWhere.Contracts;
 using FlexWhere.Reliability.Tests.Processes;
 using FlexWhere.Testing;
+using FlexWhere.Testing.Twilio;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
 namespace FlexWhere.Reliability.Tests.Delivery;
 
 [CollectionDefinition(Name)]
-public sealed class DeliveryServers : ICollectionFixture<RabbitMqServer>, ICollectionFixture<RedisServer>
+/// <summary>R1 restarts its broker: one of its own, whatever the run shares.</summary>
+public sealed class DeliveryServers : ICollectionFixture<OwnRabbitMqServer>, ICollectionFixture<RedisServer>
 {
     public const string Name = "delivery-servers";
 }
@@ -22,7 +24,7 @@ public sealed class DeliveryServers : ICollectionFixture<RabbitMqServer>, IColle
 /// message must end exactly once at the provider, or in the error queue with an SmsFailed.
 /// </summary>
 [Collection(DeliveryServers.Name)]
-public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
+public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const double FaultShare = 0.2;
@@ -35,7 +37,8 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         output.WriteLine($"R1: {total} messages, fault seed {seed}");
         var clock = Stopwatch.StartNew();
 
-        await using var twilio = await FaultyTwilio.StartAsync(FaultShare, seed);
+        var providerFaults = new RandomFaults(FaultShare, seed);
+        await using var twilio = await FakeTwilio.StartAsync(providerFaults);
         await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, $"reliability-sms-events-{Guid.NewGuid():N}");
         var logPath = Path.Combine(Path.GetTempPath(), $"flexwhere-r1-notifier-{Guid.NewGuid():N}.log");
         await using var notifier = new ServiceProcess("Notifier", NotifierSettings(twilio.BaseUrl), logPath);
@@ -95,7 +98,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
             ["deliveredButReportedFailed"] = deliveredButFailed.Length,
             ["deliveredWithoutSmsSent"] = deliveredWithoutSent.Length,
             ["leftInSendSmsQueue"] = leftInQueue,
-            ["providerFaultsInjected"] = twilio.Faults,
+            ["providerFaultsInjected"] = providerFaults.Faults,
             ["providerLookupsAfterUnknownOutcome"] = twilio.Lookups,
             ["notifierKills"] = notifier.Kills,
             ["rabbitMqRestarts"] = 1,
@@ -134,7 +137,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqServer rabbitMq, RedisServe
         await notifier.StartAsync(TimeSpan.FromSeconds(60));
     }
 
-    private static bool AllSettled(SendSms[] messages, SmsEvents events, FaultyTwilio twilio) =>
+    private static bool AllSettled(SendSms[] messages, SmsEvents events, FakeTwilio twilio) =>
         messages.All(message => events.Failed.ContainsKey(message.MessageId)
             || (twilio.AcceptedFor(message.Destination) > 0 && events.Sent.ContainsKey(message.MessageId)));
 

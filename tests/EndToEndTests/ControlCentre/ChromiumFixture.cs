@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace FlexWhere.ControlCentre.BrowserTests;
 
 /// <summary>
@@ -54,10 +56,4 @@ public sealed class ChromiumFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ControlCentreCollection : ICollectionFixture<BrowserStackFixture>, ICollectionFixture<ChromiumFixture>
-{
-    public const string Name = "control-centre";
 }

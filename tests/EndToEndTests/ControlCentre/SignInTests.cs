@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+using FlexWhere.EndToEndTests;
 
 namespace FlexWhere.ControlCentre.BrowserTests;
 
@@ -6,7 +9,7 @@ namespace FlexWhere.ControlCentre.BrowserTests;
 /// The Control Centre page in Debian's Chromium, served by the real Gateway of a real AppHost: a person
 /// signs in, reads the code from the development inbox, types it, and uses the signed-in view.
 /// </summary>
-[Collection(ControlCentreCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed partial class SignInTests : IAsyncLifetime
 {
     // The Development seed (shared/API.md; Accounts' DevelopmentSeed).
@@ -19,7 +22,7 @@ public sealed partial class SignInTests : IAsyncLifetime
     private const string EmployeePhone = "+46701740680";
     private const string ThisBrowser = "Chrome on Linux";
 
-    private readonly BrowserStackFixture _stack;
+    private readonly AppHostFixture _stack;
     private readonly ChromiumFixture _chromium;
     private readonly DevelopmentInbox _inbox;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
@@ -27,7 +30,7 @@ public sealed partial class SignInTests : IAsyncLifetime
     private IBrowserContext _context = null!;
     private IPage _page = null!;
 
-    public SignInTests(BrowserStackFixture stack, ChromiumFixture chromium)
+    public SignInTests(AppHostFixture stack, ChromiumFixture chromium)
     {
         _stack = stack;
         _chromium = chromium;
@@ -194,10 +197,12 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Expect(Field("Require a PIN to open the app")).ToBeCheckedAsync(new() { Checked = !wasRequired });
         await Expect(Field("PIN length")).ToHaveValueAsync("6");
 
-        // The user list masks every number but the signed-in user's own, even for an admin.
+        // The user list masks every number but the signed-in user's own, even for an admin. The seed's manager
+        // and employee are listed, and any users the end-to-end tests (same stack) added to the organisation.
         var others = _page.GetByRole(AriaRole.Table, new() { Name = "Users of your organisation" }).Locator("tbody tr")
             .Filter(new() { HasNotText = Admin });
-        await Expect(others).ToHaveCountAsync(2);
+        await Expect(others.Filter(new() { HasText = Manager })).ToHaveCountAsync(1);
+        await Expect(others.Filter(new() { HasText = Employee })).ToHaveCountAsync(1);
         foreach (var phone in await others.Locator("td.phone").AllInnerTextsAsync())
         {
             Assert.Contains('•', phone);

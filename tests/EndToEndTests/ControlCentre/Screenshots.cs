@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace FlexWhere.ControlCentre.BrowserTests;
 
 /// <summary>Screenshots kept as test artifacts: bin/…/TestResults/screenshots/, or SCREENSHOT_DIR when set.</summary>
