@@ -84,8 +84,10 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var failedProperly = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0
             && events.Failed.ContainsKey(message.MessageId) && inErrorQueue.Contains(message.MessageId)).ToArray();
         var lost = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0 && !failedProperly.Contains(message)).ToArray();
-        var deliveredButFailed = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && events.Failed.ContainsKey(message.MessageId)).ToArray();
-        var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && !events.Sent.ContainsKey(message.MessageId)).ToArray();
+        var deliveredButFailed = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
+            && events.Failed.ContainsKey(message.MessageId)).ToArray();
+        var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
+            && !events.Sent.ContainsKey(message.MessageId)).ToArray();
         var leaks = LogLeaks(logPath, messages);
 
         var figures = new Dictionary<string, object>
@@ -110,7 +112,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         RunFigures.Write("r1-delivery", figures);
         foreach (var (key, value) in figures) output.WriteLine($"{key}: {value}");
         foreach (var leak in leaks.Take(10)) output.WriteLine($"leak: {leak}");
-        var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0 && deliveredWithoutSent.Length == 0
+        var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0
+            && deliveredWithoutSent.Length == 0
             && delivered + failedProperly.Length == total;
         if (clean) File.Delete(logPath);
         else
@@ -222,7 +225,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         }
     }
 
-    /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a lost message does not.</summary>
+    /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a
+    /// lost message does not.</summary>
     private async Task<uint> QueueDepthAsync(string queue)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
@@ -238,7 +242,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var leaks = new List<string>();
         foreach (var line in File.ReadLines(logPath, Encoding.UTF8))
         {
-            foreach (var token in System.Text.RegularExpressions.Regex.Matches(line, @"(?<![0-9A-Za-z])\+?\d{6,}(?![0-9A-Za-z])").Select(match => match.Value))
+            foreach (var token in System.Text.RegularExpressions.Regex.Matches(line, @"(?<![0-9A-Za-z])\+?\d{6,}(?![0-9A-Za-z])")
+                .Select(match => match.Value))
             {
                 if (secrets.Contains(token)) leaks.Add(line);
             }
