@@ -65,7 +65,8 @@ foreach (var setting in twilioSettings)
 }
 if (twilioSettings.Count == 0)
 {
-    notifier.WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/sms/view", DisplayText = "Development SMS inbox" });
+    notifier.WithUrlForEndpoint("http", endpoint =>
+        new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/sms/view", DisplayText = "Development SMS inbox" });
 }
 
 // The only resource with an external endpoint: clients reach the services through it alone.

@@ -33,7 +33,8 @@ internal static class Extensions
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
     /// <summary>Prints where to go once the Gateway is ready.</summary>
-    public static void AnnounceWhenReady(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, InfrastructureMode mode)
+    public static void AnnounceWhenReady(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway,
+        InfrastructureMode mode)
     {
         builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (@event, _) =>
         {

@@ -7,8 +7,8 @@ namespace FlexWhere.LocalServers;
 
 /// <summary>
 /// Ports for the local servers and services, picked before the program that will listen on them
-/// starts. Two things can take such a port in between (a test run failed once on RabbitMQ's
-/// "dist_port_already_used"; which of the two took the port was not found out):
+/// starts. Two things can take such a port in between (RabbitMQ then stops with
+/// "dist_port_already_used"):
 /// <list type="bullet">
 /// <item>an outgoing connection: the kernel gives every one a local port from its ephemeral range,
 /// so a port from that range (what binding port 0 returns) can be taken by any connection of any
@@ -86,7 +86,8 @@ public static class Ports
             return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture),
                 int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception exception) when (exception
+            is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
             return (32_768, 60_999);
         }

@@ -1,11 +1,7 @@
 using System.Globalization;
 using System.Reflection;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -43,7 +39,8 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
 
     public string? Detail { get; }
 
-    /// <summary>How long the client should wait; sent as <c>Retry-After</c> and <c>retryAfterSeconds</c> (<see cref="RetryAfterSeconds"/>).</summary>
+    /// <summary>How long the client should wait; sent as <c>Retry-After</c> and <c>retryAfterSeconds</c> (<see
+    /// cref="RetryAfterSeconds"/>).</summary>
     public TimeSpan? RetryAfter { get; private set; }
 
     /// <summary>Field → messages, for <c>validation_failed</c>.</summary>
@@ -73,7 +70,8 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
 
     /// <summary>A 400 <c>validation_failed</c> with every wrong field; the detail repeats the messages for people.</summary>
     public static ApiProblem Validation(IReadOnlyDictionary<string, string[]> errors, string? detail = null) =>
-        new(StatusCodes.Status400BadRequest, ProblemCodes.ValidationFailed, ValidationTitle, detail ?? Describe(errors)) { Errors = errors };
+        new(StatusCodes.Status400BadRequest, ProblemCodes.ValidationFailed, ValidationTitle, detail
+            ?? Describe(errors)) { Errors = errors };
 
     /// <summary>The messages of <paramref name="errors"/> as one sentence list, for the <c>detail</c> member.</summary>
     public static string Describe(IEnumerable<KeyValuePair<string, string[]>> errors) =>
@@ -117,7 +115,8 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
         var details = ToProblemDetails();
         var service = httpContext.RequestServices.GetService<IProblemDetailsService>();
         if (service is not null
-            && await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception }))
+            && await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details,
+                Exception = exception }))
         {
             return;
         }
@@ -131,6 +130,7 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), [MediaType]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails),
+            [MediaType]));
     }
 }

@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-servers.sh --local >/dev/null
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "bench: nginx is needed for P1 (apt-get install nginx-light or nginx)" >&2; exit 1; }
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || {
+  echo "bench: nginx is needed for P1 (apt-get install nginx-light or nginx)" >&2
+  exit 1
+}
 
 echo "bench: building in Release ..."
 dotnet build AppHost -c Release -clp:ErrorsOnly -nologo -v q

@@ -14,6 +14,7 @@ for i in $(seq 1 "$runs"); do
 done
 for f in unknown wrong; do
   printf '%-8s statuses: %s  median / p10 / p90 ms: %s\n' "$f" "$(cut -d' ' -f1 "$out/$f" | sort | uniq -c | xargs)" \
-    "$(cut -d' ' -f2 "$out/$f" | sort -n | awk '{a[NR]=$1*1000} END {printf "%.1f / %.1f / %.1f (n=%d)", a[int((NR+1)/2)], a[int(NR*0.1)+1], a[int(NR*0.9)], NR}')"
+    "$(cut -d' ' -f2 "$out/$f" | sort -n | awk '{a[NR]=$1*1000}
+      END {printf "%.1f / %.1f / %.1f (n=%d)", a[int((NR+1)/2)], a[int(NR*0.1)+1], a[int(NR*0.9)], NR}')"
 done
 rm -rf "$out"

@@ -19,7 +19,8 @@ FLEXWHERE_RELIABILITY=full FLEXWHERE_RELIABILITY_RESULTS="$results" \
 status=${PIPESTATUS[0]}
 set -e
 # The console logger at normal verbosity ends with "Total tests: N", "Passed: N" and "Failed: N" lines.
-summary=$(grep -E '^ *(Total tests|Passed|Failed|Skipped): [0-9]+' "$log" | tail -4 | sed -E 's/^ +//' | paste -sd ',' - | sed 's/,/, /g' || true)
+summary=$(grep -E '^ *(Total tests|Passed|Failed|Skipped): [0-9]+' "$log" | tail -4 | sed -E 's/^ +//' \
+  | paste -sd ',' - | sed 's/,/, /g' || true)
 
 python3 scripts/reliability-report.py "$results" docs/reliability.md \
   --started "$started" --finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -15,14 +15,16 @@ public enum InfrastructureMode
 
 public static class InfrastructureModeSelector
 {
-    /// <summary>The configuration key that overrides the detection: <c>--Infra=local</c>, or <c>Infra=containers</c> in the environment.</summary>
+    /// <summary>The configuration key that overrides the detection: <c>--Infra=local</c>, or <c>Infra=containers</c> in the
+    /// environment.</summary>
     public const string SettingKey = "Infra";
 
     /// <summary>
     /// An explicit <c>Infra</c> setting wins; otherwise containers when an engine answers, else local
     /// servers when they are installed, else a failure that says what to install.
     /// </summary>
-    public static InfrastructureMode Select(string? setting, Func<bool> containerEngineAnswers, Func<IReadOnlyList<string>> missingLocalServers)
+    public static InfrastructureMode Select(string? setting, Func<bool> containerEngineAnswers,
+        Func<IReadOnlyList<string>> missingLocalServers)
     {
         switch (setting?.Trim().ToLowerInvariant())
         {
@@ -31,7 +33,8 @@ public static class InfrastructureModeSelector
             case "local":
                 return missingLocalServers() is { Count: > 0 } missing
                     ? throw new InfrastructureUnavailableException(
-                        $"{SettingKey}=local was asked for, but these packages are missing: {string.Join(", ", missing)}. {DebianServers.InstallHint}")
+                        $"{SettingKey}=local was asked for, but these packages are missing: {string.Join(", ", missing)}. " +
+                            $"{DebianServers.InstallHint}")
                     : InfrastructureMode.Local;
             case null or "" or "auto":
                 break;

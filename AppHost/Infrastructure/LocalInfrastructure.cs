@@ -35,8 +35,12 @@ public static class LocalInfrastructure
         var dataDirectory = Path.Combine(folder.Path, "postgres");
 
         var postgres = builder.AddLocalServer(InfrastructureNames.Postgres, Recipes.Postgres(dataDirectory, port), port,
-            server => ReferenceExpression.Create(
-                $"Host=127.0.0.1;Port={server.Endpoint.Property(EndpointProperty.Port)};Username={Recipes.PostgresUser};Password={passwordParameter.Resource}"));
+            server =>
+            {
+                var serverPort = server.Endpoint.Property(EndpointProperty.Port);
+                return ReferenceExpression.Create(
+                    $"Host=127.0.0.1;Port={serverPort};Username={Recipes.PostgresUser};Password={passwordParameter.Resource}");
+            });
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres.Resource,
             (_, cancellationToken) => Recipes.InitPostgresAsync(dataDirectory, password, cancellationToken));
@@ -60,7 +64,8 @@ public static class LocalInfrastructure
                 if (await exists.ExecuteScalarAsync(cancellationToken) is null)
                 {
                     // Identifiers cannot be parameters; the name is ours, quoted all the same.
-                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName.Replace("\"", "\"\"")}\"", connection);
+                    await using var create =
+                        new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName.Replace("\"", "\"\"")}\"", connection);
                     await create.ExecuteNonQueryAsync(cancellationToken);
                 }
 
@@ -75,7 +80,8 @@ public static class LocalInfrastructure
         return postgres.WithHealthCheck(healthCheckKey);
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalDatabase(this IResourceBuilder<LocalServerResource> server, string name)
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalDatabase(this IResourceBuilder<LocalServerResource> server,
+        string name)
     {
         var builder = server.ApplicationBuilder;
         var database = new LocalPostgresDatabaseResource(name, name, server.Resource);
@@ -85,7 +91,8 @@ public static class LocalInfrastructure
         {
             try
             {
-                await using var connection = new NpgsqlConnection(await database.ConnectionStringExpression.GetValueAsync(cancellationToken));
+                await using var connection =
+                    new NpgsqlConnection(await database.ConnectionStringExpression.GetValueAsync(cancellationToken));
                 await connection.OpenAsync(cancellationToken);
                 return HealthCheckResult.Healthy();
             }
@@ -106,7 +113,8 @@ public static class LocalInfrastructure
         return builder.AddResource(database).WithHealthCheck(healthCheckKey);
     }
 
-    private static async Task MirrorServerStateAsync(LocalPostgresDatabaseResource database, ResourceNotificationService notifications, CancellationToken cancellationToken)
+    private static async Task MirrorServerStateAsync(LocalPostgresDatabaseResource database, ResourceNotificationService notifications,
+        CancellationToken cancellationToken)
     {
         await notifications.PublishUpdateAsync(database, snapshot => snapshot with
         {
@@ -124,7 +132,8 @@ public static class LocalInfrastructure
         }
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(this IDistributedApplicationBuilder builder, DataFolder folder)
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(this IDistributedApplicationBuilder builder,
+        DataFolder folder)
     {
         var password = Recipes.NewPassword();
         var passwordParameter = builder.AddParameter($"{InfrastructureNames.Redis}-password", password, secret: true);
@@ -138,7 +147,8 @@ public static class LocalInfrastructure
             .WithHealthCheck(healthCheckKey);
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRabbitMq(this IDistributedApplicationBuilder builder, DataFolder folder)
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRabbitMq(this IDistributedApplicationBuilder builder,
+        DataFolder folder)
     {
         var password = Recipes.NewPassword();
         var passwordParameter = builder.AddParameter($"{InfrastructureNames.RabbitMq}-password", password, secret: true);
@@ -148,7 +158,8 @@ public static class LocalInfrastructure
         var epmdSpec = Recipes.Epmd(epmdPort, baseDirectory);
         var epmdCheckKey = $"{InfrastructureNames.RabbitMq}-epmd_check";
         builder.Services.AddHealthChecks().AddAsyncCheck(epmdCheckKey, cancellationToken => TcpAnswersAsync(epmdPort, cancellationToken));
-        var epmd = builder.AddExecutable($"{InfrastructureNames.RabbitMq}-epmd", epmdSpec.Command, epmdSpec.WorkingDirectory, [.. epmdSpec.Args])
+        var epmd = builder.AddExecutable($"{InfrastructureNames.RabbitMq}-epmd", epmdSpec.Command, epmdSpec.WorkingDirectory,
+            [.. epmdSpec.Args])
             .WithEndpoint(port: epmdPort, targetPort: epmdPort, scheme: "tcp", name: LocalServerResource.EndpointName, isProxied: false)
             .WithHealthCheck(epmdCheckKey);
 
@@ -156,18 +167,24 @@ public static class LocalInfrastructure
         var spec = Recipes.RabbitMq(baseDirectory, port, Ports.FreeLoopbackPort(), epmdPort, password, logToStdout: true);
         var connectionString = Recipes.RabbitMqConnectionString(port, password);
         var healthCheckKey = $"{InfrastructureNames.RabbitMq}_check";
-        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, cancellationToken => AmqpAnswersAsync(connectionString, cancellationToken));
+        builder.Services.AddHealthChecks()
+            .AddAsyncCheck(healthCheckKey, cancellationToken => AmqpAnswersAsync(connectionString, cancellationToken));
 
         var rabbitMq = builder.AddLocalServer(InfrastructureNames.RabbitMq, spec, port,
-                server => ReferenceExpression.Create(
-                    $"amqp://{Recipes.RabbitMqUser}:{passwordParameter.Resource}@127.0.0.1:{server.Endpoint.Property(EndpointProperty.Port)}"))
+                server =>
+                {
+                    var serverPort = server.Endpoint.Property(EndpointProperty.Port);
+                    return ReferenceExpression.Create(
+                        $"amqp://{Recipes.RabbitMqUser}:{passwordParameter.Resource}@127.0.0.1:{serverPort}");
+                })
             .WithHealthCheck(healthCheckKey)
             .WaitFor(epmd);
         epmd.WithParentRelationship(rabbitMq);
         return rabbitMq;
     }
 
-    private static IResourceBuilder<LocalServerResource> AddLocalServer(this IDistributedApplicationBuilder builder, string name, ProcessSpec spec, int port,
+    private static IResourceBuilder<LocalServerResource> AddLocalServer(this IDistributedApplicationBuilder builder, string name,
+        ProcessSpec spec, int port,
         Func<LocalServerResource, ReferenceExpression> connectionString)
     {
         var resource = new LocalServerResource(name, spec.Command, spec.WorkingDirectory, connectionString);

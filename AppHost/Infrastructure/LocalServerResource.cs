@@ -4,7 +4,8 @@ namespace Aspire.Hosting.ApplicationModel;
 /// A server from Debian's packages run by the AppHost as an executable on 127.0.0.1, standing in
 /// for the container of the same name: same resource name, same connection-string shape.
 /// </summary>
-public sealed class LocalServerResource(string name, string command, string workingDirectory, Func<LocalServerResource, ReferenceExpression> connectionString)
+public sealed class LocalServerResource(string name, string command, string workingDirectory,
+    Func<LocalServerResource, ReferenceExpression> connectionString)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     public const string EndpointName = "tcp";

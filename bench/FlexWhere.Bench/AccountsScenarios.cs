@@ -47,7 +47,8 @@ public static partial class AccountsScenarios
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO organisations ("Id", "Name", "Country", "MobileTotpRequired", "MobilePinRequired", "PinLength", "AllowedSmsCountries", "TrustedDevicePeriodDays", "LinkedDatabase", "CreatedAt")
+            INSERT INTO organisations ("Id", "Name", "Country", "MobileTotpRequired", "MobilePinRequired", "PinLength",
+                "AllowedSmsCountries", "TrustedDevicePeriodDays", "LinkedDatabase", "CreatedAt")
             VALUES (@id, 'Bench', 'NL', false, false, 6, ARRAY['NL'], 30, false, @now)
             """, connection))
         {
@@ -60,7 +61,8 @@ public static partial class AccountsScenarios
             .Select(i => new BenchUser(Guid.NewGuid(), $"bench-{i}@bench.flexwhere.test", $"+3162{i:D7}"))
             .ToArray();
         await using var writer = await connection.BeginBinaryImportAsync("""
-            COPY users ("Id", "OrganisationId", "Email", "NormalizedEmail", "DisplayName", "Role", "Active", "PhoneNumber", "PhoneVerified", "PasswordHash", "SecondFactorFailures", "FromLinkedDatabase", "CreatedAt") FROM STDIN (FORMAT BINARY)
+            COPY users ("Id", "OrganisationId", "Email", "NormalizedEmail", "DisplayName", "Role", "Active", "PhoneNumber",
+                "PhoneVerified", "PasswordHash", "SecondFactorFailures", "FromLinkedDatabase", "CreatedAt") FROM STDIN (FORMAT BINARY)
             """);
         foreach (var user in users)
         {
@@ -86,12 +88,15 @@ public static partial class AccountsScenarios
 
     private static BenchUser NextUser() => _users[(int)((uint)Interlocked.Increment(ref _nextUser) % (uint)_users.Length)];
 
-    public static async Task RunAsync(Report report, BenchSettings settings, BenchOptions options, Services services, Servers servers, FakeTwilioServer twilio, RssSampler rss)
+    public static async Task RunAsync(Report report, BenchSettings settings, BenchOptions options, Services services, Servers servers,
+        FakeTwilioServer twilio, RssSampler rss)
     {
         var hashRate = HashRate(settings);
-        report.Row("P3 sign-in", $"raw password hash (PBKDF2-HMAC-SHA512, Identity v3), {Environment.ProcessorCount} threads", $"{hashRate.PerSecond:N1} hashes/s", Report.Ms(hashRate.MedianMs), "–",
+        report.Row("P3 sign-in", $"raw password hash (PBKDF2-HMAC-SHA512, Identity v3), {Environment.ProcessorCount} threads",
+            $"{hashRate.PerSecond:N1} hashes/s", Report.Ms(hashRate.MedianMs), "–",
             $"the floor: one hash per sign-in; load {Report.LoadAverage()}");
-        report.Line($"P3 raw hash: {hashRate.PerSecond:N1}/s on {Environment.ProcessorCount} threads, median {hashRate.MedianMs:N1} ms per hash");
+        report.Line($"P3 raw hash: {hashRate.PerSecond:N1}/s on {Environment.ProcessorCount} threads, median {hashRate.MedianMs:N1} ms " +
+            $"per hash");
 
         using var client = HttpScenarios.NewClient(64);
         var gateway = services.Url("Gateway");
@@ -105,7 +110,8 @@ public static partial class AccountsScenarios
         var concurrency = Environment.ProcessorCount * 4;
         var warmUp = settings.Smoke ? settings.WarmUp : TimeSpan.FromSeconds(20);
         rss.Phase = "P3 sign-in";
-        await Load.RunAsync("warm-up", concurrency, TimeSpan.Zero, warmUp, async _ => await SignInAsync(client, gateway, twilio, NextUser(), null));
+        await Load.RunAsync("warm-up", concurrency, TimeSpan.Zero, warmUp, async _ =>
+            await SignInAsync(client, gateway, twilio, NextUser(), null));
         rss.Phase = "idle";
 
         if (options.Scenarios.Contains("P3"))
@@ -113,7 +119,8 @@ public static partial class AccountsScenarios
             rss.Phase = "P3 sign-in";
             CpuMeter? cpu = null;
             (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
-            var result = await Load.RunAsync($"full MFA sign-in through the Gateway (login → SMS → verify), closed loop", concurrency, TimeSpan.Zero, settings.Duration,
+            var result = await Load.RunAsync($"full MFA sign-in through the Gateway (login → SMS → verify), closed loop", concurrency,
+                TimeSpan.Zero, settings.Duration,
                 async _ => await SignInAsync(client, gateway, twilio, NextUser(), null), measuring: on =>
                 {
                     if (on) cpu = CpuMeter.Start();
@@ -121,8 +128,10 @@ public static partial class AccountsScenarios
                 });
             rss.Phase = "idle";
             report.Row("P3 sign-in", result, "sign-ins/s");
-            report.Line($"P3 CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)} (one hash: {hashRate.MedianMs:N0} ms on a busy core)");
-            report.Ratio("P3 sign-in / raw hash rate", result.PerSecond / hashRate.PerSecond, "≥ 0.9", result.PerSecond / hashRate.PerSecond >= 0.9);
+            report.Line($"P3 CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)} (one " +
+                $"hash: {hashRate.MedianMs:N0} ms on a busy core)");
+            report.Ratio("P3 sign-in / raw hash rate", result.PerSecond / hashRate.PerSecond, "≥ 0.9",
+                result.PerSecond / hashRate.PerSecond >= 0.9);
         }
 
         if (options.Scenarios.Contains("P5"))
@@ -132,7 +141,8 @@ public static partial class AccountsScenarios
     }
 
     /// <summary>One full sign-in: true when it ended signed in. Stage times go to <paramref name="timing"/>.</summary>
-    private static async Task<bool> SignInAsync(HttpClient client, string gateway, FakeTwilioServer twilio, BenchUser user, SignInTiming? timing)
+    private static async Task<bool> SignInAsync(HttpClient client, string gateway, FakeTwilioServer twilio, BenchUser user,
+        SignInTiming? timing)
     {
         var sms = twilio.ExpectAsync(user.Phone);
         var sent = DateTimeOffset.UtcNow;
@@ -155,7 +165,8 @@ public static partial class AccountsScenarios
         }
 
         var code = SixDigits().Match(received.Body).Value;
-        using var verify = await client.PostAsJsonAsync($"{gateway}/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice = false });
+        using var verify = await client.PostAsJsonAsync($"{gateway}/api/auth/mfa/verify", new { loginTicket = ticket, code,
+            rememberDevice = false });
         var verified = await verify.Content.ReadAsStringAsync();
         if (verify.StatusCode != HttpStatusCode.OK || !verified.Contains("\"signed_in\"", StringComparison.Ordinal))
         {
@@ -188,7 +199,8 @@ public static partial class AccountsScenarios
             while (clock.Elapsed.TotalSeconds < seconds)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (hasher.VerifyHashedPassword(new object(), hash, Password) == PasswordVerificationResult.Failed) throw new InvalidOperationException("hash mismatch");
+                if (hasher.VerifyHashedPassword(new object(), hash,
+                    Password) == PasswordVerificationResult.Failed) throw new InvalidOperationException("hash mismatch");
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         });
@@ -203,14 +215,16 @@ public static partial class AccountsScenarios
     /// SendSms (MassTransit's sentTime; both read from a spy queue bound to the contract's
     /// exchange); the SMS reaches the fake provider. All clocks are this machine's.
     /// </summary>
-    private static async Task SmsLatencyAsync(Report report, BenchSettings settings, Services services, Servers servers, FakeTwilioServer twilio,
+    private static async Task SmsLatencyAsync(Report report, BenchSettings settings, Services services, Servers servers,
+        FakeTwilioServer twilio,
         HttpClient client, string gateway, (double PerSecond, double MedianMs) hashRate, RssSampler rss)
     {
         var published = new ConcurrentDictionary<string, (DateTimeOffset ChallengeStarted, DateTimeOffset Published)>();
         var factory = new ConnectionFactory { Uri = new Uri(servers.RabbitMqConnectionString) };
         await using var connection = await factory.CreateConnectionAsync("bench-spy");
         await using var channel = await connection.CreateChannelAsync();
-        var spy = (await channel.QueueDeclareAsync($"bench-spy-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        var spy = (await channel.QueueDeclareAsync($"bench-spy-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true))
+            .QueueName;
         await channel.QueueBindAsync(spy, "FlexWhere.Contracts:SendSms", "");
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
@@ -218,7 +232,8 @@ public static partial class AccountsScenarios
             var envelope = JsonDocument.Parse(delivery.Body).RootElement;
             var message = envelope.GetProperty("message");
             published[message.GetProperty("challengeId").GetString()!] =
-                (message.GetProperty("expiresAt").GetDateTimeOffset() - Services.ChallengeCodeTtl, envelope.GetProperty("sentTime").GetDateTimeOffset());
+                (message.GetProperty("expiresAt").GetDateTimeOffset() - Services.ChallengeCodeTtl, envelope.GetProperty("sentTime")
+                    .GetDateTimeOffset());
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(spy, autoAck: true, consumer);
@@ -237,7 +252,8 @@ public static partial class AccountsScenarios
                 await SignInAsync(client, gateway, twilio, user, timing);
                 timings[user.Id] = timing;
             }
-            catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
+            catch (Exception exception) when (exception
+                is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
             {
                 Interlocked.Increment(ref failures);
                 report.Line($"P5 sign-in failed: {exception.Message}");
@@ -251,7 +267,8 @@ public static partial class AccountsScenarios
         await using (var db = new NpgsqlConnection(servers.PostgresConnectionString))
         {
             await db.OpenAsync();
-            await using var query = new NpgsqlCommand("""SELECT "UserId", "ChallengeId" FROM login_tickets WHERE "ChallengeId" IS NOT NULL""", db);
+            await using var query = new NpgsqlCommand(
+                """SELECT "UserId", "ChallengeId" FROM login_tickets WHERE "ChallengeId" IS NOT NULL""", db);
             await using var reader = await query.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
@@ -286,9 +303,11 @@ public static partial class AccountsScenarios
         foreach (var (name, samples) in stages)
         {
             var latencies = new Latencies(samples);
-            report.Row("P5 SMS latency", name, $"{sent / elapsed.TotalSeconds:N1} sign-ins/s offered", Report.Ms(latencies.PercentileMs(50)), Report.Ms(latencies.PercentileMs(99)),
+            report.Row("P5 SMS latency", name, $"{sent / elapsed.TotalSeconds:N1} sign-ins/s offered",
+                Report.Ms(latencies.PercentileMs(50)), Report.Ms(latencies.PercentileMs(99)),
                 $"{latencies.Count} of {sent} sign-ins matched, {failures} failed; load {Report.LoadAverage()}");
-            report.Line($"P5 {name.Trim()}: p50 {Report.Ms(latencies.PercentileMs(50))}, p99 {Report.Ms(latencies.PercentileMs(99))}, max {Report.Ms(latencies.MaxMs)}, n {latencies.Count}");
+            report.Line($"P5 {name.Trim()}: p50 {Report.Ms(latencies.PercentileMs(50))}, p99 {Report.Ms(latencies.PercentileMs(99))}, " +
+                $"max {Report.Ms(latencies.MaxMs)}, n {latencies.Count}");
         }
 
         var totalLatency = new Latencies(total);

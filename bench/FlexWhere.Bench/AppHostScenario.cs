@@ -12,7 +12,8 @@ public static class AppHostScenario
 {
     public static readonly string[] ServiceNames = ["Gateway", "Accounts", "Challenges", "Notifier"];
 
-    public static async Task<(TimeSpan ColdStart, Dictionary<string, long> IdleRss)> RunAsync(Report report, string repositoryRoot, string logDirectory)
+    public static async Task<(TimeSpan ColdStart, Dictionary<string, long> IdleRss)> RunAsync(Report report, string repositoryRoot,
+        string logDirectory)
     {
         var directory = Path.Combine(repositoryRoot, "AppHost", "bin", "Release", "net10.0");
         var gatewayPort = Ports.FreeLoopbackPort();
@@ -29,7 +30,8 @@ public static class AppHostScenario
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
         await using var appHost = ChildProcess.Start("apphost", "dotnet",
-            [Path.Combine(directory, "AppHost.dll"), "--Infra=local", $"--Gateway:Port={gatewayPort}"], environment, directory, logDirectory);
+            [Path.Combine(directory, "AppHost.dll"), "--Infra=local", $"--Gateway:Port={gatewayPort}"], environment, directory,
+                logDirectory);
         await Wait.HttpOkAsync("the AppHost's Gateway", probe, $"http://localhost:{gatewayPort}/health", TimeSpan.FromSeconds(240));
         var coldStart = clock.Elapsed;
         report.Line($"P6 AppHost --Infra=local: Gateway /health 200 after {coldStart.TotalSeconds:N1} s (load {Report.LoadAverage()})");
@@ -59,7 +61,8 @@ public static class AppHostScenario
                 // Only this worktree's build: other checkouts on the machine run the same services.
                 if (args.Length == 0 || !args.Any(a => a.StartsWith(repositoryRoot, StringComparison.Ordinal))) continue;
                 var runsIt = Path.GetFileName(args[0]) == name && args[0].Contains("/bin/", StringComparison.Ordinal)
-                    || args.Length > 1 && Path.GetFileName(args[0]) == "dotnet" && args.Skip(1).Take(2).Any(a => Path.GetFileName(a) == $"{name}.dll");
+                    || args.Length > 1 && Path.GetFileName(args[0]) == "dotnet" && args.Skip(1).Take(2)
+                        .Any(a => Path.GetFileName(a) == $"{name}.dll");
                 if (runsIt) found.Add(pid);
             }
             catch (IOException)

@@ -4,7 +4,8 @@ using StackExchange.Redis;
 
 namespace FlexWhere.Bench;
 
-public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings, Dictionary<string, string> Builds)
+public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings,
+    Dictionary<string, string> Builds)
 {
     public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6"];
 
@@ -14,7 +15,8 @@ public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Wr
         var only = Value(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => s.ToUpperInvariant()).ToHashSet() ?? [.. All];
         var unknown = only.Except(All).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s) {string.Join(',', unknown)}; use {string.Join(',', All)}.");
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s) {string.Join(',', unknown)}; use " +
+            $"{string.Join(',', All)}.");
         var write = !smoke && !args.Contains("--no-write");
         // --set KEY=VALUE: more environment for the services (an experiment; the run is then not the shipped configuration).
         // --build NAME=DIR: run that service from another build output (before/after comparisons).
@@ -48,8 +50,11 @@ public static class BenchRun
         var report = new Report();
         var started = DateTime.UtcNow;
         report.Line($"FlexWhere bench {(options.Smoke ? "SMOKE (tiny counts, not figures)" : "")} {options.Command}");
-        report.Line($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryTotal()} memory, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load at start {Report.LoadAverage()}");
-        report.Line($"tools: {Nginx.Version()}; settings: warm-up {settings.WarmUp.TotalSeconds} s, measured {settings.Duration.TotalSeconds} s, {settings.Concurrency} connections, {settings.Rounds} round(s), {settings.Verifies} verifies per loop, {settings.Messages} SMS per round");
+        report.Line($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryTotal()} memory, " +
+            $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}; load at start {Report.LoadAverage()}");
+        report.Line($"tools: {Nginx.Version()}; settings: warm-up {settings.WarmUp.TotalSeconds} s, measured " +
+            $"{settings.Duration.TotalSeconds} s, {settings.Concurrency} connections, {settings.Rounds} round(s), {settings.Verifies} " +
+            $"verifies per loop, {settings.Messages} SMS per round");
         report.Line($"logs: {logs}");
 
         var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5"]);
@@ -61,7 +66,8 @@ public static class BenchRun
             if (needStack)
             {
                 await using var servers = await Servers.StartAsync(needAccounts, logs);
-                report.Line($"servers up (private Redis, RabbitMQ{(needAccounts ? ", PostgreSQL" : "")} on loopback) at +{(DateTime.UtcNow - started).TotalSeconds:N0} s");
+                report.Line($"servers up (private Redis, RabbitMQ{(needAccounts ? ", PostgreSQL" : "")} on loopback) at " +
+                    $"+{(DateTime.UtcNow - started).TotalSeconds:N0} s");
                 await using var twilio = await FakeTwilioServer.StartAsync();
                 await using var services = new Services(root, servers, logs) { FakeTwilio = twilio.BaseUrl, Builds = options.Builds };
                 foreach (var (key, value) in options.Settings) services.Extra[key] = value;
@@ -74,7 +80,8 @@ public static class BenchRun
                 await services.StartAsync("Challenges", "Notifier");
                 if (needAccounts) await AccountsScenarios.StartAsync(services, servers);
                 await services.StartAsync("Gateway");
-                report.Line($"services up ({string.Join(", ", services.Names)}) at +{(DateTime.UtcNow - started).TotalSeconds:N0} s; idle RSS: " +
+                report.Line($"services up ({string.Join(", ", services.Names)}) at +{(DateTime.UtcNow - started).TotalSeconds:N0} s; " +
+                    $"idle RSS: " +
                     string.Join(", ", services.Names.Select(n => $"{n} {services.Process(n).RssBytes / 1048576.0:N0} MiB")));
                 await Task.Delay(TimeSpan.FromSeconds(2));
                 rss.Sample();
@@ -100,7 +107,8 @@ public static class BenchRun
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.25", http / raw >= 0.25);
                 });
 
-                if (needAccounts) await Scenario(report, "P3/P5", () => AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
+                if (needAccounts) await Scenario(report, "P3/P5", () =>
+                    AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
 
                 if (options.Scenarios.Contains("P4")) await Scenario(report, "P4", async () =>
                 {
@@ -111,7 +119,8 @@ public static class BenchRun
                     var (notifier, raw) = await NotifierScenario.RunAsync(report, settings, servers.RabbitMqConnectionString, twilio, rss);
                     report.Ratio("P4 Notifier / raw RabbitMQ", notifier / raw, "≥ 0.5", notifier / raw >= 0.5);
                     report.Ratio("P4 Notifier SMS/s (absolute, ÷ 2000)", notifier / 2000, "≥ 1.0 (2,000 SMS/s)", notifier >= 2000,
-                        "per SMS the Notifier does two Redis round trips, the provider call and a publish confirm, with Notifier:Sending:ConcurrentMessageLimit messages in flight");
+                        "per SMS the Notifier does two Redis round trips, the provider call and a publish confirm, with " +
+                            "Notifier:Sending:ConcurrentMessageLimit messages in flight");
                 });
 
                 rss.Sample();
@@ -121,7 +130,8 @@ public static class BenchRun
             if (options.Scenarios.Contains("P6")) await Scenario(report, "P6", async () =>
             {
                 var (coldStart, idle) = await AppHostScenario.RunAsync(report, root, logs);
-                report.Row("P6 AppHost", "cold start to all healthy (--Infra=local)", $"{coldStart.TotalSeconds:N1} s", "–", "–", $"load {Report.LoadAverage()}");
+                report.Row("P6 AppHost", "cold start to all healthy (--Infra=local)", $"{coldStart.TotalSeconds:N1} s", "–", "–",
+                    $"load {Report.LoadAverage()}");
                 var four = AppHostScenario.ServiceNames.Sum(n => idle.GetValueOrDefault(n));
                 report.Row("P6 AppHost", "RSS idle, four services", $"{four / 1048576.0:N0} MiB", "–", "–",
                     string.Join(", ", idle.Select(kv => $"{kv.Key} {kv.Value / 1048576.0:N0} MiB")));
@@ -133,12 +143,15 @@ public static class BenchRun
             {
                 foreach (var phase in peaks.Keys.Select(k => k.Phase).Distinct().Order())
                 {
-                    var line = string.Join(", ", peaks.Where(kv => kv.Key.Phase == phase).Select(kv => $"{kv.Key.Name} {kv.Value / 1048576.0:N0} MiB"));
+                    var line = string.Join(", ", peaks.Where(kv => kv.Key.Phase == phase).Select(kv =>
+                        $"{kv.Key.Name} {kv.Value / 1048576.0:N0} MiB"));
                     report.Line($"peak RSS during {phase}: {line}");
                 }
 
-                var underLoad = AppHostScenario.ServiceNames.Sum(name => peaks.Where(kv => kv.Key.Name == name).Select(kv => kv.Value).DefaultIfEmpty(0).Max());
-                report.Row("P6 memory", "RSS peak under load, four services (bench processes, Production)", $"{underLoad / 1048576.0:N0} MiB", "–", "–",
+                var underLoad = AppHostScenario.ServiceNames.Sum(name => peaks.Where(kv => kv.Key.Name == name).Select(kv => kv.Value)
+                    .DefaultIfEmpty(0).Max());
+                report.Row("P6 memory", "RSS peak under load, four services (bench processes, Production)",
+                    $"{underLoad / 1048576.0:N0} MiB", "–", "–",
                     "highest sample per service over all phases; services not started count 0");
                 report.Ratio("P6 RSS under load of the four services / 500 MB", underLoad / 500e6, "≤ 1.0", underLoad < 500e6);
             }
@@ -199,7 +212,8 @@ public static class BenchRun
     }
 
     private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            ?? "unknown CPU";
 
     private static string MemoryTotal()
     {

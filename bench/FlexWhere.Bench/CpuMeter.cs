@@ -29,7 +29,8 @@ public sealed class CpuMeter
             if (seconds > 0) parts[name] = parts.GetValueOrDefault(name) + seconds;
         }
 
-        return (parts.OrderByDescending(part => part.Value).Select(part => (part.Key, part.Value)).ToList(), (DateTime.UtcNow - _startedAt).TotalSeconds);
+        return (parts.OrderByDescending(part => part.Value).Select(part => (part.Key, part.Value)).ToList(), (DateTime.UtcNow - _startedAt)
+            .TotalSeconds);
     }
 
     /// <summary>"Notifier 4.1 s, RabbitMQ 2.2 s, …" for the parts that used at least 2 % of the total.</summary>
@@ -49,7 +50,8 @@ public sealed class CpuMeter
         var total = parts.Sum(part => part.Seconds);
         var shown = parts.Where(part => part.Seconds >= total * 0.02)
             .Select(part => string.Create(CultureInfo.InvariantCulture, $"{part.Part} {part.Seconds * 1e6 / operations:0} µs"));
-        return string.Create(CultureInfo.InvariantCulture, $"CPU per operation: {string.Join(", ", shown)}, all {total * 1e6 / operations:0} µs");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU per operation: {string.Join(", ", shown)}, all {total * 1e6 / operations:0} µs");
     }
 
     private static Dictionary<int, (string Name, long Ticks)> Read()
@@ -68,7 +70,8 @@ public sealed class CpuMeter
                 var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
                 result[pid] = (pid == self ? "bench (load generator, fake Twilio)" : PartOf(commandLine), ticks);
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            catch (Exception exception) when (exception
+                is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
             {
                 // The process ended while being read.
             }

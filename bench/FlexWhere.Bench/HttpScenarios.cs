@@ -23,17 +23,18 @@ public static class HttpScenarios
     { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>
-    /// P1. The one Challenges request the Gateway routes: its API document (<c>/api/challenges/openapi/v1.json</c>,
-    /// served as <c>/openapi/v1.json</c>). Challenges' API is internal (service key, <c>/internal/…</c>),
-    /// which the Gateway never routes.
+    /// P1. Challenges' API document (<c>/openapi/v1.json</c>), through the Gateway by a route the bench adds for
+    /// this run (<see cref="Services.BenchDocumentPath"/>): Challenges' API is internal (service key,
+    /// <c>/internal/…</c>), which the Gateway never routes, and the Gateway publishes only the merged document.
     /// </summary>
-    public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx, ChallengeSeeder seeder, RssSampler rss)
+    public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
+        ChallengeSeeder seeder, RssSampler rss)
     {
         var targets = new (string Name, string BaseUrl)[]
         {
             ("direct to Challenges", services.Url("Challenges") + "/openapi/v1.json"),
             ("nginx → Challenges", nginx.Url + "/openapi/v1.json"),
-            ("Gateway (YARP) → Challenges", services.Url("Gateway") + "/api/challenges/openapi/v1.json"),
+            ("Gateway (YARP) → Challenges", services.Url("Gateway") + Services.BenchDocumentPath),
         };
 
         foreach (var (name, baseUrl) in targets)
@@ -47,13 +48,13 @@ public static class HttpScenarios
             }
         }
 
-        // Each path once under load before any round counts: the Gateway's first measured round ran at
-        // 610-690 µs of CPU per request, its second at 234 µs, as its tier-1 code was still being compiled
-        // (the 3 s warm-up of a round was too short for the JIT on two busy cores).
+        // Each path once under load before any round counts, so that every round measures tier-1 code:
+        // a round's own 3 s warm-up is too short for the JIT on two busy cores (docs/benchmarks.md).
         foreach (var (name, baseUrl) in targets)
         {
             using var client = NewClient(settings.Concurrency);
-            await Load.RunAsync($"{name} (warm-up)", settings.Concurrency, TimeSpan.Zero, settings.Smoke ? settings.WarmUp : TimeSpan.FromSeconds(10), async n =>
+            await Load.RunAsync($"{name} (warm-up)", settings.Concurrency, TimeSpan.Zero, settings.Smoke ? settings.WarmUp
+                : TimeSpan.FromSeconds(10), async n =>
             {
                 using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
                 return response.StatusCode == HttpStatusCode.OK;
@@ -71,7 +72,8 @@ public static class HttpScenarios
                 rss.Phase = $"P1 {name}";
                 CpuMeter? cpu = null;
                 (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
-                var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration, async n =>
+                var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration,
+                    async n =>
                 {
                     using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
                     return response.StatusCode == HttpStatusCode.OK;
@@ -82,7 +84,8 @@ public static class HttpScenarios
                 });
                 rss.Phase = "idle";
                 report.Row("P1 document read", result);
-                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)}");
+                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
+                    $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
             }
         }
@@ -92,7 +95,8 @@ public static class HttpScenarios
 
     /// <summary>P2. Verifies that consume a seeded challenge each: over HTTP to Challenges, the same
     /// code path in-process, and the bare Redis commands.</summary>
-    public static async Task<Dictionary<string, double>> VerifyAsync(Report report, BenchSettings settings, Services services, ChallengeSeeder seeder, IConnectionMultiplexer redis, RssSampler rss)
+    public static async Task<Dictionary<string, double>> VerifyAsync(Report report, BenchSettings settings, Services services,
+        ChallengeSeeder seeder, IConnectionMultiplexer redis, RssSampler rss)
     {
         var rates = new Dictionary<string, double>();
         var db = redis.GetDatabase();
@@ -102,7 +106,8 @@ public static class HttpScenarios
         var verifyUrl = services.Url("Challenges") + "/internal/challenges/{0}/verify";
         async Task<bool> HttpVerify(SeededChallenge challenge)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, string.Format(System.Globalization.CultureInfo.InvariantCulture, verifyUrl, challenge.Id))
+            using var request = new HttpRequestMessage(HttpMethod.Post, string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                verifyUrl, challenge.Id))
             {
                 Content = JsonContent.Create(new { code = challenge.Code, purpose = ChallengePurposes.SignIn }),
             };
@@ -155,7 +160,8 @@ public static class HttpScenarios
         return rates;
     }
 
-    private static Task<LoadResult> RunSupplyAsync(SeededChallenge[] set, int concurrency, string name, Func<SeededChallenge, Task<bool>> verify) =>
+    private static Task<LoadResult> RunSupplyAsync(SeededChallenge[] set, int concurrency, string name,
+        Func<SeededChallenge, Task<bool>> verify) =>
         Load.RunAsync(name, concurrency, TimeSpan.Zero, TimeSpan.FromMinutes(5), n =>
             n < set.Length ? verify(set[n]) : throw new SupplyExhaustedException());
 }

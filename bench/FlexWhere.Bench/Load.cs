@@ -39,9 +39,12 @@ public sealed class Latencies
 /// </summary>
 public static class Load
 {
-    /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one; false when the supply is exhausted is signalled by <see cref="SupplyExhaustedException"/>.</param>
-    /// <param name="measuring">Told true when the measured window opens and false when it closes (to meter the CPU of that window only).</param>
-    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration, Func<long, Task<bool>> operation,
+    /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one;
+    /// false when the supply is exhausted is signalled by <see cref="SupplyExhaustedException"/>.</param>
+    /// <param name="measuring">Told true when the measured window opens and false when it closes (to meter the CPU of that window
+    /// only).</param>
+    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration,
+        Func<long, Task<bool>> operation,
         Action<bool>? measuring = null)
     {
         long sequence = -1;
@@ -108,7 +111,8 @@ public static class Load
         Volatile.Write(ref phase, 2);
         measuring?.Invoke(false);
         await all;
-        return new LoadResult(name, concurrency, completed, failed, clock.Elapsed, new Latencies(samples.Where(s => s is not null).SelectMany(s => s)));
+        return new LoadResult(name, concurrency, completed, failed, clock.Elapsed,
+            new Latencies(samples.Where(s => s is not null).SelectMany(s => s)));
     }
 
     /// <summary>Sends requests at a fixed rate (open loop), so latency is not hidden by back-pressure;

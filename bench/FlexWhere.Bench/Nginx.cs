@@ -55,7 +55,8 @@ public sealed class Nginx : IAsyncDisposable
               }
             }
             """);
-        var process = ChildProcess.Start("nginx", "/usr/sbin/nginx", ["-c", config, "-p", workDirectory], new Dictionary<string, string>(), workDirectory, logDirectory);
+        var process = ChildProcess.Start("nginx", "/usr/sbin/nginx", ["-c", config, "-p", workDirectory], new Dictionary<string, string>(),
+            workDirectory, logDirectory);
         var url = $"http://127.0.0.1:{port}";
         await Wait.HttpOkAsync("nginx", probe, $"{url}/alive", TimeSpan.FromSeconds(10));
         return new Nginx(process, url);
@@ -63,7 +64,8 @@ public sealed class Nginx : IAsyncDisposable
 
     public static string Version()
     {
-        var info = new System.Diagnostics.ProcessStartInfo("/usr/sbin/nginx", ["-v"]) { RedirectStandardError = true, UseShellExecute = false };
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/sbin/nginx", ["-v"]) { RedirectStandardError = true,
+            UseShellExecute = false };
         using var process = System.Diagnostics.Process.Start(info)!;
         var text = process.StandardError.ReadToEnd().Trim();
         process.WaitForExit();

@@ -16,7 +16,8 @@ public static class NotifierScenario
 {
     private const string Exchange = "FlexWhere.Contracts:SendSms";
 
-    public static async Task<(double Notifier, double Raw)> RunAsync(Report report, BenchSettings settings, string rabbitMq, FakeTwilioServer twilio, RssSampler rss)
+    public static async Task<(double Notifier, double Raw)> RunAsync(Report report, BenchSettings settings, string rabbitMq,
+        FakeTwilioServer twilio, RssSampler rss)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
         await using var connection = await factory.CreateConnectionAsync("bench-publisher");
@@ -36,22 +37,29 @@ public static class NotifierScenario
             rss.Phase = "idle";
             var rate = settings.Messages / elapsed.TotalSeconds;
             notifier.Add(rate);
-            report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s", "–", "–",
-                $"{settings.Messages:N0} messages in {elapsed.TotalSeconds:N2} s, first publish to last provider request; load {Report.LoadAverage()}");
-            report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s ({sample} bytes per envelope), load {Report.LoadAverage()}");
-            report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(parts, wall)}; {CpuMeter.PerOperation(parts, settings.Messages)}");
+            report.Row("P4 SMS send", $"Notifier: SendSms → Twilio SDK → fake provider (round {round})", $"{rate:N0} msg/s",
+                "–", "–",
+                $"{settings.Messages:N0} messages in {elapsed.TotalSeconds:N2} s, first publish to last provider request; load " +
+                    $"{Report.LoadAverage()}");
+            report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s " +
+                $"({sample} bytes per envelope), load {Report.LoadAverage()}");
+            report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(parts, wall)}; " +
+                $"{CpuMeter.PerOperation(parts, settings.Messages)}");
 
             var rawRate = await RawAsync(factory, settings.Messages, sample);
             raw.Add(rawRate.Rate);
             report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume (round {round})", $"{rawRate.Rate:N0} msg/s", "–", "–",
-                $"{settings.Messages:N0} persistent messages, prefetch 16, ack each, {rawRate.Elapsed.TotalSeconds:N2} s; load {Report.LoadAverage()}");
-            report.Line($"P4 raw round {round}: {settings.Messages} messages in {rawRate.Elapsed.TotalSeconds:N2} s = {rawRate.Rate:N0} msg/s");
+                $"{settings.Messages:N0} persistent messages, prefetch 16, ack each, {rawRate.Elapsed.TotalSeconds:N2} s; load " +
+                    $"{Report.LoadAverage()}");
+            report.Line($"P4 raw round {round}: {settings.Messages} messages in {rawRate.Elapsed.TotalSeconds:N2} s = {rawRate.Rate:N0} " +
+                $"msg/s");
         }
 
         return (notifier.Average(), raw.Average());
     }
 
-    private static async Task<(TimeSpan Elapsed, int EnvelopeBytes)> PublishAndWaitAsync(IChannel channel, FakeTwilioServer twilio, int count, string label)
+    private static async Task<(TimeSpan Elapsed, int EnvelopeBytes)> PublishAndWaitAsync(IChannel channel, FakeTwilioServer twilio,
+        int count, string label)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var arrived = twilio.WaitForAsync(count, timeout.Token);
@@ -76,7 +84,8 @@ public static class NotifierScenario
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"P4 {label}: only {twilio.Received} SMS reached the fake provider within 3 minutes; see the Notifier's log.");
+            throw new TimeoutException($"P4 {label}: only {twilio.Received} SMS reached the fake provider within 3 minutes; see the " +
+                $"Notifier's log.");
         }
 
         return (clock.Elapsed, size);
@@ -116,7 +125,8 @@ public static class NotifierScenario
     {
         await using var connection = await factory.CreateConnectionAsync("bench-raw");
         await using var publisher = await connection.CreateChannelAsync();
-        await using var consumerChannel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 8));
+        await using var consumerChannel =
+            await connection.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 8));
         var queue = $"bench-raw-{Guid.NewGuid():N}";
         await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: true);
         await consumerChannel.BasicQosAsync(0, 16, false);
@@ -137,7 +147,8 @@ public static class NotifierScenario
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
-            await publisher.BasicPublishAsync("", queue, mandatory: false, new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString() }, body);
+            await publisher.BasicPublishAsync("", queue, mandatory: false,
+                new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString() }, body);
         }
 
         await done.Task.WaitAsync(TimeSpan.FromMinutes(3));

@@ -2,8 +2,10 @@ using FlexWhere.Bench;
 
 // bench/run.sh builds in Release and runs this; see docs/benchmarks.md.
 var options = BenchOptions.Parse(args);
-using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
-using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT,
+    Stop);
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+    Stop);
 return await BenchRun.RunAsync(options);
 
 static void Stop(System.Runtime.InteropServices.PosixSignalContext context)

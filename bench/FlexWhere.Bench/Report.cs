@@ -23,19 +23,26 @@ public sealed class Report
 
     public void Row(string scenario, LoadResult result, string unit = "req/s", string? note = null)
     {
-        Row(scenario, result.Name, $"{result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} {unit}",
+        Row(scenario, result.Name,
+            $"{result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} {unit}",
             Ms(result.Latency.PercentileMs(50)), Ms(result.Latency.PercentileMs(99)),
-            note ?? $"{result.Concurrency} conns, {result.Completed:N0} ok, {result.Failed:N0} failed, {result.Elapsed.TotalSeconds:N1} s, load {LoadAverage()}");
-        Line($"{scenario} {result.Name}: {result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} {unit}, p50 {Ms(result.Latency.PercentileMs(50))}, p99 {Ms(result.Latency.PercentileMs(99))}, max {Ms(result.Latency.MaxMs)}, ok {result.Completed}, failed {result.Failed}, {result.Elapsed.TotalSeconds:N2} s, concurrency {result.Concurrency}, load {LoadAverage()}");
+            note ?? $"{result.Concurrency} conns, {result.Completed:N0} ok, {result.Failed:N0} failed, {result.Elapsed.TotalSeconds:N1} " +
+                $"s, load {LoadAverage()}");
+        Line($"{scenario} {result.Name}: {result.PerSecond.ToString(result.PerSecond < 100 ? "N2" : "N0", CultureInfo.InvariantCulture)} " +
+            $"{unit}, p50 {Ms(result.Latency.PercentileMs(50))}, p99 {Ms(result.Latency.PercentileMs(99))}, max " +
+            $"{Ms(result.Latency.MaxMs)}, ok {result.Completed}, failed {result.Failed}, {result.Elapsed.TotalSeconds:N2} s, concurrency " +
+            $"{result.Concurrency}, load {LoadAverage()}");
     }
 
     public void Ratio(string what, double measured, string target, bool met, string why = "")
     {
-        _ratios.Add($"| {what} | {measured.ToString("N2", CultureInfo.InvariantCulture)} | {target} | {(met ? "met" : "missed")}{(why.Length > 0 ? ": " + why : "")} |");
+        _ratios.Add($"| {what} | {measured.ToString("N2", CultureInfo.InvariantCulture)} | {target} | " +
+            $"{(met ? "met" : "missed")}{(why.Length > 0 ? ": " + why : "")} |");
         Line($"RATIO {what}: {measured:N2} (target {target}) {(met ? "met" : "MISSED")} {why}");
     }
 
-    public static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "N2" : "N1", CultureInfo.InvariantCulture) + " ms";
+    public static string Ms(double ms) =>
+        double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "N2" : "N1", CultureInfo.InvariantCulture) + " ms";
 
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";

@@ -29,6 +29,20 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
     /// <summary>The code lifetime Challenges gets here (its default): P5 dates each challenge's start by its expiry.</summary>
     public static readonly TimeSpan ChallengeCodeTtl = TimeSpan.FromMinutes(5);
 
+    /// <summary>P1's path through the Gateway to Challenges, for this run only: Challenges' own API document. The
+    /// Gateway publishes no Challenges route (its API is internal) and only the merged document at /openapi/v1.json.</summary>
+    public const string BenchDocumentPath = "/bench/challenges/openapi/v1.json";
+
+    private static readonly IReadOnlyDictionary<string, string> BenchRoute = new Dictionary<string, string>
+    {
+        ["ReverseProxy__Routes__bench-challenges-document__ClusterId"] = "challenges",
+        ["ReverseProxy__Routes__bench-challenges-document__AuthorizationPolicy"] = "anonymous",
+        ["ReverseProxy__Routes__bench-challenges-document__RateLimiterPolicy"] = "per-ip",
+        ["ReverseProxy__Routes__bench-challenges-document__Match__Path"] = BenchDocumentPath,
+        ["ReverseProxy__Routes__bench-challenges-document__Match__Methods__0"] = "GET",
+        ["ReverseProxy__Routes__bench-challenges-document__Transforms__0__PathSet"] = "/openapi/v1.json",
+    };
+
     /// <summary>Limits that would throttle a benchmark from one client address, raised for this run only.</summary>
     public static readonly IReadOnlyDictionary<string, string> RaisedLimits = new Dictionary<string, string>
     {
@@ -61,7 +75,8 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         {
             var port = Ports.FreeLoopbackPort();
             var url = $"http://127.0.0.1:{port}";
-            var directory = Builds.TryGetValue(name, out var build) ? build : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
+            var directory = Builds.TryGetValue(name, out var build) ? build
+                : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
             var dll = Path.Combine(directory, $"{name}.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run bench/run.sh (it builds in Release first).");
             var environment = new Dictionary<string, string>(RaisedLimits)
@@ -75,6 +90,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 ["InternalApi__Key"] = InternalApiKey,
                 ["ForwardedHeaders__GatewaySecret"] = GatewaySecret,
             };
+            if (name == "Gateway") foreach (var (key, value) in BenchRoute) environment[key] = value;
             foreach (var (key, value) in Extra) environment[key] = value;
             if (servers.PostgresConnectionString is { } postgres) environment["ConnectionStrings__accountsdb"] = postgres;
             foreach (var (other, (_, otherUrl)) in _running) environment[$"services__{other.ToLowerInvariant()}__http__0"] = otherUrl;

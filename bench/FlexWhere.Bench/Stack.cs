@@ -38,7 +38,8 @@ public sealed class ChildProcess : IAsyncDisposable
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string command, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, string workingDirectory, string logDirectory)
+    public static ChildProcess Start(string name, string command, IEnumerable<string> args,
+        IEnumerable<KeyValuePair<string, string>> environment, string workingDirectory, string logDirectory)
     {
         var startInfo = new ProcessStartInfo(command, args)
         {

@@ -1,11 +1,4 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Organisations;
-using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Data;
 

@@ -1,7 +1,4 @@
-using FlexWhere.Accounts.Organisations;
-using FlexWhere.Accounts.Users;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Data;
 
@@ -25,7 +22,8 @@ public static class DevelopmentSeed
     ];
 
     /// <summary>Adds what is missing; running it again changes nothing.</summary>
-    public static async Task SeedAsync(AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task SeedAsync(AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var organisation = await db.Organisations.SingleOrDefaultAsync(o => o.Name == OrganisationName, cancellationToken);

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mobile;
 
 public static class MobileModel

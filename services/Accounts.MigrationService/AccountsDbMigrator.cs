@@ -33,7 +33,8 @@ public sealed class AccountsDbMigrator(
 
             if (environment.IsDevelopment())
             {
-                await DevelopmentSeed.SeedAsync(db, scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>(), TimeProvider.System, stoppingToken);
+                await DevelopmentSeed.SeedAsync(db, scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>(), TimeProvider.System,
+                    stoppingToken);
                 logger.LogInformation("Development seed applied (organisation {Organisation})", DevelopmentSeed.OrganisationName);
             }
 

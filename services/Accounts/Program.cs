@@ -1,10 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Organisations;
-using FlexWhere.Accounts.Users;
-
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

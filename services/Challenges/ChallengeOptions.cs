@@ -8,31 +8,33 @@ public sealed class ChallengeOptions
 
     /// <summary>The HMAC key one-time codes are hashed with before they reach Redis. An AppHost
     /// parameter (generated in Development); never in the repository.</summary>
-    [Required(ErrorMessage = "Challenges:CodeHashKey is not set: give the Challenges service a random key of at least 32 characters (the AppHost generates one in Development).")]
+    [Required(ErrorMessage = "Challenges:CodeHashKey is not set: give the Challenges service a random key of at least 32 characters (the " +
+        "AppHost generates one in Development).")]
     [MinLength(32, ErrorMessage = "Challenges:CodeHashKey must be at least 32 characters long.")]
     public string CodeHashKey { get; set; } = "";
 
     /// <summary>How long a code is valid. Ten minutes at most: a longer window only helps a guesser.</summary>
-    [Range(typeof(TimeSpan), "00:00:30", "00:10:00", ErrorMessage = "Challenges:CodeTtl must be between 00:00:30 and 00:10:00.")]
+    [SettingRange("00:00:30", "00:10:00")]
     public TimeSpan CodeTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Wrong codes that kill a challenge (Twilio Verify's default).</summary>
-    [Range(1, 10, ErrorMessage = "Challenges:MaxAttempts must be between 1 and 10.")]
+    [SettingRange(1, 10)]
     public int MaxAttempts { get; set; } = 5;
 
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Challenges:ResendCooldown must be between 00:00:01 and 00:10:00.")]
+    [SettingRange("00:00:01", "00:10:00")]
     public TimeSpan ResendCooldown { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long an expired or used challenge still answers its status (and "expired" rather
     /// than "not found") before Redis drops it.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Challenges:StatusRetention must be between 00:01:00 and 1.00:00:00.")]
+    [SettingRange("00:01:00", "1.00:00:00")]
     public TimeSpan StatusRetention { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>When set, SMS texts end with <c>@domain #code</c> so phones autofill the code on that site only.</summary>
-    [RegularExpression(@"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", ErrorMessage = "Challenges:AutofillDomain must be a lower-case host name such as app.flexwhere.com.")]
+    [RegularExpression(@"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+        ErrorMessage = "Challenges:AutofillDomain must be a lower-case host name such as app.flexwhere.com.")]
     public string? AutofillDomain { get; set; }
 
     /// <summary>How long a caller waits for the broker to take a SendSms before being told the code was not sent.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30", ErrorMessage = "Challenges:PublishTimeout must be between 00:00:00.100 and 00:00:30.")]
+    [SettingRange("00:00:00.100", "00:00:30")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace FlexWhere.Challenges;
 
 /// <summary>Every Redis key Challenges uses, in one place; each is written with a TTL. Destinations

@@ -23,8 +23,12 @@ public static class SmsTemplates
     {
         [(OneTimeCode, "en")] = "Your FlexWhere code is {0}. It expires in {1} minutes.",
         [(OneTimeCode, "nl")] = "Je FlexWhere-code is {0}. Deze verloopt over {1} minuten.",
-        [(PhoneChangeScheduled, "en")] = "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on {0}. Not you? Contact your administrator at once.",
-        [(PhoneChangeScheduled, "nl")] = "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op {0}. Was u dit niet? Neem direct contact op met uw beheerder.",
+        [(PhoneChangeScheduled, "en")] =
+            "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on {0}. Not you? Contact your " +
+            "administrator at once.",
+        [(PhoneChangeScheduled, "nl")] =
+            "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op {0}. Was u dit niet? " +
+            "Neem direct contact op met uw beheerder.",
     };
 
     /// <summary>A notice's date, the same in both languages and unambiguous wherever the reader is.</summary>

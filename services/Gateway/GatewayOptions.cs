@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace FlexWhere.Gateway;
 
 public sealed class GatewayOptions

@@ -1,5 +1,3 @@
-using FlexWhere.Gateway.OpenApi;
-
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

@@ -92,7 +92,8 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
         return organisation;
     }
 
-    protected async Task<User> CreateUserAsync(Organisation organisation, UserRole role, string? phone = "+31612345678", string? email = null, bool active = true)
+    protected async Task<User> CreateUserAsync(Organisation organisation, UserRole role, string? phone = "+31612345678",
+        string? email = null, bool active = true)
     {
         var user = new User
         {

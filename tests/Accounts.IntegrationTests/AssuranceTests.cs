@@ -36,16 +36,20 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
 
         JsonElement sent = default;
         NextMinute();
-        var sms = await NextSmsToAsync(admin.PhoneNumber!, async () => sent = await JsonAsync(await other.PostAsync("/api/auth/step-up/sms", null)));
+        var sms = await NextSmsToAsync(admin.PhoneNumber!, async () => sent = await JsonAsync(await other.PostAsync("/api/auth/step-up/sms",
+            null)));
         var foreignTicket = sent.GetProperty("stepUpTicket").GetString();
-        await ProblemAsync(await client.PostAsJsonAsync("/api/auth/step-up", new { method = "sms", stepUpTicket = foreignTicket, code = sms.Code }),
+        await ProblemAsync(await client.PostAsJsonAsync("/api/auth/step-up",
+            new { method = "sms", stepUpTicket = foreignTicket, code = sms.Code }),
             HttpStatusCode.Gone, "challenge_expired");
         // Nor does a step-up ticket sign anyone in.
         await ProblemAsync(await VerifyAsync(foreignTicket!, sms.Code), HttpStatusCode.Gone, "challenge_expired");
 
         NextMinute();
-        sms = await NextSmsToAsync(admin.PhoneNumber!, async () => sent = await JsonAsync(await client.PostAsync("/api/auth/step-up/sms", null)));
-        await JsonAsync(await client.PostAsJsonAsync("/api/auth/step-up", new { method = "sms", stepUpTicket = sent.GetProperty("stepUpTicket").GetString(), code = sms.Code }));
+        sms = await NextSmsToAsync(admin.PhoneNumber!, async () =>
+            sent = await JsonAsync(await client.PostAsync("/api/auth/step-up/sms", null)));
+        await JsonAsync(await client.PostAsJsonAsync("/api/auth/step-up",
+            new { method = "sms", stepUpTicket = sent.GetProperty("stepUpTicket").GetString(), code = sms.Code }));
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/me/recovery-codes", null)).StatusCode);
         Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.StepUpSucceeded && e.SubjectUserId == admin.Id);
     }
@@ -65,14 +69,17 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
             await ProblemAsync(await ClientFor(stranger).PostAsync(path, null), HttpStatusCode.NotFound, "not_found");
         }
 
-        await ProblemAsync(await ClientFor(admin).PostAsync($"/api/users/{admin.Id}/totp-enrollment-code", null), HttpStatusCode.Conflict, "own_account");
-        var code = (await JsonAsync(await ClientFor(admin).PostAsync($"/api/users/{employee.Id}/totp-enrollment-code", null))).GetProperty("code").GetString();
+        await ProblemAsync(await ClientFor(admin).PostAsync($"/api/users/{admin.Id}/totp-enrollment-code", null), HttpStatusCode.Conflict,
+            "own_account");
+        var code = (await JsonAsync(await ClientFor(admin).PostAsync($"/api/users/{employee.Id}/totp-enrollment-code", null)))
+            .GetProperty("code").GetString();
 
         var first = (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("loginTicket").GetString();
         await JsonAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = first, code }));
         // Used once: the same code on a new sign-in proves nothing.
         var second = (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("loginTicket").GetString();
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = second, code }), HttpStatusCode.BadRequest, "invalid_code");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = second, code }),
+            HttpStatusCode.BadRequest, "invalid_code");
     }
 
     [Fact]
@@ -119,21 +126,27 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
         using var client = ClientFor(manager);
 
-        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "too-short" }), HttpStatusCode.BadRequest,
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "too-short" }),
+            HttpStatusCode.BadRequest,
             "password_too_short");
         for (var guess = 0; guess < 9; guess++)
         {
-            await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = $"guess {guess}", newPassword = "a-brand-new-password-2026" }),
+            await ProblemAsync(await client.PutAsJsonAsync("/api/me/password",
+                new { currentPassword = $"guess {guess}", newPassword = "a-brand-new-password-2026" }),
                 HttpStatusCode.BadRequest, "invalid_password");
         }
 
-        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = "guess 9", newPassword = "a-brand-new-password-2026" }),
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password",
+            new { currentPassword = "guess 9", newPassword = "a-brand-new-password-2026" }),
             HttpStatusCode.BadRequest, "invalid_password");
-        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" }),
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password",
+            new { currentPassword = Password, newPassword = "a-brand-new-password-2026" }),
             HttpStatusCode.TooManyRequests, "account_locked");
         var admin = await CreateMfaUserAsync(organisation);
         Assert.Equal(HttpStatusCode.NoContent, (await ClientFor(admin).PostAsync($"/api/users/{manager.Id}/unlock", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await client.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" }))
+            .StatusCode);
     }
 
     [Fact]
@@ -161,9 +174,11 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         NextMinute();
         var idle = await SignInWithSmsAsync(manager);
         Time.Advance(TimeSpan.FromMinutes(29));
-        var stillAlive = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = idle.GetProperty("refreshToken").GetString() }));
+        var stillAlive = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = idle.GetProperty("refreshToken").GetString() }));
         Time.Advance(TimeSpan.FromMinutes(31));
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = stillAlive.GetProperty("refreshToken").GetString() }),
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = stillAlive.GetProperty("refreshToken").GetString() }),
             HttpStatusCode.Unauthorized, "invalid_token");
     }
 
@@ -183,7 +198,8 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         await JsonAsync(await ClientFor(admin).PutAsJsonAsync($"/api/users/{employee.Id}", new { role = "Admin" }));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await asEmployee.GetAsync("/api/users")).StatusCode);
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = mobile.GetProperty("refreshToken").GetString() }),
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = mobile.GetProperty("refreshToken").GetString() }),
             HttpStatusCode.Unauthorized, "invalid_token");
         Assert.Equal("mfa_required", (await JsonAsync(await LoginAsync(employee.Email))).GetProperty("status").GetString());
     }
@@ -230,12 +246,14 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         Assert.Equal("sms", login.GetProperty("enrollmentProof").GetString());
         var ticket = login.GetProperty("loginTicket").GetString();
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket }), HttpStatusCode.Forbidden, "enrollment_proof_required");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket }), HttpStatusCode.Forbidden,
+            "enrollment_proof_required");
         await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = WrongCode(sms.Code) }),
             HttpStatusCode.BadRequest, "invalid_code");
         await using (var db = NewDbContext()) Assert.False(await db.TotpFactors.AnyAsync(f => f.UserId == employee.Id));
 
-        var enrollment = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = sms.Code }));
+        var enrollment = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket,
+            code = sms.Code }));
         Assert.False(string.IsNullOrEmpty(enrollment.GetProperty("secret").GetString()));
     }
 
@@ -248,12 +266,14 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         var number = NewMobile();
 
         var result = await JsonAsync(await ClientFor(importer).PostAsJsonAsync("/api/users/import",
-            new { fullSync = false, users = new[] { new { email = importer.Email, displayName = importer.DisplayName, role = "Admin", phone = number } } }));
+            new { fullSync = false, users = new[] { new { email = importer.Email, displayName = importer.DisplayName, role = "Admin",
+                phone = number } } }));
 
         Assert.Equal(1, result.GetProperty("pendingApproval").GetInt32());
         await using var db = NewDbContext();
         Assert.NotEqual(number, (await db.Users.SingleAsync(u => u.Id == importer.Id)).PhoneNumber);
-        Assert.Single(await db.PendingPhoneChanges.Where(c => c.TargetUserId == importer.Id && c.State == PhoneChangeStates.Pending).ToListAsync());
+        Assert.Single(await db.PendingPhoneChanges.Where(c => c.TargetUserId == importer.Id && c.State == PhoneChangeStates.Pending)
+            .ToListAsync());
         _ = other;
     }
 
@@ -267,9 +287,11 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         using var asAttacker = ClientFor(attacker);
 
         await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{victim.Id}", new { role = "Manager" }));
-        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{victim.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Accepted);
+        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{victim.Id}/phone", new { phone = NewMobile() }),
+            HttpStatusCode.Accepted);
         await JsonAsync(await asAttacker.PostAsync($"/api/users/{third.Id}/disable", null));
-        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{third.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Accepted);
+        await JsonAsync(await asAttacker.PutAsJsonAsync($"/api/users/{third.Id}/phone", new { phone = NewMobile() }),
+            HttpStatusCode.Accepted);
 
         await using var db = NewDbContext();
         Assert.Equal(victim.PhoneNumber, (await db.Users.SingleAsync(u => u.Id == victim.Id)).PhoneNumber);
@@ -283,22 +305,26 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         var admin = await CreateMfaUserAsync(organisation);
         using var asAdmin = ClientFor(admin);
         var created = await JsonAsync(await asAdmin.PostAsJsonAsync("/api/users",
-            new { email = $"sidekick-{Guid.NewGuid():N}@example.test", displayName = "Sidekick", role = "Admin", phone = NewMobile(), password = Password }), HttpStatusCode.Created);
+            new { email = $"sidekick-{Guid.NewGuid():N}@example.test", displayName = "Sidekick", role = "Admin", phone = NewMobile(),
+                password = Password }), HttpStatusCode.Created);
         var sidekick = await NewDbContext().Users.SingleAsync(u => u.Id == created.GetProperty("id").GetGuid());
         using var asSidekick = ClientFor(sidekick);
         var number = NewMobile();
 
         var sms = await NextSmsToAsync(admin.PhoneNumber!, async () =>
         {
-            var pending = await JsonAsync(await asSidekick.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = number }), HttpStatusCode.Accepted);
+            var pending = await JsonAsync(await asSidekick.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = number }),
+                HttpStatusCode.Accepted);
             Assert.True(pending.GetProperty("applyAfter").GetDateTimeOffset() >= Time.GetUtcNow().AddHours(24));
         });
         Assert.DoesNotMatch(@"^\d{6}$", sms.Code);
 
         var changeId = (await NewDbContext().PendingPhoneChanges.SingleAsync(c => c.TargetUserId == admin.Id)).Id;
-        await ProblemAsync(await asSidekick.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await ProblemAsync(await asSidekick.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "second_admin_required");
         // The admin whose number it is cannot approve it either.
-        await ProblemAsync(await asAdmin.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await ProblemAsync(await asAdmin.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "second_admin_required");
 
         await using var scope = Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Data.AccountsDbContext>();
@@ -307,7 +333,8 @@ public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMq
         Time.Advance(TimeSpan.FromHours(24));
         // The service's own timer (on the same clock) may apply it first; either way it is applied once.
         await PhoneChanges.ApplyDueAsync(db, audit, Time, CancellationToken.None);
-        for (var wait = 0; wait < 50 && (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber != number; wait++) await Task.Delay(100);
+        for (var wait = 0; wait < 50 && (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id))
+            .PhoneNumber != number; wait++) await Task.Delay(100);
         Assert.Equal(number, (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber);
         Assert.Single(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.PhoneChanged && e.SubjectUserId == admin.Id);
     }

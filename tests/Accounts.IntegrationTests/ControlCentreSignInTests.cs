@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MfaCollection.Name)]
-public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, redis, rabbitMq)
 {
     [Theory]
     [InlineData(UserRole.Admin)]
@@ -68,7 +69,8 @@ public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis
         await ProblemAsync(await VerifyAsync(ticket, code), HttpStatusCode.Gone, "challenge_expired");
         await using var db = NewDbContext();
         Assert.Equal(0, await db.RefreshTokens.CountAsync(t => t.UserId == admin.Id));
-        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.MfaCodeFailed && e.Details!.Contains("sign-in ended"));
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.MfaCodeFailed
+            && e.Details!.Contains("sign-in ended"));
     }
 
     [Fact]
@@ -129,7 +131,8 @@ public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis
         var organisation = await CreateOrganisationAsync();
         var admin = await CreateMfaUserAsync(organisation);
 
-        await ProblemAsync(await ControlCentreLoginAsync(admin, password: "not-the-password"), HttpStatusCode.Unauthorized, "invalid_credentials");
+        await ProblemAsync(await ControlCentreLoginAsync(admin, password: "not-the-password"), HttpStatusCode.Unauthorized,
+            "invalid_credentials");
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.DoesNotContain(Sms.Sent, m => m.Destination == admin.PhoneNumber);

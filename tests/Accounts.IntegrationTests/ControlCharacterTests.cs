@@ -40,7 +40,8 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
     public async Task An_unescaped_control_character_in_the_json_is_a_problem_too()
     {
         // JSON forbids raw control characters in strings, so the parser refuses before the converter sees them.
-        var body = new StringContent("{\"email\":\"ann\u0000@example.test\",\"password\":\"x\",\"client\":\"mobile\"}", Encoding.UTF8, "application/json");
+        var body = new StringContent("{\"email\":\"ann\u0000@example.test\",\"password\":\"x\",\"client\":\"mobile\"}", Encoding.UTF8,
+            "application/json");
 
         await ProblemAsync(await Client.PostAsync("/api/auth/login", body), HttpStatusCode.BadRequest, "validation_failed");
     }
@@ -70,7 +71,8 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
 
         await RefusedAsync(await client.PostAsJsonAsync("/api/users",
             new { email = "new-user@example.test", displayName = "New\0User", role = "Employee" }), "displayName");
-        await RefusedAsync(await client.PutAsJsonAsync($"/api/users/{employee.Id}", new { displayName = "Line\r\nBreak", role = "Employee" }), "displayName");
+        await RefusedAsync(await client.PutAsJsonAsync($"/api/users/{employee.Id}",
+            new { displayName = "Line\r\nBreak", role = "Employee" }), "displayName");
 
         await using var db = NewDbContext();
         Assert.False(await db.Users.AnyAsync(u => u.Email == "new-user@example.test"));
@@ -135,7 +137,8 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
         var admin = await CreateUserAsync(organisation, UserRole.Admin);
         using var client = ClientFor(admin);
 
-        var problem = await RefusedAsync(await client.PostAsync("/api/users/import/csv", new StringContent(csv, Encoding.UTF8, "text/csv")), column);
+        var problem = await RefusedAsync(await client.PostAsync("/api/users/import/csv", new StringContent(csv, Encoding.UTF8, "text/csv")),
+            column);
 
         Assert.Equal(row, problem.GetProperty("row").GetInt32());
         Assert.Contains($"The {column} of data row {row}", problem.GetProperty("detail").GetString());
@@ -149,7 +152,8 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
         var organisation = await CreateOrganisationAsync(configure: o => o.LinkedDatabase = true);
         var admin = await CreateUserAsync(organisation, UserRole.Admin);
         using var client = ClientFor(admin);
-        const string csv = "email,displayName,role\r\nbram@example.test,Bram van 't Hof,Employee\r\nzoe@example.test,\"Zoë Straße 🚲\",Employee\r\n";
+        const string csv =
+            "email,displayName,role\r\nbram@example.test,Bram van 't Hof,Employee\r\nzoe@example.test,\"Zoë Straße 🚲\",Employee\r\n";
 
         var imported = await JsonAsync(await client.PostAsync("/api/users/import/csv", new StringContent(csv, Encoding.UTF8, "text/csv")));
         Assert.Equal(2, imported.GetProperty("created").GetInt32());
@@ -178,11 +182,14 @@ public class ControlCharacterTests(PostgresServer postgres) : AccountsTestBase(p
     public async Task The_openapi_document_still_describes_strings_as_strings()
     {
         // The refusing converter hides the string type from the schema generator unless it is restored.
-        var schemas = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("components").GetProperty("schemas");
+        var schemas = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("components")
+            .GetProperty("schemas");
 
-        Assert.Equal(["null", "string"], schemas.GetProperty("LoginRequest").GetProperty("properties").GetProperty("email").GetProperty("type")
+        Assert.Equal(["null", "string"], schemas.GetProperty("LoginRequest").GetProperty("properties").GetProperty("email")
+            .GetProperty("type")
             .EnumerateArray().Select(t => t.GetString()));
-        Assert.Equal("string", schemas.GetProperty("UserDto").GetProperty("properties").GetProperty("email").GetProperty("type").GetString());
+        Assert.Equal("string", schemas.GetProperty("UserDto").GetProperty("properties").GetProperty("email").GetProperty("type")
+            .GetString());
         Assert.Equal("string", schemas.GetProperty("UpdateSettingsRequest").GetProperty("properties").GetProperty("allowedSmsCountries")
             .GetProperty("items").GetProperty("type").GetString());
     }

@@ -42,8 +42,10 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         var result = await JsonAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = false, users = rows }));
 
         Assert.Equal(2, result.GetProperty("created").GetInt32());
-        var errors = result.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("row").GetInt32(), e.GetProperty("code").GetString())).ToList();
-        Assert.Equal([(2, "phone_country_code_missing"), (3, "phone_fixed_line"), (4, "email_invalid"), (5, "role_invalid"), (6, "duplicate_in_batch")], errors);
+        var errors = result.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("row").GetInt32(), e.GetProperty("code").GetString())).ToList();
+        Assert.Equal([(2, "phone_country_code_missing"), (3, "phone_fixed_line"), (4, "email_invalid"), (5, "role_invalid"),
+            (6, "duplicate_in_batch")], errors);
         await using var db = NewDbContext();
         var ann = await db.Users.SingleAsync(u => u.NormalizedEmail == "ANN@EXAMPLE.TEST");
         Assert.Equal("+31611112222", ann.PhoneNumber);
@@ -75,7 +77,8 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         await JsonAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = false, users = GoodRows }));
 
         var result = await JsonAsync(await client.PostAsJsonAsync("/api/users/import",
-            new { fullSync = false, users = new[] { new { email = "ann@example.test", displayName = "Ann", role = "Manager", phone = "+31633334444" } } }));
+            new { fullSync = false, users = new[] { new { email = "ann@example.test", displayName = "Ann", role = "Manager",
+                phone = "+31633334444" } } }));
 
         Assert.Equal(1, result.GetProperty("updated").GetInt32());
         await using var db = NewDbContext();
@@ -105,10 +108,13 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         var (organisation, admin, client) = await LinkedAsync();
         var employee = await CreateUserAsync(organisation, UserRole.Employee);
 
-        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{employee.Id}/phone", new { phone = "+31633334444" }), HttpStatusCode.Conflict, "managed_by_linked_database");
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = "x@example.test", displayName = "X", role = "Employee" }), HttpStatusCode.Conflict, "managed_by_linked_database");
+        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{employee.Id}/phone", new { phone = "+31633334444" }),
+            HttpStatusCode.Conflict, "managed_by_linked_database");
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users",
+            new { email = "x@example.test", displayName = "X", role = "Employee" }), HttpStatusCode.Conflict, "managed_by_linked_database");
         using var self = ClientFor(admin);
-        await ProblemAsync(await self.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = "+31633334444" }), HttpStatusCode.Conflict, "managed_by_linked_database");
+        await ProblemAsync(await self.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = "+31633334444" }),
+            HttpStatusCode.Conflict, "managed_by_linked_database");
 
         await using var db = NewDbContext();
         Assert.Equal("+31612345678", (await db.Users.SingleAsync(u => u.Id == employee.Id)).PhoneNumber);
@@ -120,7 +126,8 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         var organisation = await CreateOrganisationAsync();
         using var client = ClientFor(await CreateUserAsync(organisation, UserRole.Admin));
 
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = true, users = GoodRows }), HttpStatusCode.Conflict, "linked_database_not_enabled");
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = true, users = GoodRows }),
+            HttpStatusCode.Conflict, "linked_database_not_enabled");
 
         await using var db = NewDbContext();
         Assert.Equal(1, await db.Users.CountAsync());
@@ -131,7 +138,10 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     {
         var (_, _, client) = await LinkedAsync();
         var json = new StringBuilder("{\"fullSync\":true,\"users\":[");
-        for (var i = 0; i < 80_000; i++) json.Append($"{{\"email\":\"u{i}@example.test\",\"displayName\":\"User {i}\",\"role\":\"Employee\"}},");
+        for (var i = 0; i < 80_000; i++)
+        {
+            json.Append($"{{\"email\":\"u{i}@example.test\",\"displayName\":\"User {i}\",\"role\":\"Employee\"}},");
+        }
         json.Append("{}]}");
 
         var response = await client.PostAsync("/api/users/import", new StringContent(json.ToString(), Encoding.UTF8, "application/json"));
@@ -145,9 +155,11 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     public async Task A_batch_of_more_than_5000_rows_is_refused_and_writes_nothing()
     {
         var (_, _, client) = await LinkedAsync();
-        var rows = Enumerable.Range(0, 5001).Select(i => new { email = $"u{i}@example.test", displayName = $"User {i}", role = "Employee" });
+        var rows = Enumerable.Range(0, 5001)
+            .Select(i => new { email = $"u{i}@example.test", displayName = $"User {i}", role = "Employee" });
 
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = false, users = rows }), HttpStatusCode.BadRequest, "import_too_large");
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users/import", new { fullSync = false, users = rows }),
+            HttpStatusCode.BadRequest, "import_too_large");
 
         await using var db = NewDbContext();
         Assert.Equal(1, await db.Users.CountAsync());
@@ -158,9 +170,12 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     {
         var (organisation, _, client) = await LinkedAsync();
         var leaver = await CreateUserAsync(organisation, UserRole.Employee);
-        const string csv = "email,displayName,role,phone\r\nann@example.test,\"Ann, the first\",Manager,+31 6 11112222\r\ncarl@example.test,Carl,Employee,0612345678\r\n";
+        const string csv =
+            "email,displayName,role,phone\r\nann@example.test,\"Ann, the first\",Manager,+31 6 " +
+            "11112222\r\ncarl@example.test,Carl,Employee,0612345678\r\n";
 
-        var result = await JsonAsync(await client.PostAsync("/api/users/import/csv?fullSync=true", new StringContent(csv, Encoding.UTF8, "text/csv")));
+        var result = await JsonAsync(await client.PostAsync("/api/users/import/csv?fullSync=true", new StringContent(csv, Encoding.UTF8,
+            "text/csv")));
 
         Assert.Equal(1, result.GetProperty("created").GetInt32());
         Assert.Equal(1, result.GetProperty("disabled").GetInt32());
@@ -177,7 +192,8 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
     {
         var (_, _, client) = await LinkedAsync();
 
-        await ProblemAsync(await client.PostAsync("/api/users/import/csv", new StringContent("mail,name\nx@example.test,X\n", Encoding.UTF8, "text/csv")),
+        await ProblemAsync(await client.PostAsync("/api/users/import/csv",
+            new StringContent("mail,name\nx@example.test,X\n", Encoding.UTF8, "text/csv")),
             HttpStatusCode.BadRequest, "validation_failed");
     }
 
@@ -189,7 +205,8 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         var foreign = await CreateUserAsync(other, UserRole.Admin, email: "foreign@example.test");
 
         var result = await JsonAsync(await client.PostAsJsonAsync("/api/users/import",
-            new { fullSync = true, users = new[] { new { email = "FOREIGN@example.test", displayName = "Taken over", role = "Employee", phone = "+31633334444" } } }));
+            new { fullSync = true, users = new[] { new { email = "FOREIGN@example.test", displayName = "Taken over", role = "Employee",
+                phone = "+31633334444" } } }));
 
         var error = Assert.Single(result.GetProperty("errors").EnumerateArray());
         Assert.Equal("email_taken", error.GetProperty("code").GetString());
@@ -208,6 +225,7 @@ public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres
         var (organisation, _, _) = await LinkedAsync();
         using var manager = ClientFor(await CreateUserAsync(organisation, UserRole.Manager));
 
-        await ProblemAsync(await manager.PostAsJsonAsync("/api/users/import", new { fullSync = true, users = GoodRows }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await manager.PostAsJsonAsync("/api/users/import", new { fullSync = true, users = GoodRows }),
+            HttpStatusCode.Forbidden, "forbidden");
     }
 }

@@ -64,7 +64,8 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
         services.AddHttpClient<ChallengesClient>().ConfigurePrimaryHttpMessageHandler(() => _challenges.Server.CreateHandler());
 
     /// <summary>A user with a fresh Dutch mobile number, so tests never share send limits.</summary>
-    protected async Task<User> CreateMfaUserAsync(Organisations.Organisation organisation, UserRole role = UserRole.Admin, bool phoneVerified = true)
+    protected async Task<User> CreateMfaUserAsync(Organisations.Organisation organisation, UserRole role = UserRole.Admin,
+        bool phoneVerified = true)
     {
         var user = await CreateUserAsync(organisation, role, phone: NewMobile());
         if (phoneVerified) return user;
@@ -77,7 +78,8 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
     }
 
     protected static string NewMobile() =>
-        "+3162" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 10_000_000).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+        "+3162" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 10_000_000)
+            .ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
 
     protected Task<HttpResponseMessage> ControlCentreLoginAsync(User user, string? deviceToken = null, string password = Password) =>
         Client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password, client = "control-centre", deviceToken });
@@ -86,7 +88,8 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
     protected async Task<(string Ticket, string Code, JsonElement Body)> StartSmsSignInAsync(User user, string? deviceToken = null)
     {
         JsonElement body = default;
-        var sms = await NextSmsToAsync(user.PhoneNumber!, async () => body = await JsonAsync(await ControlCentreLoginAsync(user, deviceToken)));
+        var sms = await NextSmsToAsync(user.PhoneNumber!, async () => body = await JsonAsync(await ControlCentreLoginAsync(user,
+            deviceToken)));
         Assert.Equal("mfa_required", body.GetProperty("status").GetString());
         Assert.Equal("sms", body.GetProperty("method").GetString());
         return (body.GetProperty("loginTicket").GetString()!, sms.Code, body);

@@ -32,7 +32,8 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
         var organisation = await CreateOrganisationAsync();
         using var client = ClientFor(await CreateUserAsync(organisation, UserRole.Admin));
 
-        var problem = await ProblemAsync(await client.PutAsJsonAsync("/api/organisation/settings", new { smsMfaForControlCentre = false, mobileTotpRequired = true }),
+        var problem = await ProblemAsync(await client.PutAsJsonAsync("/api/organisation/settings", new { smsMfaForControlCentre = false,
+            mobileTotpRequired = true }),
             HttpStatusCode.BadRequest, "sms_mfa_required");
 
         Assert.Contains("minimum requirement", problem.GetProperty("detail").GetString());
@@ -53,7 +54,8 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
         var organisation = await CreateOrganisationAsync();
         using var client = ClientFor(await CreateUserAsync(organisation, UserRole.Admin));
 
-        await ProblemAsync(await client.PutAsync("/api/organisation/settings", new StringContent(json, System.Text.Encoding.UTF8, "application/json")),
+        await ProblemAsync(await client.PutAsync("/api/organisation/settings",
+            new StringContent(json, System.Text.Encoding.UTF8, "application/json")),
             HttpStatusCode.BadRequest, code);
 
         Assert.Empty(await AuditAsync(organisation.Id));
@@ -67,7 +69,8 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
         using var client = ClientFor(admin);
 
         var settings = await JsonAsync(await client.PutAsJsonAsync("/api/organisation/settings",
-            new { mobileTotpRequired = true, mobilePinRequired = true, pinLength = 8, allowedSmsCountries = new[] { "nl", "BE" }, trustedDevicePeriodDays = 14 }));
+            new { mobileTotpRequired = true, mobilePinRequired = true, pinLength = 8, allowedSmsCountries = new[] { "nl", "BE" },
+                trustedDevicePeriodDays = 14 }));
 
         Assert.Equal(8, settings.GetProperty("pinLength").GetInt32());
         Assert.Equal(["NL", "BE"], settings.GetProperty("allowedSmsCountries").EnumerateArray().Select(c => c.GetString()));
@@ -86,7 +89,8 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
         var organisation = await CreateOrganisationAsync();
         using var client = ClientFor(await CreateUserAsync(organisation, UserRole.Manager));
 
-        await ProblemAsync(await client.PutAsJsonAsync("/api/organisation/settings", new { pinLength = 4 }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await client.PutAsJsonAsync("/api/organisation/settings", new { pinLength = 4 }), HttpStatusCode.Forbidden,
+            "forbidden");
     }
 
     [Fact]
@@ -106,7 +110,8 @@ public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(po
 
         Assert.Equal(3, report.GetProperty("adminsAndManagers").GetInt32());
         Assert.Equal(1, report.GetProperty("ready").GetInt32());
-        var notReady = report.GetProperty("notReady").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetGuid(), e => e.GetProperty("reason").GetString());
+        var notReady = report.GetProperty("notReady").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("id").GetGuid(), e => e.GetProperty("reason").GetString());
         Assert.Equal(2, notReady.Count);
         Assert.Equal("phone_number_missing", notReady[noPhone.Id]);
         Assert.Equal("country_not_allowed", notReady[foreign.Id]);

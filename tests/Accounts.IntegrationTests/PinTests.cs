@@ -33,8 +33,10 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
 
         // With a PIN set, the refresh needs it: a stolen refresh token alone is not enough.
         var refreshToken = signedIn.GetProperty("refreshToken").GetString();
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }), HttpStatusCode.Unauthorized, "pin_required");
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "999999" }), HttpStatusCode.BadRequest, "invalid_pin");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }), HttpStatusCode.Unauthorized,
+            "pin_required");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "999999" }),
+            HttpStatusCode.BadRequest, "invalid_pin");
         var refreshed = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "318046" }));
         Assert.True(refreshed.GetProperty("pinRequired").GetBoolean());
         Assert.False(refreshed.GetProperty("pinSetupRequired").GetBoolean());
@@ -95,7 +97,8 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
 
         // The access token is still unexpired, but the session is over: even the right PIN is refused now.
         await ProblemAsync(await VerifyPinAsync(app, "2749"), HttpStatusCode.Unauthorized, "session_revoked");
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }),
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }),
             HttpStatusCode.Unauthorized, "invalid_token");
         var audit = await AuditAsync(organisation.Id);
         Assert.Equal(5, audit.Count(e => e.Event == MobileAuditEvents.PinFailed));
@@ -214,7 +217,8 @@ public class PinTests(PostgresServer postgres) : AccountsTestBase(postgres)
     private HttpClient Bearer(JsonElement signedIn)
     {
         var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", signedIn.GetProperty("accessToken").GetString());
+        client.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Bearer", signedIn.GetProperty("accessToken").GetString());
         return client;
     }
 

@@ -122,8 +122,10 @@ public class ProblemShapeTests(PostgresServer postgres) : AccountsTestBase(postg
     {
         using var document = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json"));
 
-        var responses = document.RootElement.GetProperty("paths").GetProperty("/api/auth/login").GetProperty("post").GetProperty("responses");
-        Assert.True(responses.GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _), responses.ToString());
+        var responses = document.RootElement.GetProperty("paths").GetProperty("/api/auth/login").GetProperty("post")
+            .GetProperty("responses");
+        Assert.True(responses.GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _),
+            responses.ToString());
     }
 
     [Fact]

@@ -26,9 +26,11 @@ public class ReadinessTests(PostgresServer postgres)
     public async Task Is_ready_when_its_database_answers()
     {
         using var factory = new ServiceFactory<Program>(
-            ("ConnectionStrings:accountsdb", await postgres.CreateDatabaseAsync("accounts")), ("InternalApi:Key", AccountsTestBase.InternalKey));
+            ("ConnectionStrings:accountsdb", await postgres.CreateDatabaseAsync("accounts")),
+                ("InternalApi:Key", AccountsTestBase.InternalKey));
 
-        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30));
 
         Assert.True(code == HttpStatusCode.OK, raw);
         Assert.Equal("Healthy", body!.Checks["AccountsDbContext"].Status);
@@ -39,21 +41,25 @@ public class ReadinessTests(PostgresServer postgres)
     {
         var database = await postgres.CreateDatabaseAsync("accounts");
         var name = new NpgsqlConnectionStringBuilder(database).Database!;
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", database), ("InternalApi:Key", AccountsTestBase.InternalKey));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", database), ("InternalApi:Key",
+            AccountsTestBase.InternalKey));
         var client = factory.CreateClient();
         var (ready, _, readyRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         Assert.True(ready == HttpStatusCode.OK, readyRaw);
 
         // The database goes away under the service's pooled connections, as in an outage.
-        await AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';""");
+        await AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity " +
+            "WHERE datname = '{name}';""");
         try
         {
-            var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
+            var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(15));
             Assert.True(down == HttpStatusCode.ServiceUnavailable, downRaw);
 
             // A sign-in meanwhile fails closed, and soon: a few quick retries, not EF's minute of them.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var login = await client.PostAsJsonAsync("/api/auth/login", new { email = "someone@example.test", password = "Some-Password-2026!", client = "control-centre" });
+            using var login = await client.PostAsJsonAsync("/api/auth/login", new { email = "someone@example.test",
+                password = "Some-Password-2026!", client = "control-centre" });
             var elapsed = clock.Elapsed;
             var body = await login.Content.ReadAsStringAsync();
             Assert.True(login.StatusCode == HttpStatusCode.ServiceUnavailable, body);
@@ -82,7 +88,8 @@ public class ReadinessTests(PostgresServer postgres)
     public async Task Is_not_ready_when_its_database_does_not_exist()
     {
         var missing = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "no_such_database" };
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", missing.ConnectionString), ("InternalApi:Key", AccountsTestBase.InternalKey));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", missing.ConnectionString), ("InternalApi:Key",
+            AccountsTestBase.InternalKey));
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "AccountsDbContext");
     }

@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MfaCollection.Name)]
-public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, redis, rabbitMq)
 {
     private async Task<List<string>> GenerateRecoveryCodesAsync(User user)
     {
@@ -65,8 +66,10 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var codes = await GenerateRecoveryCodesAsync(admin);
         var (ticket, _, _) = await StartSmsSignInAsync(admin);
 
-        for (var i = 0; i < 4; i++) await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"), HttpStatusCode.BadRequest, "invalid_recovery_code");
-        await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"), HttpStatusCode.TooManyRequests, "too_many_attempts");
+        for (var i = 0; i < 4; i++) await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"),
+            HttpStatusCode.BadRequest, "invalid_recovery_code");
+        await ProblemAsync(await RecoverAsync(ticket, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"), HttpStatusCode.TooManyRequests,
+            "too_many_attempts");
 
         await ProblemAsync(await RecoverAsync(ticket, codes[0]), HttpStatusCode.Gone, "challenge_expired");
     }
@@ -163,13 +166,16 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         using var client = ClientFor(manager);
 
         System.Text.Json.JsonElement started = default;
-        var sms = await NextSmsToAsync(newNumber, async () => started = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone", new { phone = newNumber })));
+        var sms = await NextSmsToAsync(newNumber, async () => started = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone",
+            new { phone = newNumber })));
         await using (var db = NewDbContext()) Assert.Equal(oldNumber, (await db.Users.SingleAsync(u => u.Id == manager.Id)).PhoneNumber);
 
         var ticket = started.GetProperty("verificationTicket").GetString();
-        await ProblemAsync(await client.PostAsJsonAsync("/api/me/phone/confirm", new { verificationTicket = ticket, code = WrongCode(sms.Code) }),
+        await ProblemAsync(await client.PostAsJsonAsync("/api/me/phone/confirm",
+            new { verificationTicket = ticket, code = WrongCode(sms.Code) }),
             HttpStatusCode.BadRequest, "invalid_code");
-        var confirmed = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone/confirm", new { verificationTicket = ticket, code = sms.Code }));
+        var confirmed = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone/confirm", new { verificationTicket = ticket,
+            code = sms.Code }));
 
         Assert.Equal("changed", confirmed.GetProperty("status").GetString());
         await using var check = NewDbContext();
@@ -187,7 +193,8 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var admin = await CreateMfaUserAsync(organisation);
         using var client = ClientFor(admin);
 
-        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Conflict, "verify_new_number");
+        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{admin.Id}/phone", new { phone = NewMobile() }),
+            HttpStatusCode.Conflict, "verify_new_number");
     }
 
     [Fact]
@@ -219,22 +226,26 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         using var asSecond = ClientFor(second);
         using var asThird = ClientFor(third);
 
-        var pending = await JsonAsync(await asFirst.PutAsJsonAsync($"/api/users/{second.Id}/phone", new { phone = number }), HttpStatusCode.Accepted);
+        var pending = await JsonAsync(await asFirst.PutAsJsonAsync($"/api/users/{second.Id}/phone", new { phone = number }),
+            HttpStatusCode.Accepted);
         var changeId = pending.GetProperty("id").GetGuid();
         await using (var db = NewDbContext()) Assert.Equal(oldNumber, (await db.Users.SingleAsync(u => u.Id == second.Id)).PhoneNumber);
-        await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "second_admin_required");
         var listed = await JsonAsync(await asSecond.GetAsync("/api/phone-changes"));
         Assert.Equal(changeId, Assert.Single(listed.EnumerateArray()).GetProperty("id").GetGuid());
 
         // Not the admin whose number it is either: that could be the same person behind both accounts.
-        await ProblemAsync(await asSecond.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await ProblemAsync(await asSecond.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "second_admin_required");
         await JsonAsync(await asThird.PostAsync($"/api/phone-changes/{changeId}/approve", null));
 
         await using var check = NewDbContext();
         Assert.Equal(number, (await check.Users.SingleAsync(u => u.Id == second.Id)).PhoneNumber);
         // The new number ended the sessions of its owner: trust in the old one is gone.
         Assert.Equal(HttpStatusCode.Unauthorized, (await asSecond.GetAsync("/api/me")).StatusCode);
-        await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "phone_change_closed");
+        await ProblemAsync(await asFirst.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "phone_change_closed");
         var audit = await AuditAsync(organisation.Id);
         Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeRequested && e.ActorUserId == first.Id);
         Assert.Contains(audit, e => e.Event == AuditEvents.PhoneChangeApproved && e.ActorUserId == third.Id);
@@ -250,12 +261,14 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         using var client = ClientFor(admin);
 
         System.Text.Json.JsonElement started = default;
-        var sms = await NextSmsToAsync(number, async () => started = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone", new { phone = number })));
+        var sms = await NextSmsToAsync(number, async () => started = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone",
+            new { phone = number })));
         var confirmed = await JsonAsync(await client.PostAsJsonAsync("/api/me/phone/confirm",
             new { verificationTicket = started.GetProperty("verificationTicket").GetString(), code = sms.Code }));
         Assert.Equal("pending_approval", confirmed.GetProperty("status").GetString());
         var changeId = confirmed.GetProperty("pendingChangeId").GetGuid();
-        await ProblemAsync(await client.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict, "second_admin_required");
+        await ProblemAsync(await client.PostAsync($"/api/phone-changes/{changeId}/approve", null), HttpStatusCode.Conflict,
+            "second_admin_required");
 
         using var asOther = ClientFor(other);
         await JsonAsync(await asOther.PostAsync($"/api/phone-changes/{changeId}/approve", null));
@@ -274,7 +287,8 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer re
         var second = await CreateMfaUserAsync(organisation);
         using var asFirst = ClientFor(first);
         using var asSecond = ClientFor(second);
-        var pending = await JsonAsync(await asFirst.PutAsJsonAsync($"/api/users/{second.Id}/phone", new { phone = NewMobile() }), HttpStatusCode.Accepted);
+        var pending = await JsonAsync(await asFirst.PutAsJsonAsync($"/api/users/{second.Id}/phone", new { phone = NewMobile() }),
+            HttpStatusCode.Accepted);
 
         var rejected = await JsonAsync(await asSecond.PostAsync($"/api/phone-changes/{pending.GetProperty("id").GetGuid()}/reject", null));
 

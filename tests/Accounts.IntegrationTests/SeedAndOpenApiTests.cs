@@ -23,8 +23,10 @@ public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(pos
         var employee = await JsonAsync(await LoginAsync("employee@demo.flexwhere.test", DevelopmentSeed.Password, "mobile"));
         Assert.Equal("signed_in", employee.GetProperty("status").GetString());
         // The password is right; the admin is stopped only by the second factor (Challenges is not running here).
-        await ProblemAsync(await LoginAsync("admin@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
-        await ProblemAsync(await LoginAsync("manager@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"), HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        await ProblemAsync(await LoginAsync("admin@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"),
+            HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        await ProblemAsync(await LoginAsync("manager@demo.flexwhere.test", DevelopmentSeed.Password, "control-centre"),
+            HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
         await using var check = NewDbContext();
         Assert.Equal(3, await check.Users.CountAsync());
         Assert.Equal("Demo", (await check.Organisations.SingleAsync()).Name);
@@ -38,7 +40,8 @@ public class SeedAndOpenApiTests(PostgresServer postgres) : AccountsTestBase(pos
         string[] paths =
         [
             "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/me", "/.well-known/jwks.json",
-            "/api/users", "/api/users/{id}", "/api/users/{id}/phone", "/api/users/{id}/disable", "/api/users/{id}/enable", "/api/users/import",
+            "/api/users", "/api/users/{id}", "/api/users/{id}/phone", "/api/users/{id}/disable", "/api/users/{id}/enable",
+                "/api/users/import",
             "/api/organisation/settings", "/api/organisation/mfa-readiness", "/api/audit",
         ];
         Assert.All(paths, path => Assert.Contains($"\"{path}\"", document));

@@ -81,7 +81,8 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
         var employee = await CreateUserAsync(organisation, UserRole.Employee);
 
         var unknown = await ProblemAsync(await LoginAsync("nobody@example.test"), HttpStatusCode.Unauthorized, "invalid_credentials");
-        var wrong = await ProblemAsync(await LoginAsync(employee.Email, "wrong password!"), HttpStatusCode.Unauthorized, "invalid_credentials");
+        var wrong = await ProblemAsync(await LoginAsync(employee.Email, "wrong password!"), HttpStatusCode.Unauthorized,
+            "invalid_credentials");
 
         Assert.Equal(unknown.GetProperty("title").GetString(), wrong.GetProperty("title").GetString());
         Assert.Equal(unknown.GetProperty("detail").GetString(), wrong.GetProperty("detail").GetString());
@@ -112,7 +113,8 @@ public class SignInTests(PostgresServer postgres) : AccountsTestBase(postgres)
         var organisation = await CreateOrganisationAsync();
         var admin = await CreateUserAsync(organisation, UserRole.Admin, phone: null);
 
-        var problem = await ProblemAsync(await LoginAsync(admin.Email, client: "control-centre"), HttpStatusCode.Forbidden, "phone_number_missing");
+        var problem = await ProblemAsync(await LoginAsync(admin.Email, client: "control-centre"), HttpStatusCode.Forbidden,
+            "phone_number_missing");
 
         Assert.Contains("administrator", problem.GetProperty("detail").GetString());
     }

@@ -68,7 +68,8 @@ public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
         Assert.Equal("signed_in", renewed.GetProperty("status").GetString());
         Assert.NotEqual(refresh, next);
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized,
+            "invalid_token");
     }
 
     [Fact]
@@ -79,7 +80,8 @@ public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
 
         await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh });
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = renewed.GetProperty("refreshToken").GetString() }),
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = renewed.GetProperty("refreshToken").GetString() }),
             HttpStatusCode.Unauthorized, "invalid_token");
         Assert.Contains(await AuditAsync(employee.OrganisationId), e => e.Event == AuditEvents.TokenReuseDetected);
     }
@@ -101,9 +103,11 @@ public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
     {
         var (_, refresh, employee) = await SignInEmployeeAsync();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Client.PostAsJsonAsync("/api/auth/logout", new { refreshToken = refresh })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.PostAsJsonAsync("/api/auth/logout", new { refreshToken = refresh }))
+            .StatusCode);
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized,
+            "invalid_token");
         Assert.Contains(await AuditAsync(employee.OrganisationId), e => e.Event == AuditEvents.TokenRevoked);
     }
 
@@ -112,9 +116,11 @@ public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
     {
         var (_, refresh, _) = await SignInEmployeeAsync();
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "made-up" }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "made-up" }), HttpStatusCode.Unauthorized,
+            "invalid_token");
         Time.Advance(TimeSpan.FromDays(15));
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized,
+            "invalid_token");
     }
 
     [Fact]
@@ -129,6 +135,7 @@ public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
             await JsonAsync(await adminClient.PostAsync($"/api/users/{employee.Id}/disable", null));
         }
 
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }), HttpStatusCode.Unauthorized,
+            "invalid_token");
     }
 }

@@ -42,7 +42,8 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         Time.Advance(TimeSpan.FromSeconds(30));
         var next = await JsonAsync(await LoginAsync(employee.Email));
         Assert.Equal("totp", next.GetProperty("method").GetString());
-        await ProblemAsync(await EnrollAsync(next.GetProperty("loginTicket").GetString()!), HttpStatusCode.Conflict, "totp_already_enrolled");
+        await ProblemAsync(await EnrollAsync(next.GetProperty("loginTicket").GetString()!), HttpStatusCode.Conflict,
+            "totp_already_enrolled");
         await JsonAsync(await VerifyAsync(next.GetProperty("loginTicket").GetString()!, CodeNow(base32)));
 
         var audit = await AuditAsync(organisation.Id);
@@ -112,7 +113,8 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
 
         Time.Advance(TimeSpan.FromSeconds(30));
         await JsonAsync(await VerifyAsync(await TicketAsync(employee), CodeNow(base32)));
-        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == MobileAuditEvents.TotpFailed && e.Details == "code of an already used time step");
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == MobileAuditEvents.TotpFailed
+            && e.Details == "code of an already used time step");
     }
 
     [Theory]
@@ -194,7 +196,8 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         for (var attempt = 1; attempt <= 9; attempt++)
         {
             Time.Advance(TimeSpan.FromMinutes(2));
-            await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest, "invalid_code");
+            await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest,
+                "invalid_code");
         }
 
         Time.Advance(TimeSpan.FromSeconds(30));
@@ -204,11 +207,13 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         for (var attempt = 1; attempt <= 9; attempt++)
         {
             Time.Advance(TimeSpan.FromMinutes(2));
-            await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest, "invalid_code");
+            await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.BadRequest,
+                "invalid_code");
         }
 
         Time.Advance(TimeSpan.FromMinutes(2));
-        await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.TooManyRequests, "second_factor_locked");
+        await ProblemAsync(await VerifyAsync(await TicketAsync(employee), WrongCode(base32)), HttpStatusCode.TooManyRequests,
+            "second_factor_locked");
     }
 
     [Fact]
@@ -273,7 +278,8 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         var admin = await db.Users.FirstOrDefaultAsync(u => u.OrganisationId == user.OrganisationId && u.Role == UserRole.Admin)
             ?? await CreateUserAsync(await OrganisationOfAsync(user), UserRole.Admin);
         var issued = await JsonAsync(await ClientFor(admin).PostAsync($"/api/users/{user.Id}/totp-enrollment-code", null));
-        return await Client.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code = issued.GetProperty("code").GetString() });
+        return await Client.PostAsJsonAsync("/api/auth/totp/enroll",
+            new { loginTicket = ticket, code = issued.GetProperty("code").GetString() });
     }
 
     private Task<HttpResponseMessage> VerifyAsync(string ticket, string code) =>
@@ -287,9 +293,11 @@ public class TotpSignInTests(PostgresServer postgres) : AccountsTestBase(postgre
         var secret = Base32Encoding.ToBytes(base32);
         var current = TotpCode.StepAt(Time.GetUtcNow());
         var valid = Enumerable.Range(-1, 3).Select(d => TotpCode.Code(secret, current + d)).ToHashSet();
-        return Enumerable.Range(0, 10).Select(i => ((int.Parse(valid.First()) + 1 + i) % 1_000_000).ToString("D6")).First(c => !valid.Contains(c));
+        return Enumerable.Range(0, 10).Select(i => ((int.Parse(valid.First()) + 1 + i) % 1_000_000).ToString("D6"))
+            .First(c => !valid.Contains(c));
     }
 
     private static bool ContainsSequence(byte[] haystack, byte[] needle) =>
-        Enumerable.Range(0, Math.Max(0, haystack.Length - needle.Length + 1)).Any(i => haystack.AsSpan(i, needle.Length).SequenceEqual(needle));
+        Enumerable.Range(0, Math.Max(0, haystack.Length - needle.Length + 1))
+            .Any(i => haystack.AsSpan(i, needle.Length).SequenceEqual(needle));
 }

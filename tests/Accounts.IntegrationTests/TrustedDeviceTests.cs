@@ -11,9 +11,11 @@ namespace FlexWhere.Accounts.IntegrationTests;
 
 /// <summary>The 30-day rule with Accounts' clock under the test's control.</summary>
 [Collection(MfaCollection.Name)]
-public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, redis, rabbitMq)
 {
-    private async Task<(User User, string DeviceToken, JsonElement SignedIn)> RememberedAsync(UserRole role = UserRole.Admin, Organisations.Organisation? organisation = null)
+    private async Task<(User User, string DeviceToken, JsonElement SignedIn)> RememberedAsync(UserRole role = UserRole.Admin,
+        Organisations.Organisation? organisation = null)
     {
         organisation ??= await CreateOrganisationAsync();
         var user = await CreateMfaUserAsync(organisation, role);
@@ -131,7 +133,8 @@ public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, Rabb
         HttpResponseMessage response = change switch
         {
             Change.PhoneNumber => await asAdmin.PutAsJsonAsync($"/api/users/{manager.Id}/phone", new { phone = newNumber }),
-            Change.Password => await asManager.PutAsJsonAsync("/api/me/password", new { currentPassword = Password, newPassword = "a-brand-new-password-2026" }),
+            Change.Password => await asManager.PutAsJsonAsync("/api/me/password", new { currentPassword = Password,
+                newPassword = "a-brand-new-password-2026" }),
             Change.Role => await asAdmin.PutAsJsonAsync($"/api/users/{manager.Id}", new { role = "Employee" }),
             Change.MfaReset => await asAdmin.PostAsync($"/api/users/{manager.Id}/mfa/reset", null),
             Change.PolicyTightened => await asAdmin.PutAsJsonAsync("/api/organisation/settings", new { trustedDevicePeriodDays = 14 }),
@@ -145,7 +148,8 @@ public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, Rabb
         // stop working (a password change keeps only the session that made it).
         var kept = change == Change.Password;
         Assert.Equal(kept ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, (await asManager.GetAsync("/api/me")).StatusCode);
-        var refresh = await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() });
+        var refresh = await Client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken")
+            .GetString() });
         Assert.Equal(kept ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, refresh.StatusCode);
 
         await using var db = NewDbContext();
@@ -157,7 +161,8 @@ public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, Rabb
         var login = await JsonAsync(await ControlCentreLoginAsync(user, token, password));
         Assert.Equal("mfa_required", login.GetProperty("status").GetString());
         await Sms.WaitForAsync(_ => Sms.Sent.Count(m => m.Destination == user.PhoneNumber) > sentBefore);
-        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event is AuditEvents.TrustedDevicesRevoked or AuditEvents.MfaReset or AuditEvents.PasswordChanged);
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event
+            is AuditEvents.TrustedDevicesRevoked or AuditEvents.MfaReset or AuditEvents.PasswordChanged);
     }
 
     [Fact]

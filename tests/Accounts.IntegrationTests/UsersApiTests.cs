@@ -48,7 +48,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
 
         var items = (await JsonAsync(await client.GetAsync("/api/users"))).GetProperty("items").EnumerateArray().ToList();
 
-        Assert.Equal("+31 6 •••• ••78", items.Single(u => u.GetProperty("id").GetGuid() == _employee.Id).GetProperty("phone").GetString());
+        Assert.Equal("+31 6 •••• ••78", items.Single(u => u.GetProperty("id").GetGuid() == _employee.Id).GetProperty("phone")
+            .GetString());
         Assert.Equal("+31622222222", items.Single(u => u.GetProperty("id").GetGuid() == _manager.Id).GetProperty("phone").GetString());
     }
 
@@ -62,7 +63,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         var page = await JsonAsync(await client.GetAsync("/api/users?search=SEARCH-&page=2&pageSize=2"));
 
         Assert.Equal(5, page.GetProperty("total").GetInt32());
-        Assert.Equal(["search-2@example.test", "search-3@example.test"], page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("email").GetString()));
+        Assert.Equal(["search-2@example.test", "search-3@example.test"], page.GetProperty("items").EnumerateArray()
+            .Select(u => u.GetProperty("email").GetString()));
         await ProblemAsync(await client.GetAsync("/api/users?pageSize=1000"), HttpStatusCode.BadRequest, "validation_failed");
     }
 
@@ -82,11 +84,13 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         using var client = ClientFor(_admin);
 
         var created = await JsonAsync(await client.PostAsJsonAsync("/api/users",
-            new { email = "New.Person@Example.test", displayName = "New Person", role = "Manager", phone = "+31 6 1234 5699", password = "a-long-enough-password" }),
+            new { email = "New.Person@Example.test", displayName = "New Person", role = "Manager", phone = "+31 6 1234 5699",
+                password = "a-long-enough-password" }),
             HttpStatusCode.Created);
 
         Assert.Equal("+31 6 •••• ••99", created.GetProperty("phone").GetString());
-        await using (var db = NewDbContext()) Assert.Equal("+31612345699", (await db.Users.SingleAsync(u => u.Email == "New.Person@Example.test")).PhoneNumber);
+        await using (var db = NewDbContext()) Assert.Equal("+31612345699",
+            (await db.Users.SingleAsync(u => u.Email == "New.Person@Example.test")).PhoneNumber);
         Assert.False(created.GetProperty("phoneVerified").GetBoolean());
         var login = await LoginAsync("new.person@example.test", "a-long-enough-password", "control-centre");
         await ProblemAsync(login, HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
@@ -104,7 +108,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         await SeedAsync();
         using var client = ClientFor(_admin);
 
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = "x@example.test", displayName = "X", role = "Employee", phone }),
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = "x@example.test", displayName = "X",
+            role = "Employee", phone }),
             HttpStatusCode.BadRequest, code);
 
         if (code == "phone_country_code_missing") Assert.Contains("+31", problem.GetProperty("detail").GetString());
@@ -122,7 +127,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         await SeedAsync();
         using var client = ClientFor(_admin);
 
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email, displayName = "X", role = "Employee" }), HttpStatusCode.BadRequest, "email_invalid");
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email, displayName = "X", role = "Employee" }),
+            HttpStatusCode.BadRequest, "email_invalid");
     }
 
     [Fact]
@@ -131,7 +137,8 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         await SeedAsync();
         using var client = ClientFor(_admin);
 
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = _employee.Email.ToUpperInvariant(), displayName = "X", role = "Employee" }),
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users",
+            new { email = _employee.Email.ToUpperInvariant(), displayName = "X", role = "Employee" }),
             HttpStatusCode.Conflict, "email_taken");
     }
 
@@ -141,9 +148,12 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         await SeedAsync();
         using var client = ClientFor(_manager);
 
-        await ProblemAsync(await client.PostAsJsonAsync("/api/users", new { email = "x@example.test", displayName = "X", role = "Employee" }), HttpStatusCode.Forbidden, "forbidden");
-        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_employee.Id}/phone", new { phone = "+31687654321" }), HttpStatusCode.Forbidden, "forbidden");
-        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_manager.Id}/phone", new { phone = "+31687654321" }), HttpStatusCode.Conflict, "verify_new_number");
+        await ProblemAsync(await client.PostAsJsonAsync("/api/users",
+            new { email = "x@example.test", displayName = "X", role = "Employee" }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_employee.Id}/phone", new { phone = "+31687654321" }),
+            HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await client.PutAsJsonAsync($"/api/users/{_manager.Id}/phone", new { phone = "+31687654321" }),
+            HttpStatusCode.Conflict, "verify_new_number");
 
         await using var db = NewDbContext();
         Assert.Equal("+31622222222", (await db.Users.SingleAsync(u => u.Id == _manager.Id)).PhoneNumber);
@@ -172,12 +182,15 @@ public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
         await SeedAsync();
         using var client = ClientFor(_admin);
 
-        var updated = await JsonAsync(await client.PutAsJsonAsync($"/api/users/{_employee.Id}", new { displayName = "Renamed", role = "Manager" }));
+        var updated = await JsonAsync(await client.PutAsJsonAsync($"/api/users/{_employee.Id}", new { displayName = "Renamed",
+            role = "Manager" }));
         Assert.Equal("Renamed", updated.GetProperty("displayName").GetString());
         Assert.Equal("Manager", updated.GetProperty("role").GetString());
-        Assert.False((await JsonAsync(await client.PostAsync($"/api/users/{_employee.Id}/disable", null))).GetProperty("active").GetBoolean());
+        Assert.False((await JsonAsync(await client.PostAsync($"/api/users/{_employee.Id}/disable", null))).GetProperty("active")
+            .GetBoolean());
         await ProblemAsync(await LoginAsync(_employee.Email), HttpStatusCode.Forbidden, "account_disabled");
-        Assert.True((await JsonAsync(await client.PostAsync($"/api/users/{_employee.Id}/enable", null))).GetProperty("active").GetBoolean());
+        Assert.True((await JsonAsync(await client.PostAsync($"/api/users/{_employee.Id}/enable", null))).GetProperty("active")
+            .GetBoolean());
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/users/{_employee.Id}")).StatusCode);
 
         await ProblemAsync(await client.GetAsync($"/api/users/{_employee.Id}"), HttpStatusCode.NotFound, "not_found");

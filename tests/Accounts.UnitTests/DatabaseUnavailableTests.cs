@@ -12,7 +12,8 @@ public sealed class DatabaseUnavailableTests
     public async Task Login_answers_503_accounts_unavailable_when_postgresql_is_down()
     {
         await using var factory = new ServiceFactory<Program>(
-            ("ConnectionStrings:accountsdb", $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Database=accounts;Username=x;Password=y;Timeout=2"),
+            ("ConnectionStrings:accountsdb",
+                $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Database=accounts;Username=x;Password=y;Timeout=2"),
             ("InternalApi:Key", "reliability-suite-internal-api-key-0123456789"));
         using var client = factory.CreateClient();
 

@@ -24,7 +24,8 @@ public class PinPolicyTests
     [InlineData("2749")]
     [InlineData("318046")]
     [InlineData("90517263")]
-    public void Other_pins_of_the_right_length_are_accepted(string pin) => Assert.Equal(PinQuality.Acceptable, PinPolicy.Check(pin, pin.Length));
+    public void Other_pins_of_the_right_length_are_accepted(string pin) =>
+        Assert.Equal(PinQuality.Acceptable, PinPolicy.Check(pin, pin.Length));
 
     [Theory]
     [InlineData("2749", 6)]

@@ -7,7 +7,8 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_database_connection_string()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:accountsdb", ""))));
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>(("ConnectionStrings:accountsdb", ""))));
 
         Assert.Contains("ConnectionStrings:accountsdb is not set", error.Message);
     }
@@ -25,7 +26,8 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_key_it_calls_challenges_with()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb",
+            "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 

@@ -85,7 +85,8 @@ public class TotpTests
         Assert.Equal((TotpMatch.Replayed, current), TotpCode.Check(secret, code, now, lastAcceptedStep: current));
         // An older step than the last accepted one is refused too, even inside the drift window.
         Assert.Equal(TotpMatch.Replayed, TotpCode.Check(secret, TotpCode.Code(secret, current - 1), now, lastAcceptedStep: current).Match);
-        Assert.Equal((TotpMatch.Accepted, current + 1), TotpCode.Check(secret, TotpCode.Code(secret, current + 1), now, lastAcceptedStep: current));
+        Assert.Equal((TotpMatch.Accepted, current + 1),
+            TotpCode.Check(secret, TotpCode.Code(secret, current + 1), now, lastAcceptedStep: current));
     }
 
     [Theory]
@@ -114,7 +115,10 @@ public class TotpTests
     {
         var uri = MobileTotp.OtpauthUri("FlexWhere", "jane.doe+app@example.test", "JBSWY3DPEHPK3PXP");
 
-        Assert.Equal("otpauth://totp/FlexWhere:jane.doe%2Bapp@example.test?secret=JBSWY3DPEHPK3PXP&issuer=FlexWhere&algorithm=SHA1&digits=6&period=30", uri);
+        Assert.Equal(
+            "otpauth://totp/FlexWhere:jane.doe%2Bapp@example.test?secret=JBSWY3DPEHPK3PXP&issuer=FlexWhere" +
+                "&algorithm=SHA1&digits=6&period=30",
+            uri);
     }
 
     [Fact]

@@ -17,9 +17,11 @@ public sealed class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
     public async Task Ordinary_sends_stop_at_the_share_open_to_everyone_while_a_priority_send_still_goes()
     {
         // 5 a day, 20 % kept back: 4 for everyone, the 5th for priority only.
-        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"), ("Challenges:Limits:PriorityReserveRatio", "0.2"));
+        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"),
+            ("Challenges:Limits:PriorityReserveRatio", "0.2"));
         var organisation = Guid.NewGuid();
-        ChallengeRequest Next(bool priority = false) => ChallengeRequest.Fresh() with { OrganisationId = organisation, Priority = priority };
+        ChallengeRequest Next(bool priority = false) => ChallengeRequest.Fresh()
+            with { OrganisationId = organisation, Priority = priority };
 
         for (var i = 0; i < 4; i++) await app.CreateOkAsync(Next());
         using (var ordinary = await app.CreateAsync(Next()))
@@ -59,15 +61,18 @@ public sealed class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
     public async Task Parallel_sends_never_overspend_the_organisations_budget_or_its_reserve()
     {
         // 10 a day, 20 % kept back: 8 for everyone, 2 for priority.
-        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "10"), ("Challenges:Limits:PriorityReserveRatio", "0.2"));
+        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "10"),
+            ("Challenges:Limits:PriorityReserveRatio", "0.2"));
         var organisation = Guid.NewGuid();
 
         var ordinary = await SendInParallelAsync(app, 30, () => ChallengeRequest.Fresh() with { OrganisationId = organisation });
-        var priority = await SendInParallelAsync(app, 10, () => ChallengeRequest.Fresh() with { OrganisationId = organisation, Priority = true });
+        var priority = await SendInParallelAsync(app, 10, () => ChallengeRequest.Fresh() with { OrganisationId = organisation,
+            Priority = true });
 
         Assert.Equal(8, ordinary.Count(status => status == HttpStatusCode.Created));
         Assert.Equal(2, priority.Count(status => status == HttpStatusCode.Created));
-        Assert.All(ordinary.Concat(priority), status => Assert.Contains(status, new[] { HttpStatusCode.Created, HttpStatusCode.TooManyRequests }));
+        Assert.All(ordinary.Concat(priority), status =>
+            Assert.Contains(status, new[] { HttpStatusCode.Created, HttpStatusCode.TooManyRequests }));
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         Assert.Equal(10, (int)await connection.GetDatabase().StringGetAsync($"challenges:budget:{organisation:N}:20261128"));
     }

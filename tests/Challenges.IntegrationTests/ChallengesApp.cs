@@ -25,7 +25,8 @@ public sealed class ChallengesApp : IDisposable
 
     /// <summary>Redis down: the broker is real.</summary>
     public static ChallengesApp WithRedisDown(RabbitMqServer rabbitMq) =>
-        new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString, brokerAnswers: true);
+        new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString,
+            brokerAnswers: true);
 
     /// <summary>The broker down: Redis is real; a publish gives up after a second.</summary>
     public static ChallengesApp WithBrokerDown(RedisServer redis) =>
@@ -116,10 +117,12 @@ public sealed record ChallengeRequest(
     {
         var start = prefix ?? "+3162";
         var digits = 12 - start.Length;
-        return start + RandomNumberGenerator.GetInt32(0, (int)Math.Pow(10, digits)).ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture);
+        return start + RandomNumberGenerator.GetInt32(0, (int)Math.Pow(10, digits))
+            .ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static string NewIp() => $"10.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
+    public static string NewIp() =>
+        $"10.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
 }
 
 public static class Problems
@@ -158,8 +161,10 @@ public static class RedisDump
                 switch (await db.KeyTypeAsync(key))
                 {
                     case RedisType.String: values.Add((string?)await db.StringGetAsync(key) ?? ""); break;
-                    case RedisType.Hash: values.AddRange((await db.HashGetAllAsync(key)).SelectMany(e => new[] { (string)e.Name!, (string?)e.Value ?? "" })); break;
-                    case RedisType.SortedSet: values.AddRange((await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{e.Element}:{e.Score}")); break;
+                    case RedisType.Hash: values.AddRange((await db.HashGetAllAsync(key))
+                        .SelectMany(e => new[] { (string)e.Name!, (string?)e.Value ?? "" })); break;
+                    case RedisType.SortedSet: values.AddRange((await db.SortedSetRangeByRankWithScoresAsync(key))
+                        .Select(e => $"{e.Element}:{e.Score}")); break;
                     case RedisType.Set: values.AddRange((await db.SetMembersAsync(key)).Select(v => (string)v!)); break;
                     case RedisType.List: values.AddRange((await db.ListRangeAsync(key)).Select(v => (string)v!)); break;
                 }

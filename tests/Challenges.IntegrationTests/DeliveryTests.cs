@@ -43,7 +43,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal(created.ExpiresAt, queued.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.Equal(created.MaskedDestination, queued.GetProperty("maskedDestination").GetString());
 
-        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1",
+            SentAt = app.Time.GetUtcNow() });
         await WaitForDeliveryAsync(app, created.ChallengeId, "sent");
 
         var deliveredAt = app.Time.GetUtcNow().AddSeconds(3);
@@ -52,7 +53,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal(deliveredAt, delivered.GetProperty("delivery").GetProperty("at").GetDateTimeOffset());
 
         // A late 'sent' does not undo 'delivered'.
-        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = sent.MessageId, ChallengeId = sent.ChallengeId, ProviderMessageId = "SM1",
+            SentAt = app.Time.GetUtcNow() });
         await Task.Delay(1000);
         Assert.Equal("delivered", (await app.StatusAsync(created.ChallengeId)).GetProperty("delivery").GetProperty("state").GetString());
     }
@@ -73,8 +75,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal("undeliverable", failed.GetProperty("delivery").GetProperty("reason").GetString());
 
         // No cooldown and no send taken from the number's cap of one: the user can resend as soon as the
-        // status says "failed" (the failure and the give-back are one step; a clean-clone CI run once
-        // resent between two steps and got 429).
+        // status says "failed": the failure and the give-back are one step, so no resend can come between
+        // them and meet the cap.
         using var resent = await app.ResendAsync(created.ChallengeId);
         Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         var second = await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != sent.MessageId);
@@ -95,8 +97,10 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         var second = await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != first.MessageId);
         var bus = app.Services.GetRequiredService<IBus>();
 
-        await bus.Publish(new SmsFailed { MessageId = first.MessageId, ChallengeId = created.ChallengeId, Reason = "undeliverable", FailedAt = app.Time.GetUtcNow() });
-        await bus.Publish(new SmsSent { MessageId = second.MessageId, ChallengeId = created.ChallengeId, ProviderMessageId = "SM2", SentAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsFailed { MessageId = first.MessageId, ChallengeId = created.ChallengeId, Reason = "undeliverable",
+            FailedAt = app.Time.GetUtcNow() });
+        await bus.Publish(new SmsSent { MessageId = second.MessageId, ChallengeId = created.ChallengeId, ProviderMessageId = "SM2",
+            SentAt = app.Time.GetUtcNow() });
 
         await WaitForDeliveryAsync(app, created.ChallengeId, "sent");
         await Task.Delay(500);

@@ -92,13 +92,14 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
     [MemberData(nameof(RateLimits))]
     public async Task Each_rate_limit_refuses_the_send_beyond_it_with_its_name_and_Retry_After(string option, string limit)
     {
-        using var app = new ChallengesApp(redis, rabbitMq, ($"Challenges:Limits:{option}", "2"), ($"Challenges:Limits:{option}Window", "00:01:00"));
+        using var app = new ChallengesApp(redis, rabbitMq, ($"Challenges:Limits:{option}", "2"), ($"Challenges:Limits:{option}Window",
+            "00:01:00"));
         await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
         var shared = ChallengeRequest.Fresh();
         // The prefix is a number minus its last three digits. Among the +3162 numbers every other test
         // draws there are only 10,000 such prefixes, and all tests' windows share one Redis and one fake
-        // clock, so another test's sends under the same prefix count here (a CI run refused one of this
-        // test's allowed sends as number_prefix). +3163 numbers are drawn by this test alone, and its
+        // clock, so another test's sends under the same prefix would count here and could refuse one of
+        // this test's allowed sends as number_prefix. +3163 numbers are drawn by this test alone, and its
         // numbers under the prefix are distinct (random last digits could repeat a number).
         var prefix = ChallengeRequest.NewDutchMobile(ChallengeRequest.PrefixTestRange)[..^3];
         var numbersUnderPrefix = 0;
@@ -125,7 +126,8 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
         await third.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Equal(limit, (await third.ReadProblemAsync()).GetProperty("limit").GetString());
         Assert.Equal(40, third.RetryAfterSeconds());
-        Assert.Empty(await sms.SettledAsync(s => s.Destination == refusedRequest.Destination && refusedRequest.Destination != shared.Destination));
+        Assert.Empty(await sms.SettledAsync(s => s.Destination == refusedRequest.Destination
+            && refusedRequest.Destination != shared.Destination));
 
         app.Time.Advance(TimeSpan.FromSeconds(41));
         await app.CreateOkAsync(Next());
@@ -135,7 +137,8 @@ public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
     public async Task The_daily_sms_budget_refuses_at_one_hundred_percent()
     {
         // Without a priority reserve, so that the whole budget is open to these sends.
-        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"), ("Challenges:Limits:PriorityReserveRatio", "0"));
+        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "5"),
+            ("Challenges:Limits:PriorityReserveRatio", "0"));
         var organisation = Guid.NewGuid();
         ChallengeRequest Next() => ChallengeRequest.Fresh() with { OrganisationId = organisation };
 

@@ -13,8 +13,12 @@ namespace FlexWhere.Challenges.IntegrationTests;
 public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     [Theory]
-    [InlineData("nl", "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op 2026-12-05 10:30 UTC. Was u dit niet? Neem direct contact op met uw beheerder.")]
-    [InlineData("en", "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on 2026-12-05 10:30 UTC. Not you? Contact your administrator at once.")]
+    [InlineData("nl",
+        "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op 2026-12-05 10:30 UTC. Was " +
+        "u dit niet? Neem direct contact op met uw beheerder.")]
+    [InlineData("en",
+        "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on 2026-12-05 10:30 UTC. Not you? " +
+        "Contact your administrator at once.")]
     public async Task A_scheduled_phone_change_sends_the_notice_text_in_the_users_language(string locale, string expected)
     {
         using var app = new ChallengesApp(redis, rabbitMq);
@@ -29,7 +33,8 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
         Assert.Equal(to, sent.Destination);
         Assert.DoesNotContain(to, sent.MaskedDestination);
         Assert.Null(sent.AutofillDomain);
-        var body = SmsTemplates.Render(sent.TemplateId, sent.Locale, sent.Code, SmsTemplates.MinutesLeft(sent.ExpiresAt, app.Time.GetUtcNow()), sent.AutofillDomain);
+        var body = SmsTemplates.Render(sent.TemplateId, sent.Locale, sent.Code, SmsTemplates.MinutesLeft(sent.ExpiresAt,
+            app.Time.GetUtcNow()), sent.AutofillDomain);
         Assert.Equal(expected, body);
         Assert.DoesNotMatch(SixDigits(), body);
         Assert.DoesNotContain(to[3..], body);
@@ -82,7 +87,8 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
     [Fact]
     public async Task A_notice_is_a_priority_send_that_may_use_the_organisations_reserve()
     {
-        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "2"), ("Challenges:Limits:PriorityReserveRatio", "0.5"));
+        using var app = new ChallengesApp(redis, rabbitMq, ("Challenges:Limits:DailySmsBudget", "2"),
+            ("Challenges:Limits:PriorityReserveRatio", "0.5"));
         var organisation = Guid.NewGuid();
         await app.CreateOkAsync(ChallengeRequest.Fresh() with { OrganisationId = organisation });
         using (var ordinary = await app.CreateAsync(ChallengeRequest.Fresh() with { OrganisationId = organisation }))
@@ -90,9 +96,11 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
             await ordinary.AssertProblemAsync(HttpStatusCode.TooManyRequests, "sms_budget_exhausted");
         }
 
-        using var notice = await app.Internal.PostAsJsonAsync("/internal/notices", Notice(ChallengeRequest.NewDutchMobile()) with { OrganisationId = organisation });
+        using var notice = await app.Internal.PostAsJsonAsync("/internal/notices", Notice(ChallengeRequest.NewDutchMobile())
+            with { OrganisationId = organisation });
         Assert.Equal(HttpStatusCode.Accepted, notice.StatusCode);
-        using var beyond = await app.Internal.PostAsJsonAsync("/internal/notices", Notice(ChallengeRequest.NewDutchMobile()) with { OrganisationId = organisation });
+        using var beyond = await app.Internal.PostAsJsonAsync("/internal/notices", Notice(ChallengeRequest.NewDutchMobile())
+            with { OrganisationId = organisation });
         await beyond.AssertProblemAsync(HttpStatusCode.TooManyRequests, "sms_budget_exhausted");
     }
 

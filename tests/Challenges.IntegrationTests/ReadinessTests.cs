@@ -23,7 +23,8 @@ public class ReadinessTests(RedisServer redis, RabbitMqServer rabbitMq)
             ("Challenges:CodeHashKey", CodeHashKey),
             ("InternalApi:Key", ChallengesApp.InternalKey));
 
-        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30));
 
         Assert.True(code == HttpStatusCode.OK, raw);
         Assert.Equal("Healthy", body!.Checks["StackExchange.Redis"].Status);

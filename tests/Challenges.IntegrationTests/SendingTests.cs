@@ -34,7 +34,8 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal("app.flexwhere.com", sent.AutofillDomain);
         Assert.Equal(
             $"Je FlexWhere-code is {sent.Code}. Deze verloopt over 5 minuten.\n\n@app.flexwhere.com #{sent.Code}",
-            SmsTemplates.Render(sent.TemplateId, sent.Locale, sent.Code, SmsTemplates.MinutesLeft(sent.ExpiresAt, app.Time.GetUtcNow()), sent.AutofillDomain));
+            SmsTemplates.Render(sent.TemplateId, sent.Locale, sent.Code, SmsTemplates.MinutesLeft(sent.ExpiresAt, app.Time.GetUtcNow()),
+                sent.AutofillDomain));
     }
 
     [Theory]

@@ -137,7 +137,8 @@ public sealed class VerifyTests(RedisServer redis, RabbitMqServer rabbitMq) : IA
                 _app.VerifyAsync(created.ChallengeId, code));
 
             Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
-            await responses.Single(r => r.StatusCode != HttpStatusCode.OK).AssertProblemAsync(HttpStatusCode.Conflict, "challenge_already_used");
+            await responses.Single(r => r.StatusCode != HttpStatusCode.OK)
+                .AssertProblemAsync(HttpStatusCode.Conflict, "challenge_already_used");
             foreach (var response in responses) response.Dispose();
         }
     }

@@ -9,7 +9,8 @@ public class PhoneAndTemplateTests
     [InlineData("+31612345678", "NL", "+31 6 •••• ••78")]
     [InlineData("+32470123456", "BE", "+32 4 •••• ••56")]
     [InlineData("+4915123456789", "DE", "+49 1 •••• •••• 89")]
-    public void A_valid_E164_number_gets_its_region_and_a_mask_that_shows_only_the_last_two_digits(string e164, string region, string masked)
+    public void A_valid_E164_number_gets_its_region_and_a_mask_that_shows_only_the_last_two_digits(string e164, string region,
+        string masked)
     {
         var destination = Destination.Parse(e164);
 
@@ -37,14 +38,17 @@ public class PhoneAndTemplateTests
     [Fact]
     public void The_code_sms_reads_naturally_in_english_and_dutch()
     {
-        Assert.Equal("Your FlexWhere code is 123456. It expires in 5 minutes.", SmsTemplates.Render(SmsTemplates.OneTimeCode, "en", "123456", 5));
-        Assert.Equal("Je FlexWhere-code is 123456. Deze verloopt over 5 minuten.", SmsTemplates.Render(SmsTemplates.OneTimeCode, "nl", "123456", 5));
+        Assert.Equal("Your FlexWhere code is 123456. It expires in 5 minutes.",
+            SmsTemplates.Render(SmsTemplates.OneTimeCode, "en", "123456", 5));
+        Assert.Equal("Je FlexWhere-code is 123456. Deze verloopt over 5 minuten.",
+            SmsTemplates.Render(SmsTemplates.OneTimeCode, "nl", "123456", 5));
     }
 
     [Fact]
     public void The_autofill_line_is_added_only_when_a_domain_is_configured()
     {
-        Assert.EndsWith("\n\n@app.flexwhere.com #123456", SmsTemplates.Render(SmsTemplates.OneTimeCode, "en", "123456", 5, "app.flexwhere.com"));
+        Assert.EndsWith("\n\n@app.flexwhere.com #123456",
+            SmsTemplates.Render(SmsTemplates.OneTimeCode, "en", "123456", 5, "app.flexwhere.com"));
         Assert.DoesNotContain("@", SmsTemplates.Render(SmsTemplates.OneTimeCode, "en", "123456", 5));
     }
 

@@ -110,7 +110,8 @@ internal sealed class StartupDiagnostics(Action<string, string> onLine) : ILogge
             await foreach (var change in notifications.WatchAsync(cancellationToken))
             {
                 var snapshot = change.Snapshot;
-                _states[change.ResourceId] = $"{snapshot.State?.Text ?? "(no state)"}, health {snapshot.HealthStatus?.ToString() ?? "unknown"}"
+                _states[change.ResourceId] =
+                    $"{snapshot.State?.Text ?? "(no state)"}, health {snapshot.HealthStatus?.ToString() ?? "unknown"}"
                     + (snapshot.ExitCode is { } exitCode ? $", exit code {exitCode}" : "");
             }
         }
@@ -155,7 +156,8 @@ internal sealed class StartupDiagnostics(Action<string, string> onLine) : ILogge
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             var line = formatter(state, exception);
             onLine(resource, line);

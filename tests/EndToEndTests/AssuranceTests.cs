@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace FlexWhere.EndToEndTests;
 
 /// <summary>The findings of the "Authentication assurance" review, tried again through the Gateway of the
-/// whole stack as an attacker would. Each test failed on the code before the fix (see docs/security.md).
+/// whole stack as an attacker would. Each test fails when the control it names is removed (docs/security.md).
 /// Users are made for each test, so locks and ended sessions never touch the seed users other tests use.</summary>
 [Collection(AppHostCollection.Name)]
 public class AssuranceTests(AppHostFixture stack)
@@ -17,7 +17,8 @@ public class AssuranceTests(AppHostFixture stack)
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
 
-    private Task<HttpResponseMessage> LoginAsync(string email, string client, string password = Password, string? deviceToken = null, CancellationToken cancellationToken = default) =>
+    private Task<HttpResponseMessage> LoginAsync(string email, string client, string password = Password, string? deviceToken = null,
+        CancellationToken cancellationToken = default) =>
         stack.Gateway.PostAsJsonAsync("/api/auth/login", new { email, password, client, deviceToken }, cancellationToken);
 
     /// <summary>Sends a request that texts a code; while Challenges says this number had one moments ago
@@ -27,7 +28,8 @@ public class AssuranceTests(AppHostFixture stack)
         while (true)
         {
             var response = await send();
-            if (response.StatusCode != HttpStatusCode.TooManyRequests || response.Headers.RetryAfter?.Delta is not { } wait || wait > TimeSpan.FromSeconds(65)) return response;
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || response.Headers.RetryAfter?.Delta is not { } wait
+                || wait > TimeSpan.FromSeconds(65)) return response;
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             if (!problem.TryGetProperty("limit", out var limit) || limit.GetString() != "destination") return response;
             response.Dispose();
@@ -35,10 +37,12 @@ public class AssuranceTests(AppHostFixture stack)
         }
     }
 
-    private async Task<JsonElement> SignInWithSmsAsync(string email, string phone, CancellationToken cancellationToken, bool remember = false, string client = "control-centre")
+    private async Task<JsonElement> SignInWithSmsAsync(string email, string phone, CancellationToken cancellationToken,
+        bool remember = false, string client = "control-centre")
     {
         var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-        var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, client, cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+        var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, client, cancellationToken: cancellationToken),
+            cancellationToken), cancellationToken);
         Assert.Equal("mfa_required", login.GetProperty("status").GetString());
         var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
         using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify",
@@ -46,7 +50,8 @@ public class AssuranceTests(AppHostFixture stack)
         return await ReadAsync(verified, cancellationToken);
     }
 
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken, HttpStatusCode status = HttpStatusCode.OK)
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken,
+        HttpStatusCode status = HttpStatusCode.OK)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         Assert.True(response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
@@ -102,9 +107,11 @@ public class AssuranceTests(AppHostFixture stack)
     }
 
     /// <summary>Changes the demo organisation's mobile settings for one test and always puts them back.</summary>
-    private async Task WithDemoSettingsAsync(string admin, object changes, object restore, Func<Task> test, CancellationToken cancellationToken)
+    private async Task WithDemoSettingsAsync(string admin, object changes, object restore, Func<Task> test,
+        CancellationToken cancellationToken)
     {
-        using (var changed = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", changes), cancellationToken))
+        using (var changed = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", changes),
+            cancellationToken))
         {
             await ReadAsync(changed, cancellationToken);
         }
@@ -115,14 +122,16 @@ public class AssuranceTests(AppHostFixture stack)
         }
         finally
         {
-            using var restored = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", restore), CancellationToken.None);
+            using var restored = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, "/api/organisation/settings", restore),
+                CancellationToken.None);
             Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
         }
     }
 
     private async Task<int> AuditCountAsync(string admin, string @event, string userId, CancellationToken cancellationToken)
     {
-        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/audit?event={@event}&userId={userId}&pageSize=100"), cancellationToken);
+        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get,
+            $"/api/audit?event={@event}&userId={userId}&pageSize=100"), cancellationToken);
         return (await ReadAsync(page, cancellationToken)).GetProperty("items").GetArrayLength();
     }
 
@@ -132,7 +141,8 @@ public class AssuranceTests(AppHostFixture stack)
         var cancellationToken = Timeout();
 
         var seen = await DevInbox.CountToAsync(stack.Gateway, AdminPhone, cancellationToken);
-        var mobile = await ReadAsync(await TextingAsync(() => LoginAsync(AdminEmail, "mobile", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+        var mobile = await ReadAsync(await TextingAsync(() => LoginAsync(AdminEmail, "mobile", cancellationToken: cancellationToken),
+            cancellationToken), cancellationToken);
         Assert.Equal("mfa_required", mobile.GetProperty("status").GetString());
         Assert.Equal("sms", mobile.GetProperty("method").GetString());
         Assert.False(mobile.TryGetProperty("accessToken", out _));
@@ -142,7 +152,8 @@ public class AssuranceTests(AppHostFixture stack)
             new { loginTicket = mobile.GetProperty("loginTicket").GetString(), code }, cancellationToken);
         var signedIn = await ReadAsync(verified, cancellationToken);
         var payload = Token(signedIn).Split('.')[1].Replace('-', '+').Replace('_', '/');
-        var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
+        var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=')))
+            .RootElement;
         Assert.Equal(["pwd", "sms"], claims.GetProperty("amr").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal("aal2", claims.GetProperty("acr").GetString());
         Assert.Equal("mobile", claims.GetProperty("client").GetString());
@@ -156,18 +167,21 @@ public class AssuranceTests(AppHostFixture stack)
         var admin = await AdminAsync(cancellationToken);
         var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
         var first = await SignInWithSmsAsync(email, phone, cancellationToken, remember: true);
-        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: first.GetProperty("deviceToken").GetString(), cancellationToken: cancellationToken),
+        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: first.GetProperty("deviceToken").GetString(),
+            cancellationToken: cancellationToken),
             cancellationToken);
         Assert.Equal("signed_in", onDevice.GetProperty("status").GetString());
         using var devices = await stack.Gateway.SendAsync(With(Token(onDevice), HttpMethod.Get, "/api/me/devices"), cancellationToken);
         var deviceId = (await ReadAsync(devices, cancellationToken))[0].GetProperty("id").GetString();
 
-        using var revoked = await stack.Gateway.SendAsync(With(Token(first), HttpMethod.Delete, $"/api/me/devices/{deviceId}"), cancellationToken);
+        using var revoked = await stack.Gateway.SendAsync(With(Token(first), HttpMethod.Delete, $"/api/me/devices/{deviceId}"),
+            cancellationToken);
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
 
         using var me = await stack.Gateway.SendAsync(With(Token(onDevice), HttpMethod.Get, "/api/me"), cancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
-        using var refresh = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = onDevice.GetProperty("refreshToken").GetString() }, cancellationToken);
+        using var refresh = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = onDevice.GetProperty("refreshToken").GetString() }, cancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
     }
 
@@ -201,7 +215,8 @@ public class AssuranceTests(AppHostFixture stack)
         async Task<(HttpStatusCode, string?)> WrongAsync(string who)
         {
             using var response = await LoginAsync(who, "control-centre", "not the password", cancellationToken: cancellationToken);
-            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code").GetString());
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code")
+                .GetString());
         }
 
         for (var i = 0; i < 10; i++)
@@ -213,7 +228,8 @@ public class AssuranceTests(AppHostFixture stack)
         Assert.Equal((HttpStatusCode.TooManyRequests, "account_locked"), await WrongAsync(email));
         using var withoutDevice = await LoginAsync(email, "control-centre", cancellationToken: cancellationToken);
         Assert.Equal(HttpStatusCode.TooManyRequests, withoutDevice.StatusCode);
-        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken), cancellationToken);
+        var onDevice = await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken),
+            cancellationToken);
         Assert.Equal("signed_in", onDevice.GetProperty("status").GetString());
     }
 
@@ -226,9 +242,11 @@ public class AssuranceTests(AppHostFixture stack)
         using var login = await LoginAsync(email, "control-centre", cancellationToken: cancellationToken);
         var ticket = (await ReadAsync(login, cancellationToken)).GetProperty("loginTicket").GetString();
         var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
-        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, cancellationToken);
+        using var verified = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code },
+            cancellationToken);
         var signedIn = await ReadAsync(verified, cancellationToken);
-        using var refreshed = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }, cancellationToken);
+        using var refreshed = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh",
+            new { refreshToken = signedIn.GetProperty("refreshToken").GetString() }, cancellationToken);
 
         Assert.True(login.Headers.CacheControl?.NoStore, "the login answer (a ticket)");
         Assert.True(verified.Headers.CacheControl?.NoStore, "the signed-in answer");
@@ -252,7 +270,8 @@ public class AssuranceTests(AppHostFixture stack)
         var admin = await AdminAsync(cancellationToken);
         var (email, phone, _) = await NewManagerAsync(admin, cancellationToken);
         var device = (await SignInWithSmsAsync(email, phone, cancellationToken, remember: true)).GetProperty("deviceToken").GetString();
-        var onDevice = Token(await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device, cancellationToken: cancellationToken), cancellationToken));
+        var onDevice = Token(await ReadAsync(await LoginAsync(email, "control-centre", deviceToken: device,
+            cancellationToken: cancellationToken), cancellationToken));
 
         using var refused = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/me/recovery-codes"), cancellationToken);
         var problem = await ReadAsync(refused, cancellationToken, HttpStatusCode.Unauthorized);
@@ -260,14 +279,17 @@ public class AssuranceTests(AppHostFixture stack)
         Assert.Contains("sms", problem.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
         var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-        using var sent = await TextingAsync(() => stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up/sms"), cancellationToken), cancellationToken);
+        using var sent = await TextingAsync(() => stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up/sms"),
+            cancellationToken), cancellationToken);
         var ticket = (await ReadAsync(sent, cancellationToken)).GetProperty("stepUpTicket").GetString();
         var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
-        using var steppedUp = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up", new { method = "sms", stepUpTicket = ticket, code }), cancellationToken);
+        using var steppedUp = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/auth/step-up", new { method = "sms",
+            stepUpTicket = ticket, code }), cancellationToken);
         await ReadAsync(steppedUp, cancellationToken);
 
         using var allowed = await stack.Gateway.SendAsync(With(onDevice, HttpMethod.Post, "/api/me/recovery-codes"), cancellationToken);
-        var codes = (await ReadAsync(allowed, cancellationToken)).GetProperty("codes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        var codes = (await ReadAsync(allowed, cancellationToken)).GetProperty("codes").EnumerateArray().Select(c => c.GetString()!)
+            .ToList();
         Assert.Equal(10, codes.Count);
         // Finding 12: 24 Crockford base32 characters, 120 bits, so SHA-256 at rest is enough.
         Assert.All(codes, code => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$", code));
@@ -283,15 +305,19 @@ public class AssuranceTests(AppHostFixture stack)
         await WithDemoSettingsAsync(admin, new { mobileTotpRequired = true }, new { mobileTotpRequired = false }, async () =>
         {
             var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "mobile", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "mobile", cancellationToken: cancellationToken),
+                cancellationToken), cancellationToken);
             Assert.Equal("totp_enrollment", login.GetProperty("method").GetString());
             Assert.Equal("sms", login.GetProperty("enrollmentProof").GetString());
             var ticket = login.GetProperty("loginTicket").GetString();
             var code = await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken);
 
-            using var passwordOnly = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket }, cancellationToken);
-            Assert.Equal("enrollment_proof_required", (await ReadAsync(passwordOnly, cancellationToken, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
-            using var proven = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code }, cancellationToken);
+            using var passwordOnly = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket },
+                cancellationToken);
+            Assert.Equal("enrollment_proof_required", (await ReadAsync(passwordOnly, cancellationToken, HttpStatusCode.Forbidden))
+                .GetProperty("code").GetString());
+            using var proven = await stack.Gateway.PostAsJsonAsync("/api/auth/totp/enroll", new { loginTicket = ticket, code },
+                cancellationToken);
             Assert.False(string.IsNullOrEmpty((await ReadAsync(proven, cancellationToken)).GetProperty("secret").GetString()));
         }, cancellationToken);
     }
@@ -309,14 +335,18 @@ public class AssuranceTests(AppHostFixture stack)
             Assert.True(signedIn.GetProperty("pinSetupRequired").GetBoolean());
             var app = Token(signedIn);
             using var before = await stack.Gateway.SendAsync(With(app, HttpMethod.Get, "/api/me"), cancellationToken);
-            Assert.Equal("pin_setup_required", (await ReadAsync(before, cancellationToken, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
-            using var set = await stack.Gateway.SendAsync(With(app, HttpMethod.Put, "/api/me/pin", new { pin = "318046" }), cancellationToken);
+            Assert.Equal("pin_setup_required", (await ReadAsync(before, cancellationToken, HttpStatusCode.Forbidden)).GetProperty("code")
+                .GetString());
+            using var set = await stack.Gateway.SendAsync(With(app, HttpMethod.Put, "/api/me/pin", new { pin = "318046" }),
+                cancellationToken);
             Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
 
             var refreshToken = signedIn.GetProperty("refreshToken").GetString();
             using var withoutPin = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, cancellationToken);
-            Assert.Equal("pin_required", (await ReadAsync(withoutPin, cancellationToken, HttpStatusCode.Unauthorized)).GetProperty("code").GetString());
-            using var withPin = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "318046" }, cancellationToken);
+            Assert.Equal("pin_required", (await ReadAsync(withoutPin, cancellationToken, HttpStatusCode.Unauthorized)).GetProperty("code")
+                .GetString());
+            using var withPin = await stack.Gateway.PostAsJsonAsync("/api/auth/refresh", new { refreshToken, pin = "318046" },
+                cancellationToken);
             await ReadAsync(withPin, cancellationToken);
         }, cancellationToken);
     }
@@ -330,14 +360,18 @@ public class AssuranceTests(AppHostFixture stack)
         async Task<(string Ticket, string Code)> StartAsync()
         {
             var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
-            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "control-centre", cancellationToken: cancellationToken), cancellationToken), cancellationToken);
-            return (login.GetProperty("loginTicket").GetString()!, await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken));
+            var login = await ReadAsync(await TextingAsync(() => LoginAsync(email, "control-centre", cancellationToken: cancellationToken),
+                cancellationToken), cancellationToken);
+            return (login.GetProperty("loginTicket").GetString()!,
+                await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken));
         }
 
         async Task<string?> VerifyAsync(string ticket, string code)
         {
-            using var response = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code }, cancellationToken);
-            return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).TryGetProperty("code", out var problem) ? problem.GetString() : "signed_in";
+            using var response = await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code },
+                cancellationToken);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).TryGetProperty("code", out var problem)
+                ? problem.GetString() : "signed_in";
         }
 
         for (var signIn = 0; signIn < 2; signIn++)
@@ -359,11 +393,14 @@ public class AssuranceTests(AppHostFixture stack)
         var (_, phone, id) = await NewUserAsync(await AdminAsync(cancellationToken), "Admin", cancellationToken);
         var newNumber = NewNumber()[..^2] + (phone.EndsWith("11") ? "22" : "11");
 
-        using var asAdmin = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone", new { phone = newNumber }), cancellationToken);
+        using var asAdmin = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone", new { phone = newNumber }),
+            cancellationToken);
         await ReadAsync(asAdmin, cancellationToken, HttpStatusCode.Accepted);
-        using var demoted = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}", new { role = "Manager" }), cancellationToken);
+        using var demoted = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}", new { role = "Manager" }),
+            cancellationToken);
         await ReadAsync(demoted, cancellationToken);
-        using var asManager = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone", new { phone = newNumber }), cancellationToken);
+        using var asManager = await stack.Gateway.SendAsync(With(admin, HttpMethod.Put, $"/api/users/{id}/phone",
+            new { phone = newNumber }), cancellationToken);
         Assert.True((await ReadAsync(asManager, cancellationToken, HttpStatusCode.Accepted)).TryGetProperty("applyAfter", out _));
 
         using var user = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/users/{id}"), cancellationToken);
@@ -385,7 +422,8 @@ public class AssuranceTests(AppHostFixture stack)
         using var response = await stack.Gateway.SendAsync(forged, cancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
-        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/audit?event=sign_in_failed&userId={id}"), cancellationToken);
+        using var page = await stack.Gateway.SendAsync(With(admin, HttpMethod.Get, $"/api/audit?event=sign_in_failed&userId={id}"),
+            cancellationToken);
         var entry = Assert.Single((await ReadAsync(page, cancellationToken)).GetProperty("items").EnumerateArray());
         Assert.NotEqual("203.0.113.7", entry.GetProperty("clientIp").GetString());
     }

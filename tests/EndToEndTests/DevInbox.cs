@@ -19,7 +19,8 @@ public static partial class DevInbox
         {
             var messages = (await gateway.GetFromJsonAsync<JsonElement>("/dev/sms", cancellationToken)).EnumerateArray()
                 .Where(message => message.GetProperty("to").GetString() == destination).ToList();
-            if (messages.Count > seen && SixDigits().Match(messages[0].GetProperty("body").GetString() ?? "") is { Success: true } match) return match.Value;
+            if (messages.Count > seen && SixDigits().Match(messages[0].GetProperty("body").GetString() ?? "")
+                is { Success: true } match) return match.Value;
             await Task.Delay(200, cancellationToken);
         }
     }

@@ -17,7 +17,8 @@ public class MfaSignInTests(AppHostFixture stack)
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
 
-    private async Task<(JsonElement Body, string Code)> LoginForCodeAsync(string email, string phone, CancellationToken cancellationToken, string? deviceToken = null)
+    private async Task<(JsonElement Body, string Code)> LoginForCodeAsync(string email, string phone, CancellationToken cancellationToken,
+        string? deviceToken = null)
     {
         var seen = await DevInbox.CountToAsync(stack.Gateway, phone, cancellationToken);
         using var login = await stack.Gateway.PostAsJsonAsync("/api/auth/login",
@@ -29,7 +30,8 @@ public class MfaSignInTests(AppHostFixture stack)
         return (body, await DevInbox.NextCodeAsync(stack.Gateway, phone, seen, cancellationToken));
     }
 
-    private async Task<HttpResponseMessage> VerifyAsync(JsonElement login, string code, CancellationToken cancellationToken, bool remember = false) =>
+    private async Task<HttpResponseMessage> VerifyAsync(JsonElement login, string code, CancellationToken cancellationToken,
+        bool remember = false) =>
         await stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify",
             new { loginTicket = login.GetProperty("loginTicket").GetString(), code, rememberDevice = remember }, cancellationToken);
 
@@ -52,12 +54,14 @@ public class MfaSignInTests(AppHostFixture stack)
         var signedIn = await verified.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         Assert.True(verified.StatusCode == HttpStatusCode.OK, signedIn.ToString());
         using var me = await stack.Gateway.SendAsync(WithToken(HttpMethod.Get, "/api/me", signedIn), cancellationToken);
-        Assert.Equal("admin@demo.flexwhere.test", (await me.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("email").GetString());
+        Assert.Equal("admin@demo.flexwhere.test", (await me.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("email")
+            .GetString());
 
         var seen = await DevInbox.CountToAsync(stack.Gateway, AdminPhone, cancellationToken);
         using var again = await stack.Gateway.PostAsJsonAsync("/api/auth/login", new
         {
-            email = "admin@demo.flexwhere.test", password = Password, client = "control-centre", deviceToken = signedIn.GetProperty("deviceToken").GetString(),
+            email = "admin@demo.flexwhere.test", password = Password, client = "control-centre", deviceToken =
+                signedIn.GetProperty("deviceToken").GetString(),
         }, cancellationToken);
         var second = await again.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         Assert.Equal("signed_in", second.GetProperty("status").GetString());
@@ -81,7 +85,8 @@ public class MfaSignInTests(AppHostFixture stack)
         Assert.Equal(4, problem.GetProperty("attemptsLeft").GetInt32());
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.Equal(HttpStatusCode.Gone, replayed.StatusCode);
-        Assert.Equal("challenge_expired", (await replayed.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code").GetString());
+        Assert.Equal("challenge_expired", (await replayed.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code")
+            .GetString());
     }
 
     [Fact]
@@ -95,7 +100,8 @@ public class MfaSignInTests(AppHostFixture stack)
         using var late = await VerifyAsync(login, code, cancellationToken);
 
         Assert.Equal(HttpStatusCode.Gone, late.StatusCode);
-        Assert.Equal("challenge_expired", (await late.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code").GetString());
+        Assert.Equal("challenge_expired", (await late.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code")
+            .GetString());
     }
 
     [Fact]
@@ -113,7 +119,8 @@ public class MfaSignInTests(AppHostFixture stack)
         using var adminVerified = await VerifyAsync(adminLogin, adminCode, cancellationToken);
         var admin = await adminVerified.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         const string newNumber = "+46701740681";
-        using var changed = await stack.Gateway.SendAsync(WithToken(HttpMethod.Put, $"/api/users/{managerId}/phone", admin, new { phone = newNumber }), cancellationToken);
+        using var changed = await stack.Gateway.SendAsync(WithToken(HttpMethod.Put, $"/api/users/{managerId}/phone", admin,
+            new { phone = newNumber }), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         try
         {

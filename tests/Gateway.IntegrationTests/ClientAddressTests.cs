@@ -12,14 +12,13 @@ namespace FlexWhere.Gateway.IntegrationTests;
 [Collection(RedisCollection.Name)]
 public sealed class ClientAddressTests(RedisServer redis)
 {
-    private const string AnonymousPath = "/api/challenges/openapi/v1.json";
     private const string Forged = "203.0.113.7";
 
     [Fact]
     public async Task A_forged_X_Forwarded_For_from_a_loopback_client_does_not_reach_the_services()
     {
         await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, onKestrel: true);
-        using var request = stack.Get(AnonymousPath);
+        using var request = stack.Get(GatewayStack.AnonymousPath);
         request.Headers.Add("X-Forwarded-For", $"{Forged}, 198.51.100.9");
         request.Headers.Add("Forwarded", $"for={Forged}");
         request.Headers.Add(GatewayForwarding.SecretHeader, "guessed-by-the-client");
@@ -27,7 +26,7 @@ public sealed class ClientAddressTests(RedisServer redis)
         using var response = await stack.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var forwarded = Assert.Single(stack.Services["challenges"].ReceivedApiRequests);
+        var forwarded = Assert.Single(stack.Services["accounts"].ReceivedApiRequests);
         Assert.Equal("127.0.0.1", forwarded.Headers["X-Forwarded-For"]);
         Assert.False(forwarded.Headers.ContainsKey("Forwarded"));
         Assert.Equal(GatewayStack.GatewaySecret, forwarded.Headers[GatewayForwarding.SecretHeader]);
@@ -45,7 +44,7 @@ public sealed class ClientAddressTests(RedisServer redis)
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i <= limit; i++)
         {
-            using var request = stack.Get(AnonymousPath);
+            using var request = stack.Get(GatewayStack.AnonymousPath);
             request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 10}");
             using var response = await stack.Client.SendAsync(request);
             statuses.Add(response.StatusCode);
@@ -60,13 +59,13 @@ public sealed class ClientAddressTests(RedisServer redis)
     {
         await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, onKestrel: true,
             ("ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8"));
-        using var request = stack.Get(AnonymousPath);
+        using var request = stack.Get(GatewayStack.AnonymousPath);
         request.Headers.Add("X-Forwarded-For", Forged);
 
         using var response = await stack.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var forwarded = Assert.Single(stack.Services["challenges"].ReceivedApiRequests);
+        var forwarded = Assert.Single(stack.Services["accounts"].ReceivedApiRequests);
         Assert.Equal(Forged, forwarded.Headers["X-Forwarded-For"]);
     }
 
@@ -75,12 +74,12 @@ public sealed class ClientAddressTests(RedisServer redis)
     {
         await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, onKestrel: true,
             ("ForwardedHeaders:KnownProxies:0", "10.20.30.40"), ("ForwardedHeaders:KnownNetworks:0", "192.168.0.0/16"));
-        using var request = stack.Get(AnonymousPath);
+        using var request = stack.Get(GatewayStack.AnonymousPath);
         request.Headers.Add("X-Forwarded-For", Forged);
 
         using var response = await stack.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("127.0.0.1", Assert.Single(stack.Services["challenges"].ReceivedApiRequests).Headers["X-Forwarded-For"]);
+        Assert.Equal("127.0.0.1", Assert.Single(stack.Services["accounts"].ReceivedApiRequests).Headers["X-Forwarded-For"]);
     }
 }

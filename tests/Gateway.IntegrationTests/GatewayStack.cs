@@ -16,6 +16,10 @@ public sealed class RedisCollection : ICollectionFixture<RedisServer>
 internal sealed class GatewayStack : IAsyncDisposable
 {
     public const string ProtectedPath = "/api/protected-test/resource";
+
+    /// <summary>A path of the Gateway's anonymous, per-IP limited route to Accounts (<c>/api/auth/{**rest}</c>),
+    /// which the stand-in service answers with its name and the path.</summary>
+    public const string AnonymousPath = "/api/auth/anonymous-test";
     public const int PerUserLimit = 5;
     public const string GatewaySecret = "gateway-secret-for-the-integration-tests-0123456789";
 
@@ -28,7 +32,7 @@ internal sealed class GatewayStack : IAsyncDisposable
         {
             // Kestrel enforces the request size limit; the in-memory test server does not. The port comes
             // from the "urls" setting: UseKestrel(port) rewrites the server's addresses after the app
-            // may already have bound them, and then throws now and again (dotnet/aspnetcore#67714).
+            // may already have bound them, and then can throw (dotnet/aspnetcore#67714).
             gateway.UseKestrel();
             gateway.StartServer();
         }
@@ -42,7 +46,8 @@ internal sealed class GatewayStack : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <param name="settings">More Gateway settings, after the stack's own (so they win).</param>
-    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false, params (string Key, string? Value)[] settings)
+    public static async Task<GatewayStack> StartAsync(string redisConnectionString, bool onKestrel = false,
+        params (string Key, string? Value)[] settings)
     {
         var services = new Dictionary<string, DownstreamService>();
         foreach (var name in new[] { "accounts", "challenges", "notifier" }) services[name] = await DownstreamService.StartAsync(name);

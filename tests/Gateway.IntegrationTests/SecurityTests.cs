@@ -75,7 +75,9 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
     [Fact]
     public async Task Accepts_tokens_of_a_rotated_key_without_a_restart()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString())))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString()))))
+            .StatusCode);
 
         using var rotated = new TestTokens("rotated-key");
         _stack.Services["accounts"].Jwks = rotated.Jwks;
@@ -116,7 +118,8 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
         Assert.Equal(GatewayStack.PerUserLimit, _stack.Services["accounts"].ReceivedApiRequests.Count());
 
         // Another user is not affected.
-        using var other = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid().ToString())));
+        using var other = await _stack.Client.SendAsync(_stack.Get(GatewayStack.ProtectedPath, _stack.Tokens.Issue(Guid.NewGuid()
+            .ToString())));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
 
@@ -128,12 +131,13 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
         Assert.Equal("https://cc.flexwhere.test", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
-        Assert.Contains("authorization", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("authorization", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single(),
+            StringComparison.OrdinalIgnoreCase);
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
     [Theory]
-    [InlineData("/api/accounts/openapi/v1.json")]
+    [InlineData(GatewayStack.AnonymousPath)]
     [InlineData("/no/such/path")]
     [InlineData("/health")]
     [InlineData(GatewayStack.ProtectedPath)]
@@ -150,9 +154,10 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
     [Fact]
     public async Task Fails_closed_with_503_when_its_rate_limit_store_is_down()
     {
-        await using var stack = await GatewayStack.StartAsync($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,syncTimeout=500,asyncTimeout=500");
+        await using var stack = await GatewayStack.StartAsync(
+            $"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,syncTimeout=500,asyncTimeout=500");
 
-        using var response = await stack.Client.GetAsync("/api/accounts/openapi/v1.json");
+        using var response = await stack.Client.GetAsync(GatewayStack.AnonymousPath);
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "service_unavailable");
         Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);

@@ -48,7 +48,8 @@ internal sealed class TestTokens : IDisposable
             IssuedAt = expiry.AddMinutes(-15),
             NotBefore = expiry.AddMinutes(-15),
             Expires = expiry,
-            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("role", "Admin"), new Claim("org", Guid.NewGuid().ToString())]),
+            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("role", "Admin"), new Claim("org", Guid.NewGuid()
+                .ToString())]),
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
         });
     }

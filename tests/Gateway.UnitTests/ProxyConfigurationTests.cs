@@ -12,9 +12,9 @@ namespace FlexWhere.Gateway.UnitTests;
 /// <summary>The routes as the Gateway loads them: what it publishes, and nothing more.</summary>
 public sealed class ProxyConfigurationTests : IDisposable
 {
-    // Only these may be called without an access token: sign-in and MFA (by login ticket), API
-    // documents, the development inbox and signed provider callbacks.
-    private static readonly Regex AnonymousPaths = new("^/(api/auth/|api/[a-z]+/openapi/|dev/|api/notifier/twilio/)");
+    // Only these may be called without an access token: sign-in and MFA (by login ticket), the
+    // development inbox and signed provider callbacks. The one API document is the Gateway's own.
+    private static readonly Regex AnonymousPaths = new("^/(api/auth/|dev/|api/notifier/twilio/)");
 
     private readonly ServiceFactory<Program> _gateway = GatewayFactory.WithoutDependencies();
 
@@ -26,6 +26,12 @@ public sealed class ProxyConfigurationTests : IDisposable
         Assert.NotEmpty(Config.Routes);
         Assert.All(Config.Routes, route =>
             Assert.Matches(new Regex("^/(api|dev)/"), route.Match.Path ?? ""));
+    }
+
+    [Fact]
+    public void Publishes_no_services_own_api_document()
+    {
+        Assert.DoesNotContain(Config.Routes, route => (route.Match.Path ?? "").Contains("openapi", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -44,7 +50,7 @@ public sealed class ProxyConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void Lets_anonymous_callers_reach_only_sign_in_documents_and_callbacks()
+    public void Lets_anonymous_callers_reach_only_sign_in_the_inbox_and_callbacks()
     {
         Assert.All(Config.Routes.Where(route => route.AuthorizationPolicy == GatewayAuthentication.AnonymousPolicy),
             route => Assert.Matches(AnonymousPaths, route.Match.Path ?? ""));

@@ -16,7 +16,8 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_redis_connection_string()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:redis", ""))));
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>(("ConnectionStrings:redis", ""))));
 
         Assert.Contains("ConnectionStrings:redis is not set", error.Message);
     }

@@ -44,7 +44,8 @@ public sealed class TelemetryDefaultsTests
     private static async Task<(string SourceName, IHost Host)> StartAsync(string? endpoint, string? sdkDisabled = null)
     {
         var name = $"telemetry-test-{Guid.NewGuid():N}";
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = name, EnvironmentName = "Production" });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = name,
+            EnvironmentName = "Production" });
         builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
         builder.Configuration["OTEL_SDK_DISABLED"] = sdkDisabled;
         builder.AddServiceDefaults();

@@ -13,7 +13,8 @@ public sealed class DevInboxTests(RabbitMqServer rabbitMq, RedisServer redis)
     [Fact]
     public async Task A_sign_in_code_sent_over_the_bus_appears_in_the_development_inbox_newest_first()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString), ("ConnectionStrings:redis", redis.ConnectionString));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("ConnectionStrings:redis", redis.ConnectionString));
         var client = factory.CreateClient();
         await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
@@ -21,9 +22,11 @@ public sealed class DevInboxTests(RabbitMqServer rabbitMq, RedisServer redis)
         var newer = NotifierHost.NewSendSms() with { Code = "222222", Locale = "nl" };
 
         await challenges.Publisher.Publish(older);
-        await NotifierHost.EventuallyAsync(() => challenges.Sent.Any(sent => sent.MessageId == older.MessageId), "The first SMS was not sent.");
+        await NotifierHost.EventuallyAsync(() => challenges.Sent.Any(sent => sent.MessageId == older.MessageId),
+            "The first SMS was not sent.");
         await challenges.Publisher.Publish(newer);
-        await NotifierHost.EventuallyAsync(() => challenges.Sent.Any(sent => sent.MessageId == newer.MessageId), "The second SMS was not sent.");
+        await NotifierHost.EventuallyAsync(() => challenges.Sent.Any(sent => sent.MessageId == newer.MessageId),
+            "The second SMS was not sent.");
 
         var inbox = await client.GetFromJsonAsync<List<InboxEntry>>("/dev/sms");
         Assert.NotNull(inbox);

@@ -15,7 +15,8 @@ public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis)
     public async Task States_the_minutes_left_by_the_time_provider()
     {
         var clock = new FakeTimeProvider(ExpiresAt.AddMinutes(-3).AddSeconds(-10));
-        await using var notifier = await NotifierHost.StartAsync(new(rabbitMq.ConnectionString, redis.ConnectionString), new Dictionary<string, string?>(), clock);
+        await using var notifier = await NotifierHost.StartAsync(new(rabbitMq.ConnectionString, redis.ConnectionString),
+            new Dictionary<string, string?>(), clock);
         var message = NotifierHost.NewSendSms() with { ExpiresAt = ExpiresAt };
 
         await notifier.Harness.Bus.Publish(message);
@@ -30,7 +31,8 @@ public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis)
     public async Task Drops_a_message_once_the_time_provider_is_past_its_expiry()
     {
         var clock = new FakeTimeProvider(ExpiresAt.AddSeconds(1));
-        await using var notifier = await NotifierHost.StartAsync(new(rabbitMq.ConnectionString, redis.ConnectionString), new Dictionary<string, string?>(), clock);
+        await using var notifier = await NotifierHost.StartAsync(new(rabbitMq.ConnectionString, redis.ConnectionString),
+            new Dictionary<string, string?>(), clock);
         var message = NotifierHost.NewSendSms() with { ExpiresAt = ExpiresAt };
 
         await notifier.Harness.Bus.Publish(message);

@@ -115,7 +115,8 @@ public sealed class NotifierHost : IAsyncDisposable
 
     public async Task<SmsFailed> FailedAsync(Guid messageId)
     {
-        Assert.True(await Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == messageId), "No SmsFailed was published.");
+        Assert.True(await Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == messageId),
+            "No SmsFailed was published.");
         return Harness.Published.Select<SmsFailed>(failed => failed.Context.Message.MessageId == messageId).First().Context.Message;
     }
 

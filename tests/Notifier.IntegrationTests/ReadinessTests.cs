@@ -9,9 +9,11 @@ public class ReadinessTests(OwnRabbitMqServer rabbitMq, RedisServer redis)
     [Fact]
     public async Task Is_ready_once_the_bus_is_connected_to_the_broker()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString), ("ConnectionStrings:redis", redis.ConnectionString));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("ConnectionStrings:redis", redis.ConnectionString));
 
-        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30));
 
         Assert.True(code == HttpStatusCode.OK, raw);
         Assert.Equal("Healthy", body!.Checks["masstransit-bus"].Status);
@@ -21,7 +23,8 @@ public class ReadinessTests(OwnRabbitMqServer rabbitMq, RedisServer redis)
     [Fact]
     public async Task Is_not_ready_while_the_broker_is_down_and_ready_again_by_itself_when_it_returns()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString), ("ConnectionStrings:redis", redis.ConnectionString));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("ConnectionStrings:redis", redis.ConnectionString));
         var client = factory.CreateClient();
         var (ready, _, readyRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         Assert.True(ready == HttpStatusCode.OK, readyRaw);
@@ -48,7 +51,8 @@ public class ReadinessTests(OwnRabbitMqServer rabbitMq, RedisServer redis)
     public async Task Is_not_ready_when_the_broker_refuses_its_credentials()
     {
         var wrongPassword = new UriBuilder(rabbitMq.ConnectionString) { Password = "wrong" }.Uri.ToString();
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", wrongPassword), ("ConnectionStrings:redis", redis.ConnectionString));
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", wrongPassword), ("ConnectionStrings:redis",
+            redis.ConnectionString));
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "masstransit-bus");
     }

@@ -31,10 +31,12 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
         var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
 
-        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered", ["AccountSid"] = NotifierHost.AccountSid }));
+        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered",
+            ["AccountSid"] = NotifierHost.AccountSid }));
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        await NotifierHost.EventuallyAsync(() => challenges.Delivered.Any(delivered => delivered.ProviderMessageId == providerMessageId), "No SmsDelivered was published.");
+        await NotifierHost.EventuallyAsync(() => challenges.Delivered.Any(delivered => delivered.ProviderMessageId == providerMessageId),
+            "No SmsDelivered was published.");
         Assert.Equal(challengeId, challenges.Delivered.Single(delivered => delivered.ProviderMessageId == providerMessageId).ChallengeId);
     }
 
@@ -49,10 +51,12 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
         var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
 
-        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = status, ["ErrorCode"] = errorCode }));
+        using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = status,
+            ["ErrorCode"] = errorCode }));
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        await NotifierHost.EventuallyAsync(() => challenges.Failed.Any(failed => failed.ProviderMessageId == providerMessageId), "No SmsFailed was published.");
+        await NotifierHost.EventuallyAsync(() => challenges.Failed.Any(failed => failed.ProviderMessageId == providerMessageId),
+            "No SmsFailed was published.");
         var failed = challenges.Failed.Single(failed => failed.ProviderMessageId == providerMessageId);
         Assert.Equal(challengeId, failed.ChallengeId);
         Assert.Equal(reason, failed.Reason);
@@ -67,7 +71,8 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         var (providerMessageId, _) = await RememberSentMessageAsync(factory);
         var request = new HttpRequestMessage(HttpMethod.Post, Path)
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }),
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId,
+                ["MessageStatus"] = "delivered" }),
         };
 
         using var response = await client.SendAsync(request);
@@ -84,9 +89,11 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         var client = factory.CreateClient();
         var (providerMessageId, _) = await RememberSentMessageAsync(factory);
 
-        using var wrongToken = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }, authToken: "someone-elses-token"));
+        using var wrongToken = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" },
+            authToken: "someone-elses-token"));
         var tampered = Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "failed" });
-        tampered.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" });
+        tampered.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId,
+            ["MessageStatus"] = "delivered" });
         using var tamperedResponse = await client.SendAsync(tampered);
 
         await AssertForbiddenAsync(wrongToken, "twilio_signature_invalid");
@@ -137,7 +144,8 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
         var messageId = Guid.NewGuid();
         var claim = await idempotency.ClaimAsync(messageId);
         await idempotency.MarkSentAsync(messageId, claim.Token!, providerMessageId, challengeId);
-        var ttl = await factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId));
+        var ttl = await factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+            .KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId));
         Assert.NotNull(ttl);
         return (providerMessageId, challengeId);
     }
@@ -148,7 +156,8 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     {
         var data = new StringBuilder(NotifierHost.StatusCallbackUrl);
         foreach (var (key, value) in form.OrderBy(pair => pair.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
-        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken),
+            Encoding.UTF8.GetBytes(data.ToString())));
         return new HttpRequestMessage(HttpMethod.Post, Path)
         {
             Content = new FormUrlEncodedContent(form),

@@ -80,7 +80,8 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
 
         Assert.Equal(2, _twilio.Calls);
         var gap = _twilio.Requests[1].ReceivedAt - _twilio.Requests[0].ReceivedAt;
-        Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"The retry came {gap.TotalMilliseconds} ms after the 429, before its Retry-After of 1 s.");
+        Assert.True(gap >= TimeSpan.FromMilliseconds(950),
+            $"The retry came {gap.TotalMilliseconds} ms after the 429, before its Retry-After of 1 s.");
     }
 
     [Fact]
@@ -176,7 +177,8 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Null(await notifier.Services.GetRequiredService<SmsIdempotency>().GiveUpAsync(message.MessageId));
 
         await notifier.Harness.Bus.Publish(message);
-        Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault => fault.Context.Message.Message.MessageId == message.MessageId),
+        Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault =>
+            fault.Context.Message.Message.MessageId == message.MessageId),
             "The copy was not faulted to the error queue.");
         var dead = await WaitInErrorQueueAsync(message.MessageId);
         Assert.Contains($"MT-Fault-ExceptionType={typeof(SmsGivenUpException).FullName}", dead);
@@ -287,7 +289,8 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Equal(6, _twilio.Calls);
         var times = _twilio.Requests.Select(request => request.ReceivedAt).Order().ToList();
         // Two tokens a second, two in the bucket at the start: the sixth send waits about two seconds.
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(1.5), $"Six sends took {(times[^1] - times[0]).TotalMilliseconds} ms at two a second.");
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(1.5),
+            $"Six sends took {(times[^1] - times[0]).TotalMilliseconds} ms at two a second.");
         Assert.False(await notifier.Harness.Published.Any<SmsFailed>());
     }
 
@@ -314,9 +317,12 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.SentAsync(message.MessageId);
 
         var logs = notifier.Logs.GetSnapshot();
-        Assert.Contains(logs, record => record.Message.Contains(message.MaskedDestination) && record.Message.Contains(message.MessageId.ToString()));
+        Assert.Contains(logs, record => record.Message.Contains(message.MaskedDestination)
+            && record.Message.Contains(message.MessageId.ToString()));
         Assert.DoesNotContain(logs, record => record.Message.Contains("612345678") || record.Message.Contains(message.Code));
-        Assert.DoesNotContain(logs, record => record.StructuredState?.Any(pair => pair.Value?.Contains("612345678") == true || pair.Value?.Contains(message.Code) == true) == true);
+        Assert.DoesNotContain(logs, record =>
+            record.StructuredState?.Any(pair => pair.Value?.Contains("612345678") == true
+            || pair.Value?.Contains(message.Code) == true) == true);
     }
 
     /// <summary>The error queue's copy of the message (body and headers), waiting up to ten seconds for it:

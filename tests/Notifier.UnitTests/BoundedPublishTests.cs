@@ -13,7 +13,8 @@ public class BoundedPublishTests
         var broker = NeverConfirming.Create();
 
         var failure = await Assert.ThrowsAsync<EventNotPublishedException>(() =>
-            broker.PublishWithinAsync(new SmsSent { MessageId = Guid.NewGuid(), ChallengeId = "ch_1", ProviderMessageId = "SM1", SentAt = DateTimeOffset.UtcNow },
+            broker.PublishWithinAsync(new SmsSent { MessageId = Guid.NewGuid(), ChallengeId = "ch_1", ProviderMessageId = "SM1",
+                SentAt = DateTimeOffset.UtcNow },
                 TimeSpan.FromMilliseconds(200), CancellationToken.None));
 
         Assert.Equal("RabbitMQ did not confirm the SmsSent event within 0.2 s.", failure.Message);
@@ -26,7 +27,8 @@ public class BoundedPublishTests
         using var caller = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            broker.PublishWithinAsync(new SmsSent { MessageId = Guid.NewGuid(), ChallengeId = "ch_1", ProviderMessageId = "SM1", SentAt = DateTimeOffset.UtcNow },
+            broker.PublishWithinAsync(new SmsSent { MessageId = Guid.NewGuid(), ChallengeId = "ch_1", ProviderMessageId = "SM1",
+                SentAt = DateTimeOffset.UtcNow },
                 TimeSpan.FromMinutes(1), caller.Token));
     }
 

@@ -14,7 +14,8 @@ public class StartupTests
     [InlineData("not a uri")]
     public void Refuses_to_start_without_a_broker_uri(string connectionString)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString), UnreachableRedis)));
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", connectionString), UnreachableRedis)));
 
         Assert.Contains("ConnectionStrings:rabbitmq", error.Message);
         Assert.Contains("amqp://", error.Message);
@@ -23,7 +24,8 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_redis()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"))));
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"))));
 
         Assert.Contains("ConnectionStrings:redis", error.Message);
     }
@@ -31,7 +33,8 @@ public class StartupTests
     [Fact]
     public async Task Is_alive_but_not_ready_while_the_broker_does_not_answer()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"), UnreachableRedis);
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"),
+            UnreachableRedis);
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "masstransit-bus");
     }
@@ -39,7 +42,8 @@ public class StartupTests
     [Fact]
     public async Task Is_alive_but_not_ready_while_redis_does_not_answer()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"), UnreachableRedis);
+        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", $"amqp://u:p@127.0.0.1:{HealthProbe.ClosedPort()}"),
+            UnreachableRedis);
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "StackExchange.Redis");
     }
@@ -48,13 +52,15 @@ public class StartupTests
     [InlineData("Twilio:AuthToken", null, "Twilio:AuthToken is not set")]
     [InlineData("Twilio:StatusCallbackUrl", null, "Twilio:StatusCallbackUrl is not set")]
     [InlineData("Twilio:AccountSid", "not-a-sid", "Twilio:AccountSid must look like AC")]
-    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef0123456789abcdef", "exactly one of Twilio:From and Twilio:MessagingServiceSid")]
+    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef0123456789abcdef",
+        "exactly one of Twilio:From and Twilio:MessagingServiceSid")]
     [InlineData("Twilio:From", "0612345678", "Twilio:From must be an E.164 number")]
     public void Refuses_to_start_with_an_incomplete_twilio_account(string key, string? value, string expected)
     {
         var settings = ValidTwilio();
         settings[key] = value;
-        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))])));
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(),
+            .. settings.Select(pair => (pair.Key, pair.Value))])));
 
         Assert.Contains(expected, error.Message);
     }
@@ -64,7 +70,8 @@ public class StartupTests
     {
         var settings = ValidTwilio();
         settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
-        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))])));
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(),
+            .. settings.Select(pair => (pair.Key, pair.Value))])));
 
         Assert.Contains("Notifier:Sending:ClaimTtl (00:00:30) must be longer than the provider pipeline can run (00:02:42)", error.Message);
     }

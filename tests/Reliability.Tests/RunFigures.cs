@@ -16,6 +16,7 @@ public static class RunFigures
         if (string.IsNullOrWhiteSpace(folder)) return;
         Directory.CreateDirectory(folder);
         var document = new Dictionary<string, object>(figures) { ["scenario"] = scenario, ["size"] = SuiteSize.Name };
-        File.WriteAllText(Path.Combine(folder, $"{scenario}.json"), JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(folder, $"{scenario}.json"),
+            JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

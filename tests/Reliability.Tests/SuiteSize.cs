@@ -8,7 +8,8 @@ public static class SuiteSize
 {
     public const string Variable = "FLEXWHERE_RELIABILITY";
 
-    public static bool Full { get; } = string.Equals(Environment.GetEnvironmentVariable(Variable), "full", StringComparison.OrdinalIgnoreCase);
+    public static bool Full { get; } = string.Equals(Environment.GetEnvironmentVariable(Variable), "full",
+        StringComparison.OrdinalIgnoreCase);
 
     public static string Name => Full ? "full" : "ci";
 

@@ -124,7 +124,8 @@ public class RabbitMqServer : RealServer
     }
 
     /// <summary>Starts the stopped local broker again on the same port, node name and data.</summary>
-    public Task StartAsync() => _broker is not null ? throw new InvalidOperationException("The broker is running.") : StartBrokerAsync(ConnectionString);
+    public Task StartAsync() => _broker is not null ? throw new InvalidOperationException("The broker is running.")
+        : StartBrokerAsync(ConnectionString);
 
     public async Task RestartAsync()
     {

@@ -8,7 +8,7 @@ public static class ServiceStart
     /// <summary>WebApplicationFactory runs a minimal-hosting app's entry point on a thread of its own; when
     /// the app stops at start (a setting fails validation) it may dispose its services before the
     /// factory's deferred host reads them, and the factory then reports ObjectDisposedException instead
-    /// of the app's own exception (seen now and again under load in CI). A new factory tries again.</summary>
+    /// of the app's own exception; a slow, loaded machine makes that more likely. A new factory tries again.</summary>
     public static void Start<TEntryPoint>(Func<WebApplicationFactory<TEntryPoint>> create) where TEntryPoint : class
     {
         for (var attempt = 1; ; attempt++)

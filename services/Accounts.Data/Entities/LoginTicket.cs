@@ -1,5 +1,3 @@
-using FlexWhere.Accounts.Users;
-
 namespace FlexWhere.Accounts.Mfa;
 
 public static class SecondFactors
@@ -11,15 +9,9 @@ public static class SecondFactors
 
 /// <summary>The password was right; this is what the client holds until the second factor is done.
 /// Stored as SHA-256 of the random value the client got.</summary>
-public sealed class LoginTicket
+public sealed class LoginTicket : UserRecord
 {
-    public Guid Id { get; set; }
-
     public required byte[] TokenHash { get; set; }
-
-    public Guid UserId { get; set; }
-
-    public Guid OrganisationId { get; set; }
 
     /// <summary>The role when the password was checked: a role change in between ends the ticket.</summary>
     public UserRole Role { get; set; }
@@ -39,8 +31,6 @@ public sealed class LoginTicket
     /// <summary>For <see cref="SecondFactors.TotpEnrollment"/>: when the user proved a second thing (the SMS
     /// code, or an admin's enrollment code) that lets them link an authenticator.</summary>
     public DateTimeOffset? EnrollmentProvenAt { get; set; }
-
-    public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }
 

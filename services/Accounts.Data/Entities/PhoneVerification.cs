@@ -1,22 +1,14 @@
 namespace FlexWhere.Accounts.Mfa;
 
 /// <summary>A number the user asked to use, waiting for the code sent to it.</summary>
-public sealed class PhoneVerification
+public sealed class PhoneVerification : UserRecord
 {
-    public Guid Id { get; set; }
-
     public required byte[] TokenHash { get; set; }
-
-    public Guid UserId { get; set; }
-
-    public Guid OrganisationId { get; set; }
 
     /// <summary>E.164.</summary>
     public required string PhoneNumber { get; set; }
 
     public required string ChallengeId { get; set; }
-
-    public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }
 

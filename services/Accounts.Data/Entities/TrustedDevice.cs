@@ -1,18 +1,10 @@
-using FlexWhere.Accounts.Users;
-
 namespace FlexWhere.Accounts.Mfa;
 
 /// <summary>A Control Centre browser that skips the SMS code while its user signs in on it again within
 /// the organisation's trusted period (30 days) of the last sign-in there.</summary>
-public sealed class TrustedDevice
+public sealed class TrustedDevice : UserRecord
 {
     public const int MaxNameLength = 100;
-
-    public Guid Id { get; set; }
-
-    public Guid UserId { get; set; }
-
-    public Guid OrganisationId { get; set; }
 
     /// <summary>Trust is for this role only: a promotion or demotion needs a new SMS code.</summary>
     public UserRole Role { get; set; }
@@ -20,8 +12,6 @@ public sealed class TrustedDevice
     public required byte[] TokenHash { get; set; }
 
     public required string Name { get; set; }
-
-    public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset LastSignInAt { get; set; }
 

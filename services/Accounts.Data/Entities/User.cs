@@ -1,5 +1,3 @@
-using FlexWhere.Accounts.Organisations;
-
 namespace FlexWhere.Accounts.Users;
 
 public enum UserRole

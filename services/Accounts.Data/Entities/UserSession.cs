@@ -1,18 +1,10 @@
-using FlexWhere.Accounts.Users;
-
 namespace FlexWhere.Accounts.Auth;
 
 /// <summary>One sign-in on one client: how it was earned (amr/acr), when it ends, and what ended it.
 /// Every access token names its session, and Accounts checks the session on every request, so a
 /// revoked session stops working at once instead of when its access token expires.</summary>
-public sealed class UserSession
+public sealed class UserSession : UserRecord
 {
-    public Guid Id { get; set; }
-
-    public Guid UserId { get; set; }
-
-    public Guid OrganisationId { get; set; }
-
     public required string Client { get; set; }
 
     /// <summary>The role the session was earned for; a role change ends the session.</summary>
@@ -36,8 +28,6 @@ public sealed class UserSession
 
     /// <summary>The trusted device that opened the session: revoking the device ends it.</summary>
     public Guid? TrustedDeviceId { get; set; }
-
-    public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>Absolute end: no refresh goes past it.</summary>
     public DateTimeOffset ExpiresAt { get; set; }

@@ -1,12 +1,7 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Audit;
 
-public sealed record AuditEntryDto(long Id, DateTimeOffset At, string Event, Guid? ActorUserId, Guid? SubjectUserId, string? ClientIp, string? Details);
+public sealed record AuditEntryDto(long Id, DateTimeOffset At, string Event, Guid? ActorUserId, Guid? SubjectUserId, string? ClientIp,
+    string? Details);
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryDto> Items, int Page, int PageSize, int Total);
 
@@ -20,7 +15,8 @@ public static class AuditApi
     }
 
     public static async Task<Results<Ok<AuditPage>, ApiProblem>> List(
-        ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = 50, string? @event = null, Guid? userId = null)
+        ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = 50,
+            string? @event = null, Guid? userId = null)
     {
         if (page < 1 || pageSize is < 1 or > 200) return ApiProblem.Validation(page < 1 ? "page" : "pageSize",
             "page starts at 1; pageSize is 1 to 200.");

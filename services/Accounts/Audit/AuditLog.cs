@@ -1,8 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-
 namespace FlexWhere.Accounts.Audit;
 
 /// <summary>The audit log of one request (scoped). It knows the request (the client's address and the

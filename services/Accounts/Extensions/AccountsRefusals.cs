@@ -1,5 +1,3 @@
-using FlexWhere.Contracts;
-
 namespace FlexWhere.Accounts;
 
 /// <summary>Refusals that many Accounts endpoints answer alike.</summary>

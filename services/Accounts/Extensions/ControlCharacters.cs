@@ -94,12 +94,14 @@ public static class ControlCharacters
 
         // The schema generator cannot see through a custom converter and would describe every string as
         // "anything" ({}); say again what the built-in converter would have said.
-        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", openApi => openApi.AddSchemaTransformer((schema, context, _) =>
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", openApi =>
+            openApi.AddSchemaTransformer((schema, context, _) =>
         {
             if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
             {
                 var nullable = context.JsonPropertyInfo is { } property && (property.IsGetNullable || property.IsSetNullable);
-                schema.Type = nullable ? Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null : Microsoft.OpenApi.JsonSchemaType.String;
+                schema.Type = nullable ? Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null
+                    : Microsoft.OpenApi.JsonSchemaType.String;
             }
             else if (context.JsonTypeInfo.ElementType == typeof(string) && schema.Items is null)
             {
@@ -147,13 +149,16 @@ public static class ControlCharacters
 /// binding, so no handler, log or database sees the value.</summary>
 public sealed class ControlCharacterRefusingConverter(IHttpContextAccessor accessor) : JsonConverter<string>
 {
-    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Checked(reader.GetString());
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Checked(reader.GetString());
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 
-    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Checked(reader.GetString())!;
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Checked(reader.GetString())!;
 
-    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WritePropertyName(value);
 
     private string? Checked(string? value)
     {

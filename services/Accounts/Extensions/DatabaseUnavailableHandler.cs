@@ -1,10 +1,9 @@
 using System.Data.Common;
-using FlexWhere.Contracts;
 
 namespace FlexWhere.Accounts.Extensions;
 
-/// <summary>Without PostgreSQL nobody signs in: 503 <c>accounts_unavailable</c>, not a 500. Found by the
-/// reliability suite (R4: PostgreSQL stopped during sign-in answered 500 internal_error).</summary>
+/// <summary>Without PostgreSQL nobody signs in: 503 <c>accounts_unavailable</c>, not a 500 (the
+/// reliability suite's R4 stops PostgreSQL during sign-in and checks this).</summary>
 public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandler> logger) : DependencyUnavailableHandler(logger)
 {
     protected override string Dependency => "PostgreSQL";

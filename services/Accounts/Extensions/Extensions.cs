@@ -1,15 +1,5 @@
 using FlexWhere.Accounts;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 public static class Extensions
 {
@@ -17,7 +7,8 @@ public static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.RequireConnectionString(DatabaseConnectionName, "an Npgsql connection string (Host=…;Port=…;Username=…;Password=…;Database=accounts)");
+        builder.RequireConnectionString(DatabaseConnectionName,
+            "an Npgsql connection string (Host=…;Port=…;Username=…;Password=…;Database=accounts)");
 
         // Tracing and retries on transient Npgsql errors come with the integration. Its health check
         // would retry too, and a readiness probe must answer within seconds, so ours runs one query
@@ -27,7 +18,8 @@ public static class Extensions
         // for its 503 while the database is down; a person at the sign-in page should hear within seconds.
         // Three quick retries still ride out a dropped pooled connection or a failover.
         builder.AddNpgsqlDbContext<AccountsDbContext>(DatabaseConnectionName, settings => settings.DisableHealthChecks = true,
-            options => options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
+            options => options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(2),
+                errorCodesToAdd: null)));
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>(
             nameof(AccountsDbContext),
             customTestQuery: async (db, cancellationToken) =>
@@ -51,11 +43,13 @@ public static class Extensions
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations()
             .Validate(options => development || !string.IsNullOrWhiteSpace(options.SigningKeyPem),
-                "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set Tokens__SigningKeyPem to an RSA private key in PEM.")
+                "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set " +
+                    "Tokens__SigningKeyPem to an RSA private key in PEM.")
             .Validate(options => string.IsNullOrWhiteSpace(options.SigningKeyPem) || SigningKey.IsUsablePem(options.SigningKeyPem),
                 "Tokens:SigningKeyPem is not an RSA private key of at least 2048 bits in PEM.")
             .ValidateOnStart();
-        builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<SessionLimits>().BindConfiguration(SessionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<SigningKey>();
@@ -76,7 +70,8 @@ public static class Extensions
     private static void AddMfa(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ChallengesOptions>().BindConfiguration(ChallengesOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
@@ -113,7 +108,8 @@ public static class Extensions
         });
         // Admins and managers act only in sessions earned with a second factor (acr aal2), on any client.
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin)).RequireClaim(TokenClaims.Acr, Assurance.Aal2))
+            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin))
+                .RequireClaim(TokenClaims.Acr, Assurance.Aal2))
             .AddPolicy(Policies.AdminOrManager, policy => policy.RequireAuthenticatedUser()
                 .RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)).RequireClaim(TokenClaims.Acr, Assurance.Aal2));
     }
@@ -127,7 +123,10 @@ public static class Extensions
         {
             http.Response.OnStarting(() =>
             {
-                if (!http.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.CacheControl)) http.Response.Headers.CacheControl = "no-store";
+                if (!http.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.CacheControl))
+                {
+                    http.Response.Headers.CacheControl = "no-store";
+                }
                 return Task.CompletedTask;
             });
             return next(http);

@@ -1,15 +1,11 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Mfa;
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Accounts.Data;
 
 /// <summary>Once a minute: applies admins' number changes that waited their 24 hours without a second
 /// admin (<see cref="PhoneChanges.RequestAsync"/>), and drops wrong-password counters whose window is
 /// over (every address ever tried, known or not, leaves one). Every replica runs it; each change is
 /// applied once, by whichever replica wins its conditional update.</summary>
-public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<PasswordSignInOptions> signIn, ILogger<Housekeeping> logger)
+public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<PasswordSignInOptions> signIn,
+    ILogger<Housekeeping> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);

@@ -1,4 +1,3 @@
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace FlexWhere.Accounts;

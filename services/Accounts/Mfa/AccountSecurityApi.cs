@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
 public sealed record RecoveryCodesStatus(int Remaining, DateTimeOffset? CreatedAt);
@@ -18,7 +8,8 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 
 public sealed record StartPhoneVerificationRequest(string? Phone);
 
-public sealed record PhoneVerificationStarted(string VerificationTicket, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
+public sealed record PhoneVerificationStarted(string VerificationTicket, string PhoneHint, DateTimeOffset ExpiresAt,
+    DateTimeOffset ResendAfter);
 
 public sealed record ConfirmPhoneRequest(string? VerificationTicket, string? Code);
 
@@ -30,12 +21,16 @@ public static class AccountSecurityApi
     public static IEndpointRouteBuilder MapAccountSecurityApi(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/api/me").WithTags("My sign-in").RequireAuthorization();
-        me.MapGet("/devices", ListMyDevices).WithName("ListMyTrustedDevices").WithSummary("Browsers that skip the SMS code while you sign in on them within 30 days.");
-        me.MapDelete("/devices/{deviceId:guid}", RevokeMyDevice).WithName("RevokeMyTrustedDevice").WithSummary("Stop trusting a browser: it needs an SMS code again.");
+        me.MapGet("/devices", ListMyDevices).WithName("ListMyTrustedDevices")
+            .WithSummary("Browsers that skip the SMS code while you sign in on them within 30 days.");
+        me.MapDelete("/devices/{deviceId:guid}", RevokeMyDevice).WithName("RevokeMyTrustedDevice")
+            .WithSummary("Stop trusting a browser: it needs an SMS code again.");
         me.MapGet("/recovery-codes", RecoveryCodesStatusOf).RequireAuthorization(Policies.AdminOrManager).WithName("RecoveryCodesStatus");
-        me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).RequireStepUp().WithName("GenerateRecoveryCodes")
+        me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).RequireStepUp()
+            .WithName("GenerateRecoveryCodes")
             .WithSummary("Ten new one-time recovery codes, shown this once; the old ones stop working.");
-        me.MapPut("/password", ChangePassword).RequireStepUp().WithName("ChangeMyPassword").WithSummary("Change your password; every trusted device and other session ends.");
+        me.MapPut("/password", ChangePassword).RequireStepUp().WithName("ChangeMyPassword")
+            .WithSummary("Change your password; every trusted device and other session ends.");
         me.MapPost("/phone", StartPhoneVerification).RequireStepUp().WithName("StartPhoneVerification")
             .WithSummary("Send a code to a new number of yours; the number changes once you confirm the code.");
         me.MapPost("/phone/confirm", ConfirmPhone).WithName("ConfirmPhone")
@@ -43,7 +38,8 @@ public static class AccountSecurityApi
         return app;
     }
 
-    public static async Task<Ok<List<TrustedDeviceDto>>> ListMyDevices(ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Ok<List<TrustedDeviceDto>>> ListMyDevices(ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
@@ -62,11 +58,13 @@ public static class AccountSecurityApi
             : AccountsRefusals.NotFound("trusted device");
     }
 
-    public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var codes = await db.RecoveryCodes.Where(c => c.UserId == caller.UserId).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new RecoveryCodesStatus(codes.Count(c => c.UsedAt is null), codes.Count == 0 ? null : codes.Min(c => c.CreatedAt)));
+        return TypedResults.Ok(new RecoveryCodesStatus(codes.Count(c => c.UsedAt is null), codes.Count == 0 ? null
+            : codes.Min(c => c.CreatedAt)));
     }
 
     public static async Task<Ok<NewRecoveryCodes>> GenerateRecoveryCodes(
@@ -97,7 +95,8 @@ public static class AccountSecurityApi
         }
 
         var caller = Caller.From(principal);
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active,
+            cancellationToken);
         if (user is null) return AccountsRefusals.NotFound();
 
         // The current password is guessed here under the same count as at sign-in, so a session in
@@ -110,7 +109,8 @@ public static class AccountSecurityApi
             return AuthApi.AccountLocked(entry.LockedUntil!.Value, now);
         }
 
-        if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
+        if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash,
+            request.CurrentPassword) == PasswordVerificationResult.Failed)
         {
             await SignInThrottles.FailedAsync(db, key, now, signIn.Value, cancellationToken);
             audit.About(user, AuditEvents.SignInFailed, "wrong current password on a password change");
@@ -183,7 +183,8 @@ public static class AccountSecurityApi
     public static async Task<Results<Ok<PhoneConfirmed>, ApiProblem>> ConfirmPhone(
         ConfirmPhoneRequest? request, ClaimsPrincipal principal, SignInContext context, CancellationToken cancellationToken)
     {
-        if (!OpaqueTokens.LooksValid(request?.VerificationTicket) || request!.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
+        if (!OpaqueTokens.LooksValid(request?.VerificationTicket) || request!.Code is not { Length: 6 } code
+            || !code.All(char.IsAsciiDigit))
         {
             return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.VerificationTicket) ? "code" : "verificationTicket",
                 "Send verificationTicket and code (the six digits sent to your new number).");
@@ -193,7 +194,8 @@ public static class AccountSecurityApi
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var hash = OpaqueTokens.Hash(request.VerificationTicket!);
-        var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId, cancellationToken);
+        var verification = await db.PhoneVerifications.SingleOrDefaultAsync(v => v.TokenHash == hash && v.UserId == caller.UserId,
+            cancellationToken);
         if (verification is null || verification.ConsumedAt is not null || verification.ExpiresAt <= now) return MfaApi.ChallengeExpired();
 
         var (verified, failure) = await context.Challenges.VerifyAsync(verification.ChallengeId, code, ChallengePurposes.PhoneVerification,
@@ -230,8 +232,10 @@ public static class AccountSecurityApi
         return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));
     }
 
-    public static Task<List<TrustedDevice>> TrustedDevicesOf(AccountsDbContext db, Guid userId, Guid organisationId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.TrustedDevices.Where(d => d.UserId == userId && d.OrganisationId == organisationId && d.RevokedAt == null && d.TrustedUntil > now)
+    public static Task<List<TrustedDevice>> TrustedDevicesOf(AccountsDbContext db, Guid userId, Guid organisationId, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        db.TrustedDevices.Where(d => d.UserId == userId && d.OrganisationId == organisationId && d.RevokedAt == null
+            && d.TrustedUntil > now)
             .OrderByDescending(d => d.LastSignInAt).ToListAsync(cancellationToken);
 
     public static async Task<bool> RevokeDeviceAsync(AccountsDbContext db, AuditLog audit, TimeProvider time, Caller caller, Guid userId,
@@ -240,11 +244,13 @@ public static class AccountSecurityApi
     {
         var revoked = await db.TrustedDevices
             .Where(d => d.Id == deviceId && d.UserId == userId && d.OrganisationId == caller.OrganisationId && d.RevokedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, time.GetUtcNow()).SetProperty(d => d.RevokedReason, reason), cancellationToken) == 1;
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.RevokedAt, time.GetUtcNow()).SetProperty(d => d.RevokedReason, reason),
+                cancellationToken) == 1;
         if (revoked)
         {
             // Trust ends with the sessions it opened, not just the next sign-in.
-            var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(), SessionEndReasons.DeviceRevoked, cancellationToken);
+            var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(),
+                SessionEndReasons.DeviceRevoked, cancellationToken);
             audit.ByCaller(AuditEvents.TrustedDevicesRevoked, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -1,12 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
 /// <summary>Admins over their organisation's second factors: trusted devices, MFA resets, and the
@@ -21,10 +12,12 @@ public static class AdminMfaApi
         users.MapPost("/unlock", Unlock).RequireStepUp().WithName("UnlockUser")
             .WithSummary("Ends a lock after wrong passwords (on the address and the user's trusted devices) or wrong second-factor codes.");
         users.MapPost("/mfa/reset", ResetMfa).RequireStepUp().WithName("ResetUserMfa")
-            .WithSummary("For a lost phone: ends the user's trusted devices, recovery codes and sessions; the next sign-in needs a fresh second factor.");
+            .WithSummary("For a lost phone: ends the user's trusted devices, recovery codes and sessions; the next sign-in needs a fresh " +
+                "second factor.");
 
         var changes = app.MapGroup("/api/phone-changes").WithTags("Users").RequireAuthorization(Policies.Admin);
-        changes.MapGet("/", ListPendingChanges).WithName("ListPendingPhoneChanges").WithSummary("Admins' new numbers waiting for a second admin.");
+        changes.MapGet("/", ListPendingChanges).WithName("ListPendingPhoneChanges")
+            .WithSummary("Admins' new numbers waiting for a second admin.");
         changes.MapPost("/{changeId:guid}/approve", Approve).RequireStepUp().WithName("ApprovePhoneChange")
             .WithSummary("A second admin (not the one who asked) applies the change.");
         changes.MapPost("/{changeId:guid}/reject", Reject).WithName("RejectPhoneChange");
@@ -127,7 +120,8 @@ public static class AdminMfaApi
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
-        var change = await db.PendingPhoneChanges.SingleOrDefaultAsync(c => c.Id == changeId && c.OrganisationId == caller.OrganisationId, cancellationToken);
+        var change = await db.PendingPhoneChanges.SingleOrDefaultAsync(c => c.Id == changeId && c.OrganisationId == caller.OrganisationId,
+            cancellationToken);
         if (change is null) return AccountsRefusals.NotFound("phone change");
         var target = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
         if (change.State != PhoneChangeStates.Pending || change.ExpiresAt <= now || target is null)
@@ -140,13 +134,15 @@ public static class AdminMfaApi
         if (approve && (caller.UserId == change.RequestedBy || caller.UserId == change.TargetUserId))
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.SecondAdminRequired, "Another admin must approve this.",
-                "A change of an admin's phone number needs the approval of a second admin: neither the one who asked for it nor the admin whose number it is.");
+                "A change of an admin's phone number needs the approval of a second admin: neither the one who asked for it nor the " +
+                    "admin whose number it is.");
         }
 
         if (approve && !PhoneChanges.CanApprove(await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken), now))
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.ApproverTooNew, "You cannot approve this yet.",
-                $"An admin can approve changes of admins' numbers after {PhoneChanges.ApproverMinimumTenure.TotalDays:0} days as an admin. Ask an administrator who has been one longer.");
+                $"An admin can approve changes of admins' numbers after {PhoneChanges.ApproverMinimumTenure.TotalDays:0} days as an " +
+                    $"admin. Ask an administrator who has been one longer.");
         }
 
         var decided = await db.PendingPhoneChanges.Where(c => c.Id == change.Id && c.State == PhoneChangeStates.Pending)

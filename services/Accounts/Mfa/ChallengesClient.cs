@@ -2,8 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FlexWhere.Contracts;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Mfa;
 
@@ -48,7 +46,8 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
 
     /// <summary>A text without a code (e.g. to an old number when its replacement is scheduled).</summary>
     public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(
-        Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt, string locale, CancellationToken cancellationToken) =>
+        Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt, string locale,
+            CancellationToken cancellationToken) =>
         SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", new NoticeRequest(organisationId, userId, to, kind, effectiveAt, locale),
             cancellationToken);
 
@@ -132,7 +131,8 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
             AttemptsLeft = Number("attemptsLeft"),
             Limit = Text("limit"),
         };
-        var extra = problem.Where(p => p.Key is not ("type" or "title" or "status" or "detail" or "instance" or "code" or "traceId" or "errors"))
+        var extra = problem.Where(p => p.Key
+            is not ("type" or "title" or "status" or "detail" or "instance" or "code" or "traceId" or "errors"))
             .ToDictionary(p => p.Key, p => p.Value);
         return new ChallengesFailure(refusal, status, codeValue.GetString()!, Text("title") ?? "", Text("detail") ?? "", extra);
     }

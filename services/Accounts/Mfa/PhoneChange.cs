@@ -1,14 +1,7 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
-public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint, bool Verified,
+public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint,
+    bool Verified,
     string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ApplyAfter);
 
 /// <summary>How a number changes, whoever asks: the old number's trust ends with it.</summary>
@@ -30,10 +23,12 @@ public static class PhoneChanges
 
     /// <summary>Whether an admin other than the requester and the target can approve a change now: the
     /// two people of four-eyes are the requester and an independent approver.</summary>
-    public static Task<bool> HasApproverAsync(AccountsDbContext db, Guid organisationId, Guid requester, Guid target, DateTimeOffset now, CancellationToken cancellationToken)
+    public static Task<bool> HasApproverAsync(AccountsDbContext db, Guid organisationId, Guid requester, Guid target, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var tenured = now - ApproverMinimumTenure;
-        return db.Users.AnyAsync(u => u.OrganisationId == organisationId && u.Id != requester && u.Id != target && u.Role == UserRole.Admin && u.Active
+        return db.Users.AnyAsync(u => u.OrganisationId == organisationId && u.Id != requester && u.Id != target && u.Role == UserRole.Admin
+            && u.Active
             && u.AdminSince <= tenured, cancellationToken);
     }
 
@@ -75,7 +70,8 @@ public static class PhoneChanges
         foreach (var change in due)
         {
             var won = await db.PendingPhoneChanges.Where(c => c.Id == change.Id && c.State == PhoneChangeStates.Pending)
-                .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, PhoneChangeStates.Approved).SetProperty(c => c.DecidedAt, now), cancellationToken) == 1;
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, PhoneChangeStates.Approved).SetProperty(c => c.DecidedAt, now),
+                    cancellationToken) == 1;
             var target = await db.Users.SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
             if (!won || target is null) continue;
             await ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
@@ -96,11 +92,14 @@ public static class PhoneChanges
         var after = phone is null ? "none" : Phones.Mask(phone);
         user.PhoneNumber = phone;
         user.PhoneVerified = phone is not null && verified;
-        audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id, details: $"{before} → {after} ({how})");
-        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged, cancellationToken);
+        audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id,
+            details: $"{before} → {after} ({how})");
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged,
+            cancellationToken);
         if (revoked > 0) audit.Record(user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor: actor, subject: user.Id,
             details: $"{revoked} trusted devices: phone number changed");
-        var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.PhoneChanged, cancellationToken, except: keepSession);
+        var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.PhoneChanged, cancellationToken,
+            except: keepSession);
         if (ended > 0) audit.Record(user.OrganisationId, AuditEvents.SessionsEnded, actor: actor, subject: user.Id,
             details: $"{ended} sessions: phone number changed");
     }
@@ -128,10 +127,12 @@ public static class PhoneChanges
     }
 
     public static PendingPhoneChangeDto ToDto(PendingPhoneChange change, string targetEmail) =>
-        new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null : Phones.Mask(change.PhoneNumber),
+        new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null
+            : Phones.Mask(change.PhoneNumber),
             change.Verified, change.State, change.CreatedAt, change.ExpiresAt, change.ApplyAfter);
 
     public static ApiProblem OwnNumberNeedsCode() =>
         new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.VerifyNewNumber, "Confirm your new number with a code.",
-            "To change your own number, send it to POST /api/me/phone: we text a code to the new number, and the change applies once you enter it.");
+            "To change your own number, send it to POST /api/me/phone: we text a code to the new number, and the change applies once you " +
+                "enter it.");
 }

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using FlexWhere.Accounts.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Mfa;
 
@@ -45,7 +43,8 @@ public static class RecoveryCodes
     public static byte[] Hash(string normalized) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(normalized));
 
     /// <summary>Replaces the user's codes with a new set; returns the codes to show once.</summary>
-    public static async Task<IReadOnlyList<string>> ReplaceAsync(AccountsDbContext db, Guid userId, Guid organisationId, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> ReplaceAsync(AccountsDbContext db, Guid userId, Guid organisationId,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         var codes = Enumerable.Range(0, Count).Select(_ => NewCode()).ToList();
@@ -62,7 +61,8 @@ public static class RecoveryCodes
 
     /// <summary>Marks the code used if it is one of the user's unused codes. Atomic: a code works once
     /// even when sent twice at the same moment.</summary>
-    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string? typed, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string? typed, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var normalized = Normalize(typed);
         if (normalized is null) return false;

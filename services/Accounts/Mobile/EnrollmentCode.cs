@@ -1,13 +1,4 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Mobile;
 
@@ -19,9 +10,11 @@ public static class EnrollmentCodes
 
     public static IEndpointRouteBuilder MapEnrollmentCodeApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users/{userId:guid}/totp-enrollment-code", Issue).WithTags("Users").RequireAuthorization(Policies.Admin).RequireStepUp()
+        app.MapPost("/api/users/{userId:guid}/totp-enrollment-code", Issue).WithTags("Users").RequireAuthorization(Policies.Admin)
+            .RequireStepUp()
             .WithName("IssueTotpEnrollmentCode")
-            .WithSummary("A one-time code (shown once) with which a user without a phone number links an authenticator app; earlier unused codes stop working.");
+            .WithSummary("A one-time code (shown once) with which a user without a phone number links an authenticator app; earlier " +
+                "unused codes stop working.");
         return app;
     }
 
@@ -30,7 +23,8 @@ public static class EnrollmentCodes
             CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId && u.Active, cancellationToken);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId && u.Active,
+            cancellationToken);
         if (user is null) return AccountsRefusals.NotFound();
         if (user.Id == caller.UserId)
         {
@@ -58,7 +52,8 @@ public static class EnrollmentCodes
     }
 
     /// <summary>Uses the code if it is the user's, unused and not expired. Atomic: it works once.</summary>
-    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string typed, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<bool> TryUseAsync(AccountsDbContext db, Guid userId, string typed, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         if (typed.Length != Digits || !typed.All(char.IsAsciiDigit)) return false;
         var hash = Hash(typed);

@@ -1,6 +1,4 @@
-using FlexWhere.Accounts.Data;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Identity;
 
 namespace FlexWhere.Accounts.Mobile;
 

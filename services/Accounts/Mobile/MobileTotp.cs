@@ -1,8 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using QRCoder;
 
 namespace FlexWhere.Accounts.Mobile;
@@ -41,7 +36,8 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         var protectedSecret = secrets.Protect(user.Id, secret);
         if (factor is null)
         {
-            db.TotpFactors.Add(new TotpFactor { UserId = user.Id, OrganisationId = user.OrganisationId, ProtectedSecret = protectedSecret, CreatedAt = now });
+            db.TotpFactors.Add(new TotpFactor { UserId = user.Id, OrganisationId = user.OrganisationId, ProtectedSecret = protectedSecret,
+                CreatedAt = now });
         }
         else
         {
@@ -111,12 +107,14 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
         // One UPDATE: a failure outside the window starts a new one; the max-th failure inside it locks.
         await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteUpdateAsync(set => set
             .SetProperty(f => f.LockedUntil, f =>
-                (f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? 1 : f.RecentFailures + 1) >= max ? lockUntil : f.LockedUntil)
+                (f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? 1 : f.RecentFailures + 1) >= max ? lockUntil
+                    : f.LockedUntil)
             .SetProperty(f => f.RecentFailures, f =>
                 (f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? 1 : f.RecentFailures + 1) >= max ? 0
                     : (f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? 1 : f.RecentFailures + 1))
             .SetProperty(f => f.FailureWindowStartedAt, f =>
-                f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? now : f.FailureWindowStartedAt), cancellationToken);
+                f.FailureWindowStartedAt == null || f.FailureWindowStartedAt <= windowStart ? now : f.FailureWindowStartedAt),
+                    cancellationToken);
         var lockedUntil = await db.TotpFactors.Where(f => f.UserId == user.Id).Select(f => f.LockedUntil).SingleAsync(cancellationToken);
 
         var why = match == TotpMatch.Replayed ? "code of an already used time step" : "wrong code";
@@ -139,7 +137,8 @@ public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> opti
     {
         var account = Uri.EscapeDataString(email).Replace("%40", "@", StringComparison.Ordinal);
         var issuerText = Uri.EscapeDataString(issuer);
-        return $"otpauth://totp/{issuerText}:{account}?secret={base32Secret}&issuer={issuerText}&algorithm=SHA1&digits={TotpCode.Digits}&period={TotpCode.StepSeconds}";
+        return $"otpauth://totp/{issuerText}:{account}?secret={base32Secret}&issuer={issuerText}" +
+            $"&algorithm=SHA1&digits={TotpCode.Digits}&period={TotpCode.StepSeconds}";
     }
 
     public static string QrCodeSvg(string uri)

@@ -25,7 +25,8 @@ public static class TotpCode
     public static long StepAt(DateTimeOffset at) => Math.DivRem(at.ToUnixTimeSeconds(), StepSeconds, out _);
 
     public static string Code(byte[] secret, long step, int digits = Digits) =>
-        new OtpNet.Totp(secret, StepSeconds, OtpHashMode.Sha1, digits).ComputeTotp(DateTimeOffset.FromUnixTimeSeconds(step * StepSeconds).UtcDateTime);
+        new OtpNet.Totp(secret, StepSeconds, OtpHashMode.Sha1, digits)
+            .ComputeTotp(DateTimeOffset.FromUnixTimeSeconds(step * StepSeconds).UtcDateTime);
 
     public static bool IsWellFormed(string? code) => code is { Length: Digits } && code.All(char.IsAsciiDigit);
 

@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Organisations;
 
 /// <summary>SMS MFA for Control Centre admins and managers is always on: it is not a setting, and
@@ -17,7 +7,8 @@ public sealed record OrganisationSettings(
     IReadOnlyList<string> AllowedSmsCountries, int TrustedDevicePeriodDays, bool LinkedDatabase)
 {
     public static OrganisationSettings From(Organisation o) => new(
-        o.Name, o.Country, true, o.MobileTotpRequired, o.MobilePinRequired, o.PinLength, o.AllowedSmsCountries, o.TrustedDevicePeriodDays, o.LinkedDatabase);
+        o.Name, o.Country, true, o.MobileTotpRequired, o.MobilePinRequired, o.PinLength, o.AllowedSmsCountries, o.TrustedDevicePeriodDays,
+            o.LinkedDatabase);
 }
 
 /// <summary>Fields left out (null) keep their value.</summary>
@@ -38,14 +29,17 @@ public static class OrganisationApi
     {
         var organisation = app.MapGroup("/api/organisation").WithTags("Organisation").RequireAuthorization(Policies.AdminOrManager);
         organisation.MapGet("/settings", GetSettings).WithName("GetOrganisationSettings");
-        organisation.MapPut("/settings", UpdateSettings).RequireAuthorization(Policies.Admin).RequireStepUp().WithName("UpdateOrganisationSettings")
-            .WithSummary("Change the MFA policy. SMS MFA for admins and managers cannot be switched off; the trusted-device period is at most 30 days.");
+        organisation.MapPut("/settings", UpdateSettings).RequireAuthorization(Policies.Admin).RequireStepUp()
+            .WithName("UpdateOrganisationSettings")
+            .WithSummary("Change the MFA policy. SMS MFA for admins and managers cannot be switched off; the trusted-device period is at " +
+                "most 30 days.");
         organisation.MapGet("/mfa-readiness", MfaReadiness).WithName("MfaReadiness")
             .WithSummary("Admins and managers without a usable phone number: whom mandatory SMS MFA would lock out.");
         return app;
     }
 
-    public static async Task<Ok<OrganisationSettings>> GetSettings(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    public static async Task<Ok<OrganisationSettings>> GetSettings(ClaimsPrincipal principal, AccountsDbContext db,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
@@ -73,7 +67,8 @@ public static class OrganisationApi
         {
             return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.TrustedDevicePeriodOutOfRange,
                 "Trusted-device period out of range.",
-                $"A device stays trusted for 1 to {Organisation.MaxTrustedDevicePeriodDays} days; {Organisation.MaxTrustedDevicePeriodDays} is the maximum.");
+                $"A device stays trusted for 1 to {Organisation.MaxTrustedDevicePeriodDays} days; " +
+                    $"{Organisation.MaxTrustedDevicePeriodDays} is the maximum.");
         }
 
         List<string>? countries = null;
@@ -102,14 +97,16 @@ public static class OrganisationApi
         // Stricter rules end every trusted device of the organisation: trust granted under the old rules
         // must not outlive them.
         var totpNowRequired = request.MobileTotpRequired == true && !organisation.MobileTotpRequired;
-        var pinTightened = request.MobilePinRequired == true && !organisation.MobilePinRequired || request.PinLength > organisation.PinLength;
+        var pinTightened = request.MobilePinRequired == true && !organisation.MobilePinRequired
+            || request.PinLength > organisation.PinLength;
         var tightened = request.TrustedDevicePeriodDays < organisation.TrustedDevicePeriodDays || totpNowRequired || pinTightened
             || countries is not null && organisation.AllowedSmsCountries.Except(countries).Any();
 
         Change("mobileTotpRequired", request.MobileTotpRequired, organisation.MobileTotpRequired, v => organisation.MobileTotpRequired = v);
         Change("mobilePinRequired", request.MobilePinRequired, organisation.MobilePinRequired, v => organisation.MobilePinRequired = v);
         Change("pinLength", request.PinLength, organisation.PinLength, v => organisation.PinLength = v);
-        Change("trustedDevicePeriodDays", request.TrustedDevicePeriodDays, organisation.TrustedDevicePeriodDays, v => organisation.TrustedDevicePeriodDays = v);
+        Change("trustedDevicePeriodDays", request.TrustedDevicePeriodDays, organisation.TrustedDevicePeriodDays, v =>
+            organisation.TrustedDevicePeriodDays = v);
         Change("linkedDatabase", request.LinkedDatabase, organisation.LinkedDatabase, v => organisation.LinkedDatabase = v);
         if (countries is not null && !countries.Order().SequenceEqual(organisation.AllowedSmsCountries.Order()))
         {
@@ -123,7 +120,8 @@ public static class OrganisationApi
             if (tightened)
             {
                 var now = time.GetUtcNow();
-                var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now, TrustedDevices.Reasons.PolicyTightened, cancellationToken);
+                var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now,
+                    TrustedDevices.Reasons.PolicyTightened, cancellationToken);
                 audit.ByCaller(AuditEvents.TrustedDevicesRevoked, details: $"{revoked} trusted devices: policy tightened");
                 // The sessions the old rules let in end with them: those a trusted device opened, mobile
                 // sessions without an authenticator once one is required, and mobile sessions whose PIN
@@ -144,7 +142,8 @@ public static class OrganisationApi
         return TypedResults.Ok(OrganisationSettings.From(organisation));
     }
 
-    public static async Task<Ok<MfaReadinessReport>> MfaReadiness(ClaimsPrincipal principal, AccountsDbContext db, CancellationToken cancellationToken)
+    public static async Task<Ok<MfaReadinessReport>> MfaReadiness(ClaimsPrincipal principal, AccountsDbContext db,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using FlexWhere.Accounts.Organisations;
-using FlexWhere.Accounts.Users;
 
 namespace FlexWhere.Accounts.Auth;
 
@@ -30,7 +28,8 @@ public static class Assurance
     /// <summary>Everyone on the Control Centre (MFA there cannot be switched off); admins and managers on
     /// every client (mobile included); employees on mobile where the organisation requires an authenticator app.</summary>
     public static bool NeedsSecondFactor(UserRole role, string client, Organisation organisation) =>
-        client == Clients.ControlCentre || role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile && organisation.MobileTotpRequired;
+        client == Clients.ControlCentre || role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile
+            && organisation.MobileTotpRequired;
 
     public static string AcrFor(IEnumerable<string> amr) => amr.Any(AuthMethods.SecondFactors.Contains) ? Aal2 : Aal1;
 

@@ -1,16 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Organisations;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Auth;
 
@@ -30,7 +18,8 @@ public sealed record LoginRequest(
 /// <param name="Pin">Mobile sessions of organisations that require a PIN: the app's PIN, checked by the server.</param>
 public sealed record RefreshRequest(string? RefreshToken, string? Pin = null);
 
-public sealed record MeResponse(Guid Id, string Email, string DisplayName, string Role, Guid OrganisationId, string Organisation, string? PhoneHint);
+public sealed record MeResponse(Guid Id, string Email, string DisplayName, string Role, Guid OrganisationId, string Organisation,
+    string? PhoneHint);
 
 public static class Clients
 {
@@ -43,13 +32,15 @@ public static class AuthApi
     private const int MaxPasswordLength = 1024;
 
     // Verified when the e-mail is unknown, so that answer takes as long as a wrong password.
-    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<User>().HashPassword(null!, "no-such-user-" + Guid.NewGuid()));
+    private static readonly Lazy<string> DummyHash =
+        new(() => new PasswordHasher<User>().HashPassword(null!, "no-such-user-" + Guid.NewGuid()));
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
         auth.MapPost("/login", Login).WithName("Login").WithSummary("Sign in with e-mail address and password (first factor).");
-        auth.MapPost("/refresh", Refresh).WithName("Refresh").WithSummary("Exchange a refresh token for new tokens; the old one stops working.");
+        auth.MapPost("/refresh", Refresh).WithName("Refresh")
+            .WithSummary("Exchange a refresh token for new tokens; the old one stops working.");
         auth.MapPost("/logout", Logout).WithName("Logout").WithSummary("Revoke the session of a refresh token.");
 
         app.MapGet("/api/me", Me).WithTags("Sign-in").RequireAuthorization().WithName("Me").WithSummary("The signed-in user.");
@@ -83,7 +74,8 @@ public static class AuthApi
         }
 
         var normalized = User.Normalize(request.Email);
-        var user = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+        var user = await db.Users.Include(u => u.Organisation)
+            .SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
         var now = time.GetUtcNow();
 
         // The user's own trusted device counts wrong passwords on a key of its own, so strangers'
@@ -113,7 +105,8 @@ public static class AuthApi
                     device is null ? "wrong password" : $"wrong password on trusted device {device.Id}");
                 if (lockedUntil is not null)
                 {
-                    logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockedUntil, options.Value.MaxFailedAttempts);
+                    logger.LogWarning("Account {UserId} locked until {LockedUntil} after {Attempts} wrong passwords", user.Id, lockedUntil,
+                        options.Value.MaxFailedAttempts);
                     audit.About(user, AuditEvents.AccountLocked,
                         $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; "
                         + $"locked for {options.Value.LockoutMinutes} min");
@@ -141,11 +134,13 @@ public static class AuthApi
 
         if (!Assurance.NeedsSecondFactor(user.Role, request.Client, user.Organisation))
         {
-            return TypedResults.Ok(await context.CompleteAsync(user, request.Client, [AuthMethods.Password], secondFactorNow: false, trustedDeviceId: null, cancellationToken));
+            return TypedResults.Ok(await context.CompleteAsync(user, request.Client, [AuthMethods.Password], secondFactorNow: false,
+                trustedDeviceId: null, cancellationToken));
         }
 
         // The Control Centre always asks for a second factor: MFA there cannot be switched off.
-        if (request.Client == Clients.ControlCentre) return await SmsSignIn.StartAsync(context, user, request.Client, device, cancellationToken);
+        if (request.Client == Clients.ControlCentre) return await SmsSignIn.StartAsync(context, user, request.Client, device,
+            cancellationToken);
 
         // Mobile: the authenticator app where the organisation requires it or the user has one, else
         // (admins and managers) a code by SMS: no client skips the second factor.
@@ -208,7 +203,8 @@ public static class AuthApi
         // Conditional on "not yet revoked": of two requests with the same token only one rotates it.
         var rotated = token.RevokedAt is null && await db.RefreshTokens
             .Where(t => t.Id == token.Id && t.RevokedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, "rotated"), cancellationToken) == 1;
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, "rotated"),
+                cancellationToken) == 1;
         if (!rotated)
         {
             // A used token came back: someone holds a copy. End the whole session.
@@ -231,7 +227,8 @@ public static class AuthApi
         }
 
         session.LastSeenAt = now;
-        var signedIn = await tokens.Issue(db, user, session, pinVerified).WithPinFlagsAsync(db, user.OrganisationId, session.Id, session.Client, cancellationToken);
+        var signedIn = await tokens.Issue(db, user, session, pinVerified)
+            .WithPinFlagsAsync(db, user.OrganisationId, session.Id, session.Client, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(signedIn);
     }
@@ -265,7 +262,8 @@ public static class AuthApi
                 "This account no longer exists or is disabled.");
         }
 
-        return TypedResults.Ok(new MeResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.OrganisationId, user.Organisation.Name,
+        return TypedResults.Ok(new MeResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.OrganisationId,
+            user.Organisation.Name,
             user.PhoneNumber is null ? null : Phones.Mask(user.PhoneNumber)));
     }
 

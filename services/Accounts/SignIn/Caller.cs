@@ -1,6 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Users;
-
 namespace FlexWhere.Accounts.Auth;
 
 /// <summary>Who is calling, from the validated access token.</summary>

@@ -1,12 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mfa;
 
 public sealed record MfaVerifyRequest(string? LoginTicket, string? Code, bool RememberDevice = false, string? DeviceName = null);
@@ -32,11 +23,13 @@ public static class MfaApi
     {
         var mfa = app.MapGroup("/api/auth/mfa").WithTags("Sign-in");
         mfa.MapPost("/verify", Verify).WithName("VerifySecondFactor")
-            .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that skips the SMS for 30 days.");
+            .WithSummary("Send the code (SMS or authenticator app) for a login ticket; with rememberDevice, also get a device token that " +
+                "skips the SMS for 30 days.");
         mfa.MapPost("/resend", Resend).WithName("ResendCode").WithSummary("Send a new SMS code for a login ticket.");
         mfa.MapGet("/status", Status).WithName("SecondFactorStatus")
             .WithSummary($"Whether the SMS code of a login ticket ({LoginTicketHeader} header) was delivered, and how long it works.");
-        mfa.MapPost("/recover", Recover).WithName("RecoverWithCode").WithSummary("Sign in with one of your recovery codes when your phone is lost.");
+        mfa.MapPost("/recover", Recover).WithName("RecoverWithCode")
+            .WithSummary("Sign in with one of your recovery codes when your phone is lost.");
         return app;
     }
 
@@ -60,8 +53,10 @@ public static class MfaApi
 
         return ticket!.Method switch
         {
-            SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, guard, ticket, user!, code, request.RememberDevice, request.DeviceName, cancellationToken),
-            SecondFactors.Totp or SecondFactors.TotpEnrollment => await TotpSignIn.VerifyAsync(context, totp, guard, ticket, user!, code, cancellationToken),
+            SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, guard, ticket, user!, code, request.RememberDevice,
+                request.DeviceName, cancellationToken),
+            SecondFactors.Totp or SecondFactors.TotpEnrollment =>
+                await TotpSignIn.VerifyAsync(context, totp, guard, ticket, user!, code, cancellationToken),
             _ => ChallengeExpired(),
         };
     }
@@ -165,7 +160,8 @@ public static class MfaApi
         await guard.SucceededAsync(db, user, cancellationToken);
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
         audit.BySelf(user, AuditEvents.RecoveryCodeUsed, $"{left} recovery codes left");
-        var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode], secondFactorNow: true, null, cancellationToken);
+        var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode],
+            secondFactorNow: true, null, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
     }
 
@@ -191,7 +187,8 @@ public static class MfaApi
 
     /// <summary>Ends the ticket; false when another request ended it first (so only one of two
     /// simultaneous right answers signs in).</summary>
-    public static async Task<bool> ConsumeAsync(AccountsDbContext db, LoginTicket ticket, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<bool> ConsumeAsync(AccountsDbContext db, LoginTicket ticket, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var consumed = await db.LoginTickets.Where(t => t.Id == ticket.Id && t.ConsumedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken) == 1;
@@ -207,7 +204,8 @@ public static class MfaApi
         await context.Db.LoginTickets.Where(t => t.Id == ticket.Id).ExecuteUpdateAsync(set => set
             .SetProperty(t => t.FailedAttempts, t => t.FailedAttempts + 1)
             .SetProperty(t => t.ConsumedAt, t => t.FailedAttempts + 1 >= max ? now : t.ConsumedAt), cancellationToken);
-        var failed = await context.Db.LoginTickets.Where(t => t.Id == ticket.Id).Select(t => t.FailedAttempts).SingleAsync(cancellationToken);
+        var failed = await context.Db.LoginTickets.Where(t => t.Id == ticket.Id).Select(t => t.FailedAttempts)
+            .SingleAsync(cancellationToken);
         return Math.Max(0, max - failed);
     }
 

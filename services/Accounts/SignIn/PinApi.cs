@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Accounts.Mobile;
 
 /// <param name="CurrentPin">Needed to change a PIN that is already set, so an unlocked phone in other hands cannot change it.</param>
@@ -22,14 +12,17 @@ public static class PinApi
     {
         var pin = app.MapGroup("/api/me/pin").WithTags("Mobile").RequireAuthorization();
         pin.MapPut("", SetPin).WithName("SetPin").WithMetadata(new AllowedBeforePinSetup())
-            .WithSummary("Set the PIN of this mobile session (the organisation's length, digits only, not trivial); changing it needs the current PIN.");
+            .WithSummary("Set the PIN of this mobile session (the organisation's length, digits only, not trivial); changing it needs " +
+                "the current PIN.");
         pin.MapPost("/verify", VerifyPin).WithName("VerifyPin")
-            .WithSummary("Check the PIN of this mobile session; after too many wrong PINs the session is revoked and a full sign-in is needed.");
+            .WithSummary("Check the PIN of this mobile session; after too many wrong PINs the session is revoked and a full sign-in is " +
+                "needed.");
         return app;
     }
 
     public static async Task<Results<NoContent, ApiProblem>> SetPin(
-        SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
+        SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher,
+            IOptions<MobileOptions> options,
         TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
@@ -41,7 +34,8 @@ public static class PinApi
                 return ApiProblem.Validation("pin", $"Send a PIN of exactly {session.PinLength} digits.");
             case PinQuality.TooWeak:
                 return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PinTooWeak, "This PIN is too easy to guess.",
-                    "Choose a PIN that is not one digit repeated, a repeated pattern (1212), a run (1234, 4321) or a common PIN such as 2580.");
+                    "Choose a PIN that is not one digit repeated, a repeated pattern (1212), a run (1234, 4321) or a common PIN such as " +
+                        "2580.");
         }
 
         var now = time.GetUtcNow();
@@ -58,7 +52,8 @@ public static class PinApi
             if (wrong is not null) return wrong;
         }
 
-        var pin = existing ?? new MobilePin { SessionId = session.SessionId, UserId = session.UserId, OrganisationId = session.OrganisationId, PinHash = "", CreatedAt = now };
+        var pin = existing ?? new MobilePin { SessionId = session.SessionId, UserId = session.UserId,
+            OrganisationId = session.OrganisationId, PinHash = "", CreatedAt = now };
         pin.PinHash = hasher.HashPassword(pin, request!.Pin!);
         pin.ChangedAt = now;
         pin.FailedAttempts = 0;
@@ -70,7 +65,8 @@ public static class PinApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> VerifyPin(
-        VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
+        VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher,
+            IOptions<MobileOptions> options,
         TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
@@ -112,7 +108,8 @@ public static class PinApi
 
         if (hasher.VerifyHashedPassword(pin, pin.PinHash, presented) != PasswordVerificationResult.Failed)
         {
-            await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, 0), cancellationToken);
+            await db.MobilePins.Where(p => p.SessionId == pin.SessionId)
+                .ExecuteUpdateAsync(set => set.SetProperty(p => p.FailedAttempts, 0), cancellationToken);
             return null;
         }
 

@@ -1,7 +1,4 @@
 using System.Text.Json.Serialization;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Auth
 {
@@ -21,11 +18,13 @@ namespace FlexWhere.Accounts.Mobile
 {
     public static class PinFlags
     {
-        public static async Task<SignedIn> WithPinFlagsAsync(this SignedIn signedIn, AccountsDbContext db, Guid organisationId, Guid sessionId, string client,
+        public static async Task<SignedIn> WithPinFlagsAsync(this SignedIn signedIn, AccountsDbContext db, Guid organisationId,
+            Guid sessionId, string client,
             CancellationToken cancellationToken)
         {
             if (client != Clients.Mobile) return signedIn;
-            var required = await db.Organisations.Where(o => o.Id == organisationId).Select(o => o.MobilePinRequired).SingleAsync(cancellationToken);
+            var required = await db.Organisations.Where(o => o.Id == organisationId).Select(o => o.MobilePinRequired)
+                .SingleAsync(cancellationToken);
             if (!required) return signedIn;
             var hasPin = await db.MobilePins.AnyAsync(p => p.SessionId == sessionId, cancellationToken);
             return signedIn with { PinRequired = true, PinSetupRequired = !hasPin };

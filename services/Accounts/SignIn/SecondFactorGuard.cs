@@ -1,11 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Accounts.Mfa;
 
 /// <summary>The per-user limit on wrong second-factor codes (SMS, authenticator app, recovery code)
@@ -22,12 +14,14 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         var max = options.Value.MaxConsecutiveSecondFactorFailures;
         var reserved = await db.Database.SqlQuery<int>($"""
             UPDATE users SET "SecondFactorFailures" = "SecondFactorFailures" + 1, "SecondFactorLockedUntil" = NULL
-            WHERE "Id" = {user.Id} AND ("SecondFactorLockedUntil" IS NULL OR "SecondFactorLockedUntil" <= {now}) AND "SecondFactorFailures" < {max}
+            WHERE "Id" = {user.Id} AND ("SecondFactorLockedUntil" IS NULL OR "SecondFactorLockedUntil" <= {now})
+                AND "SecondFactorFailures" < {max}
             RETURNING "SecondFactorFailures" AS "Value"
             """).ToListAsync(cancellationToken);
         if (reserved.Count == 1) return null;
 
-        var lockedUntil = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecondFactorLockedUntil).SingleOrDefaultAsync(cancellationToken);
+        var lockedUntil = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecondFactorLockedUntil)
+            .SingleOrDefaultAsync(cancellationToken);
         return Locked(lockedUntil > now ? lockedUntil.Value : now + TimeSpan.FromSeconds(5), now);
     }
 
@@ -49,8 +43,10 @@ public sealed class SecondFactorGuard(IOptions<MfaOptions> options, TimeProvider
         var limits = options.Value;
         var lockUntil = now.AddMinutes(limits.SecondFactorLockMinutes);
         var locked = await db.Users
-            .Where(u => u.Id == user.Id && u.SecondFactorFailures >= limits.MaxConsecutiveSecondFactorFailures && (u.SecondFactorLockedUntil == null || u.SecondFactorLockedUntil <= now))
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorLockedUntil, lockUntil).SetProperty(u => u.SecondFactorFailures, 0), cancellationToken) == 1;
+            .Where(u => u.Id == user.Id && u.SecondFactorFailures >= limits.MaxConsecutiveSecondFactorFailures
+                && (u.SecondFactorLockedUntil == null || u.SecondFactorLockedUntil <= now))
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorLockedUntil, lockUntil)
+                .SetProperty(u => u.SecondFactorFailures, 0), cancellationToken) == 1;
         if (!locked) return null;
 
         logger.LogWarning("Second factor locked for user {UserId} until {LockedUntil}", user.Id, lockUntil);

@@ -1,10 +1,4 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Accounts.Auth;
 
@@ -22,7 +16,8 @@ public static class Sessions
 {
     private static readonly TimeSpan LastSeenGranularity = TimeSpan.FromMinutes(1);
 
-    public static UserSession Open(AccountsDbContext db, User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow, Guid? trustedDeviceId,
+    public static UserSession Open(AccountsDbContext db, User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow,
+        Guid? trustedDeviceId,
         DateTimeOffset now, SessionLimits options, Guid? id = null)
     {
         var session = new UserSession
@@ -50,7 +45,8 @@ public static class Sessions
         session.RevokedAt is null && session.ExpiresAt > now && session.LastSeenAt + options.IdleTimeoutFor(session.Client) > now;
 
     /// <summary>Ends the sessions the filter selects, with their refresh tokens; returns how many ended.</summary>
-    public static async Task<int> EndAsync(AccountsDbContext db, System.Linq.Expressions.Expression<Func<UserSession, bool>> which, DateTimeOffset now, string reason,
+    public static async Task<int> EndAsync(AccountsDbContext db, System.Linq.Expressions.Expression<Func<UserSession, bool>> which,
+        DateTimeOffset now, string reason,
         CancellationToken cancellationToken)
     {
         var ids = await db.Sessions.Where(which).Where(s => s.RevokedAt == null).Select(s => s.Id).ToListAsync(cancellationToken);
@@ -62,10 +58,12 @@ public static class Sessions
         return ids.Count;
     }
 
-    public static Task<int> EndAsync(AccountsDbContext db, Guid sessionId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
+    public static Task<int> EndAsync(AccountsDbContext db, Guid sessionId, DateTimeOffset now, string reason,
+        CancellationToken cancellationToken) =>
         EndAsync(db, s => s.Id == sessionId, now, reason, cancellationToken);
 
-    public static Task<int> EndForUserAsync(AccountsDbContext db, Guid userId, DateTimeOffset now, string reason, CancellationToken cancellationToken, Guid? except = null) =>
+    public static Task<int> EndForUserAsync(AccountsDbContext db, Guid userId, DateTimeOffset now, string reason,
+        CancellationToken cancellationToken, Guid? except = null) =>
         EndAsync(db, s => s.UserId == userId && s.Id != except, now, reason, cancellationToken);
 
     /// <summary>Runs when the bearer token's signature and lifetime are good: the session it names must
@@ -101,7 +99,8 @@ public static class Sessions
 
         if (now - row.Session.LastSeenAt >= LastSeenGranularity)
         {
-            await db.Sessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(set => set.SetProperty(s => s.LastSeenAt, now), http.RequestAborted);
+            await db.Sessions.Where(s => s.Id == sessionId)
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LastSeenAt, now), http.RequestAborted);
         }
 
         http.Features.Set(new SessionState(row.Session, row.PinRequired, row.HasPin));

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using FlexWhere.Accounts.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Auth;
 
@@ -16,7 +14,8 @@ public static class SignInThrottles
 
     public static byte[] ForDevice(Guid deviceId) => SHA256.HashData(Encoding.UTF8.GetBytes("device:" + deviceId.ToString("N")));
 
-    public static async Task<ThrottleEntry> EnterAsync(AccountsDbContext db, byte[] key, DateTimeOffset now, PasswordSignInOptions options, CancellationToken cancellationToken)
+    public static async Task<ThrottleEntry> EnterAsync(AccountsDbContext db, byte[] key, DateTimeOffset now, PasswordSignInOptions options,
+        CancellationToken cancellationToken)
     {
         var windowStart = now.AddMinutes(-options.LockoutMinutes);
         var max = options.MaxFailedAttempts;
@@ -26,7 +25,8 @@ public static class SignInThrottles
             INSERT INTO sign_in_throttles AS t ("Key", "Failures", "WindowStartedAt", "LockedUntil") VALUES ({key}, 1, {now}, NULL)
             ON CONFLICT ("Key") DO UPDATE SET
                 "Failures" = CASE WHEN t."WindowStartedAt" <= {windowStart} OR t."LockedUntil" <= {now} THEN 1 ELSE t."Failures" + 1 END,
-                "WindowStartedAt" = CASE WHEN t."WindowStartedAt" <= {windowStart} OR t."LockedUntil" <= {now} THEN {now} ELSE t."WindowStartedAt" END,
+                "WindowStartedAt" = CASE WHEN t."WindowStartedAt" <= {windowStart} OR t."LockedUntil" <= {now}
+                    THEN {now} ELSE t."WindowStartedAt" END,
                 "LockedUntil" = NULL
             WHERE (t."LockedUntil" IS NULL OR t."LockedUntil" <= {now})
               AND (t."Failures" < {max} OR t."WindowStartedAt" <= {windowStart})
@@ -47,12 +47,14 @@ public static class SignInThrottles
 
     /// <summary>A wrong password keeps its slot; the one that filled the last slot locks the key.
     /// Returns the end of the lock this guess set, if it set one.</summary>
-    public static async Task<DateTimeOffset?> FailedAsync(AccountsDbContext db, byte[] key, DateTimeOffset now, PasswordSignInOptions options, CancellationToken cancellationToken)
+    public static async Task<DateTimeOffset?> FailedAsync(AccountsDbContext db, byte[] key, DateTimeOffset now,
+        PasswordSignInOptions options, CancellationToken cancellationToken)
     {
         var lockUntil = now.AddMinutes(options.LockoutMinutes);
         var locked = await db.SignInThrottles
             .Where(t => t.Key == key && t.Failures >= options.MaxFailedAttempts && (t.LockedUntil == null || t.LockedUntil <= now))
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.LockedUntil, lockUntil).SetProperty(t => t.Failures, 0).SetProperty(t => t.WindowStartedAt, now),
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.LockedUntil, lockUntil).SetProperty(t => t.Failures, 0)
+                .SetProperty(t => t.WindowStartedAt, now),
                 cancellationToken) == 1;
         return locked ? lockUntil : null;
     }
@@ -62,14 +64,16 @@ public static class SignInThrottles
         db.SignInThrottles.Where(t => t.Key == key).ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>Drops counters whose window and lock are over: they no longer count for anything.</summary>
-    public static Task<int> PruneAsync(AccountsDbContext db, DateTimeOffset now, PasswordSignInOptions options, CancellationToken cancellationToken)
+    public static Task<int> PruneAsync(AccountsDbContext db, DateTimeOffset now, PasswordSignInOptions options,
+        CancellationToken cancellationToken)
     {
         var windowStart = now.AddMinutes(-options.LockoutMinutes);
         return db.SignInThrottles.Where(t => t.WindowStartedAt <= windowStart && (t.LockedUntil == null || t.LockedUntil <= now))
             .ExecuteDeleteAsync(cancellationToken);
     }
 
-    public static async Task<DateTimeOffset?> LockedUntilAsync(AccountsDbContext db, string normalizedEmail, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<DateTimeOffset?> LockedUntilAsync(AccountsDbContext db, string normalizedEmail, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var key = ForEmail(normalizedEmail);
         var until = await db.SignInThrottles.Where(t => t.Key == key).Select(t => t.LockedUntil).SingleOrDefaultAsync(cancellationToken);

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FlexWhere.Accounts.Auth;
@@ -16,7 +15,8 @@ public sealed class SigningKey
             if (!environment.IsDevelopment())
             {
                 throw new InvalidOperationException(
-                    "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set Tokens__SigningKeyPem to an RSA private key in PEM.");
+                    "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set " +
+                        "Tokens__SigningKeyPem to an RSA private key in PEM.");
             }
 
             // Only when Accounts runs alone in Development; the AppHost always passes its persisted key.
@@ -66,6 +66,7 @@ public sealed class SigningKey
     public object Jwks()
     {
         var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(PublicKey);
-        return new { keys = new[] { new { kty = jwk.Kty, use = "sig", alg = SecurityAlgorithms.RsaSha256, kid = jwk.Kid, n = jwk.N, e = jwk.E } } };
+        return new { keys = new[] { new { kty = jwk.Kty, use = "sig", alg = SecurityAlgorithms.RsaSha256, kid = jwk.Kid, n = jwk.N,
+            e = jwk.E } } };
     }
 }

@@ -1,12 +1,4 @@
 using System.Text.Json.Serialization;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Mfa;
 
@@ -38,7 +30,8 @@ public static class SmsSignIn
             var sessionId = Guid.CreateVersion7(now);
             TrustedDevices.Slide(device, sessionId, now, user.Organisation.TrustedDevicePeriodDays);
             audit.BySelf(user, AuditEvents.TrustedDeviceUsed, $"device {device.Id}");
-            return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice], secondFactorNow: false, device.Id,
+            return TypedResults.Ok(await context.CompleteAsync(user, client, [AuthMethods.Password, AuthMethods.TrustedDevice],
+                secondFactorNow: false, device.Id,
                 cancellationToken, sessionId));
         }
 
@@ -47,7 +40,8 @@ public static class SmsSignIn
 
         var (ticket, _) = context.IssueLoginTicket(user, client, SecondFactors.Sms, issued!.ChallengeId);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
+        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt,
+            issued.ResendAfter));
     }
 
     /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
@@ -151,19 +145,22 @@ public static class SmsSignIn
         // Trusted devices are Control Centre browsers; the mobile app keeps its session instead.
         if (rememberDevice && ticket.Client == Clients.ControlCentre)
         {
-            var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now, user.Organisation.TrustedDevicePeriodDays);
+            var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now,
+                user.Organisation.TrustedDevicePeriodDays);
             deviceToken = token;
             deviceId = device.Id;
             audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
         }
 
-        var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true, deviceId, cancellationToken, sessionId);
+        var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true,
+            deviceId, cancellationToken, sessionId);
         return TypedResults.Ok(signedIn with { DeviceToken = deviceToken });
     }
 
     public static ApiProblem PhoneNumberMissing() =>
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "No phone number for your sign-in code.",
-            "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile number.");
+            "Signing in needs a code by text message, and your account has no phone number. Ask your administrator to add your mobile " +
+                "number.");
 
     /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
     /// signing in goes (<c>reason</c> says which).</summary>
@@ -200,7 +197,8 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
     public MfaOptions Options { get; } = options.Value;
 
     /// <summary>Adds a login ticket for the second step to the context; returns the value for the client.</summary>
-    public (string Ticket, DateTimeOffset ExpiresAt) IssueLoginTicket(User user, string client, string method, string? challengeId = null, Guid? stepUpSession = null)
+    public (string Ticket, DateTimeOffset ExpiresAt) IssueLoginTicket(User user, string client, string method, string? challengeId = null,
+        Guid? stepUpSession = null)
     {
         var now = Time.GetUtcNow();
         var ticket = OpaqueTokens.New();
@@ -224,14 +222,16 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
 
     /// <summary>Every factor the rule asks for is done: a new session with its tokens, the audit entry,
     /// one save. A sign-in with a second factor also clears the address's count of wrong passwords.</summary>
-    public async Task<SignedIn> CompleteAsync(User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow, Guid? trustedDeviceId,
+    public async Task<SignedIn> CompleteAsync(User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow,
+        Guid? trustedDeviceId,
         CancellationToken cancellationToken, Guid? sessionId = null)
     {
         var now = Time.GetUtcNow();
         user.LastSignInAt = now;
         var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
         var signedIn = tokens.Issue(Db, user, session);
-        if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail), cancellationToken);
+        if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail),
+            cancellationToken);
         Audit.BySelf(user, AuditEvents.SignInSucceeded,
             $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
         await Db.SaveChangesAsync(cancellationToken);

@@ -1,15 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Mobile;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Accounts.Auth;
 
 /// <param name="Method"><c>sms</c> (with stepUpTicket and code), <c>totp</c> (code), <c>recovery_code</c> (code),
@@ -44,7 +32,8 @@ public static class StepUp
             var db = http.RequestServices.GetRequiredService<AccountsDbContext>();
             List<string> methods = state is null ? [] : await MethodsAsync(db, state.Session, http.RequestAborted);
             http.Response.Headers.WWWAuthenticate =
-                $"Bearer error=\"insufficient_user_authentication\", error_description=\"A recent second factor is required\", max_age={(int)options.StepUpMaxAge.TotalSeconds}";
+                $"Bearer error=\"insufficient_user_authentication\", error_description=\"A recent second factor is required\", " +
+                    $"max_age={(int)options.StepUpMaxAge.TotalSeconds}";
             return new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.StepUpRequired, "Confirm it is you.",
                 $"This change needs a fresh proof that it is you (within the last {(int)options.StepUpMaxAge.TotalMinutes} minutes): " +
                 "POST /api/auth/step-up with one of the methods listed, then send this request again.")
@@ -59,23 +48,27 @@ public static class StepUp
         return session.Acr == Assurance.Aal2 ? session.SecondFactorAt > since : session.PasswordAt > since;
     }
 
-    public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken, User? user = null)
+    public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken,
+        User? user = null)
     {
         if (session.Acr != Assurance.Aal2) return [StepUpMethods.Password];
         user ??= await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var methods = new List<string>();
         if (user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
         if (await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
-        if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken)) methods.Add(StepUpMethods.RecoveryCode);
+        if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null,
+            cancellationToken)) methods.Add(StepUpMethods.RecoveryCode);
         return methods;
     }
 
     public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
     {
         var stepUp = app.MapGroup("/api/auth/step-up").WithTags("Sign-in").RequireAuthorization();
-        stepUp.MapPost("/sms", SendSms).WithName("StepUpSendSms").WithSummary("Text a code to your number for a step-up; answer it at POST /api/auth/step-up.");
+        stepUp.MapPost("/sms", SendSms).WithName("StepUpSendSms")
+            .WithSummary("Text a code to your number for a step-up; answer it at POST /api/auth/step-up.");
         stepUp.MapPost("", Prove).WithName("StepUp")
-            .WithSummary("Prove a factor again (SMS code, authenticator code, recovery code; the password for accounts without a second factor) so sensitive changes are allowed for a few minutes.");
+            .WithSummary("Prove a factor again (SMS code, authenticator code, recovery code; the password for accounts without a second " +
+                "factor) so sensitive changes are allowed for a few minutes.");
         return app;
     }
 
@@ -93,7 +86,8 @@ public static class StepUp
     }
 
     public static async Task<Results<Ok<SteppedUp>, ApiProblem>> Prove(
-        StepUpRequest? request, SignInContext context, SecondFactorGuard guard, MobileTotp totp, IPasswordHasher<User> hasher, IOptions<SessionLimits> options,
+        StepUpRequest? request, SignInContext context, SecondFactorGuard guard, MobileTotp totp, IPasswordHasher<User> hasher,
+            IOptions<SessionLimits> options,
         CancellationToken cancellationToken)
     {
         if (request?.Method is not (StepUpMethods.Sms or StepUpMethods.Totp or StepUpMethods.RecoveryCode or StepUpMethods.Password)
@@ -132,11 +126,13 @@ public static class StepUp
         var now = time.GetUtcNow();
         if (request.Method == StepUpMethods.Password)
         {
-            await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.PasswordAt, now), cancellationToken);
+            await db.Sessions.Where(s => s.Id == session.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.PasswordAt, now), cancellationToken);
         }
         else
         {
-            await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
+            await db.Sessions.Where(s => s.Id == session.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.SecondFactorAt, now), cancellationToken);
         }
 
         audit.BySelf(user, AuditEvents.StepUpSucceeded, $"{request.Method}; session {session.Id}");
@@ -158,7 +154,8 @@ public static class StepUp
         var now = context.Time.GetUtcNow();
         var ticket = await context.Db.LoginTickets.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         // Bound to the session that asked for it: a ticket of another session, user or a sign-in is no proof here.
-        if (ticket is null || !ticket.IsUsable(now) || ticket.StepUpSessionId != session.Id || ticket.UserId != user.Id) return MfaApi.ChallengeExpired();
+        if (ticket is null || !ticket.IsUsable(now) || ticket.StepUpSessionId != session.Id
+            || ticket.UserId != user.Id) return MfaApi.ChallengeExpired();
         return await SmsSignIn.CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
     }
 
@@ -212,7 +209,8 @@ public static class StepUp
         if (string.IsNullOrEmpty(password)) return ApiProblem.Validation("password", "Send password: the password you sign in with.");
         var locked = await guard.EnterAsync(db, user, cancellationToken);
         if (locked is not null) return locked;
-        if (user.PasswordHash is not null && hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed)
+        if (user.PasswordHash is not null
+            && hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed)
         {
             await guard.SucceededAsync(db, user, cancellationToken);
             return null;

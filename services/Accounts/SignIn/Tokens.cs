@@ -1,9 +1,5 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Users;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -47,7 +43,8 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
                 new Claim(TokenClaims.Session, session.Id.ToString()),
                 new Claim(TokenClaims.Client, session.Client),
                 new Claim(TokenClaims.Acr, session.Acr),
-                new Claim(TokenClaims.AuthTime, session.AuthTime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+                new Claim(TokenClaims.AuthTime, session.AuthTime.ToUnixTimeSeconds()
+                    .ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
                 .. amr.Select(method => new Claim(TokenClaims.Amr, method)),
             ]),
         });
@@ -71,7 +68,8 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
             CreatedAt = now,
             ExpiresAt = expiresAt < session.ExpiresAt ? expiresAt : session.ExpiresAt,
         });
-        return new SignedIn("signed_in", CreateAccessToken(user, session, pinVerified), refreshToken, options.Value.AccessTokenLifetimeSeconds);
+        return new SignedIn("signed_in", CreateAccessToken(user, session, pinVerified), refreshToken,
+            options.Value.AccessTokenLifetimeSeconds);
     }
 
     // The token is 256 random bits, so a plain hash (no salt, no stretching) cannot be reversed.

@@ -1,11 +1,3 @@
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Accounts.Users;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Mobile;
 
 /// <param name="Code">The proof that lets the user link an authenticator: the code texted to their
@@ -21,7 +13,8 @@ public static class TotpSignIn
     public static IEndpointRouteBuilder MapTotpApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/auth/totp/enroll", Enroll).WithTags("Sign-in").WithName("EnrollTotp")
-            .WithSummary("For a login ticket of method totp_enrollment, with the SMS code or the administrator's enrollment code: a new authenticator secret (base32, otpauth URI, QR code as SVG); the first valid code at /api/auth/mfa/verify confirms it.");
+            .WithSummary("For a login ticket of method totp_enrollment, with the SMS code or the administrator's enrollment code: a new " +
+                "authenticator secret (base32, otpauth URI, QR code as SVG); the first valid code at /api/auth/mfa/verify confirms it.");
         return app;
     }
 
@@ -40,14 +33,16 @@ public static class TotpSignIn
         {
             var (ticket, expiresAt) = context.IssueLoginTicket(user, Clients.Mobile, SecondFactors.TotpEnrollment);
             await context.Db.SaveChangesAsync(cancellationToken);
-            return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.TotpEnrollment, ticket, null, expiresAt, null) { EnrollmentProof = EnrollmentProofs.AdminCode });
+            return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.TotpEnrollment, ticket, null, expiresAt,
+                null) { EnrollmentProof = EnrollmentProofs.AdminCode });
         }
 
         var (issued, refusal) = await SmsSignIn.SendCodeAsync(context, user, cancellationToken);
         if (refusal is not null) return refusal;
         var (smsTicket, _) = context.IssueLoginTicket(user, Clients.Mobile, SecondFactors.TotpEnrollment, issued!.ChallengeId);
         await context.Db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.TotpEnrollment, smsTicket, Phones.Mask(user.PhoneNumber), issued.ExpiresAt, issued.ResendAfter)
+        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.TotpEnrollment, smsTicket, Phones.Mask(user.PhoneNumber),
+            issued.ExpiresAt, issued.ResendAfter)
         {
             EnrollmentProof = EnrollmentProofs.Sms,
         });
@@ -127,7 +122,8 @@ public static class TotpSignIn
 
     /// <summary>The code from the authenticator app. Right → tokens (and, for an enrollment, the authenticator is confirmed).</summary>
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifyAsync(
-        SignInContext context, MobileTotp totp, SecondFactorGuard guard, LoginTicket ticket, User user, string code, CancellationToken cancellationToken)
+        SignInContext context, MobileTotp totp, SecondFactorGuard guard, LoginTicket ticket, User user, string code,
+            CancellationToken cancellationToken)
     {
         var (db, time, audit) = (context.Db, context.Time, context.Audit);
         if (ticket.Method == SecondFactors.Totp && !await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
@@ -140,7 +136,8 @@ public static class TotpSignIn
         if (ticket.Method == SecondFactors.TotpEnrollment && ticket.EnrollmentProvenAt is null)
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.TotpNotEnrolled, "Set up your authenticator app first.",
-                "Get your authenticator secret with POST /api/auth/totp/enroll (with the code that proves it is you), add it to your app, then send the code it shows.");
+                "Get your authenticator secret with POST /api/auth/totp/enroll (with the code that proves it is you), add it to your " +
+                    "app, then send the code it shows.");
         }
 
         var locked = await guard.EnterAsync(db, user, cancellationToken);

@@ -1,12 +1,4 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.Users;
 
@@ -56,7 +48,8 @@ public static class ImportApi
 
         var header = records[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
         int Column(params string[] names) => header.FindIndex(names.Contains);
-        int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone = Column("phone", "phonenumber", "phone_number");
+        int email = Column("email"), name = Column("displayname", "display_name", "name"), role = Column("role"), phone =
+            Column("phone", "phonenumber", "phone_number");
         if (email < 0 || name < 0 || role < 0)
         {
             return ApiProblem.Validation("header", "The header row must name the columns email, displayName and role (phone is optional).");
@@ -77,7 +70,8 @@ public static class ImportApi
         if (!organisation.LinkedDatabase)
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.LinkedDatabaseNotEnabled, "No linked database.",
-                "Your organisation is not linked to a directory: switch linkedDatabase on in the organisation settings first, or manage users one by one.");
+                "Your organisation is not linked to a directory: switch linkedDatabase on in the organisation settings first, or manage " +
+                    "users one by one.");
         }
 
         if (request?.Users is null) return ApiProblem.Validation("users",
@@ -89,7 +83,8 @@ public static class ImportApi
         }
 
         var now = time.GetUtcNow();
-        var existing = await db.Users.Where(u => u.OrganisationId == caller.OrganisationId).ToDictionaryAsync(u => u.NormalizedEmail, cancellationToken);
+        var existing = await db.Users.Where(u => u.OrganisationId == caller.OrganisationId)
+            .ToDictionaryAsync(u => u.NormalizedEmail, cancellationToken);
         var errors = new List<ImportRowError>();
         var seen = new HashSet<string>();
         int created = 0, updated = 0, unchanged = 0, pending = 0;
@@ -115,7 +110,8 @@ public static class ImportApi
             var normalized = User.Normalize(email!);
             if (!seen.Add(normalized))
             {
-                errors.Add(new(row, email, "duplicate_in_batch", "This e-mail address appears earlier in the batch; only the first row counts."));
+                errors.Add(new(row, email, "duplicate_in_batch",
+                    "This e-mail address appears earlier in the batch; only the first row counts."));
                 continue;
             }
 
@@ -186,7 +182,8 @@ public static class ImportApi
             if (user.PhoneNumber != phone && (fourEyes || PhoneChanges.NeedsFourEyes(user)))
             {
                 // The directory is no way around four eyes: an admin's number from an import waits like any other.
-                var open = await db.PendingPhoneChanges.AnyAsync(c => c.TargetUserId == user.Id && c.State == PhoneChangeStates.Pending && c.PhoneNumber == phone
+                var open = await db.PendingPhoneChanges.AnyAsync(c => c.TargetUserId == user.Id && c.State == PhoneChangeStates.Pending
+                    && c.PhoneNumber == phone
                     && c.ExpiresAt > now, cancellationToken);
                 if (!open)
                 {
@@ -198,7 +195,8 @@ public static class ImportApi
             else if (user.PhoneNumber != phone)
             {
                 audit.ByCaller(AuditEvents.PhoneChanged, user.Id,
-                    $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → {(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
+                    $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → " +
+                        $"{(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
                 user.PhoneNumber = phone;
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
                 user.PhoneVerified = false;

@@ -46,8 +46,10 @@ public static class Phones
         return Util.GetNumberType(number) switch
         {
             PhoneNumberType.MOBILE or PhoneNumberType.FIXED_LINE_OR_MOBILE => new(Util.Format(number, PhoneNumberFormat.E164), null, null),
-            PhoneNumberType.FIXED_LINE => new(null, FixedLine, "This is a fixed-line number, which cannot receive text messages. Enter a mobile number."),
-            PhoneNumberType.PREMIUM_RATE => new(null, PremiumRate, "This is a premium-rate number, which cannot be used for codes. Enter a mobile number."),
+            PhoneNumberType.FIXED_LINE =>
+                new(null, FixedLine, "This is a fixed-line number, which cannot receive text messages. Enter a mobile number."),
+            PhoneNumberType.PREMIUM_RATE =>
+                new(null, PremiumRate, "This is a premium-rate number, which cannot be used for codes. Enter a mobile number."),
             _ => new(null, NotMobile, "This number cannot receive text messages (not a mobile number). Enter a mobile number."),
         };
     }

@@ -1,5 +1,4 @@
 using System.Net.Mail;
-using FlexWhere.Accounts.Auth;
 
 namespace FlexWhere.Accounts.Users;
 

@@ -1,13 +1,3 @@
-using System.Security.Claims;
-using FlexWhere.Accounts.Audit;
-using FlexWhere.Accounts.Auth;
-using FlexWhere.Accounts.Data;
-using FlexWhere.Accounts.Mfa;
-using FlexWhere.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-
 namespace FlexWhere.Accounts.Users;
 
 public sealed record CreateUserRequest(string? Email, string? DisplayName, string? Role, string? Phone, string? Password);
@@ -29,7 +19,8 @@ public static class UsersApi
         users.MapPost("/", Create).RequireAuthorization(Policies.Admin).WithName("CreateUser");
         users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Admin).RequireStepUp().WithName("UpdateUser");
         users.MapPut("/{id:guid}/phone", ChangePhone).RequireStepUp().WithName("ChangePhone")
-            .WithSummary("Admins change another user's number (unverified until its first sign-in code); an admin's number needs a second admin's approval (202). Your own number: POST /api/me/phone.");
+            .WithSummary("Admins change another user's number (unverified until its first sign-in code); an admin's number needs a " +
+                "second admin's approval (202). Your own number: POST /api/me/phone.");
         users.MapPost("/{id:guid}/disable", Disable).RequireAuthorization(Policies.Admin).WithName("DisableUser");
         users.MapPost("/{id:guid}/enable", Enable).RequireAuthorization(Policies.Admin).WithName("EnableUser");
         users.MapDelete("/{id:guid}", Delete).RequireAuthorization(Policies.Admin).WithName("DeleteUser");
@@ -37,7 +28,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserPage>, ApiProblem>> List(
-        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken, int page = 1, int pageSize = 25, string? search = null)
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, CancellationToken cancellationToken, int page = 1,
+            int pageSize = 25, string? search = null)
     {
         if (page < 1 || pageSize is < 1 or > 100) return ApiProblem.Validation(page < 1 ? "page" : "pageSize",
             "page starts at 1; pageSize is 1 to 100.");
@@ -55,7 +47,8 @@ public static class UsersApi
         var items = await query.OrderBy(u => u.NormalizedEmail).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         var now = time.GetUtcNow();
         var locks = await LocksAsync(db, items, now, cancellationToken);
-        return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller, locks.GetValueOrDefault(u.Id), now))], page, pageSize, total));
+        return TypedResults.Ok(new UserPage([.. items.Select(u => UserDto.From(u, caller, locks.GetValueOrDefault(u.Id), now))], page,
+            pageSize, total));
     }
 
     public static async Task<Results<Ok<UserDto>, ApiProblem>> Get(
@@ -65,15 +58,18 @@ public static class UsersApi
         var user = await FindAsync(db, caller, id, cancellationToken);
         if (user is null) return AccountsRefusals.NotFound();
         var now = time.GetUtcNow();
-        return TypedResults.Ok(UserDto.From(user, caller, await SignInThrottles.LockedUntilAsync(db, user.NormalizedEmail, now, cancellationToken), now));
+        return TypedResults.Ok(UserDto.From(user, caller,
+            await SignInThrottles.LockedUntilAsync(db, user.NormalizedEmail, now, cancellationToken), now));
     }
 
     /// <summary>The wrong-password locks of these users, by user id.</summary>
-    private static async Task<Dictionary<Guid, DateTimeOffset?>> LocksAsync(AccountsDbContext db, IReadOnlyList<User> users, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<Dictionary<Guid, DateTimeOffset?>> LocksAsync(AccountsDbContext db, IReadOnlyList<User> users,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         var byKey = users.ToDictionary(u => Convert.ToHexString(SignInThrottles.ForEmail(u.NormalizedEmail)), u => u.Id);
         var keys = users.Select(u => SignInThrottles.ForEmail(u.NormalizedEmail)).ToList();
-        var locked = await db.SignInThrottles.Where(t => keys.Contains(t.Key) && t.LockedUntil > now).Select(t => new { t.Key, t.LockedUntil }).ToListAsync(cancellationToken);
+        var locked = await db.SignInThrottles.Where(t => keys.Contains(t.Key) && t.LockedUntil > now)
+            .Select(t => new { t.Key, t.LockedUntil }).ToListAsync(cancellationToken);
         return locked.ToDictionary(t => byKey[Convert.ToHexString(t.Key)], t => t.LockedUntil);
     }
 
@@ -130,7 +126,8 @@ public static class UsersApi
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.InnerException
+            is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             return EmailTaken();
         }
@@ -172,7 +169,8 @@ public static class UsersApi
         {
             changes.Add($"role {user.Role} → {role}");
             user.SetRole(role.Value, time.GetUtcNow());
-            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged, cancellationToken);
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged,
+                cancellationToken);
             if (revoked > 0) audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{revoked} trusted devices: role changed");
             // A session was earned for the role it was opened with.
             var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.RoleChanged, cancellationToken);
@@ -254,7 +252,8 @@ public static class UsersApi
             if (!active)
             {
                 await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.UserDisabled, cancellationToken);
-                await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled, cancellationToken);
+                await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled,
+                    cancellationToken);
             }
 
             audit.ByCaller(active ? AuditEvents.UserEnabled : AuditEvents.UserDisabled, user.Id);
@@ -281,7 +280,8 @@ public static class UsersApi
 
     /// <summary>Only within the caller's organisation: another organisation's id is simply not found.</summary>
     private static Task<User?> FindAsync(AccountsDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
-        db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == id && u.OrganisationId == caller.OrganisationId, cancellationToken);
+        db.Users.Include(u => u.Organisation)
+            .SingleOrDefaultAsync(u => u.Id == id && u.OrganisationId == caller.OrganisationId, cancellationToken);
 
     public static ApiProblem PhoneProblem(PhoneCheck check) =>
         new ApiProblem(StatusCodes.Status400BadRequest, check.ErrorCode!, "This phone number cannot be used.", check.ErrorMessage);

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using FlexWhere.Contracts;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Apis;
 
@@ -20,4 +18,11 @@ public sealed class InternalApiKeyFilter(IOptions<InternalApiOptions> options) :
         return ValueTask.FromResult<object?>(new ApiProblem(StatusCodes.Status401Unauthorized, ProblemCodes.UnauthorizedService,
             "Service not authenticated", $"Internal endpoints need the service key in the {InternalApiOptions.HeaderName} header."));
     }
+}
+
+public static class InternalApiGroups
+{
+    /// <summary>A group of the internal API: behind the service key, and out of the OpenAPI document.</summary>
+    public static RouteGroupBuilder MapInternalGroup(this IEndpointRouteBuilder app, string prefix, string tag) =>
+        app.MapGroup(prefix).WithTags(tag).AddEndpointFilter<InternalApiKeyFilter>().ExcludeFromDescription();
 }

@@ -1,7 +1,3 @@
-using FlexWhere.Challenges.Codes;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Challenges.Sending;
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Challenges.Apis;
@@ -11,10 +7,7 @@ public static class InternalChallengesApi
 {
     public static RouteGroupBuilder MapInternalChallengesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/internal/challenges")
-            .WithTags("Internal challenges")
-            .AddEndpointFilter<InternalApiKeyFilter>()
-            .ExcludeFromDescription();
+        var api = app.MapInternalGroup("/internal/challenges", "Internal challenges");
 
         api.MapPost("/", CreateChallenge);
         api.MapGet("/{challengeId}", GetChallengeStatus);

@@ -1,6 +1,3 @@
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Challenges.Sending;
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Challenges.Apis;
@@ -10,10 +7,7 @@ public static class InternalNoticesApi
 {
     public static RouteGroupBuilder MapInternalNoticesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/internal/notices")
-            .WithTags("Internal notices")
-            .AddEndpointFilter<InternalApiKeyFilter>()
-            .ExcludeFromDescription();
+        var api = app.MapInternalGroup("/internal/notices", "Internal notices");
 
         api.MapPost("/", SendNotice);
         return api;

@@ -1,6 +1,3 @@
-using FlexWhere.Contracts;
-using FlexWhere.Challenges.Limits;
-
 namespace FlexWhere.Challenges.Apis;
 
 /// <summary>The one place a <see cref="ChallengeRefusal"/> becomes an answer: the ServiceDefaults problem with its

@@ -1,6 +1,3 @@
-using FlexWhere.Contracts;
-using StackExchange.Redis;
-
 namespace FlexWhere.Challenges.Apis;
 
 /// <summary>Without Redis no code is issued or accepted: 503 <c>challenges_unavailable</c>, not a 500.</summary>
@@ -15,5 +12,6 @@ public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> log
 
     protected override string Code => ProblemCodes.ChallengesUnavailable;
 
-    protected override bool IsUnavailable(Exception exception) => exception is RedisException or RedisTimeoutException or RedisConnectionException;
+    protected override bool IsUnavailable(Exception exception) => exception
+        is RedisException or RedisTimeoutException or RedisConnectionException;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.Codes;
 
@@ -187,7 +186,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     public async Task<(ResendOutcome Outcome, TimeSpan RetryAfter)> ReplaceCodeAsync(
-        string challengeId, byte[] codeHash, string messageId, DateTimeOffset now, DateTimeOffset expiresAt, DateTimeOffset resendAfter, TimeSpan keepFor)
+        string challengeId, byte[] codeHash, string messageId, DateTimeOffset now, DateTimeOffset expiresAt, DateTimeOffset resendAfter,
+            TimeSpan keepFor)
     {
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ResendScript, new
         {
@@ -218,7 +218,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
     public Task MarkNotSentAsync(string challengeId, string messageId, DateTimeOffset now) =>
         Db.ScriptEvaluateAsync(NotSentScript, new { key = keys.Challenge(challengeId), messageId, at = now.ToUnixTimeMilliseconds() });
 
-    public async Task<bool> RecordDeliveryAsync(string challengeId, string? messageId, string? providerMessageId, string delivery, DateTimeOffset at, string? reason)
+    public async Task<bool> RecordDeliveryAsync(string challengeId, string? messageId, string? providerMessageId, string delivery,
+        DateTimeOffset at, string? reason)
     {
         var changed = await Db.ScriptEvaluateAsync(DeliveryScript, new
         {
@@ -234,7 +235,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     /// <summary>Records a failed SMS and releases its send from the destination's windows
     /// (<paramref name="destinationSends"/>, <paramref name="destinationRate"/>) in one script.</summary>
-    public async Task<bool> RecordFailureAsync(string challengeId, string? messageId, string? providerMessageId, DateTimeOffset at, string? reason,
+    public async Task<bool> RecordFailureAsync(string challengeId, string? messageId, string? providerMessageId, DateTimeOffset at,
+        string? reason,
         RedisKey destinationSends, RedisKey destinationRate)
     {
         var changed = await Db.ScriptEvaluateAsync(FailureScript, new
@@ -257,7 +259,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
         if (entries.Length == 0) return null;
         var fields = entries.ToDictionary(e => (string)e.Name!, e => e.Value);
         string Text(string name) => fields.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? (string)v! : "";
-        long Number(string name) => fields.TryGetValue(name, out var v) && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        long Number(string name) => fields.TryGetValue(name, out var v)
+            && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
         var deliveryAt = Number("deliveryAt");
         return new ChallengeState(
             challengeId,

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Contracts;
 
 namespace FlexWhere.Challenges.Codes;
 

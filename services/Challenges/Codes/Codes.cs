@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Codes;
 
@@ -11,7 +10,8 @@ public sealed class CodeHasher(IOptions<ChallengeOptions> options)
     private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.CodeHashKey);
 
     /// <summary>Six digits, uniformly from the CSPRNG (GetInt32 rejects rather than takes a modulo).</summary>
-    public static string NewCode() => RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    public static string NewCode() => RandomNumberGenerator.GetInt32(0, 1_000_000)
+        .ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>128 random bits, URL-safe base64 (22 characters).</summary>
     public static string NewChallengeId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));

@@ -1,9 +1,5 @@
 using FlexWhere.Challenges;
 using FlexWhere.Challenges.Apis;
-using FlexWhere.Challenges.Codes;
-using FlexWhere.Challenges.Limits;
-using FlexWhere.Challenges.Sending;
-using FlexWhere.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 public static class Extensions

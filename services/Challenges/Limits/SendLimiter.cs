@@ -1,8 +1,3 @@
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Contracts;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
-
 namespace FlexWhere.Challenges.Limits;
 
 /// <summary>Who is asking for an SMS: every limit is counted against one of these.</summary>
@@ -12,7 +7,8 @@ public sealed record SendRequester(Guid OrganisationId, Guid UserId, string Clie
 public sealed record LimitRefusal(ChallengeRefusalCode Code, string Limit, TimeSpan RetryAfter);
 
 /// <summary>An admitted send; <see cref="BudgetUsed"/> counts it.</summary>
-public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey, RedisKey PlatformBudgetKey);
+public sealed record Admission(string Member, int BudgetUsed, DateOnly BudgetDay, IReadOnlyList<RedisKey> Windows, RedisKey BudgetKey,
+    RedisKey PlatformBudgetKey);
 
 /// <summary>
 /// Sliding windows (one sorted set per limit, member = the send's message id) and two daily budget
@@ -80,20 +76,25 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
     private IEnumerable<Window> Windows(SendRequester who)
     {
         var o = options.Value;
-        yield return new(keys.DestinationSends(who.Destination.E164), o.SendsPerDestination, o.SendWindow, SendLimitReached, "destination_sends");
+        yield return new(keys.DestinationSends(who.Destination.E164), o.SendsPerDestination, o.SendWindow, SendLimitReached,
+            "destination_sends");
         yield return new(keys.DestinationRate(who.Destination.E164), o.PerDestination, o.PerDestinationWindow, RateLimited, "destination");
         yield return new(keys.UserRate(who.UserId), o.PerUser, o.PerUserWindow, RateLimited, "user");
         yield return new(keys.ClientIpRate(who.ClientIp), o.PerClientIp, o.PerClientIpWindow, RateLimited, "client_ip");
-        yield return new(keys.OrganisationRate(who.OrganisationId), o.PerOrganisation, o.PerOrganisationWindow, RateLimited, "organisation");
-        yield return new(keys.NumberPrefixRate(who.Destination.Prefix(o.PrefixFreeDigits)), o.PerNumberPrefix, o.PerNumberPrefixWindow, RateLimited, "number_prefix");
+        yield return new(keys.OrganisationRate(who.OrganisationId), o.PerOrganisation, o.PerOrganisationWindow, RateLimited,
+            "organisation");
+        yield return new(keys.NumberPrefixRate(who.Destination.Prefix(o.PrefixFreeDigits)), o.PerNumberPrefix, o.PerNumberPrefixWindow,
+            RateLimited, "number_prefix");
     }
 
-    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(SendRequester who, string member, DateTimeOffset now, bool priority = false) =>
+    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(SendRequester who, string member, DateTimeOffset now,
+        bool priority = false) =>
         AdmitAsync(Windows(who).ToArray(), who.OrganisationId, member, now, priority);
 
     /// <summary>A notice (no code, nobody waiting to type it): throttled per number and organisation,
     /// and always a priority send, as it tells an admin of a change to how they sign in.</summary>
-    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitNoticeAsync(Guid organisationId, Destination destination, string member, DateTimeOffset now)
+    public Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitNoticeAsync(Guid organisationId, Destination destination, string member,
+        DateTimeOffset now)
     {
         var o = options.Value;
         Window[] windows =
@@ -104,7 +105,8 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
         return AdmitAsync(windows, organisationId, member, now, priority: true);
     }
 
-    private async Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(Window[] windows, Guid organisationId, string member, DateTimeOffset now, bool priority)
+    private async Task<(Admission? Admitted, LimitRefusal? Refused)> AdmitAsync(Window[] windows, Guid organisationId, string member,
+        DateTimeOffset now, bool priority)
     {
         var o = options.Value;
         var day = DateOnly.FromDateTime(now.UtcDateTime);
@@ -150,7 +152,8 @@ public sealed class SendLimiter(IConnectionMultiplexer redis, RedisKeys keys, IO
 
     /// <summary>The send did not happen: give back everything it took.</summary>
     public Task ReleaseAsync(Admission admission) =>
-        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey, admission.PlatformBudgetKey], [admission.Member]);
+        redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [.. admission.Windows, admission.BudgetKey, admission.PlatformBudgetKey],
+            [admission.Member]);
 
     /// <summary>The windows a failed SMS is given back to (member = its message id): it does not count
     /// against the sends to that number. <see cref="Codes.ChallengeStore.RecordFailureAsync"/> releases it.</summary>

@@ -1,15 +1,10 @@
-using FlexWhere.Challenges.Codes;
-using FlexWhere.Challenges.Limits;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Contracts;
 using MassTransit;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.Sending;
 
 /// <param name="Priority">An admin's or manager's sign-in or step-up code: it may use the budgets' reserves.</param>
-public sealed record NewChallenge(Guid OrganisationId, Guid UserId, string Purpose, Destination Destination, string Locale, string ClientIp, bool Priority = false);
+public sealed record NewChallenge(Guid OrganisationId, Guid UserId, string Purpose, Destination Destination, string Locale,
+    string ClientIp, bool Priority = false);
 
 /// <summary>
 /// Creates and resends codes. Order matters: limits are taken, then Redis is written, then SendSms
@@ -129,7 +124,8 @@ public sealed class ChallengeIssuer(
     public static ChallengeRefusal ToRefusal(LimitRefusal refused) =>
         new(refused.Code, refused.RetryAfter) { Limit = refused.Limit };
 
-    private async Task<bool> TryPublishAsync(ChallengeState challenge, Destination destination, string code, Guid messageId, CancellationToken cancellationToken)
+    private async Task<bool> TryPublishAsync(ChallengeState challenge, Destination destination, string code, Guid messageId,
+        CancellationToken cancellationToken)
     {
         var message = new SendSms
         {

@@ -1,7 +1,3 @@
-using FlexWhere.Challenges.Codes;
-using FlexWhere.Challenges.Limits;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Contracts;
 using MassTransit;
 
 namespace FlexWhere.Challenges.Sending;
@@ -38,7 +34,8 @@ public sealed class DeliveryReportConsumer(ChallengeStore store, SendLimiter lim
             report.ProviderMessageId, report.FailedAt, report.Reason, sends, rate);
         if (changed)
         {
-            logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId, destination.Masked, report.Reason);
+            logger.LogInformation("SMS for challenge {ChallengeId} to {MaskedDestination} failed: {Reason}", report.ChallengeId,
+                destination.Masked, report.Reason);
         }
     }
 }

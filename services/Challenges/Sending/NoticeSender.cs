@@ -1,8 +1,4 @@
-using FlexWhere.Challenges.Limits;
-using FlexWhere.Challenges.Phones;
-using FlexWhere.Contracts;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Challenges.Sending;
 

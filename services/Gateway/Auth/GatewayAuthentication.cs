@@ -1,6 +1,4 @@
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
@@ -58,7 +56,8 @@ public static class GatewayAuthentication
         context.HandleResponse();
         var (code, detail) = context.AuthenticateFailure switch
         {
-            SecurityTokenExpiredException => (ProblemCodes.TokenExpired, "Your session has expired: refresh the access token or sign in again."),
+            SecurityTokenExpiredException =>
+                (ProblemCodes.TokenExpired, "Your session has expired: refresh the access token or sign in again."),
             not null => (ProblemCodes.InvalidToken, "The access token is not valid: sign in again."),
             _ => (ProblemCodes.AuthenticationRequired, "Sign in first: this request needs an access token (Authorization: Bearer …)."),
         };
@@ -70,7 +69,8 @@ public static class GatewayAuthentication
 /// <summary>Reads a bare JWKS document (Accounts publishes no OpenID discovery document).</summary>
 internal sealed class JwksRetriever : IConfigurationRetriever<OpenIdConnectConfiguration>
 {
-    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(string address, IDocumentRetriever retriever, CancellationToken cancel)
+    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(string address, IDocumentRetriever retriever,
+        CancellationToken cancel)
     {
         var keys = new JsonWebKeySet(await retriever.GetDocumentAsync(address, cancel));
         var configuration = new OpenIdConnectConfiguration();

@@ -1,6 +1,3 @@
-using FlexWhere.Gateway.RateLimiting;
-using Yarp.ReverseProxy.Configuration;
-
 namespace FlexWhere.Gateway.Auth;
 
 /// <summary>

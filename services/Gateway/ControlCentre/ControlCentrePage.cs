@@ -10,7 +10,8 @@ namespace FlexWhere.Gateway.ControlCentre;
 /// </summary>
 public static class ControlCentrePage
 {
-    /// <summary>The page's own scripts, styles and images, its calls to its own origin, and nothing else: no inline script or style.</summary>
+    /// <summary>The page's own scripts, styles and images, its calls to its own origin, and nothing else: no inline script or
+    /// style.</summary>
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
         "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -35,7 +36,8 @@ public static class ControlCentrePage
     private static async Task ServeIndexAsync(HttpContext context)
     {
         var index = context.RequestServices.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider.GetFileInfo(IndexFile);
-        if (!IsPagePath(context.Request.Path) || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) || !index.Exists)
+        if (!IsPagePath(context.Request.Path) || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            || !index.Exists)
         {
             // An empty 404: the status-code pages turn it into the usual not_found problem.
             context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -1,13 +1,11 @@
-using FlexWhere.Contracts;
-using StackExchange.Redis;
-
 namespace FlexWhere.Gateway;
 
 /// <summary>
 /// When Redis (which holds the rate limits) is down the Gateway fails closed: 503 with Retry-After,
 /// not a 500 and not an unlimited pass.
 /// </summary>
-internal sealed class RateLimitStoreUnavailableHandler(ILogger<RateLimitStoreUnavailableHandler> logger) : DependencyUnavailableHandler(logger)
+internal sealed class RateLimitStoreUnavailableHandler(ILogger<RateLimitStoreUnavailableHandler> logger)
+    : DependencyUnavailableHandler(logger)
 {
     protected override string Dependency => "Redis (the rate-limit store)";
 

@@ -1,13 +1,3 @@
-using FlexWhere.Gateway;
-using FlexWhere.Gateway.Auth;
-using FlexWhere.Gateway.ControlCentre;
-using FlexWhere.Gateway.Health;
-using FlexWhere.Gateway.OpenApi;
-using FlexWhere.Gateway.RateLimiting;
-using FlexWhere.Gateway.Correlation;
-using FlexWhere.Gateway.Security;
-using Yarp.ReverseProxy.Transforms;
-
 public static class Extensions
 {
     public const string ReverseProxySection = "ReverseProxy";

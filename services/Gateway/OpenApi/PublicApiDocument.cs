@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using FlexWhere.Gateway.Auth;
 using Microsoft.AspNetCore.Routing.Template;
-using Yarp.ReverseProxy.Configuration;
 
 namespace FlexWhere.Gateway.OpenApi;
 

@@ -1,4 +1,3 @@
-using FlexWhere.Gateway.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FlexWhere.Gateway.Health;
 using Yarp.ReverseProxy;
 
 namespace FlexWhere.Gateway.OpenApi;

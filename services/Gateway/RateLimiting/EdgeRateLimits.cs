@@ -1,8 +1,5 @@
 using System.Threading.RateLimiting;
-using FlexWhere.Contracts;
-using Microsoft.Extensions.Options;
 using RedisRateLimiting;
-using StackExchange.Redis;
 
 namespace FlexWhere.Gateway.RateLimiting;
 

@@ -1,8 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
-using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace FlexWhere.Gateway.Security;
@@ -21,7 +19,8 @@ public sealed class ForwardingOptions : IValidatableObject
     /// <summary>The same as networks in CIDR form, such as 10.0.0.0/8.</summary>
     public string[] KnownNetworks { get; set; } = [];
 
-    [Required(ErrorMessage = $"{GatewayForwarding.SecretSetting} is not set: run through the AppHost (parameter gateway-secret) or set ForwardedHeaders__GatewaySecret, the same value the services get.")]
+    [Required(ErrorMessage = $"{GatewayForwarding.SecretSetting} is not set: run through the AppHost (parameter gateway-secret) or set " +
+        $"ForwardedHeaders__GatewaySecret, the same value the services get.")]
     [MinLength(GatewayForwarding.MinimumSecretLength, ErrorMessage = "ForwardedHeaders:GatewaySecret must be at least 32 characters.")]
     public string? GatewaySecret { get; set; }
 
@@ -34,7 +33,8 @@ public sealed class ForwardingOptions : IValidatableObject
 
         foreach (var network in KnownNetworks.Where(network => !IPNetwork.TryParse(network, out _)))
         {
-            yield return new ValidationResult($"ForwardedHeaders:KnownNetworks: '{network}' is not a network in CIDR form such as 10.0.0.0/8.");
+            yield return new ValidationResult($"ForwardedHeaders:KnownNetworks: '{network}' is not a network in CIDR form such as " +
+                $"10.0.0.0/8.");
         }
     }
 }

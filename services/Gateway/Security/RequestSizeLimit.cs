@@ -1,6 +1,4 @@
-using FlexWhere.Contracts;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 
 namespace FlexWhere.Gateway.Security;

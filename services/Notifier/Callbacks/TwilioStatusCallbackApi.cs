@@ -1,9 +1,5 @@
-using FlexWhere.Contracts;
-using FlexWhere.Notifier.Providers.Twilio;
-using FlexWhere.Notifier.Sending;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Twilio.Security;
 
 namespace FlexWhere.Notifier.Callbacks;
@@ -41,7 +37,8 @@ public static class TwilioStatusCallbackApi
         var signature = request.Headers[SignatureHeader].ToString();
         if (string.IsNullOrEmpty(signature) || !request.HasFormContentType)
         {
-            return Forbidden(ProblemCodes.TwilioSignatureMissing, "The request carries no X-Twilio-Signature over a form body; only Twilio may post delivery reports.");
+            return Forbidden(ProblemCodes.TwilioSignatureMissing,
+                "The request carries no X-Twilio-Signature over a form body; only Twilio may post delivery reports.");
         }
 
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
@@ -50,7 +47,8 @@ public static class TwilioStatusCallbackApi
         if (!validator.Validate(options.Value.StatusCallbackUrl!.ToString(), parameters, signature))
         {
             logger.LogWarning("Rejected a Twilio status callback with a bad signature");
-            return Forbidden(ProblemCodes.TwilioSignatureInvalid, "The X-Twilio-Signature does not match this request; only Twilio may post delivery reports.");
+            return Forbidden(ProblemCodes.TwilioSignatureInvalid,
+                "The X-Twilio-Signature does not match this request; only Twilio may post delivery reports.");
         }
 
         var messageSid = parameters.GetValueOrDefault("MessageSid") ?? "";
@@ -69,23 +67,28 @@ public static class TwilioStatusCallbackApi
             switch (status)
             {
                 case "delivered":
-                    await publishEndpoint.PublishWithinAsync(new SmsDelivered { ChallengeId = challengeId, ProviderMessageId = messageSid, DeliveredAt = timeProvider.GetUtcNow() },
+                    await publishEndpoint.PublishWithinAsync(new SmsDelivered { ChallengeId = challengeId, ProviderMessageId = messageSid,
+                        DeliveredAt = timeProvider.GetUtcNow() },
                         timeout, aborted);
-                    logger.LogInformation("Provider message {ProviderMessageId} for challenge {ChallengeId} delivered", messageSid, challengeId);
+                    logger.LogInformation("Provider message {ProviderMessageId} for challenge {ChallengeId} delivered", messageSid,
+                        challengeId);
                     break;
                 case "failed" or "undelivered":
                     var errorCode = parameters.GetValueOrDefault("ErrorCode");
                     var reason = string.IsNullOrEmpty(errorCode) ? $"twilio_{status}" : $"twilio_{errorCode}";
-                    await publishEndpoint.PublishWithinAsync(new SmsFailed { ChallengeId = challengeId, ProviderMessageId = messageSid, Reason = reason, FailedAt = timeProvider.GetUtcNow() },
+                    await publishEndpoint.PublishWithinAsync(new SmsFailed { ChallengeId = challengeId, ProviderMessageId = messageSid,
+                        Reason = reason, FailedAt = timeProvider.GetUtcNow() },
                         timeout, aborted);
-                    logger.LogWarning("Provider message {ProviderMessageId} for challenge {ChallengeId} not delivered: {Reason}", messageSid, challengeId, reason);
+                    logger.LogWarning("Provider message {ProviderMessageId} for challenge {ChallengeId} not delivered: {Reason}",
+                        messageSid, challengeId, reason);
                     break;
             }
         }
         catch (EventNotPublishedException failure)
         {
             // Twilio retries a callback that did not get a 2xx: the report is not lost, only late.
-            logger.LogWarning("Status {Status} for provider message {ProviderMessageId} not passed on yet: {Reason}", status, messageSid, failure.Message);
+            logger.LogWarning("Status {Status} for provider message {ProviderMessageId} not passed on yet: {Reason}", status, messageSid,
+                failure.Message);
             return new ApiProblem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ReportNotQueued, "Service unavailable",
                 "The delivery report could not be passed on just now; send it again later.").WithRetryAfter(ReportRetryAfter);
         }

@@ -27,9 +27,11 @@ public static class DevInboxApi
         var html = new StringBuilder("""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
             <title>FlexWhere development SMS inbox</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem}li{margin:.75rem 0;padding:.75rem;border:1px solid #ccc;border-radius:.5rem;list-style:none}
+            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem}
+            li{margin:.75rem 0;padding:.75rem;border:1px solid #ccc;border-radius:.5rem;list-style:none}
             small{color:#555}p{margin:.25rem 0 0;font-size:1.1rem}</style></head><body>
-            <h1>Development SMS inbox</h1><p><small>Messages the Notifier would have sent, newest first. Refreshes every 5 seconds; JSON at /dev/sms.</small></p><ul>
+            <h1>Development SMS inbox</h1><p><small>Messages the Notifier would have sent, newest first.
+            Refreshes every 5 seconds; JSON at /dev/sms.</small></p><ul>
             """);
         var messages = inbox.Newest();
         if (messages.Count == 0) html.Append("<li>No messages yet.</li>");

@@ -1,5 +1,3 @@
-using FlexWhere.Notifier.Providers;
-
 namespace FlexWhere.Notifier.DevInbox;
 
 /// <summary>One message as the development inbox shows it (shape per docs/api.md).</summary>

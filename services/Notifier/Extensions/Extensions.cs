@@ -1,8 +1,5 @@
 using FlexWhere.Notifier.Callbacks;
 using FlexWhere.Notifier.DevInbox;
-using FlexWhere.Notifier.Providers;
-using FlexWhere.Notifier.Providers.Twilio;
-using FlexWhere.Notifier.Sending;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

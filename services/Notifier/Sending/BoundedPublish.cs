@@ -6,13 +6,14 @@ namespace FlexWhere.Notifier.Sending;
 /// Publishes an event and waits for RabbitMQ's confirm for a bounded time. RabbitMQ.Client 7 waits
 /// for a publisher confirm without limit, and after a broker restart a confirm for a channel that died
 /// may never come (rabbitmq-dotnet-client#1930): the consumer would hang, and MassTransit cannot
-/// restart the receive endpoint while a consumer is still running, so the queue stalls for good
-/// (found by the reliability suite, R1). With a bound, the consumer fails instead; the SendSms comes
-/// back (retry or redelivery), finds the SMS already sent and publishes its event again.
+/// restart the receive endpoint while a consumer is still running, so the queue would stall for good.
+/// With a bound, the consumer fails instead; the SendSms comes back (retry or redelivery), finds the
+/// SMS already sent and publishes its event again.
 /// </summary>
 public static class BoundedPublish
 {
-    public static async Task PublishWithinAsync<T>(this IPublishEndpoint endpoint, T message, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task PublishWithinAsync<T>(this IPublishEndpoint endpoint, T message, TimeSpan timeout,
+        CancellationToken cancellationToken)
         where T : class
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

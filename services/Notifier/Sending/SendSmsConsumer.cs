@@ -1,7 +1,4 @@
-using FlexWhere.Contracts;
-using FlexWhere.Notifier.Providers;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace FlexWhere.Notifier.Sending;
 
@@ -26,7 +23,8 @@ public sealed class SendSmsConsumer(
 
         if (message.ExpiresAt <= now)
         {
-            logger.LogWarning("Dropped SMS {MessageId} to {Destination} for challenge {ChallengeId}: its code expired before it could be sent",
+            logger.LogWarning("Dropped SMS {MessageId} to {Destination} for challenge {ChallengeId}: its code expired before it could be " +
+                "sent",
                 message.MessageId, message.MaskedDestination, message.ChallengeId);
             await PublishFailedAsync(context, SmsFailureReasons.CodeExpired);
             return;
@@ -59,7 +57,7 @@ public sealed class SendSmsConsumer(
         if (claim.GaveUp)
         {
             // A copy of a message already given up with an SmsFailed (its sender died before the ack):
-            // sending it now would turn a reported failure into a delivery (found by R1 at full size).
+            // sending it now would turn a reported failure into a delivery.
             logger.LogInformation("SMS {MessageId} was already given up with an SmsFailed; not sending it", message.MessageId);
             throw new SmsGivenUpException(message.MessageId);
         }
@@ -76,7 +74,8 @@ public sealed class SendSmsConsumer(
                 claim = await idempotency.ClaimAsync(message.MessageId);
                 if (claim.AlreadySentAs is { } sentMeanwhile)
                 {
-                    logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId, sentMeanwhile);
+                    logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId,
+                        sentMeanwhile);
                     await PublishSentAsync(context, sentMeanwhile);
                     return;
                 }
@@ -101,7 +100,8 @@ public sealed class SendSmsConsumer(
                 && await provider.FindAcceptedAsync(outgoing, message.Code, context.CancellationToken) is { } acceptedEarlier)
             {
                 await idempotency.MarkSentAsync(message.MessageId, token, acceptedEarlier, message.ChallengeId);
-                logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider in an earlier attempt as {ProviderMessageId}; not sending it again",
+                logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider in an earlier attempt as " +
+                    "{ProviderMessageId}; not sending it again",
                     message.MessageId, message.ChallengeId, acceptedEarlier);
                 await PublishSentAsync(context, acceptedEarlier);
                 return;
@@ -131,22 +131,10 @@ public sealed class SendSmsConsumer(
     }
 
     private Task PublishSentAsync(ConsumeContext<SendSms> context, string providerMessageId) =>
-        context.PublishWithinAsync(new SmsSent
-        {
-            MessageId = context.Message.MessageId,
-            ChallengeId = context.Message.ChallengeId,
-            ProviderMessageId = providerMessageId,
-            SentAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        context.PublishSentAsync(context.Message, providerMessageId, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
 
     private Task PublishFailedAsync(ConsumeContext<SendSms> context, string reason) =>
-        context.PublishWithinAsync(new SmsFailed
-        {
-            MessageId = context.Message.MessageId,
-            ChallengeId = context.Message.ChallengeId,
-            Reason = reason,
-            FailedAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        context.PublishFailedAsync(context.Message, reason, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
 }
 
 /// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>
@@ -156,9 +144,9 @@ public sealed class SmsSendInProgressException(Guid messageId)
 /// <summary>
 /// A copy of a message that was given up earlier. MassTransit publishes the fault of a message just
 /// before it moves the message to the error queue; a Notifier killed in between leaves the SmsFailed
-/// published but the message back in <c>send-sms</c>, not in the error queue (R1 lost one of 500
-/// that way in a CI-size run). Thrown, never retried: this copy goes to the error queue, where every
-/// given-up message belongs. It may be a second copy there when the first move did happen.
+/// published but the message back in <c>send-sms</c>, not in the error queue. Thrown, never
+/// retried: this copy goes to the error queue, where every given-up message belongs. It may be a
+/// second copy there when the first move did happen.
 /// </summary>
 public sealed class SmsGivenUpException(Guid messageId)
     : Exception($"SMS {messageId} was given up earlier and reported with an SmsFailed; this copy goes to the error queue.");

@@ -1,5 +1,3 @@
-using FlexWhere.Contracts;
-using FlexWhere.Notifier.Providers;
 using MassTransit;
 
 namespace FlexWhere.Notifier.Sending;
@@ -9,7 +7,7 @@ namespace FlexWhere.Notifier.Sending;
 /// the error queue; this tells the rest of the suite with an SmsFailed that carries the reason.
 /// </summary>
 public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvider provider, TimeProvider timeProvider,
-    Microsoft.Extensions.Options.IOptions<SendingOptions> options, ILogger<SendSmsFaultConsumer> logger)
+    IOptions<SendingOptions> options, ILogger<SendSmsFaultConsumer> logger)
     : IConsumer<Fault<SendSms>>
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
@@ -33,20 +31,16 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
         if (await idempotency.FindSentAsync(message.MessageId) is not null) return;
 
         // An attempt without an outcome (a sender killed, or a lookup that kept failing) may have reached
-        // the provider: ask once more before calling it failed (found by the reliability suite, R1 full size).
-        if (await idempotency.HadAttemptAsync(message.MessageId) && await FindAcceptedAsync(message, context.CancellationToken) is { } accepted)
+        // the provider: ask once more before calling it failed.
+        if (await idempotency.HadAttemptAsync(message.MessageId) && await FindAcceptedAsync(message, context.CancellationToken)
+            is { } accepted)
         {
             // No claim is held here; an empty token releases nobody else's.
             await idempotency.MarkSentAsync(message.MessageId, string.Empty, accepted, message.ChallengeId);
-            logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} before its sender gave up",
+            logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} " +
+                "before its sender gave up",
                 message.MessageId, message.ChallengeId, accepted);
-            await context.PublishWithinAsync(new SmsSent
-            {
-                MessageId = message.MessageId,
-                ChallengeId = message.ChallengeId,
-                ProviderMessageId = accepted,
-                SentAt = timeProvider.GetUtcNow(),
-            }, options.Value.PublishTimeout, context.CancellationToken);
+            await context.PublishSentAsync(message, accepted, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
             return;
         }
 
@@ -61,14 +55,9 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
             _ => SmsFailureReasons.NotifierError,
         };
 
-        logger.LogError("SMS {MessageId} to {Destination} moved to the error queue: {Reason}", message.MessageId, message.MaskedDestination, reason);
-        await context.PublishWithinAsync(new SmsFailed
-        {
-            MessageId = message.MessageId,
-            ChallengeId = message.ChallengeId,
-            Reason = reason,
-            FailedAt = timeProvider.GetUtcNow(),
-        }, options.Value.PublishTimeout, context.CancellationToken);
+        logger.LogError("SMS {MessageId} to {Destination} moved to the error queue: {Reason}", message.MessageId,
+            message.MaskedDestination, reason);
+        await context.PublishFailedAsync(message, reason, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
     }
 
     private async Task<string?> FindAcceptedAsync(SendSms message, CancellationToken cancellationToken)
@@ -76,7 +65,8 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
         try
         {
             return await provider.FindAcceptedAsync(
-                new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, Body: ""), message.Code, cancellationToken);
+                new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, Body: ""),
+                    message.Code, cancellationToken);
         }
         catch (SmsSendException)
         {

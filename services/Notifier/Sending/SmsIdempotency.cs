@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FlexWhere.Notifier.Sending;
@@ -10,16 +9,16 @@ namespace FlexWhere.Notifier.Sending;
 /// 3. an attempt record, written with the claim, before the provider is called. A replica that dies
 ///    after the provider accepted but before the sent record is written leaves the attempt record
 ///    without a sent record: the next delivery asks the provider whether it already has the message
-///    instead of sending a second SMS (found by the reliability suite, R1, killing the Notifier while
-///    it sends).
+///    instead of sending a second SMS (the reliability suite's R1 kills the Notifier while it sends).
 /// </summary>
 public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options)
 {
     // Deletes the claim only if this replica still holds it: an expired claim may belong to another.
-    private const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+    private const string ReleaseScript =
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-    // The sent record is checked and the claim taken in one round trip (they were two; under load
-    // every round trip is paid by the eight messages in flight, see docs/benchmarks.md).
+    // The sent record is checked and the claim taken in one round trip: under load every round trip
+    // is paid by the eight messages in flight (docs/benchmarks.md).
     // The claim also notes the attempt (and says whether an earlier one left no outcome).
     private const string ClaimScript = """
         local sent = redis.call('GET', KEYS[1])
@@ -92,7 +91,8 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     /// callbacks) and lets our claim go.</summary>
     public Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId) =>
         Database.ScriptEvaluateAsync(MarkSentScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId)],
+            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId),
+                NotifierKeys.Attempt(messageId)],
             [providerMessageId, challengeId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken]);
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>

@@ -26,7 +26,8 @@ public sealed class ChromiumFixture : IAsyncLifetime
         if (!File.Exists(ExecutablePath))
         {
             throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium at {ExecutablePath}: run scripts/ensure-servers.sh or `apt-get install chromium`.");
+                $"The browser tests need Debian's Chromium at {ExecutablePath}: run scripts/ensure-servers.sh or `apt-get install " +
+                    $"chromium`.");
         }
 
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");

@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace FlexWhere.ControlCentre.BrowserTests;
 
-/// <summary>Reads codes the way a developer does: from the development SMS inbox through the Gateway (GET /dev/sms, newest first).</summary>
+/// <summary>Reads codes the way a developer does: from the development SMS inbox through the Gateway (GET /dev/sms, newest
+/// first).</summary>
 public sealed partial class DevelopmentInbox(HttpClient gateway)
 {
     public sealed record Sms(string To, string Body, DateTimeOffset SentAt);
@@ -17,7 +18,8 @@ public sealed partial class DevelopmentInbox(HttpClient gateway)
         while (true)
         {
             var sms = (await ReadAsync(cancellationToken)).FirstOrDefault(sms => sms.To == to && (after is null || sms.SentAt > after));
-            if (sms is not null) return Code().Match(sms.Body) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException($"No code in \"{sms.Body}\".");
+            if (sms is not null) return Code().Match(sms.Body) is { Success: true } match ? match.Groups[1].Value
+                : throw new InvalidOperationException($"No code in \"{sms.Body}\".");
             await Task.Delay(200, cancellationToken);
         }
     }

@@ -38,10 +38,12 @@ public sealed partial class SignInTests
 
             var dialog = _page.GetByRole(AriaRole.Dialog, new() { Name = "Confirm it is you" });
             await Expect(dialog).ToBeVisibleAsync();
-            await Expect(dialog).ToContainTextAsync("This change needs a fresh code: sensitive changes are allowed only within 5 minutes of entering one.");
+            await Expect(dialog)
+                .ToContainTextAsync("This change needs a fresh code: sensitive changes are allowed only within 5 minutes of entering one.");
             var send = dialog.GetByRole(AriaRole.Button, new() { Name = "Send a code by SMS", Exact = true });
             await Expect(send).ToBeFocusedAsync();
-            Assert.True(await dialog.EvaluateAsync<bool>("dialog => dialog.matches(':modal')"), "The step-up dialog is modal: the page behind it is inert.");
+            Assert.True(await dialog.EvaluateAsync<bool>("dialog => dialog.matches(':modal')"),
+                "The step-up dialog is modal: the page behind it is inert.");
 
             // Escape cancels: nothing is sent, nothing saved, and the form says why.
             await _page.Keyboard.PressAsync("Escape");
@@ -104,17 +106,20 @@ public sealed partial class SignInTests
         pinLength = settings["pinLength"]!.GetValue<int>(),
     };
 
-    private static List<string> DeviceIds(JsonNode? devices) => devices!.AsArray().Select(device => device!["id"]!.GetValue<string>()).ToList();
+    private static List<string> DeviceIds(JsonNode? devices) => devices!.AsArray().Select(device => device!["id"]!.GetValue<string>())
+        .ToList();
 
     /// <summary>Signs in through the API with the code from the inbox: a session fresh enough for a step-up route for 5 minutes.</summary>
     private async Task<ApiSession> ApiSessionAsync(string email, string phone)
     {
         var before = await _inbox.LatestSentAtAsync(phone, _timeout.Token);
-        var login = await _stack.Gateway.PostAsJsonAsync("/api/auth/login", new { email, password = Password, client = "control-centre" }, _timeout.Token);
+        var login = await _stack.Gateway.PostAsJsonAsync("/api/auth/login", new { email, password = Password, client = "control-centre" },
+            _timeout.Token);
         login.EnsureSuccessStatusCode();
         var ticket = (await login.Content.ReadFromJsonAsync<JsonNode>(_timeout.Token))!["loginTicket"]!.GetValue<string>();
         var code = await _inbox.WaitForCodeAsync(phone, before, _timeout.Token);
-        var verify = await _stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code, rememberDevice = false }, _timeout.Token);
+        var verify = await _stack.Gateway.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code,
+            rememberDevice = false }, _timeout.Token);
         verify.EnsureSuccessStatusCode();
         var token = (await verify.Content.ReadFromJsonAsync<JsonNode>(_timeout.Token))!["accessToken"]!.GetValue<string>();
         return new ApiSession(_stack.Gateway, token, _timeout.Token);
@@ -125,7 +130,8 @@ public sealed partial class SignInTests
         public async Task<JsonNode?> GetAsync(string path) =>
             await (await SendAsync(new HttpRequestMessage(HttpMethod.Get, path))).Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
 
-        public Task PutAsync(string path, object body) => SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) });
+        public Task PutAsync(string path, object body) =>
+            SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) });
 
         public Task DeleteAsync(string path) => SendAsync(new HttpRequestMessage(HttpMethod.Delete, path));
 
@@ -135,7 +141,8 @@ public sealed partial class SignInTests
             var response = await gateway.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new HttpRequestException($"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                throw new HttpRequestException($"{request.Method} {request.RequestUri}: {(int)response.StatusCode} " +
+                    $"{await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
 
             return response;

@@ -46,7 +46,8 @@ public sealed partial class SignInTests : IAsyncLifetime
         // (Chromium also logs every 4xx answer as an error; the refusals the tests provoke are expected.)
         _page.Console += (_, message) =>
         {
-            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
+            if (message.Type == "error"
+                && !message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
             {
                 _browserErrors.Add(message.Text);
             }
@@ -74,7 +75,8 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
         await Expect(_page.Locator("#code-hint")).ToHaveTextAsync(PhoneHintSentence());
         await Expect(_page.Locator("#code-hint")).Not.ToContainTextAsync("740678");
-        await Expect(_page.GetByRole(AriaRole.Link, new() { Name = "Open the development SMS inbox" })).ToHaveAttributeAsync("href", "/dev/sms/view");
+        await Expect(_page.GetByRole(AriaRole.Link, new() { Name = "Open the development SMS inbox" }))
+            .ToHaveAttributeAsync("href", "/dev/sms/view");
         var codeField = Field("Sign-in code");
         await Expect(codeField).ToBeFocusedAsync();
         await Expect(codeField).ToHaveAttributeAsync("autocomplete", "one-time-code");
@@ -168,7 +170,8 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Button("Verify and sign in").ClickAsync();
 
         await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
-        await Expect(_page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("This code has expired or was already used. Sign in again to get a new code.");
+        await Expect(_page.GetByRole(AriaRole.Alert))
+            .ToHaveTextAsync("This code has expired or was already used. Sign in again to get a new code.");
         await Expect(Field("E-mail address")).ToHaveValueAsync(Manager);
         await Expect(Field("Password")).ToBeFocusedAsync();
         Assert.Empty(_browserErrors);
@@ -217,7 +220,8 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Field("Password").FillAsync(Password);
         await Button("Sign in").ClickAsync();
 
-        await Expect(_page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Sign in with your e-mail address: user names can no longer be used to sign in.");
+        await Expect(_page.GetByRole(AriaRole.Alert))
+            .ToHaveTextAsync("Sign in with your e-mail address: user names can no longer be used to sign in.");
         await Expect(Field("E-mail address")).ToBeFocusedAsync();
         await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
     }

@@ -54,9 +54,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
 
         // The faults land while the queue drains, at fixed shares of the messages settled. The broker
         // restart comes last: the Notifier drains again as soon as the broker is back, before the
-        // restart call returns, so a fault due after it could find every message settled (two CI runs
-        // of 2026-11-28 injected 3 of 4 faults that way). A kill stops the draining until the
-        // Notifier is up again, so the kills can come before it.
+        // restart call returns, so a fault due after it could find every message settled and never be
+        // injected. A kill stops the draining until the Notifier is up again, so the kills can come before it.
         var faults = new (double At, string What, Func<Task> Inject)[]
         {
             (0.10, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
@@ -85,8 +84,10 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var failedProperly = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0
             && events.Failed.ContainsKey(message.MessageId) && inErrorQueue.Contains(message.MessageId)).ToArray();
         var lost = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0 && !failedProperly.Contains(message)).ToArray();
-        var deliveredButFailed = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && events.Failed.ContainsKey(message.MessageId)).ToArray();
-        var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1 && !events.Sent.ContainsKey(message.MessageId)).ToArray();
+        var deliveredButFailed = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
+            && events.Failed.ContainsKey(message.MessageId)).ToArray();
+        var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
+            && !events.Sent.ContainsKey(message.MessageId)).ToArray();
         var leaks = LogLeaks(logPath, messages);
 
         var figures = new Dictionary<string, object>
@@ -111,7 +112,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         RunFigures.Write("r1-delivery", figures);
         foreach (var (key, value) in figures) output.WriteLine($"{key}: {value}");
         foreach (var leak in leaks.Take(10)) output.WriteLine($"leak: {leak}");
-        var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0 && deliveredWithoutSent.Length == 0
+        var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0
+            && deliveredWithoutSent.Length == 0
             && delivered + failedProperly.Length == total;
         if (clean) File.Delete(logPath);
         else
@@ -223,7 +225,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         }
     }
 
-    /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a lost message does not.</summary>
+    /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a
+    /// lost message does not.</summary>
     private async Task<uint> QueueDepthAsync(string queue)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
@@ -239,7 +242,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var leaks = new List<string>();
         foreach (var line in File.ReadLines(logPath, Encoding.UTF8))
         {
-            foreach (var token in System.Text.RegularExpressions.Regex.Matches(line, @"(?<![0-9A-Za-z])\+?\d{6,}(?![0-9A-Za-z])").Select(match => match.Value))
+            foreach (var token in System.Text.RegularExpressions.Regex.Matches(line, @"(?<![0-9A-Za-z])\+?\d{6,}(?![0-9A-Za-z])")
+                .Select(match => match.Value))
             {
                 if (secrets.Contains(token)) leaks.Add(line);
             }

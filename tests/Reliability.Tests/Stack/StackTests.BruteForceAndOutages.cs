@@ -38,7 +38,8 @@ public sealed partial class StackTests
                 var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
                 var expected = attempt < AttemptsPerChallenge ? HttpStatusCode.BadRequest : HttpStatusCode.TooManyRequests;
                 if (body["accessToken"] is not null) failures.Add($"{email}: a wrong code signed in");
-                if (response.StatusCode != expected && !(attempt == AttemptsPerChallenge && response.StatusCode == HttpStatusCode.BadRequest))
+                if (response.StatusCode != expected
+                    && !(attempt == AttemptsPerChallenge && response.StatusCode == HttpStatusCode.BadRequest))
                 {
                     failures.Add($"{email} guess {attempt}: {(int)response.StatusCode} {body.ToJsonString()}");
                 }
@@ -47,7 +48,8 @@ public sealed partial class StackTests
             // The challenge is used up: the right code no longer helps.
             using var last = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code });
             var lastBody = await last.Content.ReadAsStringAsync();
-            if (last.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.Gone) || lastBody.Contains("accessToken", StringComparison.Ordinal))
+            if (last.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.Gone)
+                || lastBody.Contains("accessToken", StringComparison.Ordinal))
             {
                 failures.Add($"{email}: the right code after {AttemptsPerChallenge} wrong ones answered {(int)last.StatusCode} {lastBody}");
             }
@@ -55,7 +57,8 @@ public sealed partial class StackTests
             // The answers could all be right while the server compared more codes than it admits to.
             var judged = await AuditCountAsync(email, "mfa_code_failed");
             mostJudged = Math.Max(mostJudged, judged);
-            if (judged > AttemptsPerChallenge) failures.Add($"{email}: the server judged {judged} wrong codes on one challenge (the limit is {AttemptsPerChallenge})");
+            if (judged > AttemptsPerChallenge) failures.Add($"{email}: the server judged {judged} wrong codes on one challenge (the " +
+                $"limit is {AttemptsPerChallenge})");
         }
 
         RunFigures.Write("r2-challenge-guessing", new Dictionary<string, object>
@@ -67,7 +70,8 @@ public sealed partial class StackTests
             ["mostWrongCodesJudgedOnOneChallenge"] = mostJudged,
             ["failures"] = failures.Count,
         });
-        output.WriteLine($"R2 guessing: {challenges} challenges, {guesses} random guesses, at most {mostJudged} judged on one challenge, {failures.Count} failures");
+        output.WriteLine($"R2 guessing: {challenges} challenges, {guesses} random guesses, at most {mostJudged} judged on one challenge, " +
+            $"{failures.Count} failures");
         foreach (var failure in failures.Take(20)) output.WriteLine(failure);
         // 5 guesses of 10^6 codes per challenge: even the full run's 250 guesses pass with p = 0.00025.
         Assert.Empty(failures);
@@ -79,14 +83,16 @@ public sealed partial class StackTests
         var email = (await CreateUsersAsync("r2-lock", 1, role: "Admin", firstPhone: 670)).Single();
         using var http = stack.NewClient();
         var answers = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string Code)>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, cancellationToken) =>
         {
             using var response = await http.PostAsJsonAsync("/api/auth/login",
                 new { email, password = $"guess-{i}-{Guid.NewGuid():N}", client = "control-centre" }, cancellationToken);
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
             answers.Add((response.StatusCode, (string?)body?["code"] ?? ""));
         });
-        using var right = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "control-centre" });
+        using var right = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password,
+            client = "control-centre" });
         var rightBody = JsonNode.Parse(await right.Content.ReadAsStringAsync())!;
 
         var wrongAnswered = answers.Count(answer => answer.Code == "invalid_credentials");
@@ -104,11 +110,15 @@ public sealed partial class StackTests
             ["auditedAccountLocked"] = locks,
             ["rightPasswordAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
         });
-        output.WriteLine($"R2 lockout: {wrongAnswered} invalid_credentials, {locked} account_locked; audit log: {judged} sign_in_failed, {locks} account_locked; then the right password: {(int)right.StatusCode} {rightBody.ToJsonString()}");
-        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_credentials" or "account_locked", $"{(int)answer.Status} {answer.Code}"));
-        Assert.True(wrongAnswered < MaxFailedPasswords, $"{wrongAnswered} guesses were judged before the lock (the limit is {MaxFailedPasswords}).");
+        output.WriteLine($"R2 lockout: {wrongAnswered} invalid_credentials, {locked} account_locked; audit log: {judged} sign_in_failed, " +
+            $"{locks} account_locked; then the right password: {(int)right.StatusCode} {rightBody.ToJsonString()}");
+        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_credentials" or "account_locked",
+            $"{(int)answer.Status} {answer.Code}"));
+        Assert.True(wrongAnswered < MaxFailedPasswords,
+            $"{wrongAnswered} guesses were judged before the lock (the limit is {MaxFailedPasswords}).");
         Assert.True(judged <= MaxFailedPasswords,
-            $"The server judged {judged} of {answers.Count} parallel wrong passwords in one lock window (sign_in_failed in the audit log; the limit is {MaxFailedPasswords}).");
+            $"The server judged {judged} of {answers.Count} parallel wrong passwords in one lock window (sign_in_failed in the audit " +
+                $"log; the limit is {MaxFailedPasswords}).");
         Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
         Assert.Equal("account_locked", (string?)rightBody["code"]);
         Assert.Null(rightBody["loginTicket"]);
@@ -122,7 +132,8 @@ public sealed partial class StackTests
     {
         var (email, organisation) = await CreatePinEmployeeAsync();
         using var http = stack.NewClient();
-        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "mobile" });
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password,
+            client = "mobile" });
         var signedIn = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
         Assert.True(login.StatusCode == HttpStatusCode.OK && (bool?)signedIn["pinSetupRequired"] == true, signedIn.ToJsonString());
         var accessToken = (string)signedIn["accessToken"]!;
@@ -140,7 +151,8 @@ public sealed partial class StackTests
         // 30 wrong PINs at once, spread over both Accounts replicas by the Gateway: the count lives in
         // the database, so no replica can let a sixth guess be judged.
         var answers = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string Code)>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, 30), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, 30), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, cancellationToken) =>
         {
             var guess = (100_000 + i * 7_919).ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var response = await http.PostAsJsonAsync("/api/me/pin/verify", new { pin = guess }, cancellationToken);
@@ -168,23 +180,31 @@ public sealed partial class StackTests
             ["rightPinAfterLock"] = $"{(int)right.StatusCode} {(string?)rightBody["code"]}",
             ["refreshAfterLock"] = $"{(int)refresh.StatusCode} {(string?)refreshBody["code"]}",
         });
-        output.WriteLine($"R2 PIN: {judgedWrong} invalid_pin, {revoked} session_revoked, {judged} pin_failed in the audit log, then the right PIN: {(int)right.StatusCode} {rightBody.ToJsonString()}; refresh: {(int)refresh.StatusCode} {refreshBody.ToJsonString()}");
-        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_pin" or "session_revoked", $"{(int)answer.Status} {answer.Code}"));
-        Assert.True(judgedWrong < PinAttempts, $"{judgedWrong} wrong PINs were answered invalid_pin (the session must end at the {PinAttempts}th).");
+        output.WriteLine($"R2 PIN: {judgedWrong} invalid_pin, {revoked} session_revoked, {judged} pin_failed in the audit log, then the " +
+            $"right PIN: {(int)right.StatusCode} {rightBody.ToJsonString()}; refresh: {(int)refresh.StatusCode} " +
+            $"{refreshBody.ToJsonString()}");
+        Assert.All(answers, answer => Assert.True(answer.Code is "invalid_pin" or "session_revoked",
+            $"{(int)answer.Status} {answer.Code}"));
+        Assert.True(judgedWrong < PinAttempts,
+            $"{judgedWrong} wrong PINs were answered invalid_pin (the session must end at the {PinAttempts}th).");
         Assert.True(revoked >= 1, "No guess ended the session.");
-        Assert.True(judged <= PinAttempts, $"The server judged {judged} of {answers.Count} parallel wrong PINs (pin_failed in the audit log; the session must end at the {PinAttempts}th).");
+        Assert.True(judged <= PinAttempts,
+            $"The server judged {judged} of {answers.Count} parallel wrong PINs (pin_failed in the audit log; the session must end at " +
+            $"the {PinAttempts}th).");
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
         Assert.Equal("session_revoked", (string?)rightBody["code"]);
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
         Assert.Null(refreshBody["accessToken"]);
         await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
         await connection.OpenAsync();
-        await using var audit = new NpgsqlCommand("""SELECT count(*) FROM audit_log WHERE "OrganisationId" = @organisation AND "Event" = 'pin_locked'""", connection);
+        await using var audit = new NpgsqlCommand(
+            """SELECT count(*) FROM audit_log WHERE "OrganisationId" = @organisation AND "Event" = 'pin_locked'""", connection);
         audit.Parameters.AddWithValue("organisation", organisation);
         Assert.Equal(1L, (long)(await audit.ExecuteScalarAsync())!);
     }
 
-    /// <summary>How many <paramref name="auditEvent"/> entries Accounts wrote about the user: what the server judged, not what it answered.</summary>
+    /// <summary>How many <paramref name="auditEvent"/> entries Accounts wrote about the user: what the server judged, not what it
+    /// answered.</summary>
     private async Task<long> AuditCountAsync(string email, string auditEvent)
     {
         await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
@@ -206,10 +226,12 @@ public sealed partial class StackTests
         var email = $"r2-pin-{Guid.NewGuid():N}@pin.flexwhere.test";
         const string sql = """
             CREATE TEMP TABLE pin_org AS SELECT * FROM organisations WHERE "Name" = 'Demo';
-            UPDATE pin_org SET "Id" = gen_random_uuid(), "Name" = 'PIN ' || @email, "MobilePinRequired" = true, "MobileTotpRequired" = false, "PinLength" = 6;
+            UPDATE pin_org SET "Id" = gen_random_uuid(), "Name" = 'PIN ' || @email, "MobilePinRequired" = true,
+                "MobileTotpRequired" = false, "PinLength" = 6;
             CREATE TEMP TABLE pin_user AS SELECT * FROM users WHERE "Email" = 'admin@demo.flexwhere.test';
             UPDATE pin_user SET "Id" = gen_random_uuid(), "OrganisationId" = (SELECT "Id" FROM pin_org), "Email" = @email,
-                "NormalizedEmail" = upper(@email), "Role" = 'Employee', "PhoneNumber" = '+46701740699', "SecondFactorFailures" = 0, "SecondFactorLockedUntil" = NULL;
+                "NormalizedEmail" = upper(@email), "Role" = 'Employee', "PhoneNumber" = '+46701740699', "SecondFactorFailures" = 0,
+                "SecondFactorLockedUntil" = NULL;
             INSERT INTO organisations SELECT * FROM pin_org;
             INSERT INTO users SELECT * FROM pin_user;
             SELECT "Id" FROM pin_org;
@@ -229,15 +251,19 @@ public sealed partial class StackTests
         var limit = ReliabilityStack.AnonymousPerIpPerMinute;
         var answers = new System.Collections.Concurrent.ConcurrentQueue<(int Index, HttpStatusCode Status)>();
         var burst = limit * 2 + 100;
-        await Parallel.ForEachAsync(Enumerable.Range(0, burst), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, burst), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, cancellationToken) =>
         {
-            using var response = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "not-a-refresh-token" }, cancellationToken);
+            using var response = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "not-a-refresh-token" },
+                cancellationToken);
             answers.Enqueue((i, response.StatusCode));
         });
 
         var passed = answers.Count(answer => answer.Status != HttpStatusCode.TooManyRequests);
-        RunFigures.Write("r2-rate-limit-replicas", new Dictionary<string, object> { ["burst"] = burst, ["limitPerMinute"] = limit, ["passed"] = passed, ["gatewayReplicas"] = 2 });
-        output.WriteLine($"R2 rate limit: {burst} requests from one client through 2 Gateway replicas, {passed} passed (limit {limit}/min)");
+        RunFigures.Write("r2-rate-limit-replicas",
+            new Dictionary<string, object> { ["burst"] = burst, ["limitPerMinute"] = limit, ["passed"] = passed, ["gatewayReplicas"] = 2 });
+        output.WriteLine($"R2 rate limit: {burst} requests from one client through 2 Gateway replicas, {passed} passed (limit " +
+            $"{limit}/min)");
         // Limits kept in each replica's memory would let about twice the limit through.
         Assert.True(passed <= limit, $"{passed} of {burst} requests passed a limit of {limit} a minute.");
         Assert.True(passed >= limit * 0.9, $"Only {passed} requests passed: the limiter refused more than its limit.");
@@ -272,7 +298,8 @@ public sealed partial class StackTests
                 // The Gateway is ready only while every service is: it must say so within 30 s.
                 healthWhileDown = await GatewayHealthWithinAsync(http, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
 
-                using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password, client = "control-centre" });
+                using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password,
+                    client = "control-centre" });
                 (loginStatus, loginBody) = (login.StatusCode, await login.Content.ReadAsStringAsync());
                 using var verify = await http.PostAsJsonAsync("/api/auth/mfa/verify", new { loginTicket = ticket, code });
                 (verifyStatus, verifyBody) = (verify.StatusCode, await verify.Content.ReadAsStringAsync());
@@ -283,9 +310,12 @@ public sealed partial class StackTests
                 await stack.App.ResourceCommands.ExecuteCommandAsync(server, KnownResourceCommands.StartCommand);
             }
 
-            output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} {loginBody}; verify {(int)verifyStatus} {verifyBody}");
-            if (healthWhileDown != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: the Gateway's /health answered {(int)healthWhileDown}");
-            if (loginStatus != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: login answered {(int)loginStatus} {loginBody}");
+            output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} {loginBody}; verify " +
+                $"{(int)verifyStatus} {verifyBody}");
+            if (healthWhileDown != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: the Gateway's /health answered " +
+                $"{(int)healthWhileDown}");
+            if (loginStatus != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: login answered {(int)loginStatus} " +
+                $"{loginBody}");
             if (loginBody.Contains("accessToken", StringComparison.Ordinal) || loginBody.Contains("mfa_required", StringComparison.Ordinal))
             {
                 failures.Add($"{server} down: login claimed a code was sent or signed in: {loginBody}");
@@ -359,7 +389,8 @@ public sealed partial class StackTests
     private static async Task WaitForGatewayHealthAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
     {
         var last = await GatewayHealthWithinAsync(http, expected, timeout);
-        if (last != expected) throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for {timeout.TotalSeconds:0} s.");
+        if (last != expected) throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for " +
+            $"{timeout.TotalSeconds:0} s.");
     }
 
     /// <summary>Polls the Gateway's /health until it answers <paramref name="expected"/>; the last answer otherwise.</summary>
@@ -388,7 +419,8 @@ public sealed partial class StackTests
 
     private static async Task<string> LoginForTicketAsync(HttpClient http, string email)
     {
-        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password, client = "control-centre" });
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = ReliabilityStack.Password,
+            client = "control-centre" });
         var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
         if (login.StatusCode != HttpStatusCode.OK || (string?)body["status"] != "mfa_required")
         {

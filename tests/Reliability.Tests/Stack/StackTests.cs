@@ -32,27 +32,36 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
 
     public static IReadOnlyList<PublicRoute> Routes { get; } =
     [
-        new(HttpMethod.Post, "/api/auth/login", RouteCaller.Anonymous, () => new() { ["email"] = "nobody@demo.flexwhere.test", ["password"] = "not-the-password-1", ["client"] = "control-centre", ["deviceToken"] = null }),
+        new(HttpMethod.Post, "/api/auth/login", RouteCaller.Anonymous, () =>
+            new() { ["email"] = "nobody@demo.flexwhere.test", ["password"] = "not-the-password-1", ["client"] = "control-centre",
+            ["deviceToken"] = null }),
         new(HttpMethod.Post, "/api/auth/refresh", RouteCaller.Anonymous, () => new() { ["refreshToken"] = "not-a-refresh-token" }),
         new(HttpMethod.Post, "/api/auth/logout", RouteCaller.Anonymous, () => new() { ["refreshToken"] = "not-a-refresh-token" }),
-        new(HttpMethod.Post, "/api/auth/mfa/verify", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket", ["code"] = "000000", ["rememberDevice"] = true, ["deviceName"] = "r3" }),
+        new(HttpMethod.Post, "/api/auth/mfa/verify", RouteCaller.Anonymous, () =>
+            new() { ["loginTicket"] = "lt_not_a_ticket", ["code"] = "000000", ["rememberDevice"] = true, ["deviceName"] = "r3" }),
         new(HttpMethod.Post, "/api/auth/mfa/resend", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
-        new(HttpMethod.Post, "/api/auth/mfa/recover", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket", ["recoveryCode"] = "AAAA-BBBB-CCCC" }),
+        new(HttpMethod.Post, "/api/auth/mfa/recover", RouteCaller.Anonymous, () =>
+            new() { ["loginTicket"] = "lt_not_a_ticket", ["recoveryCode"] = "AAAA-BBBB-CCCC" }),
         new(HttpMethod.Post, "/api/auth/totp/enroll", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
         new(HttpMethod.Get, "/api/auth/mfa/status", RouteCaller.Anonymous),
-        new(HttpMethod.Post, "/api/notifier/twilio/status", RouteCaller.Anonymous, () => new() { ["MessageSid"] = "SM0", ["MessageStatus"] = "delivered" }, "application/x-www-form-urlencoded"),
+        new(HttpMethod.Post, "/api/notifier/twilio/status", RouteCaller.Anonymous, () =>
+            new() { ["MessageSid"] = "SM0", ["MessageStatus"] = "delivered" }, "application/x-www-form-urlencoded"),
         new(HttpMethod.Get, "/api/me", RouteCaller.User),
         new(HttpMethod.Get, "/api/me/devices", RouteCaller.User),
         new(HttpMethod.Delete, "/api/me/devices/{id}", RouteCaller.User),
         new(HttpMethod.Post, "/api/me/phone", RouteCaller.User, () => new() { ["phone"] = "+4670174069" }),
-        new(HttpMethod.Post, "/api/me/phone/confirm", RouteCaller.User, () => new() { ["verificationTicket"] = "vt_not_a_ticket", ["code"] = "000000" }),
+        new(HttpMethod.Post, "/api/me/phone/confirm", RouteCaller.User, () =>
+            new() { ["verificationTicket"] = "vt_not_a_ticket", ["code"] = "000000" }),
         new(HttpMethod.Get, "/api/me/recovery-codes", RouteCaller.User),
         new(HttpMethod.Put, "/api/me/pin", RouteCaller.User, () => new() { ["pin"] = "1111" }),
-        new(HttpMethod.Put, "/api/me/password", RouteCaller.User, () => new() { ["currentPassword"] = "not-the-password", ["newPassword"] = "short" }),
+        new(HttpMethod.Put, "/api/me/password", RouteCaller.User, () =>
+            new() { ["currentPassword"] = "not-the-password", ["newPassword"] = "short" }),
         new(HttpMethod.Post, "/api/me/recovery-codes", RouteCaller.User, () => new() { ["unexpected"] = true }),
         new(HttpMethod.Get, "/api/users?page=-1&pageSize=100000&search={id}", RouteCaller.Admin),
         new(HttpMethod.Get, "/api/users/{id}", RouteCaller.Admin),
-        new(HttpMethod.Post, "/api/users", RouteCaller.Admin, () => new() { ["email"] = "r3-new@demo.flexwhere.test", ["displayName"] = "R3", ["role"] = "Superuser", ["phone"] = "+46701740690", ["password"] = "x" }),
+        new(HttpMethod.Post, "/api/users", RouteCaller.Admin, () =>
+            new() { ["email"] = "r3-new@demo.flexwhere.test", ["displayName"] = "R3", ["role"] = "Superuser", ["phone"] = "+46701740690",
+            ["password"] = "x" }),
         new(HttpMethod.Put, "/api/users/{id}", RouteCaller.Admin, () => new() { ["displayName"] = "", ["role"] = "Superuser" }),
         new(HttpMethod.Put, "/api/users/{id}/phone", RouteCaller.Admin, () => new() { ["phone"] = "+4670174069" }),
         new(HttpMethod.Post, "/api/users/{id}/disable", RouteCaller.Admin),
@@ -62,9 +71,11 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         new(HttpMethod.Post, "/api/users/{id}/mfa/reset", RouteCaller.Admin),
         // Never a fullSync in the base body: a mutation must not turn it into "disable everyone else".
         new(HttpMethod.Post, "/api/users/import", RouteCaller.Admin, () => new() { ["users"] = "not-a-list" }),
-        new(HttpMethod.Post, "/api/users/import/csv", RouteCaller.Admin, () => new() { ["csv"] = "email;displayName\n'; DROP TABLE users; --" }, "text/csv"),
+        new(HttpMethod.Post, "/api/users/import/csv", RouteCaller.Admin, () =>
+            new() { ["csv"] = "email;displayName\n'; DROP TABLE users; --" }, "text/csv"),
         new(HttpMethod.Get, "/api/organisation/settings", RouteCaller.Admin),
-        new(HttpMethod.Put, "/api/organisation/settings", RouteCaller.Admin, () => new() { ["pinLength"] = "six", ["allowedSmsCountries"] = "NL", ["trustedDevicePeriodDays"] = -1 }),
+        new(HttpMethod.Put, "/api/organisation/settings", RouteCaller.Admin, () =>
+            new() { ["pinLength"] = "six", ["allowedSmsCountries"] = "NL", ["trustedDevicePeriodDays"] = -1 }),
         new(HttpMethod.Get, "/api/organisation/mfa-readiness", RouteCaller.Admin),
         new(HttpMethod.Get, "/api/audit?page=-3&pageSize=0", RouteCaller.Admin),
         new(HttpMethod.Get, "/api/phone-changes", RouteCaller.Admin),
@@ -101,7 +112,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             using var message = request.ToMessage();
             // Each request from a client address of its own, as the generated requests of many clients
             // would come: one address would meet the Gateway's per-IP limit on the anonymous routes
-            // (a full run once had 1,563 answers 429) and test the limiter instead of the validation.
+            // and test the limiter instead of the validation.
             message.Headers.Add("X-Forwarded-For", ReliabilityStack.RandomClientIp());
             using var response = await fromManyClients.SendAsync(message);
             var status = (int)response.StatusCode;
@@ -123,11 +134,14 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             {
                 refused++;
                 var problem = ProblemCode(response, raw);
-                if (problem is null) failures.Add($"{status} without problem+json and code for {request}: {response.Content.Headers.ContentType} {Text(raw)}");
+                if (problem
+                    is null) failures.Add($"{status} without problem+json and code for {request}: {response.Content.Headers.ContentType} " +
+                    $"{Text(raw)}");
                 else codes[problem] = codes.GetValueOrDefault(problem) + 1;
                 var changed = Changes(before, after);
                 // A failed proof of identity is recorded on purpose (ASVS V16 logs authentication failures).
-                if (problem is not null && AuditedRefusals.Contains(problem)) changed.RemoveAll(change => change.StartsWith("pg:audit_log", StringComparison.Ordinal));
+                if (problem is not null && AuditedRefusals.Contains(problem)) changed.RemoveAll(change =>
+                    change.StartsWith("pg:audit_log", StringComparison.Ordinal));
                 if (changed.Count > 0) failures.Add($"{status} {problem} but wrote {string.Join(", ", changed)} for {request}");
             }
 
@@ -145,17 +159,21 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             ["refusedByKestrelBeforeTheApp"] = refusedByKestrel,
             ["answered5xx"] = statuses.Where(pair => pair.Key >= 500).Sum(pair => pair.Value),
             ["failures"] = failures.Count,
-            ["statuses"] = statuses.ToDictionary(pair => pair.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), pair => pair.Value),
+            ["statuses"] = statuses.ToDictionary(pair => pair.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), pair =>
+                pair.Value),
             ["problemCodes"] = codes,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
             ["seed"] = seed,
         });
-        output.WriteLine($"R3: {total} requests (seed {seed}) in {clock.Elapsed.TotalSeconds:0} s; statuses {string.Join(", ", statuses.Select(pair => $"{pair.Key}×{pair.Value}"))}");
+        output.WriteLine($"R3: {total} requests (seed {seed}) in {clock.Elapsed.TotalSeconds:0} s; statuses " +
+            $"{string.Join(", ", statuses.Select(pair => $"{pair.Key}×{pair.Value}"))}");
         output.WriteLine($"problem codes: {string.Join(", ", codes.Select(pair => $"{pair.Key}×{pair.Value}"))}");
         foreach (var failure in failures.Take(30)) output.WriteLine(failure);
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of {total} requests broke a rule; the first: {string.Join("\n", failures.Take(10))}");
-        Assert.True(refused + refusedByKestrel > total * 0.85, $"Only {refused + refusedByKestrel} of {total} generated requests were refused: the generator makes too many valid requests.");
+        Assert.True(failures.Count == 0,
+            $"{failures.Count} of {total} requests broke a rule; the first: {string.Join("\n", failures.Take(10))}");
+        Assert.True(refused + refusedByKestrel > total * 0.85,
+            $"Only {refused + refusedByKestrel} of {total} generated requests were refused: the generator makes too many valid requests.");
     }
 
     [Fact]
@@ -169,7 +187,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         var tried = 0;
         var failures = new List<string>();
 
-        foreach (var (caller, victim, victimOrganisation) in new[] { (demoAdmin, otherEmployee, "Other"), (otherAdmin, demoEmployee, "Demo") })
+        foreach (var (caller, victim, victimOrganisation) in new[] { (demoAdmin, otherEmployee, "Other"),
+            (otherAdmin, demoEmployee, "Demo") })
         {
             var otherOrganisationUsers = await UsersOfAsync(victim.OrganisationId);
             var before = await SnapshotAsync();
@@ -196,8 +215,10 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                     if (body is not null) request.Content = JsonContent.Create(body);
                     using var response = await http.SendAsync(request);
                     var text = await response.Content.ReadAsStringAsync();
-                    if (response.StatusCode != HttpStatusCode.NotFound) failures.Add($"{method} {path} by {caller.Email}: {(int)response.StatusCode} {text}");
-                    if (text.Contains(victimUser.Email, StringComparison.OrdinalIgnoreCase) || text.Contains(victimUser.Id.ToString(), StringComparison.OrdinalIgnoreCase) && response.IsSuccessStatusCode)
+                    if (response.StatusCode != HttpStatusCode.NotFound) failures.Add($"{method} {path} by {caller.Email}: " +
+                        $"{(int)response.StatusCode} {text}");
+                    if (text.Contains(victimUser.Email, StringComparison.OrdinalIgnoreCase)
+                        || text.Contains(victimUser.Id.ToString(), StringComparison.OrdinalIgnoreCase) && response.IsSuccessStatusCode)
                     {
                         failures.Add($"{method} {path} by {caller.Email} showed {victimOrganisation}'s data: {text}");
                     }
@@ -205,7 +226,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             }
 
             // The lists show the caller's own organisation only.
-            foreach (var path in new[] { "/api/users?pageSize=100", "/api/users?search=other", "/api/users?search=demo", "/api/audit?pageSize=100", "/api/organisation/settings", "/api/organisation/mfa-readiness", "/api/phone-changes" })
+            foreach (var path in new[] { "/api/users?pageSize=100", "/api/users?search=other", "/api/users?search=demo",
+                "/api/audit?pageSize=100", "/api/organisation/settings", "/api/organisation/mfa-readiness", "/api/phone-changes" })
             {
                 tried++;
                 using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -215,17 +237,21 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                 if ((int)response.StatusCode >= 500) failures.Add($"GET {path}: {(int)response.StatusCode}");
                 foreach (var victimUser in otherOrganisationUsers)
                 {
-                    if (text.Contains(victimUser.Email, StringComparison.OrdinalIgnoreCase) || text.Contains(victimUser.Id.ToString(), StringComparison.OrdinalIgnoreCase))
+                    if (text.Contains(victimUser.Email, StringComparison.OrdinalIgnoreCase)
+                        || text.Contains(victimUser.Id.ToString(), StringComparison.OrdinalIgnoreCase))
                     {
                         failures.Add($"GET {path} by {caller.Email} listed {victimOrganisation}'s {victimUser.Email}");
                     }
                 }
 
-                if (text.Contains(victim.OrganisationId.ToString(), StringComparison.OrdinalIgnoreCase)) failures.Add($"GET {path} by {caller.Email} named {victimOrganisation}'s organisation id");
+                if (text.Contains(victim.OrganisationId.ToString(),
+                    StringComparison.OrdinalIgnoreCase)) failures.Add($"GET {path} by {caller.Email} named {victimOrganisation}'s " +
+                    $"organisation id");
             }
 
             var changed = Changes(before, await SnapshotAsync());
-            changed.RemoveAll(change => change.StartsWith("audit_log", StringComparison.Ordinal) || change.StartsWith("pg:refresh_tokens", StringComparison.Ordinal));
+            changed.RemoveAll(change => change.StartsWith("audit_log", StringComparison.Ordinal)
+                || change.StartsWith("pg:refresh_tokens", StringComparison.Ordinal));
             if (changed.Count > 0) failures.Add($"Attempts by {caller.Email} on {victimOrganisation} changed {string.Join(", ", changed)}");
         }
 
@@ -240,7 +266,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
     {
         // Whatever ran before (R3, R5, sign-ins) left its traces; make sure at least one SMS went through.
         var phones = new List<string>();
-        foreach (var email in new[] { DemoAdmin, "manager@demo.flexwhere.test", DemoEmployee, OtherAdmin, OtherEmployee }) phones.Add(await stack.PhoneOfAsync(email));
+        foreach (var email in new[] { DemoAdmin, "manager@demo.flexwhere.test", DemoEmployee, OtherAdmin,
+            OtherEmployee }) phones.Add(await stack.PhoneOfAsync(email));
         var secrets = stack.Secrets.Where(secret => secret.Length >= 6).Distinct().ToList();
         var inbox = stack.Sms.Sent.Select(sms => sms.Code).ToList();
         secrets.AddRange(inbox);
@@ -260,7 +287,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                 var mayHoldNumber = key.ToString().StartsWith("challenges:challenge:", StringComparison.Ordinal);
                 foreach (var needle in needles.Where(needle => Holds(dump, needle) || Holds(key.ToString(), needle)))
                 {
-                    if (mayHoldNumber && phones.Any(phone => needle == phone || needle == phone.TrimStart('+')) && !key.ToString().Contains(needle, StringComparison.Ordinal)) continue;
+                    if (mayHoldNumber && phones.Any(phone => needle == phone || needle == phone.TrimStart('+')) && !key.ToString()
+                        .Contains(needle, StringComparison.Ordinal)) continue;
                     hits.Add($"redis {key}: {Describe(needle, phones)}");
                 }
             }
@@ -271,7 +299,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         {
             await connection.OpenAsync();
             var columns = new List<(string Table, string Column)>();
-            await using (var list = new NpgsqlCommand("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')", connection))
+            await using (var list = new NpgsqlCommand("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema " +
+                "= 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')", connection))
             await using (var reader = await list.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync()) columns.Add((reader.GetString(0), reader.GetString(1)));
@@ -280,7 +309,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             foreach (var (table, column) in columns)
             {
                 textColumns++;
-                await using var read = new NpgsqlCommand($"SELECT \"{column}\"::text FROM \"{table}\" WHERE \"{column}\" IS NOT NULL", connection);
+                await using var read = new NpgsqlCommand($"SELECT \"{column}\"::text FROM \"{table}\" WHERE \"{column}\" IS NOT NULL",
+                    connection);
                 await using var reader = await read.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
                 {
@@ -294,7 +324,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                     // records of a change not applied yet (a number being verified, one waiting for a second admin).
                     if (!(column == "PhoneNumber" && table is "users" or "phone_verifications" or "pending_phone_changes"))
                     {
-                        foreach (var phone in phones.Where(phone => value.Contains(phone, StringComparison.Ordinal) || value.Contains(phone.TrimStart('+'), StringComparison.Ordinal)))
+                        foreach (var phone in phones.Where(phone => value.Contains(phone, StringComparison.Ordinal)
+                            || value.Contains(phone.TrimStart('+'), StringComparison.Ordinal)))
                         {
                             hits.Add($"postgres {table}.{column}: a full phone number");
                         }
@@ -321,7 +352,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             ["logLinesScanned"] = logLines.Count,
             ["hits"] = hits.Count,
         });
-        output.WriteLine($"R6: {needles.Count} secrets in {redisValues} Redis keys, {textColumns} PostgreSQL columns, {logLines.Count} log lines: {hits.Count} hits");
+        output.WriteLine($"R6: {needles.Count} secrets in {redisValues} Redis keys, {textColumns} PostgreSQL columns, {logLines.Count} " +
+            $"log lines: {hits.Count} hits");
         foreach (var hit in hits.Distinct().Take(30)) output.WriteLine(hit);
         Assert.True(logLines.Count > 100, $"Only {logLines.Count} log lines were captured: the scan would prove nothing.");
         Assert.Empty(hits.Distinct());
@@ -336,8 +368,10 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             RedisType.Hash => string.Join("|", (await database.HashGetAllAsync(key)).Select(entry => $"{entry.Name}={entry.Value}")),
             RedisType.List => string.Join("|", await database.ListRangeAsync(key)),
             RedisType.Set => string.Join("|", await database.SetMembersAsync(key)),
-            RedisType.SortedSet => string.Join("|", (await database.SortedSetRangeByRankWithScoresAsync(key)).Select(entry => entry.Element)),
-            RedisType.Stream => string.Join("|", (await database.StreamRangeAsync(key)).SelectMany(entry => entry.Values).Select(value => $"{value.Name}={value.Value}")),
+            RedisType.SortedSet => string.Join("|", (await database.SortedSetRangeByRankWithScoresAsync(key)).Select(entry =>
+                entry.Element)),
+            RedisType.Stream => string.Join("|", (await database.StreamRangeAsync(key)).SelectMany(entry => entry.Values).Select(value =>
+                $"{value.Name}={value.Value}")),
             _ => "",
         };
     }
@@ -387,7 +421,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
 
     /// <summary>Refusals that write an audit entry and nothing else: a wrong password, code or PIN.</summary>
     private static readonly HashSet<string> AuditedRefusals =
-        ["invalid_credentials", "invalid_password", "account_locked", "invalid_code", "invalid_pin", "second_factor_locked", "invalid_recovery_code"];
+        ["invalid_credentials", "invalid_password", "account_locked", "invalid_code", "invalid_pin", "second_factor_locked",
+            "invalid_recovery_code"];
 
     /// <summary>PostgreSQL row counts and contents of every table, and Redis keys other than rate-limit counters
     /// (a refused request may count against a limit; that is the limiter working, not a write: so are
@@ -400,7 +435,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         await foreach (var key in server.KeysAsync(pattern: "*"))
         {
             var name = key.ToString();
-            if (name.Contains(":rate:", StringComparison.Ordinal) || name.Contains("ratelimit", StringComparison.OrdinalIgnoreCase)) continue;
+            if (name.Contains(":rate:", StringComparison.Ordinal)
+                || name.Contains("ratelimit", StringComparison.OrdinalIgnoreCase)) continue;
             snapshot[$"redis:{name}"] = 1;
         }
 
@@ -434,7 +470,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         await connection.OpenAsync();
         const string sql = """
             CREATE TEMP TABLE IF NOT EXISTS r3_user AS SELECT * FROM users WHERE "Email" = 'employee@demo.flexwhere.test';
-            UPDATE r3_user SET "Id" = gen_random_uuid(), "Email" = 'r3-target@demo.flexwhere.test', "NormalizedEmail" = 'R3-TARGET@DEMO.FLEXWHERE.TEST',
+            UPDATE r3_user SET "Id" = gen_random_uuid(), "Email" = 'r3-target@demo.flexwhere.test',
+                "NormalizedEmail" = 'R3-TARGET@DEMO.FLEXWHERE.TEST',
                 "PhoneNumber" = '+46701740697';
             INSERT INTO users SELECT * FROM r3_user ON CONFLICT DO NOTHING;
             SELECT "Id" FROM users WHERE "Email" = 'r3-target@demo.flexwhere.test';
@@ -447,7 +484,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
     {
         await using var connection = new NpgsqlConnection(stack.AccountsDatabase);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT \"Id\", \"Email\" FROM users WHERE \"OrganisationId\" = @id ORDER BY \"Email\"", connection);
+        await using var command = new NpgsqlCommand("SELECT \"Id\", \"Email\" FROM users WHERE \"OrganisationId\" = @id ORDER BY \"Email\"",
+            connection);
         command.Parameters.AddWithValue("id", organisationId);
         await using var reader = await command.ExecuteReaderAsync();
         var users = new List<(Guid, string)>();
@@ -466,10 +504,12 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
 
     private static async Task PutSettingsAsync(HttpClient http, SignedInUser admin, JsonObject settings)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/organisation/settings") { Content = new StringContent(settings.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Put,
+            "/api/organisation/settings") { Content = new StringContent(settings.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin.AccessToken);
         using var response = await http.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, $"Restoring the settings answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.IsSuccessStatusCode,
+            $"Restoring the settings answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
 }

@@ -172,7 +172,8 @@ async function send<T>(method: Method, path: string, body?: unknown, bearer?: st
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError({ status: 0, code: "network_error", detail: "The Control Centre cannot be reached. Check your connection and try again." });
+    throw new ApiError({ status: 0, code: "network_error",
+        detail: "The Control Centre cannot be reached. Check your connection and try again." });
   }
 
   if (response.ok) {

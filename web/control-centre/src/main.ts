@@ -38,7 +38,8 @@ function field(label: string, input: HTMLInputElement, hint?: HTMLElement): HTML
 
 function showSignIn(options: { email?: string; message?: string } = {}): void {
   replaceChildren(account);
-  const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true, spellcheck: "false", value: options.email ?? "" });
+  const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true, spellcheck: "false",
+      value: options.email ?? "" });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
   const error = h("p", { id: "sign-in-error", class: "error", role: "alert" }, options.message);
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
@@ -331,9 +332,11 @@ function readinessSection(): HTMLElement {
       h("p", { class: report.notReady.length === 0 ? "ok" : "warning" },
         `${report.ready} of ${report.adminsAndManagers} admins and managers can receive a sign-in code.`),
       report.notReady.length > 0 && h("ul", {}, ...report.notReady.map((entry) =>
-        h("li", {}, h("strong", {}, entry.displayName), ` (${entry.email}, ${entry.role}): ${readinessReasons[entry.reason] ?? entry.reason}.`)))),
+        h("li", {}, h("strong", {}, entry.displayName),
+          ` (${entry.email}, ${entry.role}): ${readinessReasons[entry.reason] ?? entry.reason}.`)))),
     (caught: unknown) => replaceChildren(body, h("p", { class: "error", role: "alert" }, messageFor(problemOf(caught).problem))));
-  return section("readiness-title", "MFA readiness", h("p", {}, "Admins and managers sign in to the Control Centre with an SMS code; these are the ones who could not."), body);
+  return section("readiness-title", "MFA readiness",
+      h("p", {}, "Admins and managers sign in to the Control Centre with an SMS code; these are the ones who could not."), body);
 }
 
 function settingsSection(canEdit: boolean): HTMLElement {
@@ -362,10 +365,12 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
   const form = h("form", { novalidate: true },
     h("fieldset", { disabled: !canEdit },
       h("legend", {}, "FlexWhere for Mobile"),
-      h("div", { class: "check" }, totp, h("label", { for: "mobile-totp" }, "Require an authenticator app (TOTP) to sign in on a new phone")),
+      h("div", { class: "check" }, totp,
+          h("label", { for: "mobile-totp" }, "Require an authenticator app (TOTP) to sign in on a new phone")),
       h("div", { class: "check" }, pin, h("label", { for: "mobile-pin" }, "Require a PIN to open the app")),
       h("div", { class: "field" }, h("label", { for: "pin-length" }, "PIN length"), pinLength),
-      h("p", { class: "note" }, `Control Centre: every sign-in asks for an SMS code; a remembered device stays trusted ${settings.trustedDevicePeriodDays} days after its last sign-in on it.`),
+      h("p", { class: "note" }, "Control Centre: every sign-in asks for an SMS code; a remembered device stays trusted " +
+        `${settings.trustedDevicePeriodDays} days after its last sign-in on it.`),
       canEdit ? h("div", { class: "actions" }, save) : h("p", { class: "note" }, "Only administrators can change these settings.")),
     error,
     status);
@@ -376,7 +381,8 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
     status.textContent = "";
     busy(save, true);
     try {
-      const saved = await api.saveSettings({ mobileTotpRequired: totp.checked, mobilePinRequired: pin.checked, pinLength: Number(pinLength.value) });
+      const saved = await api.saveSettings({ mobileTotpRequired: totp.checked, mobilePinRequired: pin.checked,
+          pinLength: Number(pinLength.value) });
       fill(saved);
       status.textContent = "Settings saved.";
     } catch (caught) {
@@ -418,7 +424,8 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
   const prompt = h("p", { id: "step-up-prompt" });
   const codeLabel = h("label", { for: "step-up-code" });
-  const code = h("input", { id: "step-up-code", name: "code", type: "text", spellcheck: "false", required: true, "aria-describedby": "step-up-prompt step-up-error" });
+  const code = h("input", { id: "step-up-code", name: "code", type: "text", spellcheck: "false", required: true,
+      "aria-describedby": "step-up-prompt step-up-error" });
   const codeField = h("div", { class: "field" }, codeLabel, code);
   const error = h("p", { id: "step-up-error", class: "error", role: "alert" });
   const status = h("p", { class: "status", role: "status" });
@@ -475,7 +482,8 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     }
     tick();
     replaceChildren(alternatives, mode === "sms" && ticket !== null && resend, ...usable.filter((method) => method !== mode).map((method) =>
-      h("button", { type: "button", class: "link", onclick: () => { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, switchTo[method])));
+      h("button", { type: "button", class: "link", onclick: () =>
+          { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, switchTo[method])));
     (codeField.hidden ? (submit.hidden ? cancel : submit) : code).focus();
   };
 
@@ -510,7 +518,8 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       return;
     }
     error.textContent = problem.code === "invalid_code" && mode !== "sms" && problem.attemptsLeft === undefined
-      ? (mode === "recovery_code" ? "That recovery code is not right, or it was already used." : "That code is not right. Check your authenticator app and try again.")
+      ? (mode === "recovery_code" ? "That recovery code is not right, or it was already used."
+          : "That code is not right. Check your authenticator app and try again.")
       : messageFor(problem);
     if (problem.code === "invalid_code" && !codeField.hidden) {
       code.setAttribute("aria-invalid", "true");
@@ -535,7 +544,8 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
     const value = mode === "recovery_code" ? code.value.trim() : code.value.replace(/\s+/g, "");
     if (mode === "recovery_code" ? value === "" : !/^[0-9]{6}$/.test(value)) {
-      error.textContent = mode === "recovery_code" ? "Enter one of your recovery codes." : mode === "totp" ? "Enter the 6 digits your authenticator app shows." : "Enter the 6 digits from the SMS.";
+      error.textContent = mode === "recovery_code" ? "Enter one of your recovery codes." : mode === "totp"
+          ? "Enter the 6 digits your authenticator app shows." : "Enter the 6 digits from the SMS.";
       code.setAttribute("aria-invalid", "true");
       code.focus();
       return;

@@ -1,6 +1,3 @@
-using FlexWhere.Notifier.Sending;
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Notifier.Providers.Twilio;
 
 /// <summary>

@@ -27,7 +27,8 @@ public static class SmsResiliencePipeline
     /// <summary>Twilio codes that mean "try again later": too many requests, internal error, unavailable.</summary>
     public static readonly IReadOnlySet<int> TransientTwilioCodes = new HashSet<int> { 20429, 20500, 20503 };
 
-    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SmsResilienceOptions options, TimeProvider timeProvider)
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SmsResilienceOptions options,
+        TimeProvider timeProvider)
     {
         pipeline.AddRetry(new HttpRetryStrategyOptions
         {

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace FlexWhere.Notifier.Providers.Twilio;
 
 /// <summary>
@@ -14,14 +12,16 @@ public sealed class TwilioOptions : IValidatableObject
     [RegularExpression("^AC[0-9a-fA-F]{32}$", ErrorMessage = "Twilio:AccountSid must look like AC followed by 32 hexadecimal characters.")]
     public string AccountSid { get; set; } = "";
 
-    [Required(ErrorMessage = "Twilio:AuthToken is not set: copy it from the Twilio console into user secrets or the environment, never into the repository.")]
+    [Required(ErrorMessage = "Twilio:AuthToken is not set: copy it from the Twilio console into user secrets or the environment, never " +
+        "into the repository.")]
     public string AuthToken { get; set; } = "";
 
     /// <summary>The sending number (E.164). Either this or <see cref="MessagingServiceSid"/>.</summary>
     [RegularExpression(@"^\+[1-9][0-9]{6,14}$", ErrorMessage = "Twilio:From must be an E.164 number such as +3197010000000.")]
     public string? From { get; set; }
 
-    [RegularExpression("^MG[0-9a-fA-F]{32}$", ErrorMessage = "Twilio:MessagingServiceSid must look like MG followed by 32 hexadecimal characters.")]
+    [RegularExpression("^MG[0-9a-fA-F]{32}$",
+        ErrorMessage = "Twilio:MessagingServiceSid must look like MG followed by 32 hexadecimal characters.")]
     public string? MessagingServiceSid { get; set; }
 
     /// <summary>The public URL Twilio posts delivery reports to (through the Gateway). Signatures are
@@ -36,7 +36,8 @@ public sealed class TwilioOptions : IValidatableObject
     {
         if (string.IsNullOrWhiteSpace(From) == string.IsNullOrWhiteSpace(MessagingServiceSid))
         {
-            yield return new ValidationResult("Set exactly one of Twilio:From and Twilio:MessagingServiceSid.", [nameof(From), nameof(MessagingServiceSid)]);
+            yield return new ValidationResult("Set exactly one of Twilio:From and Twilio:MessagingServiceSid.",
+                [nameof(From), nameof(MessagingServiceSid)]);
         }
 
         if (StatusCallbackUrl is { IsAbsoluteUri: false } || StatusCallbackUrl is { Scheme: not ("https" or "http") })

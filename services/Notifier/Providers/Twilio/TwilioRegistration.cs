@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace FlexWhere.Notifier.Providers.Twilio;
 
 public static class TwilioRegistration

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
@@ -45,7 +44,8 @@ public sealed class TwilioSmsProvider(IHttpClientFactory httpClientFactory, IOpt
         {
             throw new SmsSendException(ConnectionReason(unreachable.InnerException), permanent: false, unreachable);
         }
-        catch (Exception failure) when (failure is BrokenCircuitException or TimeoutRejectedException or RateLimiterRejectedException or HttpRequestException)
+        catch (Exception failure) when (failure
+            is BrokenCircuitException or TimeoutRejectedException or RateLimiterRejectedException or HttpRequestException)
         {
             throw new SmsSendException(ConnectionReason(failure), permanent: false, failure);
         }
@@ -79,7 +79,8 @@ public sealed class TwilioSmsProvider(IHttpClientFactory httpClientFactory, IOpt
         {
             throw new SmsSendException(ConnectionReason(unreachable.InnerException), permanent: false, unreachable);
         }
-        catch (Exception failure) when (failure is BrokenCircuitException or TimeoutRejectedException or RateLimiterRejectedException or HttpRequestException)
+        catch (Exception failure) when (failure
+            is BrokenCircuitException or TimeoutRejectedException or RateLimiterRejectedException or HttpRequestException)
         {
             throw new SmsSendException(ConnectionReason(failure), permanent: false, failure);
         }
