@@ -48,8 +48,10 @@ public class ReadinessTests(PostgresServer postgres)
         Assert.True(ready == HttpStatusCode.OK, readyRaw);
 
         // The database goes away under the service's pooled connections, as in an outage.
-        await AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity " +
-            "WHERE datname = '{name}';""");
+        await AdminAsync($"""
+            ALTER DATABASE "{name}" ALLOW_CONNECTIONS false;
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';
+            """);
         try
         {
             var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable,
