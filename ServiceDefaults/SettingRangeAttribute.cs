@@ -36,9 +36,13 @@ public sealed class SettingRangeAttribute : RangeAttribute
         return new ValidationResult($"{key} must be between {InWords(Minimum)} and {InWords(Maximum)}.", [member]);
     }
 
-    private string InWords(object bound) => OperandType == typeof(TimeSpan)
-        ? InWords(TimeSpan.Parse((string)bound, CultureInfo.InvariantCulture))
-        : Convert.ToString(bound, CultureInfo.InvariantCulture) ?? "";
+    // RangeAttribute holds a TimeSpan bound as the string it was given until the first check converts it.
+    private static string InWords(object bound) => bound switch
+    {
+        TimeSpan span => InWords(span),
+        string text when TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) => InWords(span),
+        _ => Convert.ToString(bound, CultureInfo.InvariantCulture) ?? "",
+    };
 
     /// <summary>"1 ms", "30 seconds", "10 minutes", "1 day": the largest unit the span is a whole number of.</summary>
     private static string InWords(TimeSpan span)
