@@ -136,6 +136,9 @@ read -r passed failed skipped < <(awk '
 echo
 say "finished"
 if [ ${#failed_assemblies[@]} -gt 0 ]; then echo "Failed assemblies (logs in TestResults/): ${failed_assemblies[*]}"; fi
-echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+crashed=""
+# An assembly whose test host died reports no count of its own: the line says so instead of "0 failed".
+if [ ${#failed_assemblies[@]} -gt 0 ]; then crashed=" (${#failed_assemblies[@]} assemblies failed: ${failed_assemblies[*]})"; fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped${crashed}"
 if [ ${#failed_assemblies[@]} -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 if [ "$passed" -eq 0 ]; then echo "test.sh: no test ran." >&2; exit 1; fi
