@@ -4,7 +4,7 @@
 # test tools (Chromium, oathtool) first when missing. Starts ONE PostgreSQL, Redis and RabbitMQ for the
 # whole run (each test collection takes its own database, Redis database number or virtual host) and
 # stops them at the end. Prints each assembly's start and end, and every 20 s what is still running.
-# A test that hangs fails the run after FLEXWHERE_TEST_HANG_TIMEOUT (default 10m) with a dump.
+# A test that hangs fails the run after FLEXWHERE_TEST_HANG_TIMEOUT (default 15m) with a dump.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero if anything failed.
 #
 #   ./test.sh                                   every assembly
@@ -16,8 +16,9 @@ cd "$(dirname "$0")"
 
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK is needed (dotnet not found)." >&2; exit 1; }
 
-# Above the slowest fixture's start (the reliability suite's stack may take 6 minutes) plus its first test.
-hang_timeout=${FLEXWHERE_TEST_HANG_TIMEOUT:-10m}
+# Above the slowest fixture's start plus its first test: the reliability suite's stack may wait up to 5 minutes
+# for its turn to boot (StackBootTurn) and take 6 to become healthy.
+hang_timeout=${FLEXWHERE_TEST_HANG_TIMEOUT:-15m}
 # How many test assemblies run at once: two cores, and most assemblies wait on servers and sockets.
 jobs=${FLEXWHERE_TEST_JOBS:-3}
 began=$SECONDS

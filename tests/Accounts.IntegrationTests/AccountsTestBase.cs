@@ -11,28 +11,90 @@ using FlexWhere.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace FlexWhere.Accounts.IntegrationTests;
 
-/// <summary>Accounts in memory on a fresh, migrated database of the real PostgreSQL server, with a
-/// fake clock. Each test class gets its own database.</summary>
-public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
+/// <summary>
+/// What the tests of one class share: Accounts in memory on one migrated database of the real
+/// PostgreSQL server, its fake clock, and what a base class runs beside it (<see cref="Companion"/>:
+/// Challenges for the SMS flows). A host per test cost each test a service start; now each test
+/// starts on empty tables instead (<see cref="AccountsTestBase.InitializeAsync"/>), as the copy of
+/// the migrated template it had before. xUnit makes one per test class and disposes it after the
+/// class's last test; the tests of a class run one after the other.
+/// </summary>
+public sealed class AccountsClassHost : IAsyncLifetime
+{
+    /// <summary>The service's clock: each test puts a fake clock of its own in it, set to the real time.</summary>
+    public TestClock Clock { get; } = new();
+
+    public ServiceFactory<Program>? Factory { get; set; }
+
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Started with the class's first test, disposed before Accounts after its last.</summary>
+    public IAsyncDisposable? Companion { get; set; }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (Factory is not null) await Factory.DisposeAsync();
+        if (Companion is not null) await Companion.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A clock a service keeps for its whole life while each test gives it a <see cref="FakeTimeProvider"/>
+/// of its own, starting at the real time: the tests move their clock forward (days, for trusted
+/// devices), and the access tokens it stamps are checked against the real time by the JWT handler,
+/// so the next test cannot go on from where the last one left it. A timer follows the clock that was
+/// current when it was made (the service's housekeeping: the class's first test's).
+/// </summary>
+public sealed class TestClock : TimeProvider
+{
+    public FakeTimeProvider Current { get; set; } = new(DateTimeOffset.UtcNow);
+
+    public override DateTimeOffset GetUtcNow() => Current.GetUtcNow();
+
+    public override long GetTimestamp() => Current.GetTimestamp();
+
+    public override long TimestampFrequency => Current.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => Current.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        Current.CreateTimer(callback, state, dueTime, period);
+}
+
+/// <summary>Accounts in memory (one host per test class, <see cref="AccountsClassHost"/>) on empty
+/// tables of the real PostgreSQL server at the start of every test, with a fake clock.</summary>
+public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHost host) : IAsyncLifetime, IClassFixture<AccountsClassHost>
 {
     public const string Password = "correct-horse-battery-staple";
     public const string InternalKey = "internal-api-key-for-the-tests-0123456789";
 
+    /// <summary>PBKDF2 rounds of every password and PIN hash made here: the service's default (100,000, about
+    /// 40 ms of a core each) is what production pays, and no test here is about the hash's cost; the
+    /// end-to-end tests and the reliability suite run the real stack with the default.</summary>
+    public const int HashIterations = 1_000;
+
     // One key for the whole run: generating RSA keys is slow and their value does not matter here.
     private static readonly Lazy<string> SigningKeyPem = new(() => RSA.Create(2048).ExportPkcs8PrivateKeyPem());
-    private static readonly Lazy<string> PasswordHash = new(() => new PasswordHasher<User>().HashPassword(null!, Password));
+    private static readonly Lazy<string> PasswordHash = new(() => NewPasswordHasher().HashPassword(null!, Password));
 
+    protected AccountsClassHost Host => host;
+
+    /// <summary>This test's clock, which Accounts follows.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
-    public ServiceFactory<Program> Factory { get; private set; } = null!;
+    public ServiceFactory<Program> Factory => host.Factory!;
 
     public HttpClient Client { get; private set; } = null!;
 
-    protected string ConnectionString { get; private set; } = null!;
+    protected string ConnectionString => host.ConnectionString;
 
     /// <summary>Where Accounts finds Challenges: by default nothing listens there (Challenges is down),
     /// which is how a sign-in that needs an SMS code must fail: closed, without tokens.</summary>
@@ -41,22 +103,48 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
     /// <summary>Settings a test class changes (e.g. a small lockout threshold).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
+    public static PasswordHasher<User> NewPasswordHasher() =>
+        new(Options.Create(new PasswordHasherOptions { IterationCount = HashIterations }));
+
     public virtual async Task InitializeAsync()
     {
-        // The migrations run once, into a template each test's database is copied from.
-        ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
-
-        Factory = new ServiceFactory<Program>(
-            [("ConnectionStrings:accountsdb", ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
-                ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
+        host.Clock.Current = Time;
+        if (host.Factory is null)
         {
-            TestServices = services =>
+            // The migrations run once, into a template the class's database is copied from.
+            host.ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
+            host.Factory = new ServiceFactory<Program>(
+                [("ConnectionStrings:accountsdb", host.ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
+                    ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
             {
-                services.AddSingleton<TimeProvider>(Time);
-                ConfigureTestServices(services);
-            },
-        };
+                TestServices = services =>
+                {
+                    services.AddSingleton<TimeProvider>(host.Clock);
+                    services.Configure<PasswordHasherOptions>(options => options.IterationCount = HashIterations);
+                    ConfigureTestServices(services);
+                },
+            };
+        }
+        else
+        {
+            await EmptyTablesAsync();
+        }
+
         Client = Factory.CreateClient();
+    }
+
+    /// <summary>Every table as the migrations left it: empty (the migrations insert no rows).</summary>
+    private async Task EmptyTablesAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            DO $$ BEGIN
+              EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I', tablename), ', ') || ' RESTART IDENTITY CASCADE'
+                       FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__EFMigrationsHistory');
+            END $$;
+            """, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task MigrateAsync(string connectionString)
@@ -68,7 +156,6 @@ public abstract class AccountsTestBase(PostgresServer postgres) : IAsyncLifetime
     public virtual Task DisposeAsync()
     {
         Client.Dispose();
-        Factory.Dispose();
         return Task.CompletedTask;
     }
 

@@ -15,7 +15,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 /// state the end-to-end stack cannot set: step-up freshness, session lifetimes, the per-user code
 /// limit, the authenticator enrollment proof and every path to an admin's number.</summary>
 [Collection(MfaCollection.Name)]
-public class AssuranceTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+public class AssuranceTests(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, host, redis, rabbitMq)
 {
     [Fact]
     public async Task A_step_up_is_needed_again_after_five_minutes_and_a_step_up_ticket_of_another_session_proves_nothing()

@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MfaCollection.Name)]
-public class ControlCentreSignInTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
-    : MfaTestBase(postgres, redis, rabbitMq)
+public class ControlCentreSignInTests(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, host, redis, rabbitMq)
 {
     [Theory]
     [InlineData(UserRole.Admin)]

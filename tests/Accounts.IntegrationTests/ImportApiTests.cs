@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class ImportApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
+public class ImportApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
 {
     private static readonly object[] GoodRows =
     [

@@ -10,7 +10,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 /// <summary><c>GET /api/auth/mfa/status</c>: what a user may see of their sign-in code's text message,
 /// by their login ticket only (a client never learns the challenge's id).</summary>
 [Collection(MfaCollection.Name)]
-public class MfaStatusTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : MfaTestBase(postgres, redis, rabbitMq)
+public class MfaStatusTests(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, host, redis, rabbitMq)
 {
     private Task<HttpResponseMessage> StatusAsync(string? ticket)
     {

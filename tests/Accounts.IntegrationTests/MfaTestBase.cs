@@ -19,12 +19,14 @@ public sealed class MfaCollection : ICollectionFixture<PostgresServer>, ICollect
 }
 
 /// <summary>Accounts with the real Challenges service beside it (real Redis, real RabbitMQ): the SMS
-/// codes are read from the broker where the Notifier would take them.</summary>
-public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq) : AccountsTestBase(postgres)
+/// codes are read from the broker where the Notifier would take them. Challenges, its clock and the
+/// capture of the broker's SendSms are shared by the tests of a class, as Accounts is.</summary>
+public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host)
 {
-    private ServiceFactory<ChallengesService::Program> _challenges = null!;
+    private ChallengesBeside Beside => (ChallengesBeside)Host.Companion!;
 
-    protected SmsCapture Sms { get; private set; } = null!;
+    protected SmsCapture Sms => Beside.Sms;
 
     /// <summary>Challenges' clock (code expiry, resend waits), apart from Accounts' <see cref="AccountsTestBase.Time"/>.</summary>
     protected Microsoft.Extensions.Time.Testing.FakeTimeProvider ChallengesTime { get; } = new(DateTimeOffset.UtcNow);
@@ -33,35 +35,54 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
 
     public override async Task InitializeAsync()
     {
-        Sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
-        _challenges = new ServiceFactory<ChallengesService::Program>(
-            ("ConnectionStrings:redis", redis.ConnectionString),
-            ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
-            ("Challenges:CodeHashKey", new string('k', 48)),
-            ("InternalApi:Key", InternalKey),
-            // One client address for every test in this process: the per-IP limit is Challenges' own business, tested there.
-            ("Challenges:Limits:PerClientIp", "100000"),
-            ("Challenges:Limits:PerNumberPrefix", "100000"))
-        {
-            TestServices = services =>
-            {
-                services.AddSingleton<TimeProvider>(ChallengesTime);
-                services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
-            },
-        };
-        _ = _challenges.Server;
+        Host.Companion ??= await ChallengesBeside.StartAsync(redis, rabbitMq);
+        Beside.Clock.Current = ChallengesTime;
         await base.InitializeAsync();
     }
 
-    public override async Task DisposeAsync()
+    protected override void ConfigureTestServices(IServiceCollection services)
     {
-        await base.DisposeAsync();
-        await _challenges.DisposeAsync();
-        await Sms.DisposeAsync();
+        var beside = Beside;
+        services.AddHttpClient<ChallengesClient>().ConfigurePrimaryHttpMessageHandler(() => beside.Service.Server.CreateHandler());
     }
 
-    protected override void ConfigureTestServices(IServiceCollection services) =>
-        services.AddHttpClient<ChallengesClient>().ConfigurePrimaryHttpMessageHandler(() => _challenges.Server.CreateHandler());
+    private sealed class ChallengesBeside(TestClock clock) : IAsyncDisposable
+    {
+        public required ServiceFactory<ChallengesService::Program> Service { get; init; }
+
+        public required SmsCapture Sms { get; init; }
+
+        public TestClock Clock => clock;
+
+        public static async Task<ChallengesBeside> StartAsync(RedisServer redis, RabbitMqServer rabbitMq)
+        {
+            var clock = new TestClock();
+            var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
+            var service = new ServiceFactory<ChallengesService::Program>(
+                ("ConnectionStrings:redis", redis.ConnectionString),
+                ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+                ("Challenges:CodeHashKey", new string('k', 48)),
+                ("InternalApi:Key", InternalKey),
+                // One client address for every test in this process: the per-IP limit is Challenges' own business, tested there.
+                ("Challenges:Limits:PerClientIp", "100000"),
+                ("Challenges:Limits:PerNumberPrefix", "100000"))
+            {
+                TestServices = services =>
+                {
+                    services.AddSingleton<TimeProvider>(clock);
+                    services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+                },
+            };
+            _ = service.Server;
+            return new ChallengesBeside(clock) { Service = service, Sms = sms };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Service.DisposeAsync();
+            await Sms.DisposeAsync();
+        }
+    }
 
     /// <summary>A user with a fresh Dutch mobile number, so tests never share send limits.</summary>
     protected async Task<User> CreateMfaUserAsync(Organisations.Organisation organisation, UserRole role = UserRole.Admin,
@@ -107,7 +128,7 @@ public abstract class MfaTestBase(PostgresServer postgres, RedisServer redis, Ra
     /// <summary>What the Notifier reports of <paramref name="sms"/>: sent, and then, when asked, delivered.</summary>
     protected async Task ReportDeliveryAsync(SendSms sms, bool delivered)
     {
-        var bus = _challenges.Services.GetRequiredService<IBus>();
+        var bus = Beside.Service.Services.GetRequiredService<IBus>();
         var at = ChallengesTime.GetUtcNow();
         await bus.Publish(new SmsSent
         {

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class OrganisationApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
+public class OrganisationApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
 {
     [Fact]
     public async Task A_new_organisation_has_the_default_policy()

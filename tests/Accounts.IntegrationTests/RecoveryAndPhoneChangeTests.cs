@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MfaCollection.Name)]
-public class RecoveryAndPhoneChangeTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
-    : MfaTestBase(postgres, redis, rabbitMq)
+public class RecoveryAndPhoneChangeTests(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, host, redis, rabbitMq)
 {
     private async Task<List<string>> GenerateRecoveryCodesAsync(User user)
     {

@@ -10,7 +10,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MobilePostgresCollection.Name)]
-public class TokenTests(PostgresServer postgres) : AccountsTestBase(postgres)
+public class TokenTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
 {
     private async Task<(string Access, string Refresh, User User)> SignInEmployeeAsync()
     {

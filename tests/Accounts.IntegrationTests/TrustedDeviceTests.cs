@@ -11,8 +11,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 
 /// <summary>The 30-day rule with Accounts' clock under the test's control.</summary>
 [Collection(MfaCollection.Name)]
-public class TrustedDeviceTests(PostgresServer postgres, RedisServer redis, RabbitMqServer rabbitMq)
-    : MfaTestBase(postgres, redis, rabbitMq)
+public class TrustedDeviceTests(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
+    : MfaTestBase(postgres, host, redis, rabbitMq)
 {
     private async Task<(User User, string DeviceToken, JsonElement SignedIn)> RememberedAsync(UserRole role = UserRole.Admin,
         Organisations.Organisation? organisation = null)

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class UsersApiTests(PostgresServer postgres) : AccountsTestBase(postgres)
+public class UsersApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
 {
     private Organisation _acme = null!;
     private User _admin = null!;

@@ -47,6 +47,8 @@ public class AppHostFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        // The start timeout counts from when this boot may start, not while another waits its turn.
+        using var turn = await StackBootTurn.WaitAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [$"--Gateway:Port={Ports.FreeLoopbackPort()}", .. Arguments], timeout.Token);
@@ -92,6 +94,40 @@ public class AppHostFixture : IAsyncLifetime
     {
         Gateway?.Dispose();
         if (App is not null) await App.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// One whole stack boots at a time on this machine: two AppHosts starting side by side (the end-to-end
+/// tests and the reliability suite run at once under ./test.sh) each start servers and eight .NET
+/// processes, and on two cores they starved each other past their start timeouts. A boot holds an
+/// exclusive lock on a file in the temp folder until its stack is healthy; the operating system
+/// releases it if the test process dies. After <see cref="MaxWait"/> a boot goes ahead anyway.
+/// </summary>
+public static class StackBootTurn
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
+    private static readonly string LockPath = Path.Combine(Path.GetTempPath(), "flexwhere-stack-boot.lock");
+
+    public static async Task<IDisposable> WaitAsync()
+    {
+        var deadline = DateTime.UtcNow + MaxWait;
+        while (true)
+        {
+            try
+            {
+                // On Linux and macOS .NET takes FileShare.None as an flock(2) on the file.
+                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+            catch (IOException)
+            {
+                return new MemoryStream();
+            }
+        }
     }
 }
 

@@ -18,10 +18,19 @@ public class ShutdownTests
         if (!OperatingSystem.IsLinux()) Assert.Fail("The local-infrastructure shutdown is defined for Linux.");
 
         var gatewayPort = Ports.FreeLoopbackPort();
+        var turn = await StackBootTurn.WaitAsync();
         using var appHost = StartAppHost(gatewayPort, out var output);
         try
         {
-            await WaitUntilGatewayIsHealthyAsync(gatewayPort, appHost, output);
+            try
+            {
+                await WaitUntilGatewayIsHealthyAsync(gatewayPort, appHost, output);
+            }
+            finally
+            {
+                turn.Dispose();
+            }
+
             Assert.Contains($"Gateway: http://localhost:{gatewayPort}", output.ToString());
 
             var folder = Assert.Single(Directory.GetDirectories(DataFolder.Root, $"apphost-{appHost.Id}-*"));

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 
 namespace FlexWhere.Accounts.Auth;
 
@@ -31,9 +32,11 @@ public static class AuthApi
 {
     private const int MaxPasswordLength = 1024;
 
-    // Verified when the e-mail is unknown, so that answer takes as long as a wrong password.
-    private static readonly Lazy<string> DummyHash =
-        new(() => new PasswordHasher<User>().HashPassword(null!, "no-such-user-" + Guid.NewGuid()));
+    // Verified when the e-mail is unknown, so that answer takes as long as a wrong password: made by the
+    // hasher in use, so it has the configured iteration count (PasswordHasherOptions) like real hashes.
+    private static readonly ConditionalWeakTable<IPasswordHasher<User>, string> DummyHashes = new();
+
+    private static string DummyHashFor(IPasswordHasher<User> hasher) => hasher.HashPassword(null!, "no-such-user-" + Guid.NewGuid());
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
@@ -91,7 +94,7 @@ public static class AuthApi
         }
 
         // An unknown address costs the same hash as a wrong password, and counts the same.
-        var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash.Value, request.Password);
+        var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHashes.GetValue(hasher, DummyHashFor), request.Password);
         if (user?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
         {
             var lockedUntil = await SignInThrottles.FailedAsync(db, throttleKey, now, options.Value, cancellationToken);
