@@ -81,6 +81,7 @@ start_assembly() {
 
 tests_done() { grep -cE '^\s+(Passed|Failed|Skipped) [A-Za-z_]' "$run/$1.log" 2>/dev/null || true; }
 
+rm -rf TestResults && mkdir -p TestResults
 declare -A pids=() started=() status=()
 queue=("${assemblies[@]}")
 last_beat=$SECONDS
@@ -111,9 +112,10 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
         failed_assemblies+=("$name")
         # The failures and any hang dump, not the whole log (it is kept in the results folder's copy).
         grep -E '^\s+Failed [A-Za-z_]|Error Message|hang|dump' -A6 "$run/$name.log" | head -80 || true
-        mkdir -p TestResults && cp "$run/$name.log" "TestResults/$name.log"
         cp -r "$run/results/$name" "TestResults/" 2>/dev/null || true
       fi
+      # Every assembly's whole log stays in TestResults/ (each test with its time), passed or failed.
+      cp "$run/$name.log" "TestResults/$name.log"
       cat "$run/$name.log" >>"$run/all.log"
     fi
   done
@@ -136,6 +138,10 @@ read -r passed failed skipped < <(awk '
 
 echo
 say "finished"
+echo "Slowest tests:"
+grep -hoE '^\s+(Passed|Failed) [^ ]+ \[[0-9.]+ (ms|s|m)\]' TestResults/*.log 2>/dev/null | sed -E 's/^ +//' |
+  awk '{u=$NF; v=substr($(NF-1),2); if (u=="m]") v*=60; if (u=="ms]") v/=1000; printf "%7.1f s  %s\n", v, $2}' |
+  sort -rn | head -8 || true
 if [ ${#failed_assemblies[@]} -gt 0 ]; then echo "Failed assemblies (logs in TestResults/): ${failed_assemblies[*]}"; fi
 crashed=""
 # An assembly whose test host died reports no count of its own: the line says so instead of "0 failed".
