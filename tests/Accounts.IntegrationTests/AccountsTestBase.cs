@@ -19,11 +19,11 @@ namespace FlexWhere.Accounts.IntegrationTests;
 
 /// <summary>
 /// What the tests of one class share: Accounts in memory on one migrated database of the real
-/// PostgreSQL server, its fake clock, and what a base class runs beside it (<see cref="Companion"/>:
-/// Challenges for the SMS flows). A host per test cost each test a service start; now each test
-/// starts on empty tables instead (<see cref="AccountsTestBase.InitializeAsync"/>), as the copy of
-/// the migrated template it had before. xUnit makes one per test class and disposes it after the
-/// class's last test; the tests of a class run one after the other.
+/// PostgreSQL server, the clock it follows, and what a base class runs beside it (<see cref="Companion"/>:
+/// Challenges for the SMS flows). A host per test cost each test a service start; instead each test
+/// starts on empty tables (<see cref="AccountsTestBase.InitializeAsync"/>), which is what a fresh copy
+/// of the migrated template holds. xUnit makes one per test class and disposes it after the class's
+/// last test; the tests of a class run one after the other.
 /// </summary>
 public sealed class AccountsClassHost : IAsyncLifetime
 {

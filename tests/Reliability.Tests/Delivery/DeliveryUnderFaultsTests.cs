@@ -65,13 +65,22 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         };
         var deadline = DateTime.UtcNow + SuiteSize.DeliveryDeadline;
         var nextFault = 0;
+        var (settled, lastProgress) = (-1, DateTime.UtcNow);
         while (!AllSettled(messages, events, twilio) && DateTime.UtcNow < deadline)
         {
+            if (events.Settled != settled) (settled, lastProgress) = (events.Settled, DateTime.UtcNow);
+            else if (DateTime.UtcNow - lastProgress > SuiteSize.DeliveryStall)
+            {
+                output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: stalled, nothing settled for {SuiteSize.DeliveryStall.TotalSeconds} s");
+                break;
+            }
+
             if (nextFault < faults.Length && events.Settled >= faults[nextFault].At * total)
             {
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: {faults[nextFault].What} at {events.Settled} settled");
                 await faults[nextFault].Inject();
                 nextFault++;
+                lastProgress = DateTime.UtcNow;
             }
 
             await Task.Delay(100);
