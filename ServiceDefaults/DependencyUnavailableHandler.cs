@@ -7,18 +7,13 @@ namespace Microsoft.Extensions.Hosting;
 /// caller gets a 503 problem with <c>Retry-After</c> and a stable code instead of a 500. Each service
 /// names the exceptions that mean "my dependency is down" and the words the caller reads.
 /// </summary>
-public abstract class DependencyUnavailableHandler(ILogger logger) : IExceptionHandler
+public abstract class DependencyUnavailableHandler(ILogger logger, DependencyUnavailableHandler.Answer answer) : IExceptionHandler
 {
     /// <summary>Long enough for a dropped connection or a failover to recover, short enough for a person at a sign-in page.</summary>
     public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
 
-    protected abstract string Dependency { get; }
-
-    protected abstract string Title { get; }
-
-    protected abstract string Detail { get; }
-
-    protected abstract string Code { get; }
+    /// <summary>The dependency as the log names it, and the problem's code, title and detail.</summary>
+    public sealed record Answer(string Dependency, string Code, string Title, string Detail);
 
     protected abstract bool IsUnavailable(Exception exception);
 
@@ -26,8 +21,8 @@ public abstract class DependencyUnavailableHandler(ILogger logger) : IExceptionH
     {
         if (!IsUnavailable(exception)) return false;
 
-        logger.LogError(exception, "{Dependency} did not answer", Dependency);
-        await new ApiProblem(StatusCodes.Status503ServiceUnavailable, Code, Title, Detail)
+        logger.LogError(exception, "{Dependency} did not answer", answer.Dependency);
+        await new ApiProblem(StatusCodes.Status503ServiceUnavailable, answer.Code, answer.Title, answer.Detail)
             .WithRetryAfter(DefaultRetryAfter)
             .WriteAsync(context, exception);
         return true;

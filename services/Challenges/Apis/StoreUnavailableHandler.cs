@@ -1,17 +1,10 @@
 namespace FlexWhere.Challenges.Apis;
 
 /// <summary>Without Redis no code is issued or accepted: 503 <c>challenges_unavailable</c>, not a 500.</summary>
-public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> logger)
-    : DependencyUnavailableHandler(logger)
+public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> logger) : DependencyUnavailableHandler(logger,
+    new("Redis", ProblemCodes.ChallengesUnavailable, "Codes unavailable",
+        "Codes cannot be issued or checked just now. Try again in a moment."))
 {
-    protected override string Dependency => "Redis";
-
-    protected override string Title => "Codes unavailable";
-
-    protected override string Detail => "Codes cannot be issued or checked just now. Try again in a moment.";
-
-    protected override string Code => ProblemCodes.ChallengesUnavailable;
-
     protected override bool IsUnavailable(Exception exception) => exception
         is RedisException or RedisTimeoutException or RedisConnectionException;
 }

@@ -5,15 +5,8 @@ namespace FlexWhere.Gateway;
 /// not a 500 and not an unlimited pass.
 /// </summary>
 internal sealed class RateLimitStoreUnavailableHandler(ILogger<RateLimitStoreUnavailableHandler> logger)
-    : DependencyUnavailableHandler(logger)
+    : DependencyUnavailableHandler(logger, new("Redis (the rate-limit store)", ProblemCodes.ServiceUnavailable, "Service unavailable",
+        "The service is briefly unavailable: try again in a few seconds."))
 {
-    protected override string Dependency => "Redis (the rate-limit store)";
-
-    protected override string Title => "Service unavailable";
-
-    protected override string Detail => "The service is briefly unavailable: try again in a few seconds.";
-
-    protected override string Code => ProblemCodes.ServiceUnavailable;
-
     protected override bool IsUnavailable(Exception exception) => exception is RedisException or RedisTimeoutException;
 }
