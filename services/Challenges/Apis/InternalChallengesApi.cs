@@ -19,17 +19,11 @@ public static class InternalChallengesApi
     public static async Task<Results<Created<IssuedChallenge>, ApiProblem>> CreateChallenge(
         CreateChallengeRequest request, ChallengeIssuer issuer, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (request.OrganisationId == Guid.Empty) errors["organisationId"] = ["Give the organisation's id."];
-        if (request.UserId == Guid.Empty) errors["userId"] = ["Give the user's id."];
+        var errors = new FieldErrors();
+        errors.RequireIds(request.OrganisationId, request.UserId);
         if (!ChallengePurposes.IsKnown(request.Purpose)) errors["purpose"] = [PurposeHint];
-        var destination = Destination.Parse(request.Destination);
-        if (destination is null) errors["destination"] = ["Give a valid phone number in E.164 form, such as +31612345678."];
-        if (request.Locale is null || !SmsTemplates.Locales.Contains(request.Locale))
-        {
-            errors["locale"] = [$"Use one of: {string.Join(", ", SmsTemplates.Locales)}."];
-        }
-
+        var destination = errors.RequirePhone("destination", request.Destination);
+        errors.RequireLocale(request.Locale);
         if (!System.Net.IPAddress.TryParse(request.ClientIp, out _)) errors["clientIp"] = ["Give the client's IP address."];
         if (errors.Count > 0) return ApiProblem.Validation(errors);
 
@@ -51,7 +45,7 @@ public static class InternalChallengesApi
         string challengeId, VerifyChallengeRequest request, ChallengeVerifier verifier)
     {
         if (!CodeHasher.IsChallengeId(challengeId)) return new ChallengeRefusal(ChallengeRefusalCode.NotFound).ToProblem();
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit)) errors["code"] = ["The code has six digits."];
         if (!ChallengePurposes.IsKnown(request.Purpose)) errors["purpose"] = [PurposeHint];
         if (errors.Count > 0) return ApiProblem.Validation(errors);

@@ -23,22 +23,16 @@ public static class InternalNoticesApi
         }
 
         var kinds = string.Join(", ", NoticeKinds.Templates.Keys);
-        var errors = new Dictionary<string, string[]>();
-        if (request.OrganisationId == Guid.Empty) errors["organisationId"] = ["Give the organisation's id."];
-        if (request.UserId == Guid.Empty) errors["userId"] = ["Give the user's id."];
+        var errors = new FieldErrors();
+        errors.RequireIds(request.OrganisationId, request.UserId);
         if (request.Kind is null) errors["kind"] = [$"Give the kind of notice: {kinds}."];
-        var destination = Destination.Parse(request.To);
-        if (destination is null) errors["to"] = ["Give a valid phone number in E.164 form, such as +31612345678."];
+        var destination = errors.RequirePhone("to", request.To);
         if (request.EffectiveAt is not { } effectiveAt || effectiveAt <= now)
         {
             errors["effectiveAt"] = ["Give the date and time the change takes effect, in the future (ISO 8601)."];
         }
 
-        if (request.Locale is null || !SmsTemplates.Locales.Contains(request.Locale))
-        {
-            errors["locale"] = [$"Use one of: {string.Join(", ", SmsTemplates.Locales)}."];
-        }
-
+        errors.RequireLocale(request.Locale);
         if (errors.Count > 0) return ApiProblem.Validation(errors);
 
         var (sent, refused) = await sender.SendAsync(new NewNotice(request.OrganisationId, destination!, request.Kind!,
