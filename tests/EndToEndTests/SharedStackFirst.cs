@@ -1,0 +1,16 @@
+using Xunit.Abstractions;
+
+namespace FlexWhere.EndToEndTests;
+
+/// <summary>The tests on the shared stack first, then the ones that boot an AppHost of their own
+/// (<see cref="ShutdownTests"/>): the shared stack is the one the reliability suite waits for to take
+/// its turn to boot (<see cref="StackBootTurn"/>), and it is stopped before the next boot starts.</summary>
+public sealed class SharedStackFirst : ITestCollectionOrderer
+{
+    public const string TypeName = "FlexWhere.EndToEndTests.SharedStackFirst";
+    public const string AssemblyName = "EndToEndTests";
+
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections.OrderBy(collection => collection.DisplayName == AppHostCollection.Name ? 0 : 1)
+            .ThenBy(collection => collection.DisplayName, StringComparer.Ordinal);
+}
