@@ -19,7 +19,11 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
 
     private ServerAddresses Servers => new(rabbitMq.ConnectionString, redis.ConnectionString);
 
-    public async Task InitializeAsync() => _twilio = await FakeTwilio.StartAsync(_replies);
+    public async Task InitializeAsync()
+    {
+        await SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+        _twilio = await FakeTwilio.StartAsync(_replies);
+    }
 
     public async Task DisposeAsync() => await _twilio.DisposeAsync();
 
@@ -158,13 +162,13 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         var first = await notifier.SentAsync(message.MessageId);
         await notifier.Harness.Bus.Publish(message);
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The redelivered message was not handled.");
 
         Assert.Equal(1, _twilio.Calls);
-        var sentEvents = notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).ToList();
+        var sentEvents = notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId);
         Assert.Equal(2, sentEvents.Count);
-        Assert.All(sentEvents, sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+        Assert.All(sentEvents, sent => Assert.Equal(first.ProviderMessageId, sent.ProviderMessageId));
     }
 
     [Fact]
@@ -179,8 +183,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Null(await idempotency.GiveUpAsync(message.MessageId, faultClaim.Token!));
 
         await notifier.Harness.Bus.Publish(message);
-        Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault =>
-            fault.Context.Message.Message.MessageId == message.MessageId),
+        await NotifierHost.EventuallyAsync(() => FaultConsumed(notifier, message.MessageId),
             "The copy was not faulted to the error queue.");
         var dead = await WaitInErrorQueueAsync(message.MessageId);
         Assert.Contains($"MT-Fault-ExceptionType={typeof(SmsGivenUpException).FullName}", dead);
@@ -210,8 +213,8 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
         await NotifierHost.EventuallyAsync(() => _twilio.Calls == 1, "The copy did not reach Twilio.");
         var lookupRefused = new Providers.SmsSendException("twilio_20429_lookup", permanent: false);
-        await notifier.Harness.Bus.Publish<Fault<SendSms>>(
-            new MassTransit.Events.FaultEvent<SendSms>(message, NewId.NextGuid(), MassTransit.Metadata.HostMetadataCache.Host, lookupRefused, []));
+        await notifier.Harness.Bus.Publish<Fault<SendSms>>(new MassTransit.Events.FaultEvent<SendSms>(
+            message, NewId.NextGuid(), MassTransit.Metadata.HostMetadataCache.Host, lookupRefused, []));
         // Twilio answers once the fault consumer has decided without the sender, or waits for it.
         await NotifierHost.EventuallyAsync(() => FaultConsumed(notifier, message.MessageId) || notifier.Logs.GetSnapshot().Any(log =>
                 log.Message.Contains($"SMS {message.MessageId} is being sent by another consumer; its fault waits for the outcome")),
@@ -229,8 +232,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     }
 
     private static bool FaultConsumed(NotifierHost notifier, Guid messageId) =>
-        notifier.Harness.Consumed.Select<Fault<SendSms>>(fault => fault.Context.Message.Message.MessageId == messageId,
-            new CancellationToken(canceled: true)).Any();
+        notifier.ConsumedSoFar<Fault<SendSms>>(fault => fault.Message.MessageId == messageId).Count > 0;
 
     [Fact]
     public async Task Two_notifier_replicas_racing_on_the_same_message_send_one_sms()
@@ -264,12 +266,12 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
 
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The redelivered message was not reported as sent.");
         Assert.Equal(1, _twilio.Calls);
         Assert.Equal(1, _twilio.Lookups);
-        Assert.All(notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId),
-            sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+        Assert.All(notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId),
+            sent => Assert.Equal(first.ProviderMessageId, sent.ProviderMessageId));
         Assert.Equal(first.ProviderMessageId, (string?)await redis.StringGetAsync(NotifierKeys.Sent(message.MessageId)));
     }
 
@@ -289,7 +291,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
 
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The message was not reported as sent after its sender gave up.");
         Assert.Equal(1, _twilio.Calls);
         Assert.Equal(7, _twilio.Lookups);

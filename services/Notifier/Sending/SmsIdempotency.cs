@@ -94,7 +94,8 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         var token = Guid.NewGuid().ToString("N");
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ClaimScript,
             [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId), NotifierKeys.GaveUp(messageId)],
-            [token, (long)options.Value.ClaimTtl.TotalMilliseconds, (long)options.Value.SentRecordTtl.TotalMilliseconds, toSend ? "1" : "0"]))!;
+            [token, (long)options.Value.ClaimTtl.TotalMilliseconds, (long)options.Value.SentRecordTtl.TotalMilliseconds,
+                toSend ? "1" : "0"]))!;
         return (string?)result[0] switch
         {
             "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null, HadEarlierAttempt: false),
