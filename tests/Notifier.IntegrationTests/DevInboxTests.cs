@@ -6,17 +6,20 @@ namespace FlexWhere.Notifier.IntegrationTests;
 
 /// <summary>Without a Twilio account (the AppHost's default) SMS land in the development inbox.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class DevInboxTests(RabbitMqServer rabbitMq, RedisServer redis)
+public sealed class DevInboxTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
+    public Task InitializeAsync() => SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private sealed record InboxEntry(string To, string Body, DateTimeOffset SentAt);
 
     [Fact]
     public async Task A_sign_in_code_sent_over_the_bus_appears_in_the_development_inbox_newest_first()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
-            ("ConnectionStrings:redis", redis.ConnectionString));
-        var client = factory.CreateClient();
-        await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await using var notifier = await NotifierApp.StartAsync([("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("ConnectionStrings:redis", redis.ConnectionString)]);
+        var client = notifier.Client;
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
         var older = NotifierHost.NewSendSms() with { Code = "111111" };
         var newer = NotifierHost.NewSendSms() with { Code = "222222", Locale = "nl" };

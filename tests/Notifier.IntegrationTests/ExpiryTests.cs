@@ -7,9 +7,13 @@ namespace FlexWhere.Notifier.IntegrationTests;
 
 /// <summary>The Notifier's clock decides whether a code is still worth sending and what lifetime the text states.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis)
+public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
     private static readonly DateTimeOffset ExpiresAt = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    public Task InitializeAsync() => SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task States_the_minutes_left_by_the_time_provider()

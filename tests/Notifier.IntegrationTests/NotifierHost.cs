@@ -92,7 +92,27 @@ public sealed class NotifierHost : IAsyncDisposable
 
         var host = builder.Build();
         await host.StartAsync();
+        await WaitUntilBusStartedAsync(host.Services);
         return new NotifierHost(host);
+    }
+
+    /// <summary>
+    /// Waits until the bus consumes. MassTransit ignores a stop while the bus is still starting (under load
+    /// that takes seconds), and such a bus starts consuming send-sms after its host is gone: with a disposed
+    /// service provider it fails every message it takes from the next test. So no host goes before its bus
+    /// has started, and no test begins before its host's bus consumes.
+    /// </summary>
+    public static async Task WaitUntilBusStartedAsync(IServiceProvider services)
+    {
+        var bus = services.GetRequiredService<IBusControl>();
+        await EventuallyAsync(() => bus.CheckHealth().Status == BusHealthStatus.Healthy, "The Notifier's bus did not start.");
+    }
+
+    /// <summary>Stops consuming before anything else of the host goes: a bus left running would take the next test's messages.</summary>
+    public static async Task StopBusAsync(IServiceProvider services)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await services.GetRequiredService<IBusControl>().StopAsync(timeout.Token);
     }
 
     public static SendSms NewSendSms(TimeSpan? expiresIn = null, string locale = "en") => new()
@@ -107,23 +127,37 @@ public sealed class NotifierHost : IAsyncDisposable
         ExpiresAt = DateTimeOffset.UtcNow + (expiresIn ?? TimeSpan.FromMinutes(5)),
     };
 
+    /// <summary>The first SmsSent for the message, waiting for it (up to a minute). The harness's own
+    /// <c>Any</c> gives up once the bus is idle, which under load can come before the message does.</summary>
     public async Task<SmsSent> SentAsync(Guid messageId)
     {
-        Assert.True(await Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == messageId), "No SmsSent was published.");
-        return Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == messageId).First().Context.Message;
+        await EventuallyAsync(() => PublishedSoFar<SmsSent>(sent => sent.MessageId == messageId).Count > 0, "No SmsSent was published.");
+        return PublishedSoFar<SmsSent>(sent => sent.MessageId == messageId)[0];
     }
 
     public async Task<SmsFailed> FailedAsync(Guid messageId)
     {
-        Assert.True(await Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == messageId),
+        await EventuallyAsync(() => PublishedSoFar<SmsFailed>(failed => failed.MessageId == messageId).Count > 0,
             "No SmsFailed was published.");
-        return Harness.Published.Select<SmsFailed>(failed => failed.Context.Message.MessageId == messageId).First().Context.Message;
+        return PublishedSoFar<SmsFailed>(failed => failed.MessageId == messageId)[0];
     }
 
-    /// <summary>Waits (up to 30 s) until <paramref name="condition"/> holds, for counts the harness cannot await.</summary>
+    /// <summary>The events of type <typeparamref name="T"/> published so far that match, without waiting.</summary>
+    public IReadOnlyList<T> PublishedSoFar<T>(Func<T, bool> match) where T : class =>
+        [.. Harness.Published.Select<T>(_ => true, NoWait).Select(published => published.Context.Message).Where(match)];
+
+    /// <summary>The messages of type <typeparamref name="T"/> consumed so far that match, without waiting.</summary>
+    public IReadOnlyList<T> ConsumedSoFar<T>(Func<T, bool> match) where T : class =>
+        [.. Harness.Consumed.Select<T>(_ => true, NoWait).Select(consumed => consumed.Context.Message).Where(match)];
+
+    /// <summary>Makes the harness's lists answer with what they hold instead of waiting for more.</summary>
+    private static readonly CancellationToken NoWait = new(canceled: true);
+
+    /// <summary>Waits (up to a minute) until <paramref name="condition"/> holds: positive checks wait for what they expect,
+    /// never for the bus to fall silent.</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string because)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
         while (!condition())
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, because);
@@ -133,9 +167,7 @@ public sealed class NotifierHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Stop consuming before anything else goes: a bus left running would take the next test's messages.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _host.Services.GetRequiredService<IBusControl>().StopAsync(timeout.Token);
+        await StopBusAsync(_host.Services);
         await _host.StopAsync();
         _host.Dispose();
     }

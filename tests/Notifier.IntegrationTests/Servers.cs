@@ -1,4 +1,6 @@
 using FlexWhere.Testing;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace FlexWhere.Notifier.IntegrationTests;
 
@@ -14,4 +16,47 @@ public sealed class ServersCollection : ICollectionFixture<RabbitMqServer>, ICol
 public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>, ICollectionFixture<RedisServer>
 {
     public const string Name = "own broker";
+}
+
+/// <summary>The tests of the servers collection share one virtual host, so one send-sms queue; each starts
+/// Notifiers that consume it.</summary>
+public static class SharedQueues
+{
+    private static readonly string[] Consumed = ["send-sms", "send-sms-fault"];
+
+    /// <summary>
+    /// Waits (up to 30 s) until no Notifier consumes the queues, and fails the test otherwise: a consumer left
+    /// by an earlier test would take this test's messages, so that it waited for events that never come.
+    /// </summary>
+    public static async Task AssertNobodyConsumesAsync(RabbitMqServer rabbitMq)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        foreach (var queue in Consumed)
+        {
+            uint consumers;
+            while ((consumers = await ConsumersAsync(connection, queue)) > 0)
+            {
+                Assert.True(DateTimeOffset.UtcNow < deadline,
+                    $"{consumers} consumer(s) left by an earlier test still take messages from {queue}: " +
+                    "its Notifier's bus was not stopped.");
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static async Task<uint> ConsumersAsync(IConnection connection, string queue)
+    {
+        // A passive declare of a queue that does not exist yet closes the channel: one channel per question.
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).ConsumerCount;
+        }
+        catch (OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
 }

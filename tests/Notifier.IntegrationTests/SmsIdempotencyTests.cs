@@ -15,7 +15,7 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        _idempotency = new SmsIdempotency(_connection, Options.Create(new SendingOptions()));
+        _idempotency = new SmsIdempotency(_connection, Options.Create(new SendingOptions()), TimeProvider.System);
     }
 
     public async Task DisposeAsync() => await _connection.DisposeAsync();
@@ -51,9 +51,11 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
 
         var attempt = await _idempotency.ClaimAsync(messageId);
         await _idempotency.ReleaseAsync(messageId, attempt.Token!); // the provider refused; retries used up
-        var gaveUp = await _idempotency.GiveUpAsync(messageId);
+        var faultClaim = await _idempotency.ClaimToGiveUpAsync(messageId);
+        var gaveUp = await _idempotency.GiveUpAsync(messageId, faultClaim.Token!);
         var copy = await _idempotency.ClaimAsync(messageId);
 
+        Assert.True(faultClaim.HadEarlierAttempt);
         Assert.Null(gaveUp);
         Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true), copy);
         Assert.NotNull(await _connection.GetDatabase().KeyTimeToLiveAsync(NotifierKeys.GaveUp(messageId)));
@@ -67,11 +69,36 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
 
         var claim = await _idempotency.ClaimAsync(messageId);
         await _idempotency.MarkSentAsync(messageId, claim.Token!, providerMessageId, "challenge-1");
-        var gaveUp = await _idempotency.GiveUpAsync(messageId);
+        var gaveUp = await _idempotency.GiveUpAsync(messageId, claimToken: "");
 
         Assert.Equal(providerMessageId, gaveUp);
         Assert.False(await _connection.GetDatabase().KeyExistsAsync(NotifierKeys.GaveUp(messageId)));
         Assert.Equal(providerMessageId, (await _idempotency.ClaimAsync(messageId)).AlreadySentAs);
+    }
+
+    [Fact]
+    public async Task A_message_being_sent_cannot_be_given_up_until_its_sender_is_done()
+    {
+        var db = _connection.GetDatabase();
+        var messageId = Guid.NewGuid();
+
+        var sender = await _idempotency.ClaimAsync(messageId);
+        var faultWhileSending = await _idempotency.ClaimToGiveUpAsync(messageId);
+        // Even a fault consumer that skipped the claim cannot give the message up under the sender's feet.
+        await Assert.ThrowsAsync<SmsSendInProgressException>(() => _idempotency.GiveUpAsync(messageId, claimToken: "not-the-holder"));
+        await _idempotency.ReleaseAsync(messageId, sender.Token!); // the send failed; the message is free
+        var fault = await _idempotency.ClaimToGiveUpAsync(messageId);
+        var copyWhileGivingUp = await _idempotency.ClaimAsync(messageId);
+        var gaveUp = await _idempotency.GiveUpAsync(messageId, fault.Token!);
+        var copyAfter = await _idempotency.ClaimAsync(messageId);
+
+        Assert.True(faultWhileSending.IsHeldElsewhere);
+        Assert.NotNull(fault.Token);
+        Assert.True(fault.HadEarlierAttempt);
+        Assert.True(copyWhileGivingUp.IsHeldElsewhere);
+        Assert.Null(gaveUp);
+        Assert.True(copyAfter.GaveUp);
+        Assert.False(await db.KeyExistsAsync(NotifierKeys.Claim(messageId)), "Giving up did not let the claim go.");
     }
 
     [Fact]

@@ -12,24 +12,28 @@ namespace FlexWhere.Notifier.IntegrationTests;
 
 /// <summary>Twilio's delivery reports, posted to the service over HTTP and turned into events on the real bus.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer redis)
+public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
     private const string Path = "/api/notifier/twilio/status";
 
-    private ServiceFactory<Program> StartNotifier(string? rabbitMqConnectionString = null) => new(
+    public Task InitializeAsync() => SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<NotifierApp> StartNotifierAsync(string? rabbitMqConnectionString = null) => NotifierApp.StartAsync(
         [("ConnectionStrings:rabbitmq", rabbitMqConnectionString ?? rabbitMq.ConnectionString), ("ConnectionStrings:redis",
             redis.ConnectionString),
          ("Notifier:Sending:PublishTimeout", "00:00:01"),
-         .. NotifierHost.TwilioSettings(new Uri("http://127.0.0.1:9")).Select(pair => (pair.Key, pair.Value))]);
+         .. NotifierHost.TwilioSettings(new Uri("http://127.0.0.1:9")).Select(pair => (pair.Key, pair.Value))],
+        brokerReachable: rabbitMqConnectionString is null);
 
     [Fact]
     public async Task A_signed_delivered_report_publishes_SmsDelivered_for_the_challenge()
     {
-        using var factory = StartNotifier();
-        var client = factory.CreateClient();
-        await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await using var notifier = await StartNotifierAsync();
+        var client = notifier.Client;
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
-        var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
+        var (providerMessageId, challengeId) = await RememberSentMessageAsync(notifier);
 
         using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered",
             ["AccountSid"] = NotifierHost.AccountSid }));
@@ -45,11 +49,10 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     [InlineData("failed", "", "twilio_failed")]
     public async Task A_signed_failure_report_publishes_SmsFailed_with_the_reason(string status, string errorCode, string reason)
     {
-        using var factory = StartNotifier();
-        var client = factory.CreateClient();
-        await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await using var notifier = await StartNotifierAsync();
+        var client = notifier.Client;
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
-        var (providerMessageId, challengeId) = await RememberSentMessageAsync(factory);
+        var (providerMessageId, challengeId) = await RememberSentMessageAsync(notifier);
 
         using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = status,
             ["ErrorCode"] = errorCode }));
@@ -65,10 +68,10 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     [Fact]
     public async Task An_unsigned_report_is_refused_with_403_and_publishes_nothing()
     {
-        using var factory = StartNotifier();
-        var client = factory.CreateClient();
+        await using var notifier = await StartNotifierAsync();
+        var client = notifier.Client;
         await using var challenges = await EventListener.StartAsync(rabbitMq.ConnectionString);
-        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+        var (providerMessageId, _) = await RememberSentMessageAsync(notifier);
         var request = new HttpRequestMessage(HttpMethod.Post, Path)
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["MessageSid"] = providerMessageId,
@@ -85,9 +88,9 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     [Fact]
     public async Task A_report_signed_with_another_token_or_tampered_with_is_refused_with_403()
     {
-        using var factory = StartNotifier();
-        var client = factory.CreateClient();
-        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+        await using var notifier = await StartNotifierAsync();
+        var client = notifier.Client;
+        var (providerMessageId, _) = await RememberSentMessageAsync(notifier);
 
         using var wrongToken = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" },
             authToken: "someone-elses-token"));
@@ -104,9 +107,9 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     public async Task A_report_that_cannot_be_passed_on_answers_503_with_its_code_and_Retry_After()
     {
         // No broker listens here: the report cannot be published, and Twilio is asked to send it again later.
-        using var factory = StartNotifier($"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}/");
-        var client = factory.CreateClient();
-        var (providerMessageId, _) = await RememberSentMessageAsync(factory);
+        await using var notifier = await StartNotifierAsync($"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}/");
+        var client = notifier.Client;
+        var (providerMessageId, _) = await RememberSentMessageAsync(notifier);
 
         using var response = await client.SendAsync(Signed(new() { ["MessageSid"] = providerMessageId, ["MessageStatus"] = "delivered" }));
 
@@ -127,8 +130,8 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     public async Task Every_refusal_of_the_notifier_carries_a_code_and_a_trace_id(string method, string path, HttpStatusCode status,
         string code)
     {
-        using var factory = StartNotifier();
-        using var response = await factory.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        await using var notifier = await StartNotifierAsync();
+        using var response = await notifier.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         var problem = await AssertProblemAsync(response, status, code);
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("traceId").GetString()));
@@ -136,15 +139,15 @@ public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer red
     }
 
     /// <summary>What the consumer writes after Twilio accepted a message.</summary>
-    private static async Task<(string ProviderMessageId, string ChallengeId)> RememberSentMessageAsync(ServiceFactory<Program> factory)
+    private static async Task<(string ProviderMessageId, string ChallengeId)> RememberSentMessageAsync(NotifierApp notifier)
     {
         var providerMessageId = $"SM{Guid.NewGuid():N}";
         var challengeId = $"ch_{Guid.NewGuid():N}";
-        var idempotency = factory.Services.GetRequiredService<SmsIdempotency>();
+        var idempotency = notifier.Services.GetRequiredService<SmsIdempotency>();
         var messageId = Guid.NewGuid();
         var claim = await idempotency.ClaimAsync(messageId);
         await idempotency.MarkSentAsync(messageId, claim.Token!, providerMessageId, challengeId);
-        var ttl = await factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+        var ttl = await notifier.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
             .KeyTimeToLiveAsync(NotifierKeys.ProviderMessage(providerMessageId));
         Assert.NotNull(ttl);
         return (providerMessageId, challengeId);

@@ -19,7 +19,11 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
 
     private ServerAddresses Servers => new(rabbitMq.ConnectionString, redis.ConnectionString);
 
-    public async Task InitializeAsync() => _twilio = await FakeTwilio.StartAsync(_replies);
+    public async Task InitializeAsync()
+    {
+        await SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+        _twilio = await FakeTwilio.StartAsync(_replies);
+    }
 
     public async Task DisposeAsync() => await _twilio.DisposeAsync();
 
@@ -158,13 +162,13 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         var first = await notifier.SentAsync(message.MessageId);
         await notifier.Harness.Bus.Publish(message);
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The redelivered message was not handled.");
 
         Assert.Equal(1, _twilio.Calls);
-        var sentEvents = notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).ToList();
+        var sentEvents = notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId);
         Assert.Equal(2, sentEvents.Count);
-        Assert.All(sentEvents, sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+        Assert.All(sentEvents, sent => Assert.Equal(first.ProviderMessageId, sent.ProviderMessageId));
     }
 
     [Fact]
@@ -174,11 +178,12 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         var message = NotifierHost.NewSendSms();
         // What the fault consumer records when it gives a message up; a Notifier killed before
         // MassTransit moved that message to the error queue leaves a copy in send-sms.
-        Assert.Null(await notifier.Services.GetRequiredService<SmsIdempotency>().GiveUpAsync(message.MessageId));
+        var idempotency = notifier.Services.GetRequiredService<SmsIdempotency>();
+        var faultClaim = await idempotency.ClaimToGiveUpAsync(message.MessageId);
+        Assert.Null(await idempotency.GiveUpAsync(message.MessageId, faultClaim.Token!));
 
         await notifier.Harness.Bus.Publish(message);
-        Assert.True(await notifier.Harness.Consumed.Any<Fault<SendSms>>(fault =>
-            fault.Context.Message.Message.MessageId == message.MessageId),
+        await NotifierHost.EventuallyAsync(() => FaultConsumed(notifier, message.MessageId),
             "The copy was not faulted to the error queue.");
         var dead = await WaitInErrorQueueAsync(message.MessageId);
         Assert.Contains($"MT-Fault-ExceptionType={typeof(SmsGivenUpException).FullName}", dead);
@@ -189,6 +194,45 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.False(await notifier.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId));
         Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
     }
+
+    [Fact]
+    public async Task A_fault_that_meets_a_copy_of_its_message_being_sent_waits_for_it_and_reports_no_failure()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replies.Script(new FakeReply.AcceptOnceReleased(release.Task));
+        await using var notifier = await StartNotifierAsync(settings =>
+        {
+            // The held send must outlast the test's wait, not end in a timeout and a second send.
+            settings["Notifier:SmsResilience:AttemptTimeout"] = "00:00:20";
+            settings["Notifier:Sending:ClaimTtl"] = "00:01:30";
+        });
+        var message = NotifierHost.NewSendSms();
+
+        // A Notifier killed after MassTransit published the fault of a message whose retries were used up,
+        // before the message left send-sms: the next Notifier gets the copy and the fault at once.
+        await notifier.Harness.Bus.Publish(message);
+        await NotifierHost.EventuallyAsync(() => _twilio.Calls == 1, "The copy did not reach Twilio.");
+        var lookupRefused = new Providers.SmsSendException("twilio_20429_lookup", permanent: false);
+        await notifier.Harness.Bus.Publish<Fault<SendSms>>(new MassTransit.Events.FaultEvent<SendSms>(
+            message, NewId.NextGuid(), MassTransit.Metadata.HostMetadataCache.Host, lookupRefused, []));
+        // Twilio answers once the fault consumer has decided without the sender, or waits for it.
+        await NotifierHost.EventuallyAsync(() => FaultConsumed(notifier, message.MessageId) || notifier.Logs.GetSnapshot().Any(log =>
+                log.Message.Contains($"SMS {message.MessageId} is being sent by another consumer; its fault waits for the outcome")),
+            "The fault was not handled.");
+        release.SetResult();
+
+        var sent = await notifier.SentAsync(message.MessageId);
+        await NotifierHost.EventuallyAsync(() => FaultConsumed(notifier, message.MessageId), "The fault was not consumed.");
+        Assert.False(await notifier.Harness.Published.Any<SmsFailed>(failed => failed.Context.Message.MessageId == message.MessageId),
+            "The SMS was delivered and reported failed.");
+        Assert.Equal(1, _twilio.Calls);
+        Assert.Equal(sent.ProviderMessageId, Assert.Single(_twilio.AcceptedSids));
+        var redis = notifier.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        Assert.False(await redis.KeyExistsAsync(NotifierKeys.GaveUp(message.MessageId)), "A sent message was recorded as given up.");
+    }
+
+    private static bool FaultConsumed(NotifierHost notifier, Guid messageId) =>
+        notifier.ConsumedSoFar<Fault<SendSms>>(fault => fault.Message.MessageId == messageId).Count > 0;
 
     [Fact]
     public async Task Two_notifier_replicas_racing_on_the_same_message_send_one_sms()
@@ -222,12 +266,12 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
 
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The redelivered message was not reported as sent.");
         Assert.Equal(1, _twilio.Calls);
         Assert.Equal(1, _twilio.Lookups);
-        Assert.All(notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId),
-            sent => Assert.Equal(first.ProviderMessageId, sent.Context.Message.ProviderMessageId));
+        Assert.All(notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId),
+            sent => Assert.Equal(first.ProviderMessageId, sent.ProviderMessageId));
         Assert.Equal(first.ProviderMessageId, (string?)await redis.StringGetAsync(NotifierKeys.Sent(message.MessageId)));
     }
 
@@ -247,7 +291,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
 
         await NotifierHost.EventuallyAsync(
-            () => notifier.Harness.Published.Select<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId).Count() == 2,
+            () => notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId).Count == 2,
             "The message was not reported as sent after its sender gave up.");
         Assert.Equal(1, _twilio.Calls);
         Assert.Equal(7, _twilio.Lookups);

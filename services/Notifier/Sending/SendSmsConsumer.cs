@@ -14,8 +14,6 @@ public sealed class SendSmsConsumer(
     IOptions<SendingOptions> options,
     ILogger<SendSmsConsumer> logger) : IConsumer<SendSms>
 {
-    private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(250);
-
     public async Task Consume(ConsumeContext<SendSms> context)
     {
         var message = context.Message;
@@ -43,7 +41,11 @@ public sealed class SendSmsConsumer(
         var body = SmsTemplates.Render(message.TemplateId, locale, message.Code,
             SmsTemplates.MinutesLeft(message.ExpiresAt, now), message.AutofillDomain);
 
-        var claim = await idempotency.ClaimAsync(message.MessageId);
+        // Another replica (or a copy redelivered meanwhile) may be sending this very message: wait for its
+        // outcome instead of failing. Either its sent record appears (nothing to send) or its claim expires.
+        var claim = await idempotency.ClaimWhenFreeAsync(message.MessageId, toSend: true,
+            () => logger.LogInformation("SMS {MessageId} is being sent by another consumer; waiting for its outcome", message.MessageId),
+            context.CancellationToken);
         if (claim.AlreadySentAs is { } alreadySent)
         {
             // A redelivery, or a replica that died between the send and its SmsSent: send nothing,
@@ -62,34 +64,7 @@ public sealed class SendSmsConsumer(
             throw new SmsGivenUpException(message.MessageId);
         }
 
-        if (claim.Token is null)
-        {
-            // Another replica is sending this very message. Wait for its outcome instead of failing:
-            // either its sent record appears (nothing to send) or its claim expires (we may send).
-            var giveUpAt = now + options.Value.ClaimTtl + ClaimPollInterval;
-            do
-            {
-                if (timeProvider.GetUtcNow() > giveUpAt) throw new SmsSendInProgressException(message.MessageId);
-                await Task.Delay(ClaimPollInterval, timeProvider, context.CancellationToken);
-                claim = await idempotency.ClaimAsync(message.MessageId);
-                if (claim.AlreadySentAs is { } sentMeanwhile)
-                {
-                    logger.LogInformation("SMS {MessageId} was sent by another replica as {ProviderMessageId}", message.MessageId,
-                        sentMeanwhile);
-                    await PublishSentAsync(context, sentMeanwhile);
-                    return;
-                }
-
-                if (claim.GaveUp)
-                {
-                    logger.LogInformation("SMS {MessageId} was given up by another replica; not sending it", message.MessageId);
-                    throw new SmsGivenUpException(message.MessageId);
-                }
-            }
-            while (claim.Token is null);
-        }
-
-        var token = claim.Token!; // the loop above ends only once we hold the claim
+        var token = claim.Token!; // neither sent nor given up: ours
         var outgoing = new OutgoingSms(message.MessageId, message.ChallengeId, message.Destination, message.MaskedDestination, body);
         string providerMessageId;
         try

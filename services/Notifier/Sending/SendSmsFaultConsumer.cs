@@ -27,26 +27,38 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
             return;
         }
 
+        // Decided under the message's claim, like a send: a copy of this message may be in send-sms too (its
+        // Notifier was killed after MassTransit published this fault but before the message left send-sms).
+        // While that copy is being sent, the message is neither given up nor reported failed; once the copy
+        // is done it is either sent (no failure) or finds the message given up and is not sent.
+        var claim = await idempotency.ClaimWhenFreeAsync(message.MessageId, toSend: false,
+            () => logger.LogInformation("SMS {MessageId} is being sent by another consumer; its fault waits for the outcome",
+                message.MessageId),
+            context.CancellationToken);
+
         // A replica that lost the race may give up after the winner sent the SMS: that is no failure.
-        if (await idempotency.FindSentAsync(message.MessageId) is not null) return;
+        if (claim.AlreadySentAs is not null) return;
 
-        // An attempt without an outcome (a sender killed, or a lookup that kept failing) may have reached
-        // the provider: ask once more before calling it failed.
-        if (await idempotency.HadAttemptAsync(message.MessageId) && await FindAcceptedAsync(message, context.CancellationToken)
-            is { } accepted)
+        // Without a claim of ours the message was given up before: this fault came back because its Notifier
+        // died before the ack, perhaps before the SmsFailed went out, so the SmsFailed is published (again).
+        if (claim.Token is { } token)
         {
-            // No claim is held here; an empty token releases nobody else's.
-            await idempotency.MarkSentAsync(message.MessageId, string.Empty, accepted, message.ChallengeId);
-            logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} " +
-                "before its sender gave up",
-                message.MessageId, message.ChallengeId, accepted);
-            await context.PublishSentAsync(message, accepted, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
-            return;
-        }
+            // An attempt without an outcome (a sender killed, or a lookup that kept failing) may have reached
+            // the provider: ask once more before calling it failed.
+            if (claim.HadEarlierAttempt && await FindAcceptedAsync(message, context.CancellationToken) is { } accepted)
+            {
+                await idempotency.MarkSentAsync(message.MessageId, token, accepted, message.ChallengeId);
+                logger.LogInformation("SMS {MessageId} for challenge {ChallengeId} was accepted by the provider as {ProviderMessageId} " +
+                    "before its sender gave up",
+                    message.MessageId, message.ChallengeId, accepted);
+                await context.PublishSentAsync(message, accepted, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
+                return;
+            }
 
-        // From here on the message counts as failed: a copy that comes back (its sender died before the
-        // ack that followed the move to the error queue) is not sent after all. Sent meanwhile: no failure.
-        if (await idempotency.GiveUpAsync(message.MessageId) is not null) return;
+            // From here on the message counts as failed: a copy that comes back (its sender died before the
+            // ack that followed the move to the error queue) is not sent after all.
+            if (await idempotency.GiveUpAsync(message.MessageId, token) is not null) return;
+        }
 
         var reason = exception?.ExceptionType switch
         {

@@ -131,6 +131,9 @@ public sealed class FakeTwilio : IAsyncDisposable
                 return Results.Empty;
             case FakeReply.Refuse refuse:
                 return Error(refuse.Code, refuse.Status, $"Refused with {refuse.Code}");
+            case FakeReply.AcceptOnceReleased held:
+                await held.Released.WaitAsync(context.RequestAborted);
+                return accept();
             case FakeReply.Accept { Delay: var delay }:
                 if (delay > TimeSpan.Zero) await Task.Delay(delay);
                 return accept();

@@ -18,6 +18,10 @@ public abstract record FakeReply
     /// <summary>Does what was asked, after <paramref name="Delay"/> (to make two senders overlap).</summary>
     public sealed record Accept(TimeSpan Delay = default) : FakeReply;
 
+    /// <summary>Does what was asked once the test completes <paramref name="Released"/>: holds a sender
+    /// in the middle of its send for as long as the test needs.</summary>
+    public sealed record AcceptOnceReleased(Task Released) : FakeReply;
+
     public sealed record TooManyRequests(int RetryAfterSeconds) : FakeReply;
 
     public sealed record ServerError(int Code = 20500, int Status = 500) : FakeReply;
