@@ -155,9 +155,10 @@ read -r passed failed skipped < <(awk '
 echo
 say "finished"
 echo "Slowest tests:"
-grep -hoE '^\s+(Passed|Failed) [^ ]+ \[[0-9.]+ (ms|s|m)\]' TestResults/*.log 2>/dev/null | sed -E 's/^ +//' |
-  awk '{u=$NF; v=substr($(NF-1),2); if (u=="m]") v*=60; if (u=="ms]") v/=1000; printf "%7.1f s  %s\n", v, $2}' |
-  sort -rn | head -8 || true
+# xUnit writes a test's time as "[85 ms]", "[6 s]" or "[2 m 33 s]".
+grep -hoE '^\s+(Passed|Failed) [^ ]+ \[[0-9 .msh]+\]' TestResults/*.log 2>/dev/null |
+  awk '{t=0; for (i=3; i<NF; i+=2) {v=$i; sub(/^\[/, "", v); u=$(i+1); sub(/\]$/, "", u);
+    t+=v*(u=="ms" ? 0.001 : u=="m" ? 60 : u=="h" ? 3600 : 1)} printf "%7.1f s  %s\n", t, $2}' | sort -rn | head -8 || true
 if [ ${#failed_assemblies[@]} -gt 0 ]; then echo "Failed assemblies (logs in TestResults/): ${failed_assemblies[*]}"; fi
 crashed=""
 # An assembly whose test host died reports no count of its own: the line says so instead of "0 failed".
