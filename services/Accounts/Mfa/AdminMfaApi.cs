@@ -49,9 +49,7 @@ public static class AdminMfaApi
         Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
             CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
-        if (user is null) return AccountsRefusals.NotFound();
+        if (await InCallersOrganisationAsync(db, principal, userId, cancellationToken) is not { } user) return AccountsRefusals.NotFound();
 
         var keys = await db.TrustedDevices.Where(d => d.UserId == user.Id).Select(d => d.Id).ToListAsync(cancellationToken);
         var throttles = keys.Select(SignInThrottles.ForDevice).Append(SignInThrottles.ForEmail(user.NormalizedEmail)).ToList();
@@ -69,10 +67,8 @@ public static class AdminMfaApi
         Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
             CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == caller.OrganisationId, cancellationToken);
-        if (user is null) return AccountsRefusals.NotFound();
-        if (user.Id == caller.UserId)
+        if (await InCallersOrganisationAsync(db, principal, userId, cancellationToken) is not { } user) return AccountsRefusals.NotFound();
+        if (user.Id == Caller.From(principal).UserId)
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.OwnAccount, "You cannot reset your own sign-in.",
                 "Ask another administrator of your organisation.");
@@ -164,5 +160,13 @@ public static class AdminMfaApi
             $"change {change.Id} requested by {change.RequestedBy}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(PhoneChanges.ToDto(change, target.Email));
+    }
+
+    /// <summary>The user, when they belong to the caller's organisation; another organisation's user is not found.</summary>
+    private static Task<User?> InCallersOrganisationAsync(AccountsDbContext db, ClaimsPrincipal principal, Guid userId,
+        CancellationToken cancellationToken)
+    {
+        var organisationId = Caller.From(principal).OrganisationId;
+        return db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganisationId == organisationId, cancellationToken);
     }
 }

@@ -2,16 +2,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlexWhere.Challenges.Apis;
 
-/// <summary>Texts without a code (<see cref="NoticeSender"/>). Called by Accounts only (service key).</summary>
+/// <summary>Texts without a code (<see cref="NoticeSender"/>), at <c>POST /internal/notices</c>. Called by
+/// Accounts only (service key).</summary>
 public static class InternalNoticesApi
 {
-    public static RouteGroupBuilder MapInternalNoticesApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapInternalGroup("/internal/notices", "Internal notices");
-
-        api.MapPost("/", SendNotice);
-        return api;
-    }
+    public static RouteHandlerBuilder MapInternalNoticesApi(this IEndpointRouteBuilder app) =>
+        app.MapInternalGroup("/internal/notices", "Internal notices").MapPost("/", SendNotice);
 
     public static async Task<Results<Accepted<SentNotice>, ApiProblem>> SendNotice(
         NoticeRequest request, NoticeSender sender, TimeProvider time, CancellationToken cancellationToken)
