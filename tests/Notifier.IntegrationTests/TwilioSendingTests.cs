@@ -102,7 +102,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     }
 
     [Fact]
-    public async Task Abandons_a_hung_attempt_after_the_attempt_timeout_and_retries()
+    public async Task Abandons_a_hung_attempt_after_the_attempt_timeout_and_looks_it_up_before_sending_again()
     {
         _replies.Script(new FakeReply.Hang());
         await using var notifier = await StartNotifierAsync();
@@ -111,7 +111,10 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.Harness.Bus.Publish(message);
         await notifier.SentAsync(message.MessageId);
 
+        // Twilio may have taken the hung send: the second send comes only after a lookup found nothing.
         Assert.Equal(2, _twilio.Calls);
+        Assert.Equal(1, _twilio.Lookups);
+        Assert.Equal(1, _twilio.AcceptedFor(message.Destination));
     }
 
     [Theory]

@@ -12,7 +12,10 @@ namespace FlexWhere.Notifier.Providers.Twilio;
 /// <item>retry with exponential back-off and jitter, on transient failures only: 429 (waiting out
 ///   Retry-After, capped), 408, 5xx, Twilio's transient error codes, connection errors and attempt
 ///   timeouts. Permanent refusals (21211 invalid number, 21610 unsubscribed, 21408 region not
-///   permitted, any other 4xx) are never retried;</item>
+///   permitted, any other 4xx) are never retried. A send (POST) whose outcome is unknown (the attempt
+///   timed out, or the connection broke after the request went out) is not retried here either: Twilio
+///   may have accepted it, and sending again would text the code twice. It fails the message's
+///   delivery, whose next try looks the message up at Twilio first (<c>SendSmsConsumer</c>);</item>
 /// <item>a circuit breaker, so a Twilio outage fails sends fast instead of piling attempts on it;</item>
 /// <item>a token-bucket rate limiter (messages per second) that queues sends rather than failing them;
 ///   it sits inside the retry because every retry is another message to Twilio;</item>
@@ -39,7 +42,9 @@ public static class SmsResiliencePipeline
             // Back-off waits no longer than a Retry-After may, so the claim's TTL can be checked at start.
             MaxDelay = options.MaxRetryAfter,
             ShouldRetryAfterHeader = false,
-            ShouldHandle = args => options.MaxRetryAttempts == 0 ? ValueTask.FromResult(false) : IsTransientAsync(args.Outcome),
+            ShouldHandle = args => options.MaxRetryAttempts == 0
+                ? ValueTask.FromResult(false)
+                : ShouldRetryAsync(args.Outcome, args.Context),
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.MaxRetryAfter, timeProvider)),
         });
 
@@ -64,6 +69,24 @@ public static class SmsResiliencePipeline
 
         pipeline.AddTimeout(options.AttemptTimeout);
     }
+
+    /// <summary>Transient, and safe to send again: a lookup (GET) always is; a send only when Twilio answered,
+    /// or when the request never left (no connection).</summary>
+    public static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        if (outcome.Exception is { } failure && context.GetRequestMessage()?.Method != HttpMethod.Get && !NeverSent(failure))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        return IsTransientAsync(outcome);
+    }
+
+    private static bool NeverSent(Exception failure) => failure is HttpRequestException
+    {
+        HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError,
+    };
 
     public static async ValueTask<bool> IsTransientAsync(Outcome<HttpResponseMessage> outcome)
     {
