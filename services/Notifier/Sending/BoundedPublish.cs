@@ -26,9 +26,14 @@ public static class BoundedPublish
         {
             throw new EventNotPublishedException(typeof(T).Name, timeout);
         }
+        catch (MassTransitException unreachable)
+        {
+            // A bus that has given up on its broker for now fails at once ("Broker unreachable") instead of waiting.
+            throw new EventNotPublishedException(typeof(T).Name, timeout, unreachable);
+        }
     }
 }
 
 /// <summary>RabbitMQ did not confirm an event in time; the operation that published it should be tried again.</summary>
-public sealed class EventNotPublishedException(string eventName, TimeSpan timeout)
-    : Exception($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.");
+public sealed class EventNotPublishedException(string eventName, TimeSpan timeout, Exception? cause = null)
+    : Exception($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.", cause);
