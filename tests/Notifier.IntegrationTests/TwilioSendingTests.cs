@@ -105,7 +105,14 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     public async Task Abandons_a_hung_attempt_after_the_attempt_timeout_and_looks_it_up_before_sending_again()
     {
         _replies.Script(new FakeReply.Hang());
-        await using var notifier = await StartNotifierAsync();
+        // The hung send fails its delivery; the next delivery (MassTransit's retry) looks up and sends. On a
+        // busy machine a lookup may time out as well, so this host has room for more deliveries and longer attempts.
+        await using var notifier = await StartNotifierAsync(settings =>
+        {
+            settings["Notifier:Sending:RetryLimit"] = "4";
+            settings["Notifier:Sending:ClaimTtl"] = "00:00:30";
+            settings["Notifier:SmsResilience:AttemptTimeout"] = "00:00:02";
+        });
         var message = NotifierHost.NewSendSms();
 
         await notifier.Harness.Bus.Publish(message);
@@ -113,7 +120,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
 
         // Twilio may have taken the hung send: the second send comes only after a lookup found nothing.
         Assert.Equal(2, _twilio.Calls);
-        Assert.Equal(1, _twilio.Lookups);
+        Assert.True(_twilio.Lookups >= 1, "The second send came without a lookup.");
         Assert.Equal(1, _twilio.AcceptedFor(message.Destination));
     }
 
