@@ -94,6 +94,16 @@ start_assembly() {
   say "start  $name"
 }
 
+# Each failed test's name and the first $2 lines of its message; a hang dump or an aborted run.
+failures() {
+  awk -v keep="$2" '
+    /^ +Failed [A-Za-z_]/ { print; left = 0; next }
+    /^ +Error Message:/ { left = keep; next }
+    /^ +Stack Trace:/ { left = 0 }
+    left > 0 { print "      " $0; left--; next }
+    /[Hh]ang dump|blame|test run was aborted|Test host process crashed/ { print }' "$1"
+}
+
 tests_done() { grep -cE '^\s+(Passed|Failed|Skipped) [A-Za-z_]' "$run/$1.log" 2>/dev/null || true; }
 
 rm -rf TestResults && mkdir -p TestResults
@@ -126,8 +136,8 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
       say "done   $name in $((SECONDS - started[$name])) s: ${summary:-exit code $code}"
       if [ "$code" -ne 0 ]; then
         failed_assemblies+=("$name")
-        # The failures and any hang dump, not the whole log (it is kept in the results folder's copy).
-        grep -E '^\s+Failed [A-Za-z_]|Error Message|hang|dump' -A6 "$run/$name.log" | head -80 || true
+        # The failures and any hang dump, not the whole log (TestResults/ keeps it).
+        failures "$run/$name.log" 20 | head -120 || true
         cp -r "$run/results/$name" "TestResults/" 2>/dev/null || true
       fi
       # Every assembly's whole log stays in TestResults/ (each test with its time), passed or failed.
@@ -159,7 +169,11 @@ echo "Slowest tests:"
 grep -hoE '^\s+(Passed|Failed) [^ ]+ \[[0-9 .msh]+\]' TestResults/*.log 2>/dev/null |
   awk '{t=0; for (i=3; i<NF; i+=2) {v=$i; sub(/^\[/, "", v); u=$(i+1); sub(/\]$/, "", u);
     t+=v*(u=="ms" ? 0.001 : u=="m" ? 60 : u=="h" ? 3600 : 1)} printf "%7.1f s  %s\n", t, $2}' | sort -rn | head -8 || true
-if [ ${#failed_assemblies[@]} -gt 0 ]; then echo "Failed assemblies (logs in TestResults/): ${failed_assemblies[*]}"; fi
+if [ ${#failed_assemblies[@]} -gt 0 ]; then
+  echo "Failed tests (first lines of each message; whole logs in TestResults/):"
+  for name in "${failed_assemblies[@]}"; do failures "TestResults/$name.log" 3; done
+  echo "Failed assemblies: ${failed_assemblies[*]}"
+fi
 crashed=""
 # An assembly whose test host died reports no count of its own: the line says so instead of "0 failed".
 if [ ${#failed_assemblies[@]} -gt 0 ]; then crashed=" (${#failed_assemblies[@]} assemblies failed: ${failed_assemblies[*]})"; fi

@@ -31,7 +31,8 @@ public class ShutdownTests
                 turn.Dispose();
             }
 
-            Assert.Contains($"Gateway: http://localhost:{gatewayPort}", output.ToString());
+            Assert.True(Text(output).Contains($"Gateway: http://localhost:{gatewayPort}", StringComparison.Ordinal),
+                $"The AppHost did not announce the Gateway on port {gatewayPort}.\n{Digest(output)}");
 
             var folder = Assert.Single(Directory.GetDirectories(DataFolder.Root, $"apphost-{appHost.Id}-*"));
             var servers = ServerProcesses.UsingProcessIds(folder);
@@ -96,7 +97,7 @@ public class ShutdownTests
             try
             {
                 using var response = await client.GetAsync($"http://localhost:{gatewayPort}/health");
-                if (response.StatusCode == HttpStatusCode.OK && output.ToString().Contains("FlexWhere is ready")) return;
+                if (response.StatusCode == HttpStatusCode.OK && Text(output).Contains("FlexWhere is ready", StringComparison.Ordinal)) return;
             }
             catch (HttpRequestException)
             {
@@ -110,6 +111,23 @@ public class ShutdownTests
             await Task.Delay(500);
         }
 
-        Assert.Fail($"The Gateway was not healthy within {StartTimeout.TotalMinutes} minutes. AppHost output:\n{output}");
+        Assert.Fail(appHost.HasExited
+            ? $"The AppHost exited with code {appHost.ExitCode} before the Gateway was healthy.\n{Digest(output)}"
+            : $"The Gateway was not healthy within {StartTimeout.TotalMinutes} minutes.\n{Digest(output)}");
+    }
+
+    private static string Text(StringBuilder output)
+    {
+        lock (output) return output.ToString();
+    }
+
+    /// <summary>The AppHost's warnings and errors first, then the last lines: a failure's message says why
+    /// without the whole boot log (RabbitMQ alone logs hundreds of lines).</summary>
+    private static string Digest(StringBuilder output)
+    {
+        var lines = Text(output).Split('\n');
+        var telling = lines.Where(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)
+            || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal)).Take(40);
+        return $"Warnings and errors:\n{string.Join('\n', telling)}\nLast 60 lines:\n{string.Join('\n', lines.TakeLast(60))}";
     }
 }
