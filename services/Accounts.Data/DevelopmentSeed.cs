@@ -39,18 +39,8 @@ public static class DevelopmentSeed
             var normalized = User.Normalize(email);
             if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken)) continue;
 
-            var user = new User
-            {
-                Id = Guid.CreateVersion7(now),
-                OrganisationId = organisation.Id,
-                Email = email,
-                NormalizedEmail = normalized,
-                DisplayName = displayName,
-                PhoneNumber = phone,
-                PhoneVerified = true,
-                CreatedAt = now,
-            };
-            user.SetRole(role, now);
+            var user = User.Create(organisation.Id, email, displayName, role, phone, now);
+            user.PhoneVerified = true;
             user.PasswordHash = hasher.HashPassword(user, Password);
             db.Users.Add(user);
         }

@@ -66,4 +66,24 @@ public sealed class User
     }
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
+
+    /// <summary>A new account of the organisation: the address as written and its normalized form (the
+    /// login), the name, the number (E.164, checked by the caller) and the role with its four-eyes
+    /// bookkeeping. No password yet.</summary>
+    public static User Create(Guid organisationId, string email, string displayName, UserRole role, string? phoneNumber,
+        DateTimeOffset now)
+    {
+        var user = new User
+        {
+            Id = Guid.CreateVersion7(now),
+            OrganisationId = organisationId,
+            Email = email.Trim(),
+            NormalizedEmail = Normalize(email),
+            DisplayName = displayName.Trim(),
+            PhoneNumber = phoneNumber,
+            CreatedAt = now,
+        };
+        user.SetRole(role, now);
+        return user;
+    }
 }

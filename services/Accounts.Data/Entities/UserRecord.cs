@@ -13,3 +13,22 @@ public abstract class UserRecord
 
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+public static class UserRecords
+{
+    /// <summary>Makes a new record the user's: a time-ordered id, the user, the user's own organisation
+    /// (never one a caller names) and the time it was made.</summary>
+    public static T BelongingTo<T>(this T record, Guid userId, Guid organisationId, DateTimeOffset now, Guid? id = null)
+        where T : UserRecord
+    {
+        record.Id = id ?? Guid.CreateVersion7(now);
+        record.UserId = userId;
+        record.OrganisationId = organisationId;
+        record.CreatedAt = now;
+        return record;
+    }
+
+    /// <inheritdoc cref="BelongingTo{T}(T, Guid, Guid, DateTimeOffset, Guid?)"/>
+    public static T BelongingTo<T>(this T record, Users.User user, DateTimeOffset now, Guid? id = null) where T : UserRecord =>
+        record.BelongingTo(user.Id, user.OrganisationId, now, id);
+}

@@ -166,15 +166,11 @@ public static class AccountSecurityApi
         var ticket = OpaqueTokens.New();
         db.PhoneVerifications.Add(new PhoneVerification
         {
-            Id = Guid.CreateVersion7(now),
             TokenHash = OpaqueTokens.Hash(ticket),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             PhoneNumber = check.E164!,
             ChallengeId = issued!.ChallengeId,
-            CreatedAt = now,
             ExpiresAt = now + context.Options.LoginTicketLifetime,
-        });
+        }.BelongingTo(user, now));
         audit.BySelf(user, AuditEvents.PhoneVerificationSent, $"code to new number {Phones.Mask(check.E164!)}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneVerificationStarted(ticket, Phones.Mask(check.E164!), issued.ExpiresAt, issued.ResendAfter));

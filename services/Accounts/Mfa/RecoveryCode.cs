@@ -50,12 +50,8 @@ public static class RecoveryCodes
         var codes = Enumerable.Range(0, Count).Select(_ => NewCode()).ToList();
         db.RecoveryCodes.AddRange(codes.Select(code => new RecoveryCode
         {
-            Id = Guid.CreateVersion7(now),
-            UserId = userId,
-            OrganisationId = organisationId,
             CodeHash = Hash(Normalize(code)!),
-            CreatedAt = now,
-        }));
+        }.BelongingTo(userId, organisationId, now)));
         return codes;
     }
 

@@ -38,14 +38,10 @@ public static class EnrollmentCodes
         var expiresAt = now + options.Value.EnrollmentCodeLifetime;
         db.EnrollmentCodes.Add(new EnrollmentCode
         {
-            Id = Guid.CreateVersion7(now),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             CodeHash = Hash(code),
             IssuedBy = caller.UserId,
-            CreatedAt = now,
             ExpiresAt = expiresAt,
-        });
+        }.BelongingTo(user, now));
         audit.ByCaller(AuditEvents.EnrollmentCodeIssued, user.Id, $"valid until {expiresAt:O}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new IssuedEnrollmentCode($"{code[..5]}-{code[5..]}", expiresAt));

@@ -15,5 +15,6 @@ public static class MobileExtensions
         builder.Services.AddSingleton<TotpSecrets>();
         builder.Services.AddSingleton<MobileTotp>();
         builder.Services.AddSingleton<IPasswordHasher<MobilePin>, PasswordHasher<MobilePin>>();
+        builder.Services.AddScoped<PinServices>();
     }
 }

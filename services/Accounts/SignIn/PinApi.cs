@@ -5,6 +5,22 @@ public sealed record SetPinRequest(string? Pin, string? CurrentPin);
 
 public sealed record VerifyPinRequest(string? Pin);
 
+/// <summary>What both PIN routes work with: a scoped service, so each handler takes one parameter for it.</summary>
+public sealed class PinServices(AccountsDbContext db, IPasswordHasher<MobilePin> hasher, IOptions<MobileOptions> options,
+    TimeProvider time, AuditLog audit)
+{
+    public AccountsDbContext Db { get; } = db;
+
+    public IPasswordHasher<MobilePin> Hasher { get; } = hasher;
+
+    public TimeProvider Time { get; } = time;
+
+    public AuditLog Audit { get; } = audit;
+
+    internal Task<ApiProblem?> CheckAsync(MobilePin pin, string presented, PinApi.MobileSession session, CancellationToken cancellationToken) =>
+        PinApi.CheckAsync(Db, Hasher, options.Value, pin, presented, session, Time, Audit, cancellationToken);
+}
+
 /// <summary>The app's PIN, per mobile session, when the organisation requires one.</summary>
 public static class PinApi
 {
@@ -20,11 +36,10 @@ public static class PinApi
         return app;
     }
 
-    public static async Task<Results<NoContent, ApiProblem>> SetPin(
-        SetPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher,
-            IOptions<MobileOptions> options,
-        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> SetPin(SetPinRequest? request, ClaimsPrincipal principal, PinServices services,
+        CancellationToken cancellationToken)
     {
+        var (db, hasher, time, audit) = (services.Db, services.Hasher, services.Time, services.Audit);
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
         if (refusal is not null) return refusal;
 
@@ -48,7 +63,7 @@ public static class PinApi
                     "This device already has a PIN: send it as currentPin to change it.");
             }
 
-            var wrong = await CheckAsync(db, hasher, options.Value, existing, request.CurrentPin, session, time, audit, cancellationToken);
+            var wrong = await services.CheckAsync(existing, request.CurrentPin, session, cancellationToken);
             if (wrong is not null) return wrong;
         }
 
@@ -64,29 +79,27 @@ public static class PinApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, ApiProblem>> VerifyPin(
-        VerifyPinRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<MobilePin> hasher,
-            IOptions<MobileOptions> options,
-        TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> VerifyPin(VerifyPinRequest? request, ClaimsPrincipal principal, PinServices services,
+        CancellationToken cancellationToken)
     {
-        var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
+        var (session, refusal) = await MobileSessionAsync(principal, services.Db, services.Time, cancellationToken);
         if (refusal is not null) return refusal;
         if (string.IsNullOrEmpty(request?.Pin) || request.Pin.Length > Organisations.Organisation.MaxPinLength)
         {
             return ApiProblem.Validation("pin", $"Send the PIN ({session!.PinLength} digits).");
         }
 
-        var pin = await db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session!.SessionId, cancellationToken);
+        var pin = await services.Db.MobilePins.SingleOrDefaultAsync(p => p.SessionId == session!.SessionId, cancellationToken);
         if (pin is null)
         {
             // A parallel guess may have just reached the limit: it revokes the session, then deletes the PIN.
-            var (_, revoked) = await MobileSessionAsync(principal, db, time, cancellationToken);
+            var (_, revoked) = await MobileSessionAsync(principal, services.Db, services.Time, cancellationToken);
             return revoked ?? new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PinNotSet, "No PIN set on this device.",
                 "Set a PIN first (PUT /api/me/pin).");
         }
 
-        return await CheckAsync(db, hasher, options.Value, pin, request.Pin, session!, time, audit,
-            cancellationToken) ?? (Results<NoContent, ApiProblem>)TypedResults.NoContent();
+        return await services.CheckAsync(pin, request.Pin, session!, cancellationToken)
+            ?? (Results<NoContent, ApiProblem>)TypedResults.NoContent();
     }
 
     /// <summary>Null when the PIN is right; otherwise the refusal, after counting the attempt.</summary>

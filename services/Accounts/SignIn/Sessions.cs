@@ -22,9 +22,6 @@ public static class Sessions
     {
         var session = new UserSession
         {
-            Id = id ?? Guid.CreateVersion7(now),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             Client = client,
             Role = user.Role,
             Amr = [.. amr],
@@ -33,10 +30,9 @@ public static class Sessions
             PasswordAt = now,
             SecondFactorAt = secondFactorNow ? now : null,
             TrustedDeviceId = trustedDeviceId,
-            CreatedAt = now,
             ExpiresAt = now + options.LifetimeFor(client),
             LastSeenAt = now,
-        };
+        }.BelongingTo(user, now, id);
         db.Sessions.Add(session);
         return session;
     }

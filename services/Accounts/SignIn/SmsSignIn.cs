@@ -205,18 +205,14 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         var expiresAt = now + Options.LoginTicketLifetime;
         Db.LoginTickets.Add(new LoginTicket
         {
-            Id = Guid.CreateVersion7(now),
             TokenHash = OpaqueTokens.Hash(ticket),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             Role = user.Role,
             Client = client,
             Method = method,
             ChallengeId = challengeId,
             StepUpSessionId = stepUpSession,
-            CreatedAt = now,
             ExpiresAt = expiresAt,
-        });
+        }.BelongingTo(user, now));
         return (ticket, expiresAt);
     }
 

@@ -59,15 +59,11 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
         var refreshToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         db.RefreshTokens.Add(new RefreshToken
         {
-            Id = Guid.CreateVersion7(now),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             SessionId = session.Id,
             TokenHash = Hash(refreshToken),
             Client = session.Client,
-            CreatedAt = now,
             ExpiresAt = expiresAt < session.ExpiresAt ? expiresAt : session.ExpiresAt,
-        });
+        }.BelongingTo(user, now));
         return new SignedIn("signed_in", CreateAccessToken(user, session, pinVerified), refreshToken,
             options.Value.AccessTokenLifetimeSeconds);
     }

@@ -50,14 +50,10 @@ public static class TrustedDevices
         var token = OpaqueTokens.New();
         var device = new TrustedDevice
         {
-            Id = Guid.CreateVersion7(now),
-            UserId = user.Id,
-            OrganisationId = user.OrganisationId,
             Role = user.Role,
             TokenHash = OpaqueTokens.Hash(token),
             Name = DeviceName(name),
-            CreatedAt = now,
-        };
+        }.BelongingTo(user, now);
         Slide(device, sessionId, now, periodDays);
         db.TrustedDevices.Add(device);
         return (device, token);

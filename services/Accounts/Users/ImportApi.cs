@@ -148,18 +148,8 @@ public static class ImportApi
                     continue;
                 }
 
-                var added = new User
-                {
-                    Id = Guid.CreateVersion7(now),
-                    OrganisationId = caller.OrganisationId,
-                    Email = email!,
-                    NormalizedEmail = normalized,
-                    DisplayName = item.DisplayName.Trim(),
-                    PhoneNumber = phone,
-                    FromLinkedDatabase = true,
-                    CreatedAt = now,
-                };
-                added.SetRole(role, now);
+                var added = User.Create(caller.OrganisationId, email!, item.DisplayName, role, phone, now);
+                added.FromLinkedDatabase = true;
                 db.Users.Add(added);
                 created++;
                 continue;

@@ -108,17 +108,7 @@ public static class UsersApi
         if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken)) return EmailTaken();
 
         var now = time.GetUtcNow();
-        var user = new User
-        {
-            Id = Guid.CreateVersion7(now),
-            OrganisationId = caller.OrganisationId,
-            Email = email,
-            NormalizedEmail = normalized,
-            DisplayName = request.DisplayName.Trim(),
-            PhoneNumber = phone,
-            CreatedAt = now,
-        };
-        user.SetRole(role, now);
+        var user = User.Create(caller.OrganisationId, email, request.DisplayName, role, phone, now);
         if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
         db.Users.Add(user);
         audit.ByCaller(AuditEvents.UserCreated, user.Id, $"role {role}");
