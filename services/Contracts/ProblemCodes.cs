@@ -62,6 +62,9 @@ public static class ProblemCodes
     public const string EmailInvalid = "email_invalid";
     public const string EmailTaken = "email_taken";
     public const string PasswordTooShort = "password_too_short";
+    public const string PasswordTooLong = "password_too_long";
+    public const string PasswordTooCommon = "password_too_common";
+    public const string PasswordTooPredictable = "password_too_predictable";
     public const string OwnAccount = "own_account";
     public const string ManagedByLinkedDatabase = "managed_by_linked_database";
     public const string LinkedDatabaseNotEnabled = "linked_database_not_enabled";

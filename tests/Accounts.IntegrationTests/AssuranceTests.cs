@@ -151,6 +151,28 @@ public class AssuranceTests(PostgresServer postgres, AccountsClassHost host, Red
     }
 
     [Fact]
+    public async Task A_common_new_password_is_refused_before_the_current_one_is_judged_and_the_old_one_keeps_working()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        using var client = ClientFor(manager);
+        string? HashNow() { using var db = NewDbContext(); return db.Users.Single(u => u.Id == manager.Id).PasswordHash; }
+        var before = HashNow();
+
+        // Eleven times, more than the sign-in count allows: a refused new password is no guess at the current one.
+        for (var attempt = 0; attempt < 11; attempt++)
+        {
+            await ProblemAsync(await client.PutAsJsonAsync("/api/me/password",
+                new { currentPassword = $"guess {attempt}", newPassword = "Password1234" }), HttpStatusCode.BadRequest, "password_too_common");
+        }
+
+        await using (var db = NewDbContext()) Assert.Equal(0, await db.SignInThrottles.CountAsync());
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/password",
+            new { currentPassword = Password, newPassword = "qwertyqwerty" }), HttpStatusCode.BadRequest, "password_too_common");
+        Assert.Equal(before, HashNow());
+    }
+
+    [Fact]
     public async Task A_control_centre_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_however_busy()
     {
         var organisation = await CreateOrganisationAsync();

@@ -77,6 +77,25 @@ public class UsersApiTests(PostgresServer postgres, AccountsClassHost host) : Ac
         await ProblemAsync(await client.GetAsync("/api/users"), HttpStatusCode.Forbidden, "forbidden");
     }
 
+    [Theory]
+    [InlineData("iloveyou1234", "password_too_common")]
+    [InlineData("new.person-summer", "password_too_predictable")]
+    [InlineData("short-one", "password_too_short")]
+    public async Task A_new_user_gets_no_password_that_is_common_predictable_or_short_and_no_account_either(string password,
+        string code)
+    {
+        await SeedAsync();
+        using var client = ClientFor(_admin);
+
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/users",
+            new { email = "new.person@example.test", displayName = "New Person", role = "Employee", password }),
+            HttpStatusCode.BadRequest, code);
+
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        await using var db = NewDbContext();
+        Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == "NEW.PERSON@EXAMPLE.TEST"));
+    }
+
     [Fact]
     public async Task Admins_create_users_with_a_normalised_phone_number()
     {

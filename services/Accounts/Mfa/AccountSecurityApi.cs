@@ -82,22 +82,17 @@ public static class AccountSecurityApi
         ChangePasswordRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
         AuditLog audit, Microsoft.Extensions.Options.IOptions<PasswordSignInOptions> signIn, CancellationToken cancellationToken)
     {
-        if (request?.CurrentPassword is not { Length: > 0 and <= UsersApi.MaxPasswordLength } || request.NewPassword is null)
+        if (request?.CurrentPassword is not { Length: > 0 and <= PasswordPolicy.MaxPresentedLength } || request.NewPassword is null)
         {
-            var field = request?.CurrentPassword is { Length: > 0 and <= UsersApi.MaxPasswordLength } ? "newPassword" : "currentPassword";
+            var field = request?.CurrentPassword is { Length: > 0 and <= PasswordPolicy.MaxPresentedLength } ? "newPassword" : "currentPassword";
             return ApiProblem.Validation(field, "Send currentPassword and newPassword.");
-        }
-
-        if (request.NewPassword.Length is < UsersApi.MinPasswordLength or > UsersApi.MaxPasswordLength)
-        {
-            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PasswordTooShort, "Choose a longer password.",
-                $"A password has {UsersApi.MinPasswordLength} to {UsersApi.MaxPasswordLength} characters.");
         }
 
         var caller = Caller.From(principal);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active,
             cancellationToken);
         if (user is null) return AccountsRefusals.NotFound();
+        if (PasswordPolicy.Check(request.NewPassword, user.Email) is { } weak) return weak;
 
         // The current password is guessed here under the same count as at sign-in, so a session in
         // other hands is no way to try passwords without limit.

@@ -30,8 +30,6 @@ public static class Clients
 
 public static class AuthApi
 {
-    private const int MaxPasswordLength = 1024;
-
     // Verified when the e-mail is unknown, so that answer takes as long as a wrong password: made by the
     // hasher in use, so it has the configured iteration count (PasswordHasherOptions) like real hashes.
     private static readonly ConditionalWeakTable<IPasswordHasher<User>, string> DummyHashes = new();
@@ -65,12 +63,12 @@ public static class AuthApi
         }
 
         if (string.IsNullOrWhiteSpace(request?.Email) || request.Email.Length > 254 || string.IsNullOrEmpty(request.Password)
-            || request.Password.Length > MaxPasswordLength || request.Client is not (Clients.ControlCentre or Clients.Mobile)
+            || request.Password.Length > PasswordPolicy.MaxPresentedLength || request.Client is not (Clients.ControlCentre or Clients.Mobile)
             || request.DeviceToken is { Length: > OpaqueTokens.MaxLength })
         {
             var field = request is null ? "body"
                 : string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 254 ? "email"
-                : string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength ? "password"
+                : string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaxPresentedLength ? "password"
                 : request.Client is not (Clients.ControlCentre or Clients.Mobile) ? "client"
                 : "deviceToken";
             return ApiProblem.Validation(field, "Send email, password and client (\"control-centre\" or \"mobile\").");

@@ -91,7 +91,7 @@ public static class StepUp
         CancellationToken cancellationToken)
     {
         if (request?.Method is not (StepUpMethods.Sms or StepUpMethods.Totp or StepUpMethods.RecoveryCode or StepUpMethods.Password)
-            || request.Code is { Length: > 64 } || request.Password is { Length: > UsersApi.MaxPasswordLength }
+            || request.Code is { Length: > 64 } || request.Password is { Length: > PasswordPolicy.MaxPresentedLength }
             || request.StepUpTicket is { Length: > OpaqueTokens.MaxLength })
         {
             return ApiProblem.Validation(request is null ? "body" : "method",

@@ -8,9 +8,6 @@ public sealed record ChangePhoneRequest(string? Phone);
 
 public static class UsersApi
 {
-    public const int MinPasswordLength = 12;
-    public const int MaxPasswordLength = 128;
-
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.AdminOrManager);
@@ -89,11 +86,7 @@ public static class UsersApi
             return ApiProblem.Validation("displayName", "displayName is required, at most 200 characters.");
         }
         if (!Roles.TryParse(request.Role, out var role)) return ApiProblem.Validation("role", "role is Admin, Manager or Employee.");
-        if (request.Password is not null && request.Password.Length is < MinPasswordLength or > MaxPasswordLength)
-        {
-            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.PasswordTooShort, "Choose a longer password.",
-                $"A password has {MinPasswordLength} to {MaxPasswordLength} characters.");
-        }
+        if (request.Password is not null && PasswordPolicy.Check(request.Password, request.Email!) is { } weak) return weak;
 
         string? phone = null;
         if (!string.IsNullOrWhiteSpace(request.Phone))
