@@ -97,7 +97,7 @@ start_assembly() {
 # Each failed test's name and the first $2 lines of its message; a hang dump or an aborted run.
 failures() {
   awk -v keep="$2" '
-    /^ +Failed [A-Za-z_]/ { print; left = 0; next }
+    /^ +Failed [^ ]+ \[[0-9]/ { print; left = 0; next }
     /^ +Error Message:/ { left = keep; next }
     /^ +Stack Trace:/ { left = 0 }
     left > 0 { print "      " $0; left--; next }

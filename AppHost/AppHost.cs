@@ -47,26 +47,20 @@ var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 
-// Twilio credentials come only from the AppHost's user secrets or environment (Twilio:AccountSid, …)
-// and reach the Notifier only when set; without them it keeps SMS in its development inbox.
-var twilioSettings = builder.Configuration.GetSection("Twilio").GetChildren()
-    .Where(setting => !string.IsNullOrWhiteSpace(setting.Value)).ToList();
-foreach (var setting in twilioSettings)
-{
-    // The auth token is a secret parameter, so the dashboard masks it.
-    if (setting.Key.Equals("AuthToken", StringComparison.OrdinalIgnoreCase))
-    {
-        notifier.WithEnvironment("Twilio__AuthToken", builder.AddParameter("twilio-auth-token", setting.Value!, secret: true));
-    }
-    else
-    {
-        notifier.WithEnvironment($"Twilio__{setting.Key}", setting.Value);
-    }
-}
-if (twilioSettings.Count == 0)
+// Twilio credentials and the mail server come only from the AppHost's user secrets or environment
+// (Twilio:AccountSid, Smtp:Host, …) and reach the Notifier only when set; without them it keeps SMS and
+// e-mail in its development inboxes.
+var twilioSettings = notifier.WithSettingsFrom(builder, "Twilio", secret: "AuthToken");
+var smtpSettings = notifier.WithSettingsFrom(builder, "Smtp", secret: "Password");
+if (twilioSettings == 0)
 {
     notifier.WithUrlForEndpoint("http", endpoint =>
         new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/sms/view", DisplayText = "Development SMS inbox" });
+}
+if (smtpSettings == 0)
+{
+    notifier.WithUrlForEndpoint("http", endpoint =>
+        new ResourceUrlAnnotation { Url = $"{endpoint.Url}/dev/mail/view", DisplayText = "Development mail inbox" });
 }
 
 // The only resource with an external endpoint: clients reach the services through it alone.

@@ -32,6 +32,32 @@ internal static class Extensions
     public static IResourceBuilder<ParameterResource> AddGeneratedSecret(this IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
+    /// <summary>Passes the AppHost's settings of one section (<c>Twilio:AccountSid</c>, …) to the resource as
+    /// environment variables; <paramref name="secret"/> becomes a secret parameter, so the dashboard masks it.
+    /// Returns how many were set.</summary>
+    public static int WithSettingsFrom(this IResourceBuilder<ProjectResource> resource, IDistributedApplicationBuilder builder,
+        string section, string secret)
+    {
+        var settings = builder.Configuration.GetSection(section).GetChildren().Where(setting => !string.IsNullOrWhiteSpace(setting.Value))
+            .ToList();
+        foreach (var setting in settings)
+        {
+            if (setting.Key.Equals(secret, StringComparison.OrdinalIgnoreCase))
+            {
+                // twilio-auth-token, smtp-password
+                var name = System.Text.RegularExpressions.Regex.Replace($"{section}-{secret}", "(?<=[a-z])([A-Z])", "-$1").ToLowerInvariant();
+                var parameter = builder.AddParameter(name, setting.Value!, secret: true);
+                resource.WithEnvironment($"{section}__{secret}", parameter);
+            }
+            else
+            {
+                resource.WithEnvironment($"{section}__{setting.Key}", setting.Value);
+            }
+        }
+
+        return settings.Count;
+    }
+
     /// <summary>Prints where to go once the Gateway is ready.</summary>
     public static void AnnounceWhenReady(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway,
         InfrastructureMode mode)

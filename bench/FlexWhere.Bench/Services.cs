@@ -101,6 +101,9 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 environment["Twilio__From"] = "+3197010000001";
                 environment["Twilio__StatusCallbackUrl"] = "https://bench.flexwhere.test/api/notifier/twilio/status";
                 environment["Twilio__BaseUrl"] = twilio.ToString();
+                // Outside Development the Notifier needs a mail server; no bench scenario sends e-mail.
+                environment["Smtp__Host"] = "127.0.0.1";
+                environment["Smtp__From"] = "bench@flexwhere.test";
             }
 
             var process = ChildProcess.Start(name, "dotnet", [dll], environment, directory, logDirectory);

@@ -53,6 +53,31 @@ public sealed class NotifierHost : IAsyncDisposable
         ["Notifier:SmsResilience:BreakerMinimumThroughput"] = "100",
     };
 
+    /// <summary>Settings for sending e-mail through the SMTP server on <paramref name="port"/>, with short delays.</summary>
+    public static Dictionary<string, string?> SmtpSettings(int port) => new()
+    {
+        ["Smtp:Host"] = "127.0.0.1",
+        ["Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Smtp:Security"] = "None",
+        ["Smtp:From"] = "no-reply@flexwhere.test",
+        ["Smtp:BaseDelay"] = "00:00:00.050",
+        ["Smtp:AttemptTimeout"] = "00:00:05",
+    };
+
+    public static SendEmail NewSendEmail(string templateId = EmailTemplates.Invitation, string locale = "nl", TimeSpan? expiresIn = null) =>
+        new()
+        {
+            MessageId = Guid.NewGuid(),
+            To = "j.de.vries@acme.example",
+            MaskedTo = "j•••@acme.example",
+            TemplateId = templateId,
+            Locale = locale,
+            RecipientName = "Jan de Vries",
+            OrganisationName = "Acme B.V.",
+            Link = $"https://flexwhere.test/#/set-password?token=tok_{Guid.NewGuid():N}",
+            ExpiresAt = DateTimeOffset.UtcNow + (expiresIn ?? TimeSpan.FromHours(72)),
+        };
+
     public static async Task<NotifierHost> StartAsync(
         ServerAddresses servers,
         IDictionary<string, string?> settings,
@@ -73,10 +98,12 @@ public sealed class NotifierHost : IAsyncDisposable
         if (timeProvider is not null) builder.Services.AddSingleton(timeProvider);
 
         builder.AddSmsDelivery();
+        builder.AddEmailDelivery();
         builder.Services.AddMassTransitTestHarness(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
             Extensions.AddSmsConsumers(bus);
+            Extensions.AddEmailConsumers(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(servers.RabbitMq));

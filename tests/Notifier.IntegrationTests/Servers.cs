@@ -22,7 +22,7 @@ public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>,
 /// Notifiers that consume it.</summary>
 public static class SharedQueues
 {
-    private static readonly string[] Consumed = ["send-sms", "send-sms-fault"];
+    private static readonly string[] Consumed = ["send-sms", "send-sms-fault", "send-email"];
 
     /// <summary>
     /// Waits (up to 30 s) until no Notifier consumes the queues, and fails the test otherwise: a consumer left
@@ -58,5 +58,51 @@ public static class SharedQueues
         {
             return 0;
         }
+    }
+}
+
+/// <summary>What reached a queue's <c>_error</c> queue.</summary>
+public static class ErrorQueues
+{
+    /// <summary>The error queue's copy of the message (body and headers), waiting up to ten seconds for it:
+    /// MassTransit publishes the fault just before it moves the message to the error queue.</summary>
+    public static async Task<string> WaitForAsync(RabbitMqServer rabbitMq, string queue, Guid messageId)
+    {
+        for (var poll = 0; poll < 100; poll++)
+        {
+            await Task.Delay(100);
+            if (await FindAsync(rabbitMq, queue, messageId) is { } dead) return dead;
+        }
+
+        throw new Xunit.Sdk.XunitException($"Message {messageId} did not reach {queue}.");
+    }
+
+    /// <summary>The error queue's copy of the message, or null; other tests' messages are left alone.</summary>
+    public static async Task<string?> FindAsync(RabbitMqServer rabbitMq, string queue, Guid messageId)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return null;
+        }
+
+        await using var browse = await connection.CreateChannelAsync();
+        string? found = null;
+        // Read without acknowledging; closing the channel puts every message back.
+        while (await browse.BasicGetAsync(queue, autoAck: false) is { } delivery)
+        {
+            var body = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
+            var headers = string.Join(" ", delivery.BasicProperties.Headers?.Select(header =>
+                $"{header.Key}={(header.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : header.Value)}") ?? []);
+            if (body.Contains(messageId.ToString())) found = body + "\n" + headers;
+        }
+
+        return found;
     }
 }

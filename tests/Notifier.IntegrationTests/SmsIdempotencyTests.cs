@@ -34,8 +34,8 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
         Assert.NotNull(first.Token);
         Assert.Null(first.AlreadySentAs);
         Assert.False(first.HadEarlierAttempt);
-        Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false), whileHeld);
-        Assert.Equal(new SmsClaim(AlreadySentAs: providerMessageId, Token: null, HadEarlierAttempt: false), afterSent);
+        Assert.Equal(new SendClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false), whileHeld);
+        Assert.Equal(new SendClaim(AlreadySentAs: providerMessageId, Token: null, HadEarlierAttempt: false), afterSent);
         var db = _connection.GetDatabase();
         Assert.False(await db.KeyExistsAsync(NotifierKeys.Attempt(messageId)));
         Assert.False(await db.KeyExistsAsync(NotifierKeys.Claim(messageId)));
@@ -57,7 +57,7 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
 
         Assert.True(faultClaim.HadEarlierAttempt);
         Assert.Null(gaveUp);
-        Assert.Equal(new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true), copy);
+        Assert.Equal(new SendClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true), copy);
         Assert.NotNull(await _connection.GetDatabase().KeyTimeToLiveAsync(NotifierKeys.GaveUp(messageId)));
     }
 
@@ -85,7 +85,7 @@ public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
         var sender = await _idempotency.ClaimAsync(messageId);
         var faultWhileSending = await _idempotency.ClaimToGiveUpAsync(messageId);
         // Even a fault consumer that skipped the claim cannot give the message up under the sender's feet.
-        await Assert.ThrowsAsync<SmsSendInProgressException>(() => _idempotency.GiveUpAsync(messageId, claimToken: "not-the-holder"));
+        await Assert.ThrowsAsync<SendInProgressException>(() => _idempotency.GiveUpAsync(messageId, claimToken: "not-the-holder"));
         await _idempotency.ReleaseAsync(messageId, sender.Token!); // the send failed; the message is free
         var fault = await _idempotency.ClaimToGiveUpAsync(messageId);
         var copyWhileGivingUp = await _idempotency.ClaimAsync(messageId);

@@ -379,45 +379,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
             || pair.Value?.Contains(message.Code) == true) == true);
     }
 
-    /// <summary>The error queue's copy of the message (body and headers), waiting up to ten seconds for it:
-    /// MassTransit publishes the fault just before it moves the message to the error queue.</summary>
-    private async Task<string> WaitInErrorQueueAsync(Guid messageId)
-    {
-        for (var poll = 0; poll < 100; poll++)
-        {
-            await Task.Delay(100);
-            if (await FindInErrorQueueAsync(messageId) is { } dead) return dead;
-        }
+    private Task<string> WaitInErrorQueueAsync(Guid messageId) => ErrorQueues.WaitForAsync(rabbitMq, "send-sms_error", messageId);
 
-        throw new Xunit.Sdk.XunitException($"SMS {messageId} did not reach send-sms_error.");
-    }
-
-    /// <summary>The error queue's copy of the message, or null; other tests' messages are left alone.</summary>
-    private async Task<string?> FindInErrorQueueAsync(Guid messageId)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            await channel.QueueDeclarePassiveAsync("send-sms_error");
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return null;
-        }
-
-        await using var browse = await connection.CreateChannelAsync();
-        string? found = null;
-        // Read without acknowledging; closing the channel puts every message back.
-        while (await browse.BasicGetAsync("send-sms_error", autoAck: false) is { } delivery)
-        {
-            var body = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
-            var headers = string.Join(" ", delivery.BasicProperties.Headers?.Select(header =>
-                $"{header.Key}={(header.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : header.Value)}") ?? []);
-            if (body.Contains(messageId.ToString())) found = body + "\n" + headers;
-        }
-
-        return found;
-    }
+    private Task<string?> FindInErrorQueueAsync(Guid messageId) => ErrorQueues.FindAsync(rabbitMq, "send-sms_error", messageId);
 }

@@ -85,11 +85,36 @@ public class StartupTests
     }
 
     [Fact]
-    public async Task Has_no_development_inbox_outside_development()
+    public void Refuses_to_start_outside_development_without_a_mail_server()
     {
-        using var factory = new ProductionFactory([.. Broker(), .. ValidTwilio().Select(pair => (pair.Key, pair.Value))]);
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
+            new ProductionFactory([.. Broker(), .. ValidTwilio().Select(pair => (pair.Key, pair.Value))])));
 
-        using var response = await factory.CreateClient().GetAsync("/dev/sms");
+        Assert.Contains("Smtp:Host is not set", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Smtp:From", null, "Smtp:From is not set")]
+    [InlineData("Smtp:From", "no-reply", "Smtp:From must be an e-mail address")]
+    [InlineData("Smtp:Port", "0", "Port")]
+    public void Refuses_to_start_with_an_incomplete_mail_server(string key, string? value, string expected)
+    {
+        var settings = ValidProviders();
+        settings[key] = value;
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() =>
+            new ProductionFactory([.. Broker(), .. settings.Select(pair => (pair.Key, pair.Value))])));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("/dev/sms")]
+    [InlineData("/dev/mail")]
+    public async Task Has_no_development_inbox_outside_development(string path)
+    {
+        using var factory = new ProductionFactory([.. Broker(), .. ValidProviders().Select(pair => (pair.Key, pair.Value))]);
+
+        using var response = await factory.CreateClient().GetAsync(path);
 
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -104,6 +129,14 @@ public class StartupTests
         ["Twilio:From"] = "+3197010000001",
         ["Twilio:StatusCallbackUrl"] = "https://flexwhere.test/api/notifier/twilio/status",
     };
+
+    private static Dictionary<string, string?> ValidProviders()
+    {
+        var settings = ValidTwilio();
+        settings["Smtp:Host"] = "smtp.flexwhere.test";
+        settings["Smtp:From"] = "no-reply@flexwhere.test";
+        return settings;
+    }
 
     private sealed class ProductionFactory(params (string Key, string? Value)[] settings) : WebApplicationFactory<Program>
     {

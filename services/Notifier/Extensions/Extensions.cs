@@ -12,8 +12,13 @@ public static class Extensions
         // No JSON bodies here (Twilio posts a form), but a query or form that does not bind answers like everywhere else.
         builder.AddRequestValidation();
         builder.AddSmsDelivery();
+        builder.AddEmailDelivery();
         // MassTransit registers the broker's readiness check.
-        builder.AddMessaging(AddSmsConsumers);
+        builder.AddMessaging(bus =>
+        {
+            AddSmsConsumers(bus);
+            AddEmailConsumers(bus);
+        });
         builder.AddDefaultOpenApi();
     }
 
@@ -21,6 +26,30 @@ public static class Extensions
     {
         bus.AddConsumer<SendSmsConsumer, SendSmsConsumerDefinition>();
         bus.AddConsumer<SendSmsFaultConsumer>();
+    }
+
+    public static void AddEmailConsumers(IBusRegistrationConfigurator bus) => bus.AddConsumer<SendEmailConsumer, SendEmailConsumerDefinition>();
+
+    /// <summary>The e-mail sender (SMTP, or the development inbox) and its idempotency; needs <see cref="AddSmsDelivery"/>'s Redis.</summary>
+    public static void AddEmailDelivery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<EmailIdempotency>();
+        if (SmtpOptions.IsConfigured(builder.Configuration))
+        {
+            builder.Services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton<IEmailSender, SmtpEmailSender>();
+        }
+        else if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddSingleton(new DevMailInbox());
+            builder.Services.AddSingleton<IEmailSender, DevInboxEmailSender>();
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "Smtp:Host is not set. Outside Development the Notifier sends e-mail through a mail server only: " +
+                "set Smtp__Host, Smtp__Port, Smtp__From and, where the server asks for them, Smtp__UserName and Smtp__Password.");
+        }
     }
 
     /// <summary>Everything the consumers need except the bus: options, Redis, the provider.</summary>

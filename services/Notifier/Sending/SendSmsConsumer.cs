@@ -112,9 +112,7 @@ public sealed class SendSmsConsumer(
         context.PublishFailedAsync(context.Message, reason, timeProvider.GetUtcNow(), options.Value.PublishTimeout);
 }
 
-/// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>
-public sealed class SmsSendInProgressException(Guid messageId)
-    : Exception($"SMS {messageId} is being sent by another consumer.");
+
 
 /// <summary>
 /// A copy of a message that was given up earlier. MassTransit publishes the fault of a message just

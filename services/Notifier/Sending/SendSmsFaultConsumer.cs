@@ -11,7 +11,7 @@ public sealed class SendSmsFaultConsumer(SmsIdempotency idempotency, ISmsProvide
     : IConsumer<Fault<SendSms>>
 {
     private static readonly string SendExceptionType = typeof(SmsSendException).FullName!;
-    private static readonly string InProgressExceptionType = typeof(SmsSendInProgressException).FullName!;
+    private static readonly string InProgressExceptionType = typeof(SendInProgressException).FullName!;
     private static readonly string GivenUpExceptionType = typeof(SmsGivenUpException).FullName!;
 
     public async Task Consume(ConsumeContext<Fault<SendSms>> context)

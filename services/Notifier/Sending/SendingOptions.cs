@@ -1,3 +1,5 @@
+using MassTransit;
+
 namespace FlexWhere.Notifier.Sending;
 
 public sealed class SendingOptions
@@ -32,4 +34,18 @@ public sealed class SendingOptions
 
     [SettingRange(1, 100)]
     public int ConcurrentMessageLimit { get; set; } = 8;
+
+    /// <summary>What every sending queue has: durable, MassTransit's retry as the second layer (after the sender's own
+    /// pipeline) kept small because each retry runs that whole pipeline again, and no retry for what
+    /// <paramref name="final"/> says no retry can change. After the last retry: the queue's <c>_error</c> queue.</summary>
+    public void ConfigureSendingEndpoint(IReceiveEndpointConfigurator endpoint, Action<IRetryConfigurator> final)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.Durable = true;
+        endpoint.UseMessageRetry(retry =>
+        {
+            if (RetryLimit == 0) retry.None();
+            else retry.Exponential(RetryLimit, RetryMinInterval, RetryMaxInterval, RetryMinInterval);
+            final(retry);
+        });
+    }
 }

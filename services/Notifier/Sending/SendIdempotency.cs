@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace FlexWhere.Notifier.Sending;
 
 /// <summary>
-/// Exactly one SMS per SendSms, across redeliveries and replicas:
+/// Exactly one SMS per SendSms (and one e-mail per SendEmail: <see cref="EmailIdempotency"/>), across redeliveries and replicas:
 /// 1. a "sent" record per message id, checked before the send and written once the provider accepted;
 /// 2. a short claim (SET NX with a TTL) taken before the send, so two replicas never send at once;
 /// 3. an attempt record, written with the claim, before the provider is called. A replica that dies
@@ -13,7 +13,8 @@ namespace FlexWhere.Notifier.Sending;
 /// 4. a "gave-up" record, written only by the holder of the claim, so that a message is either given
 ///    up (and no copy of it is sent afterwards) or sent (and not given up), never both.
 /// </summary>
-public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider)
+public abstract class SendIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider,
+    string channel)
 {
     private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -36,13 +37,13 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         return {'busy', ''}
         """;
 
-    // The sent record, the provider id → challenge id mapping and the release of our own claim, in
-    // one round trip and atomically (a transaction and a script before).
+    // The sent record, the release of our own claim and (for an SMS) the provider id → challenge id
+    // mapping, in one round trip and atomically (a transaction and a script before).
     private const string MarkSentScript = """
-        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-        redis.call('DEL', KEYS[4])
-        if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('DEL', KEYS[3])
+        if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+        if KEYS[4] then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2]) end
         return 1
         """;
 
@@ -62,26 +63,28 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
 
     /// <summary>Claims the message to send it, noting the attempt: already sent (the provider's id), given
     /// up, claimed by us (a token), or held by another consumer (none of these). One try.</summary>
-    public Task<SmsClaim> ClaimAsync(Guid messageId) => TryClaimAsync(messageId, toSend: true);
+    public string Channel => channel;
+
+    public Task<SendClaim> ClaimAsync(Guid messageId) => TryClaimAsync(messageId, toSend: true);
 
     /// <summary>Claims the message to decide whether to give it up: as <see cref="ClaimAsync"/>, but notes
     /// no attempt, as nothing is sent. One try.</summary>
-    public Task<SmsClaim> ClaimToGiveUpAsync(Guid messageId) => TryClaimAsync(messageId, toSend: false);
+    public Task<SendClaim> ClaimToGiveUpAsync(Guid messageId) => TryClaimAsync(messageId, toSend: false);
 
     /// <summary>
     /// Claims the message (to send it, or to give it up), waiting while another consumer holds it: the
     /// result is sent, given up or claimed by us. <paramref name="onBusy"/> runs once if we have to wait.
     /// The wait ends when the other consumer's outcome is recorded or its claim expires.
     /// </summary>
-    /// <exception cref="SmsSendInProgressException">The message was held for longer than a claim lives.</exception>
-    public async Task<SmsClaim> ClaimWhenFreeAsync(Guid messageId, bool toSend, Action onBusy, CancellationToken cancellationToken)
+    /// <exception cref="SendInProgressException">The message was held for longer than a claim lives.</exception>
+    public async Task<SendClaim> ClaimWhenFreeAsync(Guid messageId, bool toSend, Action onBusy, CancellationToken cancellationToken)
     {
         var giveUpAt = timeProvider.GetUtcNow() + options.Value.ClaimTtl + ClaimPollInterval;
         var claim = await TryClaimAsync(messageId, toSend);
         if (claim.IsHeldElsewhere) onBusy();
         while (claim.IsHeldElsewhere)
         {
-            if (timeProvider.GetUtcNow() > giveUpAt) throw new SmsSendInProgressException(messageId);
+            if (timeProvider.GetUtcNow() > giveUpAt) throw new SendInProgressException(messageId, channel);
             await Task.Delay(ClaimPollInterval, timeProvider, cancellationToken);
             claim = await TryClaimAsync(messageId, toSend);
         }
@@ -89,19 +92,20 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
         return claim;
     }
 
-    private async Task<SmsClaim> TryClaimAsync(Guid messageId, bool toSend)
+    private async Task<SendClaim> TryClaimAsync(Guid messageId, bool toSend)
     {
         var token = Guid.NewGuid().ToString("N");
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ClaimScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.Claim(messageId), NotifierKeys.Attempt(messageId), NotifierKeys.GaveUp(messageId)],
+            [NotifierKeys.Sent(messageId, channel), NotifierKeys.Claim(messageId, channel), NotifierKeys.Attempt(messageId, channel),
+                NotifierKeys.GaveUp(messageId, channel)],
             [token, (long)options.Value.ClaimTtl.TotalMilliseconds, (long)options.Value.SentRecordTtl.TotalMilliseconds,
                 toSend ? "1" : "0"]))!;
         return (string?)result[0] switch
         {
-            "sent" => new SmsClaim(AlreadySentAs: (string?)result[1], Token: null, HadEarlierAttempt: false),
-            "gave-up" => new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true),
-            "claimed" => new SmsClaim(AlreadySentAs: null, Token: token, HadEarlierAttempt: (string?)result[1] == "1"),
-            _ => new SmsClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false),
+            "sent" => new SendClaim(AlreadySentAs: (string?)result[1], Token: null, HadEarlierAttempt: false),
+            "gave-up" => new SendClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false, GaveUp: true),
+            "claimed" => new SendClaim(AlreadySentAs: null, Token: token, HadEarlierAttempt: (string?)result[1] == "1"),
+            _ => new SendClaim(AlreadySentAs: null, Token: null, HadEarlierAttempt: false),
         };
     }
 
@@ -110,44 +114,73 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     /// queue, so that a copy coming back is not sent, and lets the claim go. Null when done; the
     /// provider's id when the message was sent meanwhile (then it is no failure).
     /// </summary>
-    /// <exception cref="SmsSendInProgressException">Our claim expired and another consumer holds the message now.</exception>
+    /// <exception cref="SendInProgressException">Our claim expired and another consumer holds the message now.</exception>
     public async Task<string?> GiveUpAsync(Guid messageId, string claimToken)
     {
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(GiveUpScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.GaveUp(messageId), NotifierKeys.Claim(messageId)],
+            [NotifierKeys.Sent(messageId, channel), NotifierKeys.GaveUp(messageId, channel), NotifierKeys.Claim(messageId, channel)],
             [(long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken]))!;
         return (string?)result[0] switch
         {
             "sent" => (string?)result[1],
-            "busy" => throw new SmsSendInProgressException(messageId),
+            "busy" => throw new SendInProgressException(messageId, channel),
             _ => null,
         };
     }
 
-    /// <summary>Records the accepted send (and the provider id → challenge id mapping for status
-    /// callbacks) and lets our claim go.</summary>
-    public Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId) =>
-        Database.ScriptEvaluateAsync(MarkSentScript,
-            [NotifierKeys.Sent(messageId), NotifierKeys.ProviderMessage(providerMessageId), NotifierKeys.Claim(messageId),
-                NotifierKeys.Attempt(messageId)],
-            [providerMessageId, challengeId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken]);
+    /// <summary>Records the accepted send, and with <paramref name="mapping"/> one more key (the SMS provider's id →
+    /// its challenge), and lets our claim go.</summary>
+    protected Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, (string Key, string Value)? mapping)
+    {
+        RedisKey[] keys = [NotifierKeys.Sent(messageId, channel), NotifierKeys.Claim(messageId, channel),
+            NotifierKeys.Attempt(messageId, channel)];
+        RedisValue[] values = [providerMessageId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken];
+        return Database.ScriptEvaluateAsync(MarkSentScript,
+            mapping is { } extra ? [.. keys, extra.Key] : keys, mapping is { } more ? [.. values, more.Value] : values);
+    }
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>
-        Database.ScriptEvaluateAsync(ReleaseScript, [NotifierKeys.Claim(messageId)], [claimToken]);
+        Database.ScriptEvaluateAsync(ReleaseScript, [NotifierKeys.Claim(messageId, channel)], [claimToken]);
+
+    protected IDatabase Redis => Database;
+}
+
+public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider)
+    : SendIdempotency(redis, options, timeProvider, NotifierKeys.Sms)
+{
+    /// <summary>Records the accepted send and the provider id → challenge id mapping for status callbacks, and
+    /// lets our claim go.</summary>
+    public Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, string challengeId) =>
+        MarkSentAsync(messageId, claimToken, providerMessageId, (NotifierKeys.ProviderMessage(providerMessageId), challengeId));
 
     /// <summary>The challenge a provider message belongs to, for delivery callbacks.</summary>
     public async Task<string?> FindChallengeAsync(string providerMessageId)
     {
-        var value = await Database.StringGetAsync(NotifierKeys.ProviderMessage(providerMessageId));
+        var value = await Redis.StringGetAsync(NotifierKeys.ProviderMessage(providerMessageId));
         return value.HasValue ? value.ToString() : null;
     }
 }
 
-/// <summary>What <see cref="SmsIdempotency.ClaimAsync"/> found: the message was already sent
+/// <summary>One e-mail per SendEmail. SMTP has no way to ask whether a message arrived, so an attempt without
+/// an outcome (the Notifier died between the server's "250 OK" and the sent record, one Redis write) is
+/// sent again, with the same <c>Message-ID</c> (mailboxes that remove duplicates by that id, Gmail among them,
+/// show it once). The window is that one write; the attempt record says in the log when it was hit.</summary>
+public sealed class EmailIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider)
+    : SendIdempotency(redis, options, timeProvider, NotifierKeys.Email)
+{
+    public Task MarkSentAsync(Guid messageId, string claimToken, string messageIdHeader) =>
+        MarkSentAsync(messageId, claimToken, messageIdHeader, mapping: null);
+}
+
+/// <summary>Another replica held the message for longer than a claim lives; MassTransit's retry tries again.</summary>
+public sealed class SendInProgressException(Guid messageId, string channel)
+    : Exception($"{(channel == NotifierKeys.Sms ? "SMS" : "E-mail")} {messageId} is being sent by another consumer.");
+
+/// <summary>What <see cref="SendIdempotency.ClaimAsync"/> found: the message was already sent
 /// (<see cref="AlreadySentAs"/>), or given up (<see cref="GaveUp"/>: in the error queue with an SmsFailed),
 /// or we hold it (<see cref="Token"/>; <see cref="HadEarlierAttempt"/> when an attempt before ours left
 /// no outcome), or another replica does (none of these).</summary>
-public readonly record struct SmsClaim(string? AlreadySentAs, string? Token, bool HadEarlierAttempt, bool GaveUp = false)
+public readonly record struct SendClaim(string? AlreadySentAs, string? Token, bool HadEarlierAttempt, bool GaveUp = false)
 {
     /// <summary>Another consumer holds the message: it is neither sent, nor given up, nor ours.</summary>
     public bool IsHeldElsewhere => AlreadySentAs is null && !GaveUp && Token is null;

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MimeKit;
+
+namespace FlexWhere.Testing.Smtp;
+
+/// <summary>
+/// A small SMTP server (RFC 5321: EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT, no TLS) on a
+/// loopback port, that keeps every message it accepts, parsed with MimeKit. A script of replies lets a
+/// test answer a DATA with "later" (451) or "never" (550) before it accepts again, as real servers do.
+/// The Notifier talks to it with MailKit over a real socket, exactly as to a production server.
+/// </summary>
+public sealed class SmtpSink : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<string> _dataReplies = new();
+    private readonly Task _accepting;
+
+    private SmtpSink()
+    {
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public static SmtpSink Start() => new();
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Every message accepted, in order.</summary>
+    public ConcurrentQueue<MimeMessage> Received { get; } = new();
+
+    /// <summary>How many DATA commands came in, accepted or not.</summary>
+    public int DataAttempts => _dataAttempts;
+
+    private int _dataAttempts;
+
+    /// <summary>The next DATA commands are answered with these replies (e.g. "451 4.3.0 Try again later"), in order;
+    /// then every message is accepted.</summary>
+    public void ScriptDataReplies(params string[] replies)
+    {
+        foreach (var reply in replies) _dataReplies.Enqueue(reply);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
+                await using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\r\n", AutoFlush = true };
+                await writer.WriteLineAsync("220 smtp-sink.test ESMTP");
+                while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                {
+                    var verb = line.Split(' ', 2)[0].ToUpperInvariant();
+                    switch (verb)
+                    {
+                        case "EHLO":
+                            await writer.WriteLineAsync("250-smtp-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8");
+                            break;
+                        case "HELO" or "MAIL" or "RCPT" or "RSET" or "NOOP":
+                            await writer.WriteLineAsync("250 2.0.0 OK");
+                            break;
+                        case "DATA":
+                            await writer.WriteLineAsync("354 End data with <CR><LF>.<CR><LF>");
+                            var data = await ReadDataAsync(reader);
+                            Interlocked.Increment(ref _dataAttempts);
+                            if (_dataReplies.TryDequeue(out var scripted))
+                            {
+                                await writer.WriteLineAsync(scripted);
+                                break;
+                            }
+
+                            Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
+                            await writer.WriteLineAsync("250 2.0.0 Queued");
+                            break;
+                        case "QUIT":
+                            await writer.WriteLineAsync("221 2.0.0 Bye");
+                            return;
+                        default:
+                            await writer.WriteLineAsync("502 5.5.2 Command not implemented");
+                            break;
+                    }
+                }
+            }
+            catch (Exception failure) when (failure is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client went away, or the sink stops.
+            }
+        }
+    }
+
+    private async Task<string> ReadDataAsync(StreamReader reader)
+    {
+        var data = new StringBuilder();
+        while (await reader.ReadLineAsync(_stop.Token) is { } line && line != ".")
+        {
+            data.Append(line.StartsWith("..", StringComparison.Ordinal) ? line[1..] : line).Append("\r\n");
+        }
+
+        return data.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _stop.Dispose();
+    }
+}
