@@ -26,6 +26,8 @@ var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>(
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
+    // Invitations and password links leave by RabbitMQ (SendEmail, through Accounts' outbox).
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WaitFor(accountsMigrations)
     .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
@@ -75,6 +77,9 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithHttpHealthCheck(HealthPaths.Readiness)
     .InAppHostEnvironment();
+
+// Links in invitations and password e-mails open the Control Centre that the Gateway serves.
+accounts.WithEnvironment("AccountLinks__PublicBaseUrl", gateway.GetEndpoint("http"));
 
 // --Replicas=2 runs every service twice behind Aspire's proxy: the reliability suite checks that
 // limits, lockouts and one-SMS-per-message hold across replicas (their state lives in Redis or PostgreSQL).

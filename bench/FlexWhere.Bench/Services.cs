@@ -89,6 +89,8 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 ["Challenges__CodeHashKey"] = CodeHashKey,
                 ["InternalApi__Key"] = InternalApiKey,
                 ["ForwardedHeaders__GatewaySecret"] = GatewaySecret,
+                // Where links in e-mails point (Accounts); no bench scenario sends one.
+                ["AccountLinks__PublicBaseUrl"] = "https://bench.flexwhere.test",
             };
             if (name == "Gateway") foreach (var (key, value) in BenchRoute) environment[key] = value;
             foreach (var (key, value) in Extra) environment[key] = value;

@@ -36,6 +36,10 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
 
     public DbSet<MobilePin> MobilePins => Set<MobilePin>();
 
+    public DbSet<AccountLink> AccountLinks => Set<AccountLink>();
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
     /// <summary>The Data Protection key ring (TOTP secrets), shared by every Accounts replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -58,6 +62,7 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             user.Property(u => u.DisplayName).HasMaxLength(200);
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
             user.Property(u => u.PhoneNumber).HasMaxLength(16);
+            user.Property(u => u.Locale).HasMaxLength(5);
             user.HasOne(u => u.Organisation).WithMany().HasForeignKey(u => u.OrganisationId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -136,6 +141,23 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             verification.Property(v => v.PhoneNumber).HasMaxLength(16);
             verification.Property(v => v.ChallengeId).HasMaxLength(64);
             verification.HasOne<User>().WithMany().HasForeignKey(v => v.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AccountLink>(link =>
+        {
+            link.ToTable("account_links");
+            link.HasIndex(l => l.TokenHash).IsUnique();
+            link.HasIndex(l => new { l.UserId, l.CreatedAt });
+            link.Property(l => l.Purpose).HasMaxLength(32);
+            link.Property(l => l.ChallengeId).HasMaxLength(64);
+            link.HasOne<User>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("outbox");
+            message.Property(m => m.Kind).HasMaxLength(64);
+            message.HasIndex(m => m.NextAttemptAt);
         });
 
         modelBuilder.Entity<PendingPhoneChange>(change =>

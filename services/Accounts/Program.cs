@@ -21,5 +21,6 @@ app.MapPinApi();
 app.MapTotpApi();
 app.MapStepUpApi();
 app.MapEnrollmentCodeApi();
+app.MapPasswordLinksApi();
 
 app.Run();

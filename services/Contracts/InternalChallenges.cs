@@ -26,7 +26,10 @@ public static class ChallengePurposes
     public const string SignIn = "sign_in";
     public const string PhoneVerification = "phone_verification";
 
-    public static bool IsKnown(string? purpose) => purpose is SignIn or PhoneVerification;
+    /// <summary>The code an admin or a manager enters before an e-mailed link (invitation, password reset) sets their password.</summary>
+    public const string PasswordLink = "password_link";
+
+    public static bool IsKnown(string? purpose) => purpose is SignIn or PhoneVerification or PasswordLink;
 }
 
 /// <summary>Texts without a code, by kind.</summary>

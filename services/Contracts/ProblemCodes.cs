@@ -65,6 +65,8 @@ public static class ProblemCodes
     public const string PasswordTooLong = "password_too_long";
     public const string PasswordTooCommon = "password_too_common";
     public const string PasswordTooPredictable = "password_too_predictable";
+    public const string LinkExpired = "link_expired";
+    public const string AlreadySignedUp = "already_signed_up";
     public const string OwnAccount = "own_account";
     public const string ManagedByLinkedDatabase = "managed_by_linked_database";
     public const string LinkedDatabaseNotEnabled = "linked_database_not_enabled";

@@ -10,9 +10,11 @@ public static class MessagingExtensions
 
     /// <summary>
     /// MassTransit over the AppHost's RabbitMQ. The bus registers its own readiness check, so a
-    /// service whose broker is down reports unhealthy at /health.
+    /// service whose broker is down reports unhealthy at /health, unless <paramref name="brokerGatesReadiness"/>
+    /// is false: for a service that only publishes through an outbox and serves without the broker.
     /// </summary>
-    public static TBuilder AddMessaging<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    public static TBuilder AddMessaging<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null,
+        bool brokerGatesReadiness = true)
         where TBuilder : IHostApplicationBuilder
     {
         const string example = "an amqp:// URI such as amqp://user:password@127.0.0.1:5672";
@@ -32,6 +34,17 @@ public static class MessagingExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
+
+        if (!brokerGatesReadiness)
+        {
+            builder.Services.Configure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckServiceOptions>(options =>
+            {
+                foreach (var bus in options.Registrations.Where(check => check.Tags.Contains("masstransit")).ToList())
+                {
+                    options.Registrations.Remove(bus);
+                }
+            });
+        }
 
         return builder;
     }

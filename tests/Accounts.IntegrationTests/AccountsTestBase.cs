@@ -71,7 +71,8 @@ public sealed class TestClock : TimeProvider
 
 /// <summary>Accounts in memory (one host per test class, <see cref="AccountsClassHost"/>) on empty
 /// tables of the real PostgreSQL server at the start of every test, with a fake clock.</summary>
-public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHost host) : IAsyncLifetime, IClassFixture<AccountsClassHost>
+public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : IAsyncLifetime, IClassFixture<AccountsClassHost>
 {
     public const string Password = "correct-horse-battery-staple";
     public const string InternalKey = "internal-api-key-for-the-tests-0123456789";
@@ -81,11 +82,17 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
     /// end-to-end tests and the reliability suite run the real stack with the default.</summary>
     public const int HashIterations = 1_000;
 
+    /// <summary>Where links in the tests' e-mails point.</summary>
+    public const string PublicBaseUrl = "https://control-centre.flexwhere.test";
+
     // One key for the whole run: generating RSA keys is slow and their value does not matter here.
     private static readonly Lazy<string> SigningKeyPem = new(() => RSA.Create(2048).ExportPkcs8PrivateKeyPem());
     private static readonly Lazy<string> PasswordHash = new(() => NewPasswordHasher().HashPassword(null!, Password));
 
     protected AccountsClassHost Host => host;
+
+    /// <summary>The run's RabbitMQ: Accounts publishes e-mails there (through its outbox).</summary>
+    protected RabbitMqServer Broker => rabbitMq;
 
     /// <summary>This test's clock, which Accounts follows.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
@@ -114,7 +121,8 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
             // The migrations run once, into a template the class's database is copied from.
             host.ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
             host.Factory = new ServiceFactory<Program>(
-                [("ConnectionStrings:accountsdb", host.ConnectionString), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
+                [("ConnectionStrings:accountsdb", host.ConnectionString), ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+                    ("AccountLinks:PublicBaseUrl", PublicBaseUrl), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
                     ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
             {
                 TestServices = services =>

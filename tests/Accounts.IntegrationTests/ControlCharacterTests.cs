@@ -11,7 +11,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 /// <summary>Control characters are bad input (400 validation_failed naming the field), never an outage:
 /// before the check a NUL reached PostgreSQL, which refused it, and the sign-in answered 503.</summary>
 [Collection(PostgresCollection.Name)]
-public class ControlCharacterTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class ControlCharacterTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     public static TheoryData<string> Controls => new() { "\0", "\t", "\n", "\r", "\u001B", "\u007F", "\u0085", "\u009F" };
 

@@ -10,7 +10,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class ImportApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class ImportApiTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     private static readonly object[] GoodRows =
     [

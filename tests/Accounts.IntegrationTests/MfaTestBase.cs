@@ -22,7 +22,7 @@ public sealed class MfaCollection : ICollectionFixture<PostgresServer>, ICollect
 /// codes are read from the broker where the Notifier would take them. Challenges, its clock and the
 /// capture of the broker's SendSms are shared by the tests of a class, as Accounts is.</summary>
 public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
-    : AccountsTestBase(postgres, host)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     private ChallengesBeside Beside => (ChallengesBeside)Host.Companion!;
 
@@ -35,7 +35,7 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
 
     public override async Task InitializeAsync()
     {
-        Host.Companion ??= await ChallengesBeside.StartAsync(redis, rabbitMq);
+        Host.Companion ??= await ChallengesBeside.StartAsync(redis, Broker);
         Beside.Clock.Current = ChallengesTime;
         await base.InitializeAsync();
     }

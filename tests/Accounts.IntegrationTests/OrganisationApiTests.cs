@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class OrganisationApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class OrganisationApiTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     [Fact]
     public async Task A_new_organisation_has_the_default_policy()

@@ -13,7 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MobilePostgresCollection.Name)]
-public class PinTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class PinTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     [Fact]
     public async Task A_new_mobile_session_is_told_to_set_a_pin_and_after_setting_it_the_refresh_says_so()

@@ -12,7 +12,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 /// too long; and every refusal, the framework's own included, carries a code.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public class ProblemShapeTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class ProblemShapeTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

@@ -6,7 +6,7 @@ using Npgsql;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "postgres";
 }
@@ -14,20 +14,22 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
 /// <summary>The mobile sign-in classes, with a PostgreSQL server of their own: a collection's classes
 /// run one after another, so a second collection lets them run beside the first.</summary>
 [CollectionDefinition(Name)]
-public sealed class MobilePostgresCollection : ICollectionFixture<PostgresServer>
+public sealed class MobilePostgresCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "postgres-mobile";
 }
 
 [Collection(PostgresCollection.Name)]
-public class ReadinessTests(PostgresServer postgres)
+public class ReadinessTests(PostgresServer postgres, RabbitMqServer rabbitMq)
 {
+    private ServiceFactory<Program> Accounts(string database, string? broker = null) => new(
+        ("ConnectionStrings:accountsdb", database), ("ConnectionStrings:rabbitmq", broker ?? rabbitMq.ConnectionString),
+        ("AccountLinks:PublicBaseUrl", AccountsTestBase.PublicBaseUrl), ("InternalApi:Key", AccountsTestBase.InternalKey));
+
     [Fact]
     public async Task Is_ready_when_its_database_answers()
     {
-        using var factory = new ServiceFactory<Program>(
-            ("ConnectionStrings:accountsdb", await postgres.CreateDatabaseAsync("accounts")),
-                ("InternalApi:Key", AccountsTestBase.InternalKey));
+        using var factory = Accounts(await postgres.CreateDatabaseAsync("accounts"));
 
         var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK,
             TimeSpan.FromSeconds(30));
@@ -37,12 +39,24 @@ public class ReadinessTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Is_ready_without_rabbitmq_as_its_e_mails_wait_in_the_outbox()
+    {
+        using var factory = Accounts(await postgres.CreateDatabaseAsync("accounts"),
+            broker: $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}/");
+
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(factory.CreateClient(), HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30));
+
+        Assert.True(code == HttpStatusCode.OK, raw);
+        Assert.DoesNotContain(body!.Checks.Keys, check => check.Contains("masstransit", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Is_not_ready_while_its_database_refuses_connections_though_the_pool_still_holds_some()
     {
         var database = await postgres.CreateDatabaseAsync("accounts");
         var name = new NpgsqlConnectionStringBuilder(database).Database!;
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", database), ("InternalApi:Key",
-            AccountsTestBase.InternalKey));
+        using var factory = Accounts(database);
         var client = factory.CreateClient();
         var (ready, _, readyRaw) = await HealthProbe.WaitForReadinessAsync(client, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         Assert.True(ready == HttpStatusCode.OK, readyRaw);
@@ -90,8 +104,7 @@ public class ReadinessTests(PostgresServer postgres)
     public async Task Is_not_ready_when_its_database_does_not_exist()
     {
         var missing = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "no_such_database" };
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb", missing.ConnectionString), ("InternalApi:Key",
-            AccountsTestBase.InternalKey));
+        using var factory = Accounts(missing.ConnectionString);
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "AccountsDbContext");
     }

@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class SeedAndOpenApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class SeedAndOpenApiTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     [Fact]
     public async Task The_development_seed_lets_its_users_sign_in_at_once_and_can_run_twice()

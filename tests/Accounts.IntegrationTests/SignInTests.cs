@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class SignInTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class SignInTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     [Fact]
     public async Task Employee_without_a_required_second_factor_gets_tokens_that_open_api_me()

@@ -10,7 +10,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MobilePostgresCollection.Name)]
-public class TokenTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class TokenTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     private async Task<(string Access, string Refresh, User User)> SignInEmployeeAsync()
     {

@@ -13,7 +13,8 @@ using OtpNet;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(MobilePostgresCollection.Name)]
-public class TotpSignInTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class TotpSignInTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     [Fact]
     public async Task Enrollment_gives_a_secret_uri_and_qr_code_and_the_first_valid_code_confirms_it_and_signs_in()

@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [Collection(PostgresCollection.Name)]
-public class UsersApiTests(PostgresServer postgres, AccountsClassHost host) : AccountsTestBase(postgres, host)
+public class UsersApiTests(PostgresServer postgres, AccountsClassHost host, RabbitMqServer rabbitMq)
+    : AccountsTestBase(postgres, host, rabbitMq)
 {
     private Organisation _acme = null!;
     private User _admin = null!;

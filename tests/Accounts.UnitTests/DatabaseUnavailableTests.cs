@@ -11,10 +11,10 @@ public sealed class DatabaseUnavailableTests
     [Fact]
     public async Task Login_answers_503_accounts_unavailable_when_postgresql_is_down()
     {
-        await using var factory = new ServiceFactory<Program>(
+        await using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb",
                 $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Database=accounts;Username=x;Password=y;Timeout=2"),
-            ("InternalApi:Key", "reliability-suite-internal-api-key-0123456789"));
+            ("InternalApi:Key", "reliability-suite-internal-api-key-0123456789")]);
         using var client = factory.CreateClient();
 
         using var response = await client.PostAsJsonAsync("/api/auth/login",

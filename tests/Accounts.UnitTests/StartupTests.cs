@@ -8,7 +8,7 @@ public class StartupTests
     public void Refuses_to_start_without_the_database_connection_string()
     {
         var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>
-            new ServiceFactory<Program>(("ConnectionStrings:accountsdb", ""))));
+            new ServiceFactory<Program>([.. Broker, ("ConnectionStrings:accountsdb", "")])));
 
         Assert.Contains("ConnectionStrings:accountsdb is not set", error.Message);
     }
@@ -16,9 +16,9 @@ public class StartupTests
     [Fact]
     public async Task Is_alive_but_not_ready_while_the_database_does_not_answer()
     {
-        using var factory = new ServiceFactory<Program>(
+        using var factory = new ServiceFactory<Program>([.. Broker,
             ("ConnectionStrings:accountsdb", $"Host=127.0.0.1;Port={HealthProbe.ClosedPort()};Username=u;Password=p;Database=d;Timeout=2"),
-            ("InternalApi:Key", ServiceKey));
+            ("InternalApi:Key", ServiceKey)]);
 
         await HealthProbe.AssertAliveButNotReadyAsync(factory.CreateClient(), "AccountsDbContext");
     }
@@ -26,15 +26,44 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_key_it_calls_challenges_with()
     {
-        using var factory = new ServiceFactory<Program>(("ConnectionStrings:accountsdb",
-            "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
+        using var factory = new ServiceFactory<Program>([.. Broker, ("ConnectionStrings:accountsdb",
+            "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")]);
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         Assert.Contains("InternalApi:Key is not set", error.ToString());
     }
 
+    [Fact]
+    public void Refuses_to_start_without_the_broker_its_e_mails_leave_by()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>(
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey))));
+
+        Assert.Contains("ConnectionStrings:rabbitmq is not set", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, "AccountLinks:PublicBaseUrl is not set")]
+    [InlineData("control-centre.example", "AccountLinks:PublicBaseUrl must be an absolute http(s) URL")]
+    public void Refuses_to_start_without_the_address_links_in_e_mails_open(string? url, string expected)
+    {
+        using var factory = new ServiceFactory<Program>([.. Broker, ("AccountLinks:PublicBaseUrl", url),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)]);
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains(expected, error.ToString());
+    }
+
     public const string ServiceKey = "internal-api-key-for-the-tests-0123456789";
+
+    /// <summary>A broker nobody answers on, and where links point: what every Accounts needs to start.</summary>
+    public static readonly (string, string?)[] Broker =
+    [
+        ("ConnectionStrings:rabbitmq", $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}/"),
+        ("AccountLinks:PublicBaseUrl", "https://control-centre.flexwhere.test"),
+    ];
 }
 
 public class SigningKeyStartupTests
@@ -42,9 +71,9 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_outside_development_without_a_signing_key()
     {
-        using var factory = new ServiceFactory<Program>(
+        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
             ("environment", "Production"),
-            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"));
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")]);
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
@@ -54,9 +83,9 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_with_a_signing_key_that_is_not_an_rsa_private_key()
     {
-        using var factory = new ServiceFactory<Program>(
+        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"));
+            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----")]);
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 

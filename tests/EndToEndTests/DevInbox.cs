@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace FlexWhere.EndToEndTests;
 
-/// <summary>The development SMS inbox through the Gateway: what the provider would have delivered.</summary>
+/// <summary>The development SMS and mail inboxes through the Gateway: what the providers would have delivered.</summary>
 public static partial class DevInbox
 {
     public static async Task<int> CountToAsync(HttpClient gateway, string destination, CancellationToken cancellationToken) =>
@@ -25,6 +25,28 @@ public static partial class DevInbox
         }
     }
 
+    /// <summary>The newest e-mail to <paramref name="to"/> whose subject is <paramref name="subject"/> (waiting for it):
+    /// its body, and the token of the link in it.</summary>
+    public static async Task<(string Body, string Token)> MailAsync(HttpClient gateway, string to, string subject,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var mail = (await gateway.GetFromJsonAsync<JsonElement>("/dev/mail", cancellationToken)).EnumerateArray()
+                .FirstOrDefault(message => message.GetProperty("to").GetString() == to && message.GetProperty("subject").GetString() == subject);
+            if (mail.ValueKind == JsonValueKind.Object)
+            {
+                var body = mail.GetProperty("body").GetString()!;
+                return (body, LinkToken().Match(body).Groups[1].Value);
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
     [GeneratedRegex(@"\b\d{6}\b")]
     private static partial Regex SixDigits();
+
+    [GeneratedRegex(@"#/password\?token=([A-Za-z0-9_-]+)")]
+    private static partial Regex LinkToken();
 }

@@ -54,6 +54,11 @@ public static class AuditEvents
     public const string PhoneChangeApproved = "phone_change_approved";
     public const string PhoneChangeRejected = "phone_change_rejected";
     public const string PasswordChanged = "password_changed";
+    public const string InvitationSent = "invitation_sent";
+    public const string InvitationAccepted = "invitation_accepted";
+    public const string PasswordResetRequested = "password_reset_requested";
+    public const string PasswordReset = "password_reset";
+    public const string PasswordLinkCodeSent = "password_link_code_sent";
     public const string SecondFactorLocked = "second_factor_locked";
     public const string AccountUnlocked = "account_unlocked";
     public const string SessionsEnded = "sessions_ended";

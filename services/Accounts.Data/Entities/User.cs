@@ -54,6 +54,9 @@ public sealed class User
 
     public DateTimeOffset? LastSignInAt { get; set; }
 
+    /// <summary><c>nl</c> or <c>en</c>, as the user chose; null: the organisation's default (<see cref="LocaleFor"/>).</summary>
+    public string? Locale { get; set; }
+
     public bool NeedsSmsSecondFactor => Role is UserRole.Admin or UserRole.Manager;
 
     /// <summary>Keeps the admin bookkeeping of four-eyes with every role change.</summary>
@@ -66,6 +69,12 @@ public sealed class User
     }
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
+
+    /// <summary>The languages of FlexWhere's texts.</summary>
+    public static IReadOnlyList<string> Locales { get; } = ["nl", "en"];
+
+    /// <summary>The user's language: their own choice, else Dutch in a Dutch organisation and English elsewhere.</summary>
+    public static string LocaleFor(User user, Organisation organisation) => user.Locale ?? (organisation.Country == "NL" ? "nl" : "en");
 
     /// <summary>A new account of the organisation: the address as written and its normalized form (the
     /// login), the name, the number (E.164, checked by the caller) and the role with its four-eyes

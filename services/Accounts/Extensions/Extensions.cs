@@ -56,6 +56,7 @@ public static class Extensions
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.AddMfa();
+        builder.AddAccountLinks();
 
         builder.AddAuthentication();
         builder.AddMobileFactors();
@@ -65,6 +66,19 @@ public static class Extensions
         builder.AddRequestValidation();
         builder.Services.AddValidation();
         builder.AddControlCharacterChecks();
+    }
+
+    /// <summary>Invitations and password links, and the outbox their e-mails leave by. Accounts publishes only
+    /// through the outbox, so it serves sign-ins while RabbitMQ is away: the broker is not part of its readiness.</summary>
+    private static void AddAccountLinks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AccountLinkOptions>().BindConfiguration(AccountLinkOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddScoped<AccountLinks>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<EmailOutbox>();
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.AddMessaging(brokerGatesReadiness: false);
     }
 
     private static void AddMfa(this IHostApplicationBuilder builder)

@@ -38,11 +38,12 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
 {
     /// <param name="destination">A number in a country the organisation allows: the caller checked it.</param>
     /// <param name="priority">An admin's or manager's sign-in code: it may use the SMS budget's reserved share.</param>
+    /// <param name="locale">The language of the SMS (<see cref="User.LocaleFor"/>).</param>
     public Task<(IssuedChallenge? Issued, ChallengesFailure? Failure)> CreateAsync(
         Guid organisationId, Guid userId, string purpose, string destination, string? clientIp, bool priority,
-        CancellationToken cancellationToken) =>
+        CancellationToken cancellationToken, string locale = SmsTemplates.DefaultLocale) =>
         SendAsync<IssuedChallenge>(HttpMethod.Post, "internal/challenges", new CreateChallengeRequest(
-            organisationId, userId, purpose, destination, "en", clientIp ?? IPAddress.Loopback.ToString(), priority), cancellationToken);
+            organisationId, userId, purpose, destination, locale, clientIp ?? IPAddress.Loopback.ToString(), priority), cancellationToken);
 
     /// <summary>A text without a code (e.g. to an old number when its replacement is scheduled).</summary>
     public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(

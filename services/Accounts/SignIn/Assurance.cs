@@ -45,6 +45,7 @@ public static class SessionEndReasons
     public const string UserDisabled = "user_disabled";
     public const string PhoneChanged = "phone_changed";
     public const string PasswordChanged = "password_changed";
+    public const string PasswordReset = "password_reset";
     public const string RoleChanged = "role_changed";
     public const string MfaReset = "mfa_reset";
     public const string PolicyTightened = "policy_tightened";

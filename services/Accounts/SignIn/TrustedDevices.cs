@@ -14,6 +14,7 @@ public static class TrustedDevices
     {
         public const string PhoneChanged = "phone_changed";
         public const string PasswordChanged = "password_changed";
+        public const string PasswordReset = "password_reset";
         public const string RoleChanged = "role_changed";
         public const string MfaReset = "mfa_reset";
         public const string PolicyTightened = "policy_tightened";

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 
+
 namespace FlexWhere.Accounts.Users;
 
 public sealed record ImportRow(string? Email, string? DisplayName, string? Role, string? Phone);
@@ -37,7 +38,7 @@ public static class ImportApi
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> ImportCsv(
         ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, AuditLog audit,
-        CancellationToken cancellationToken, bool fullSync = false)
+        AccountLinks links, CancellationToken cancellationToken, bool fullSync = false)
     {
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
@@ -57,13 +58,12 @@ public static class ImportApi
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
         var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
-        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, cancellationToken);
+        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, links, cancellationToken);
     }
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> Import(
         ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time,
-            AuditLog audit,
-        CancellationToken cancellationToken)
+            AuditLog audit, AccountLinks links, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
@@ -151,6 +151,8 @@ public static class ImportApi
                 var added = User.Create(caller.OrganisationId, email!, item.DisplayName, role, phone, now);
                 added.FromLinkedDatabase = true;
                 db.Users.Add(added);
+                // Saved with the import: every new user gets the invitation to choose a password.
+                await links.SendAsync(added, organisation, AccountLinkPurposes.Invitation, caller.UserId, cancellationToken);
                 created++;
                 continue;
             }

@@ -32,6 +32,13 @@ public static class EmailAddresses
         && address.Address == email
         && address.Host.Contains('.')
         && !email.Any(char.IsWhiteSpace);
+
+    /// <summary>For logs and messages to others: the first letter of the name and the domain, <c>j•••@acme.example</c>.</summary>
+    public static string Mask(string email)
+    {
+        var at = email.LastIndexOf('@');
+        return at <= 0 ? "•••" : $"{email[0]}•••{email[at..]}";
+    }
 }
 
 public static class Roles

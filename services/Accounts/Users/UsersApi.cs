@@ -72,8 +72,7 @@ public static class UsersApi
 
     public static async Task<Results<Created<UserDto>, ApiProblem>> Create(
         CreateUserRequest? request, ClaimsPrincipal principal, AccountsDbContext db, IPasswordHasher<User> hasher, TimeProvider time,
-            AuditLog audit,
-        CancellationToken cancellationToken)
+            AuditLog audit, AccountLinks links, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
@@ -102,9 +101,18 @@ public static class UsersApi
 
         var now = time.GetUtcNow();
         var user = User.Create(caller.OrganisationId, email, request.DisplayName, role, phone, now);
-        if (request.Password is not null) user.PasswordHash = hasher.HashPassword(user, request.Password);
         db.Users.Add(user);
         audit.ByCaller(AuditEvents.UserCreated, user.Id, $"role {role}");
+        if (request.Password is not null)
+        {
+            user.PasswordHash = hasher.HashPassword(user, request.Password);
+        }
+        else
+        {
+            // No password from the admin: the user chooses one with the invitation's link.
+            await links.SendAsync(user, organisation, AccountLinkPurposes.Invitation, caller.UserId, cancellationToken);
+            audit.ByCaller(AuditEvents.InvitationSent, user.Id);
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -62,5 +62,6 @@ public static class InternalChallengesApi
         return refused is not null ? refused.ToProblem() : TypedResults.Ok(issued!);
     }
 
-    private static readonly string PurposeHint = $"Use '{ChallengePurposes.SignIn}' or '{ChallengePurposes.PhoneVerification}'.";
+    private static readonly string PurposeHint =
+        $"Use '{ChallengePurposes.SignIn}', '{ChallengePurposes.PhoneVerification}' or '{ChallengePurposes.PasswordLink}'.";
 }
