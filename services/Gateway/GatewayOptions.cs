@@ -43,6 +43,10 @@ public sealed class RateLimitOptions
     /// stopped by Accounts' lockout and the code attempt limits, not here.</summary>
     [Range(1, 100_000)] public int AnonymousPerIpPerMinute { get; set; } = 300;
 
+    /// <summary>Requests per client IP per minute that make FlexWhere e-mail someone ("forgot password"): few, as each
+    /// one is a message in a stranger's mailbox; Accounts also limits the links per address.</summary>
+    [Range(1, 10_000)] public int MessageRequestsPerIpPerMinute { get; set; } = 5;
+
     /// <summary>Requests per signed-in user per minute (every other route).</summary>
     [Range(1, 100_000)] public int PerUserPerMinute { get; set; } = 600;
 }

@@ -189,6 +189,30 @@ public sealed class SecurityTests(RedisServer redis) : IAsyncLifetime
         Assert.InRange(stack.Services["accounts"].ReceivedApiRequests.Count(request => request.Path == "/api/auth/login"), 0, limit);
     }
 
+    /// <summary>"Forgot password" e-mails a stranger's mailbox: its own, smaller limit per address, apart from sign-in's.</summary>
+    [Fact]
+    public async Task Few_password_link_requests_from_one_address_pass_and_sign_in_keeps_its_own_limit()
+    {
+        const int limit = 2;
+        await using var stack = await GatewayStack.StartAsync(redis.ConnectionString, false,
+            ("Gateway:RateLimits:MessageRequestsPerIpPerMinute", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        HttpResponseMessage? refused = null;
+        for (var sent = 0; refused is null && sent <= limit; sent++)
+        {
+            var response = await stack.Client.PostAsync("/api/auth/password/forgot", JsonContent.Create(new { email = "a@example.test" }));
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+            else response.Dispose();
+        }
+
+        using var tooMany = Assert.IsType<HttpResponseMessage>(refused);
+        await AssertProblemAsync(tooMany, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(stack.Services["accounts"].ReceivedApiRequests.Count(request => request.Path == "/api/auth/password/forgot"), 0,
+            limit);
+        using var signIn = await stack.Client.PostAsync("/api/auth/login", JsonContent.Create(new { email = "a@example.test" }));
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, signIn.StatusCode);
+    }
+
     public static TheoryData<string, HttpStatusCode, string> Refusals => new()
     {
         { "/api/no-such-route", HttpStatusCode.NotFound, "not_found" },

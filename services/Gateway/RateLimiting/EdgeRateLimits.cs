@@ -12,6 +12,7 @@ public static class EdgeRateLimits
 {
     public const string PerIpPolicy = "per-ip";
     public const string PerUserPolicy = "per-user";
+    public const string PerIpMessagesPolicy = "per-ip-messages";
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     public static void AddEdgeRateLimiting(this IHostApplicationBuilder builder)
@@ -28,6 +29,8 @@ public static class EdgeRateLimits
 
             options.AddPolicy(PerIpPolicy, context =>
                 Partition(context, $"ip:{ClientIp(context)}", limits => limits.AnonymousPerIpPerMinute));
+            options.AddPolicy(PerIpMessagesPolicy, context =>
+                Partition(context, $"ip-messages:{ClientIp(context)}", limits => limits.MessageRequestsPerIpPerMinute));
             options.AddPolicy(PerUserPolicy, context =>
                 Partition(context, context.User.FindFirst("sub")?.Value is { } user ? $"user:{user}" : $"ip:{ClientIp(context)}",
                     limits => limits.PerUserPerMinute));

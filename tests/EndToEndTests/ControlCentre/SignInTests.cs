@@ -121,6 +121,29 @@ public sealed partial class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgot_password_asks_for_the_address_and_a_link_that_no_longer_works_says_what_to_do()
+    {
+        await _page.GotoAsync("/");
+        await Field("E-mail address").FillAsync("nobody@demo.flexwhere.test");
+        await Button("Forgot your password?").ClickAsync();
+
+        await Expect(Heading("Choose a new password")).ToBeVisibleAsync();
+        await Expect(Field("E-mail address")).ToHaveValueAsync("nobody@demo.flexwhere.test");
+        await Button("E-mail me a link").ClickAsync();
+        // The same words whether or not the address has an account.
+        await Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("If this address has an account, an e-mail with a link");
+
+        await _page.GotoAsync("/#/password?token=a-token-nobody-was-ever-sent-0123456789");
+        await _page.ReloadAsync();
+        await Expect(Heading("Choose your password")).ToBeVisibleAsync();
+        await Expect(Field("New password (at least 12 characters)")).ToBeFocusedAsync();
+        await Field("New password (at least 12 characters)").FillAsync("quiet-harbour-lantern-42");
+        await Button("Save password").ClickAsync();
+        await Expect(_page.GetByRole(AriaRole.Alert)).ToContainTextAsync("This link no longer works");
+        Assert.Empty(_browserErrors);
+    }
+
+    [Fact]
     public async Task A_wrong_code_says_how_many_attempts_are_left_and_the_whole_flow_works_by_keyboard()
     {
         await _page.GotoAsync("/");

@@ -44,6 +44,10 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             new() { ["loginTicket"] = "lt_not_a_ticket", ["recoveryCode"] = "AAAA-BBBB-CCCC" }),
         new(HttpMethod.Post, "/api/auth/totp/enroll", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
         new(HttpMethod.Get, "/api/auth/mfa/status", RouteCaller.Anonymous),
+        // An address with no account: "forgot password" writes nothing for it (and answers as for any other).
+        new(HttpMethod.Post, "/api/auth/password/forgot", RouteCaller.Anonymous, () => new() { ["email"] = "r3-nobody@demo.flexwhere.test" }),
+        new(HttpMethod.Post, "/api/auth/password/reset", RouteCaller.Anonymous, () =>
+            new() { ["token"] = "not-a-link-token", ["password"] = "x", ["code"] = "12345" }),
         new(HttpMethod.Post, "/api/notifier/twilio/status", RouteCaller.Anonymous, () =>
             new() { ["MessageSid"] = "SM0", ["MessageStatus"] = "delivered" }, "application/x-www-form-urlencoded"),
         new(HttpMethod.Get, "/api/me", RouteCaller.User),
@@ -69,6 +73,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
         new(HttpMethod.Delete, "/api/users/{id}", RouteCaller.Admin),
         new(HttpMethod.Get, "/api/users/{id}/devices", RouteCaller.Admin),
         new(HttpMethod.Post, "/api/users/{id}/mfa/reset", RouteCaller.Admin),
+        // Every user R3 names has a password already: no invitation goes out.
+        new(HttpMethod.Post, "/api/users/{id}/invitation", RouteCaller.Admin),
         // Never a fullSync in the base body: a mutation must not turn it into "disable everyone else".
         new(HttpMethod.Post, "/api/users/import", RouteCaller.Admin, () => new() { ["users"] = "not-a-list" }),
         new(HttpMethod.Post, "/api/users/import/csv", RouteCaller.Admin, () =>

@@ -285,6 +285,10 @@ export const api = {
   verify: (loginTicket: string, code: string, rememberDevice: boolean, deviceName: string) =>
     send<SignedIn>("POST", "/api/auth/mfa/verify", { loginTicket, code, rememberDevice, deviceName }),
   resend: (loginTicket: string) => send<{ resendAfter: string; expiresAt: string }>("POST", "/api/auth/mfa/resend", { loginTicket }),
+  forgotPassword: (email: string) => send<{ status: string }>("POST", "/api/auth/password/forgot", { email }),
+  /** With the token of an e-mailed link; admins and managers send it twice: first without a code (which texts one), then with it. */
+  setPassword: (token: string, password: string, code?: string) =>
+    send<{ status: "code_sent" | "password_set"; phone?: string }>("POST", "/api/auth/password/reset", { token, password, code }),
   logout: async () => {
     const refreshToken = session.refreshToken;
     try {

@@ -91,8 +91,80 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
   const view = h("section", { class: "card narrow" },
     h("h1", { id: "sign-in-title", tabindex: "-1" }, "Sign in to the Control Centre"),
     h("p", { class: "lead" }, "Use your work e-mail address. We then send a code to your mobile phone."),
-    form);
+    form,
+    h("button", { type: "button", class: "link", onclick: () => showForgotPassword(email.value.trim()) }, "Forgot your password?"));
   show("Sign in", view, options.email ? password : email);
+}
+
+// ---------------------------------------------------------------- forgot password, and the e-mailed link
+
+function showForgotPassword(prefill: string): void {
+  const email = h("input", { id: "forgot-email", name: "email", type: "email", autocomplete: "username", required: true,
+    spellcheck: "false", value: prefill });
+  const status = h("p", { id: "forgot-status", role: "status", "aria-live": "polite" });
+  const submit = h("button", { type: "submit", class: "primary" }, "E-mail me a link");
+  email.setAttribute("aria-describedby", status.id);
+  const form = h("form", { novalidate: true, "aria-labelledby": "forgot-title" }, field("E-mail address", email), status, submit);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.textContent = "";
+    busy(submit, true);
+    try {
+      await api.forgotPassword(email.value.trim());
+      status.textContent = "If this address has an account, an e-mail with a link to choose a new password is on its way. " +
+        "The link works for one hour.";
+    } catch (caught) {
+      status.textContent = messageFor(problemOf(caught).problem);
+      email.focus();
+    } finally {
+      busy(submit, false);
+    }
+  });
+  show("Forgot password", h("section", { class: "card narrow" },
+    h("h1", { id: "forgot-title", tabindex: "-1" }, "Choose a new password"),
+    h("p", { class: "lead" }, "We e-mail you a link to choose a new password."),
+    form,
+    h("button", { type: "button", class: "link", onclick: () => showSignIn({ email: email.value.trim() }) }, "Back to sign in")), email);
+}
+
+/** The view an invitation or reset link opens (#/password?token=…): the token stays in the fragment, never sent to a server. */
+function showSetPassword(token: string): void {
+  const password = h("input", { id: "new-password", name: "new-password", type: "password", autocomplete: "new-password", required: true,
+    minlength: "12" });
+  const code = h("input", { id: "link-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}",
+    maxlength: "6" });
+  const codeField = field("Code from the text message", code);
+  codeField.hidden = true;
+  const status = h("p", { id: "set-password-status", role: "alert" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Save password");
+  password.setAttribute("aria-describedby", status.id);
+  const form = h("form", { novalidate: true, "aria-labelledby": "set-password-title" },
+    field("New password (at least 12 characters)", password), codeField, status, submit);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.textContent = "";
+    busy(submit, true);
+    try {
+      const answer = await api.setPassword(token, password.value, codeField.hidden ? undefined : code.value.trim());
+      if (answer.status === "code_sent") {
+        codeField.hidden = false;
+        status.textContent = `We sent a code to ${answer.phone ?? "your phone"}. Enter it to save your password.`;
+        code.focus();
+        return;
+      }
+      history.replaceState(null, "", location.pathname);
+      showSignIn({ message: "Your password is saved. Sign in with it." });
+    } catch (caught) {
+      status.textContent = messageFor(problemOf(caught).problem);
+      (codeField.hidden ? password : code).focus();
+    } finally {
+      busy(submit, false);
+    }
+  });
+  show("Choose a password", h("section", { class: "card narrow" },
+    h("h1", { id: "set-password-title", tabindex: "-1" }, "Choose your password"),
+    h("p", { class: "lead" }, "A long password of a few unrelated words is easy to remember and hard to guess."),
+    form), password);
 }
 
 // ---------------------------------------------------------------- second factor: the SMS code
@@ -591,6 +663,11 @@ async function start(): Promise<void> {
     document.querySelector<HTMLDialogElement>("dialog.step-up")?.close();
     showSignIn({ email: signedInEmail, message: messageFor(problem) });
   });
+  const link = /^#\/password\?token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (link) {
+    showSetPassword(link[1]);
+    return;
+  }
   // A reload in the same tab keeps the session: the refresh token from sessionStorage buys a new access token.
   if (session.refreshToken && (await refreshSession())) {
     await showSignedIn();

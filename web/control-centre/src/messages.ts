@@ -9,6 +9,13 @@ export function messageFor(problem: Problem): string {
       return "Sign in with your e-mail address: user names can no longer be used to sign in.";
     case "invalid_credentials":
       return "The e-mail address or password is not right.";
+    case "link_expired":
+      return "This link no longer works: it has expired or was used already. Ask for a new one with \"Forgot your password?\".";
+    case "password_too_short":
+    case "password_too_long":
+    case "password_too_common":
+    case "password_too_predictable":
+      return problem.detail ?? "Choose another password.";
     case "validation_failed":
       return problem.detail ?? "Fill in your e-mail address and password.";
     case "phone_number_missing":
