@@ -234,6 +234,27 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
             "forbidden");
     }
 
+    [Fact]
+    public async Task Texts_are_dutch_in_a_dutch_organisation_until_the_user_chooses_english_for_sign_in_codes_too()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        using var client = ClientFor(manager);
+        Assert.Equal("nl", (await JsonAsync(await client.GetAsync("/api/me"))).GetProperty("locale").GetString());
+        var dutch = await NextSmsToAsync(manager.PhoneNumber!, () => ControlCentreLoginAsync(manager));
+        Assert.Equal("nl", dutch.Locale);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/api/me/locale", new { locale = "en" })).StatusCode);
+        await ProblemAsync(await client.PutAsJsonAsync("/api/me/locale", new { locale = "de" }), HttpStatusCode.BadRequest,
+            "validation_failed");
+
+        Assert.Equal("en", (await JsonAsync(await client.GetAsync("/api/me"))).GetProperty("locale").GetString());
+        ChallengesTime.Advance(TimeSpan.FromMinutes(2)); // past the wait between two codes to one number
+        var english = await NextSmsToAsync(manager.PhoneNumber!, () => ControlCentreLoginAsync(manager));
+        Assert.Equal("en", english.Locale);
+        Assert.Contains(await AuditAsync(organisation.Id), entry => entry.Event == AuditEvents.LocaleChanged);
+    }
+
     private sealed class JsonElementHolder
     {
         public System.Text.Json.JsonElement Value { get; set; }

@@ -60,7 +60,8 @@ public sealed class ProxyConfigurationTests : IDisposable
     public void Names_a_rate_limit_for_every_route()
     {
         Assert.All(Config.Routes, route =>
-            Assert.Contains(route.RateLimiterPolicy, new[] { EdgeRateLimits.PerIpPolicy, EdgeRateLimits.PerUserPolicy }));
+            Assert.Contains(route.RateLimiterPolicy,
+                new[] { EdgeRateLimits.PerIpPolicy, EdgeRateLimits.PerIpMessagesPolicy, EdgeRateLimits.PerUserPolicy }));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public static class SuiteSize
     public static int DeliveryMessages => Full ? 10_000 : 500;
 
     /// <summary>R3: malformed requests sent through the Gateway.</summary>
-    public static int BadRequests => Full ? 10_000 : 1_000;
+    public static int BadRequests => Full ? 10_000 : 600;
 
     /// <summary>How long R1 may take to settle every message at most.</summary>
     public static TimeSpan DeliveryDeadline => Full ? TimeSpan.FromMinutes(25) : TimeSpan.FromMinutes(12);

@@ -59,6 +59,7 @@ public static class AuditEvents
     public const string PasswordResetRequested = "password_reset_requested";
     public const string PasswordReset = "password_reset";
     public const string PasswordLinkCodeSent = "password_link_code_sent";
+    public const string LocaleChanged = "locale_changed";
     public const string SecondFactorLocked = "second_factor_locked";
     public const string AccountUnlocked = "account_unlocked";
     public const string SessionsEnded = "sessions_ended";

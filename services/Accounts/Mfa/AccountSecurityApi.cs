@@ -6,6 +6,8 @@ public sealed record NewRecoveryCodes(IReadOnlyList<string> Codes, DateTimeOffse
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
+public sealed record ChangeLocaleRequest(string? Locale);
+
 public sealed record StartPhoneVerificationRequest(string? Phone);
 
 public sealed record PhoneVerificationStarted(string VerificationTicket, string PhoneHint, DateTimeOffset ExpiresAt,
@@ -35,7 +37,27 @@ public static class AccountSecurityApi
             .WithSummary("Send a code to a new number of yours; the number changes once you confirm the code.");
         me.MapPost("/phone/confirm", ConfirmPhone).WithName("ConfirmPhone")
             .WithSummary("Confirm the code sent to your new number. An admin's new number then waits for a second admin's approval.");
+        me.MapPut("/locale", ChangeLocale).WithName("ChangeMyLocale")
+            .WithSummary("The language of your e-mails and text messages: nl or en.");
         return app;
+    }
+
+    public static async Task<Results<NoContent, ApiProblem>> ChangeLocale(ChangeLocaleRequest? request, ClaimsPrincipal principal,
+        AccountsDbContext db, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (request?.Locale is not { } locale || !User.Locales.Contains(locale))
+        {
+            return ApiProblem.Validation("locale", $"Send locale: one of {string.Join(", ", User.Locales)}.");
+        }
+
+        var caller = Caller.From(principal);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId && u.Active,
+            cancellationToken);
+        if (user is null) return AccountsRefusals.NotFound();
+        user.Locale = locale;
+        audit.BySelf(user, AuditEvents.LocaleChanged, locale);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
     }
 
     public static async Task<Ok<List<TrustedDeviceDto>>> ListMyDevices(ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time,
@@ -154,7 +176,7 @@ public static class AccountSecurityApi
         }
 
         var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
-            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken);
+            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken, User.LocaleFor(user, user.Organisation));
         if (failure is not null) return SmsSignIn.Passthrough(failure);
 
         var now = time.GetUtcNow();

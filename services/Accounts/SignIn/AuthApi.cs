@@ -19,8 +19,9 @@ public sealed record LoginRequest(
 /// <param name="Pin">Mobile sessions of organisations that require a PIN: the app's PIN, checked by the server.</param>
 public sealed record RefreshRequest(string? RefreshToken, string? Pin = null);
 
+/// <param name="Locale"><c>nl</c> or <c>en</c>: the language of the user's e-mails and SMS (their choice, else the organisation's).</param>
 public sealed record MeResponse(Guid Id, string Email, string DisplayName, string Role, Guid OrganisationId, string Organisation,
-    string? PhoneHint);
+    string? PhoneHint, string Locale);
 
 public static class Clients
 {
@@ -265,7 +266,7 @@ public static class AuthApi
 
         return TypedResults.Ok(new MeResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.OrganisationId,
             user.Organisation.Name,
-            user.PhoneNumber is null ? null : Phones.Mask(user.PhoneNumber)));
+            user.PhoneNumber is null ? null : Phones.Mask(user.PhoneNumber), User.LocaleFor(user, user.Organisation)));
     }
 
     private static ApiProblem InvalidCredentials() =>

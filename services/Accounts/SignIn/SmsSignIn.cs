@@ -65,7 +65,8 @@ public static class SmsSignIn
         }
 
         var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.SignIn,
-            user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken);
+            user.PhoneNumber, http.Connection.RemoteIpAddress?.ToString(), user.NeedsSmsSecondFactor, cancellationToken,
+            User.LocaleFor(user, user.Organisation));
         if (failure is not null)
         {
             audit.About(user, AuditEvents.MfaSendFailed, failure.Code);

@@ -58,6 +58,7 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             new() { ["verificationTicket"] = "vt_not_a_ticket", ["code"] = "000000" }),
         new(HttpMethod.Get, "/api/me/recovery-codes", RouteCaller.User),
         new(HttpMethod.Put, "/api/me/pin", RouteCaller.User, () => new() { ["pin"] = "1111" }),
+        new(HttpMethod.Put, "/api/me/locale", RouteCaller.User, () => new() { ["locale"] = "fr" }),
         new(HttpMethod.Put, "/api/me/password", RouteCaller.User, () =>
             new() { ["currentPassword"] = "not-the-password", ["newPassword"] = "short" }),
         new(HttpMethod.Post, "/api/me/recovery-codes", RouteCaller.User, () => new() { ["unexpected"] = true }),
