@@ -45,7 +45,8 @@ internal static class Extensions
             if (setting.Key.Equals(secret, StringComparison.OrdinalIgnoreCase))
             {
                 // twilio-auth-token, smtp-password
-                var name = System.Text.RegularExpressions.Regex.Replace($"{section}-{secret}", "(?<=[a-z])([A-Z])", "-$1").ToLowerInvariant();
+                var name = System.Text.RegularExpressions.Regex.Replace($"{section}-{secret}", "(?<=[a-z])([A-Z])", "-$1")
+                    .ToLowerInvariant();
                 var parameter = builder.AddParameter(name, setting.Value!, secret: true);
                 resource.WithEnvironment($"{section}__{secret}", parameter);
             }

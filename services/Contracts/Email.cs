@@ -18,11 +18,16 @@ public sealed record SendEmail
     public required string RecipientName { get; init; }
     public required string OrganisationName { get; init; }
 
-    /// <summary>The single-use link the message carries (an invitation or a password reset).</summary>
+    /// <summary>The single-use link the message carries (an invitation or a password reset), or for a security notice
+    /// the Control Centre's address.</summary>
     public required string Link { get; init; }
 
-    /// <summary>When the link stops working: the e-mail says so, and after it the message is dropped rather than sent.</summary>
+    /// <summary>When the link stops working: the e-mail says so, and after it the message is dropped rather than sent.
+    /// For a notice: when it is too old to be worth sending.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>What a notice names: a device, a masked number, a time. Never a code, a token or a full number.</summary>
+    public string? Details { get; init; }
 }
 
 /// <summary>
@@ -35,11 +40,25 @@ public static class EmailTemplates
     public const string Invitation = "invitation";
     public const string PasswordReset = "password-reset";
 
+    /// <summary>Security notices: something changed on the account; the reader acts if it was not them.</summary>
+    public const string NewDevice = "notice-new-device";
+    public const string PhoneChanged = "notice-phone-changed";
+    public const string FactorAdded = "notice-factor-added";
+    public const string RecoveryCodeUsed = "notice-recovery-code-used";
+    public const string MfaReset = "notice-mfa-reset";
+    public const string AccountLocked = "notice-account-locked";
+
+    public static IReadOnlyList<string> Notices { get; } =
+        [NewDevice, PhoneChanged, FactorAdded, RecoveryCodeUsed, MfaReset, AccountLocked];
+
+    private const string NotYouEn = "Not you? Change your password at {2} and tell your administrator at once.";
+    private const string NotYouNl = "Was jij dit niet? Wijzig je wachtwoord via {2} en meld het direct bij je beheerder.";
+
     public const string DefaultLocale = "en";
 
     private static readonly TimeZoneInfo Netherlands = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
 
-    // {0} name, {1} organisation, {2} link, {3} until when the link works.
+    // {0} name, {1} organisation, {2} link, {3} until when the link works, {4} the notice's details.
     private static readonly Dictionary<(string TemplateId, string Locale), (string Subject, string Body)> Texts = new()
     {
         [(Invitation, "en")] = ("Your FlexWhere account is ready",
@@ -92,7 +111,40 @@ public static class EmailTemplates
 
             FlexWhere
             """),
+        [(NewDevice, "en")] = Notice("Hello", "A new sign-in to your FlexWhere account",
+            "Your FlexWhere account at {1} was signed in to on a new device: {4}.", NotYouEn),
+        [(NewDevice, "nl")] = Notice("Hallo", "Nieuwe aanmelding op je FlexWhere-account",
+            "Er is op een nieuw apparaat ingelogd op je FlexWhere-account bij {1}: {4}.", NotYouNl),
+        [(PhoneChanged, "en")] = Notice("Hello", "Your sign-in phone number was changed",
+            "The phone number your FlexWhere sign-in codes go to was changed: {4}.", NotYouEn),
+        [(PhoneChanged, "nl")] = Notice("Hallo", "Je telefoonnummer voor inloggen is gewijzigd",
+            "Het telefoonnummer waarop je je FlexWhere-inlogcodes ontvangt, is gewijzigd: {4}.", NotYouNl),
+        [(FactorAdded, "en")] = Notice("Hello", "A new way to sign in was added",
+            "A new way to prove it is you was added to your FlexWhere account: {4}.", NotYouEn),
+        [(FactorAdded, "nl")] = Notice("Hallo", "Nieuwe manier van inloggen toegevoegd",
+            "Er is een nieuwe manier om te bewijzen dat jij het bent toegevoegd aan je FlexWhere-account: {4}.", NotYouNl),
+        [(RecoveryCodeUsed, "en")] = Notice("Hello", "A recovery code was used",
+            "One of your FlexWhere recovery codes was used to sign in: {4}.", NotYouEn),
+        [(RecoveryCodeUsed, "nl")] = Notice("Hallo", "Er is een herstelcode gebruikt",
+            "Er is een van je FlexWhere-herstelcodes gebruikt om in te loggen: {4}.", NotYouNl),
+        [(MfaReset, "en")] = Notice("Hello", "Your sign-in factors were reset",
+            "An administrator of {1} reset the ways you prove it is you: trusted devices and recovery codes are gone, and you sign "
+                + "in with a code by text message again.",
+            "Not expecting this? Contact your administrator at once. You sign in at {2}."),
+        [(MfaReset, "nl")] = Notice("Hallo", "Je inlogmethoden zijn opnieuw ingesteld",
+            "Een beheerder van {1} heeft je inlogmethoden opnieuw ingesteld: vertrouwde apparaten en herstelcodes zijn verwijderd "
+                + "en je logt weer in met een code per sms.",
+            "Had je dit niet verwacht? Neem direct contact op met je beheerder. Inloggen doe je via {2}."),
+        [(AccountLocked, "en")] = Notice("Hello", "Your FlexWhere account is locked for a while",
+            "After too many wrong attempts your FlexWhere account is locked until {4}.",
+            "Was it not you trying? Then someone else knows your e-mail address: change your password at {2} once the lock is over."),
+        [(AccountLocked, "nl")] = Notice("Hallo", "Je FlexWhere-account is tijdelijk geblokkeerd",
+            "Na te veel mislukte pogingen is je FlexWhere-account geblokkeerd tot {4}.",
+            "Was jij dit niet? Dan kent iemand anders je e-mailadres: wijzig je wachtwoord via {2} zodra de blokkade voorbij is."),
     };
+
+    private static (string Subject, string Body) Notice(string greeting, string subject, string what, string whatNext) =>
+        (subject, $"{greeting} {{0}},\n\n{what}\n\n{whatNext}\n\nFlexWhere");
 
     public static bool Exists(string templateId, string locale) => Texts.ContainsKey((templateId, locale));
 
@@ -106,7 +158,7 @@ public static class EmailTemplates
         }
 
         var body = string.Format(CultureInfo.InvariantCulture, text.Body, message.RecipientName, message.OrganisationName, message.Link,
-            Until(message.ExpiresAt, locale));
+            Until(message.ExpiresAt, locale), message.Details ?? "");
         return (text.Subject, body.ReplaceLineEndings("\r\n"));
     }
 

@@ -5,6 +5,7 @@ using FlexWhere.Accounts.Audit;
 using FlexWhere.Accounts.Users;
 using FlexWhere.Contracts;
 using FlexWhere.Testing;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace FlexWhere.Accounts.IntegrationTests;
@@ -64,7 +65,8 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
             Assert.Equal(72, (link.ExpiresAt - link.CreatedAt).TotalHours);
         }
 
-        await ProblemAsync(await LoginAsync("nieuwe.collega@acme.example", NewPassword), HttpStatusCode.Unauthorized, "invalid_credentials");
+        await ProblemAsync(await LoginAsync("nieuwe.collega@acme.example", NewPassword), HttpStatusCode.Unauthorized,
+            "invalid_credentials");
         var set = await JsonAsync(await SetPasswordAsync(token));
         Assert.Equal("password_set", set.GetProperty("status").GetString());
 
@@ -220,7 +222,8 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
         await using (var db = NewDbContext())
         {
             var invited = await db.Users.SingleAsync(u => u.Email == "late.starter@acme.example");
-            Assert.Equal(HttpStatusCode.Accepted, (await ClientFor(admin).PostAsync($"/api/users/{invited.Id}/invitation", null)).StatusCode);
+            using var again = await ClientFor(admin).PostAsync($"/api/users/{invited.Id}/invitation", null);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         }
 
         await _mail.WaitForAsync(_ => _mail.Sent.Count(sent => sent.To == "late.starter@acme.example") == 2);
@@ -253,6 +256,54 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
         var english = await NextSmsToAsync(manager.PhoneNumber!, () => ControlCentreLoginAsync(manager));
         Assert.Equal("en", english.Locale);
         Assert.Contains(await AuditAsync(organisation.Id), entry => entry.Event == AuditEvents.LocaleChanged);
+    }
+
+    [Fact]
+    public async Task Security_notices_reach_the_user_in_their_language_and_name_no_code_token_or_full_number()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        var oldPhone = manager.PhoneNumber!;
+        var secrets = new List<string> { oldPhone };
+
+        // A remembered browser: a new device.
+        var (ticket, code, _) = await StartSmsSignInAsync(manager);
+        secrets.Add(code);
+        await JsonAsync(await Client.PostAsJsonAsync("/api/auth/mfa/verify",
+            new { loginTicket = ticket, code, rememberDevice = true, deviceName = "Firefox op kantoor" }));
+        // New recovery codes, then one of them used to sign in.
+        var recovery = await JsonAsync(await ClientFor(manager).PostAsync("/api/me/recovery-codes", null));
+        var codes = recovery.GetProperty("codes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        secrets.AddRange(codes);
+        ChallengesTime.Advance(TimeSpan.FromMinutes(2));
+        var (recoverTicket, second, _) = await StartSmsSignInAsync(manager);
+        secrets.Add(second);
+        await JsonAsync(await Client.PostAsJsonAsync("/api/auth/mfa/recover",
+            new { loginTicket = recoverTicket, recoveryCode = codes[0] }));
+        // A new number set by an admin, then an MFA reset.
+        var newPhone = NewMobile();
+        secrets.Add(newPhone);
+        await JsonAsync(await ClientFor(admin).PutAsJsonAsync($"/api/users/{manager.Id}/phone", new { phone = newPhone }));
+        Assert.Equal(HttpStatusCode.NoContent, (await ClientFor(admin).PostAsync($"/api/users/{manager.Id}/mfa/reset", null)).StatusCode);
+        // Ten wrong passwords: locked.
+        for (var guess = 0; guess < 10; guess++) await LoginAsync(manager.Email, $"wrong password {guess}");
+
+        string[] expected = [EmailTemplates.NewDevice, EmailTemplates.FactorAdded, EmailTemplates.RecoveryCodeUsed,
+            EmailTemplates.PhoneChanged, EmailTemplates.MfaReset, EmailTemplates.AccountLocked];
+        foreach (var template in expected) await _mail.WaitForAsync(sent => sent.To == manager.Email && sent.TemplateId == template);
+        var notices = _mail.Sent.Where(sent => sent.To == manager.Email && EmailTemplates.Notices.Contains(sent.TemplateId)).ToList();
+        Assert.All(notices, notice => Assert.Equal("nl", notice.Locale));
+        Assert.Contains(notices, n => n.TemplateId == EmailTemplates.NewDevice && n.Details!.StartsWith("Firefox op kantoor,"));
+        Assert.Contains(notices, n => n.TemplateId == EmailTemplates.PhoneChanged
+            && n.Details == $"{Phones.Mask(oldPhone)} → {Phones.Mask(newPhone)}");
+        foreach (var notice in notices)
+        {
+            var (subject, body) = EmailTemplates.Render(notice);
+            Assert.All(secrets, secret => Assert.DoesNotContain(secret, subject + body));
+            Assert.DoesNotContain(Regex.Match(body, @"(?<!\d)\d{6}(?!\d)").Value is { Length: 6 } six ? six : "no six digits", secrets);
+            Assert.Contains(PublicBaseUrl, body);
+        }
     }
 
     private sealed class JsonElementHolder

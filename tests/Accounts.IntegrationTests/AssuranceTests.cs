@@ -352,10 +352,11 @@ public class AssuranceTests(PostgresServer postgres, AccountsClassHost host, Red
         await using var scope = Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Data.AccountsDbContext>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
-        Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, audit, Time, CancellationToken.None));
+        var notices = scope.ServiceProvider.GetRequiredService<Lifecycle.SecurityNotices>();
+        Assert.Equal(0, await PhoneChanges.ApplyDueAsync(db, audit, notices, Time, CancellationToken.None));
         Time.Advance(TimeSpan.FromHours(24));
         // The service's own timer (on the same clock) may apply it first; either way it is applied once.
-        await PhoneChanges.ApplyDueAsync(db, audit, Time, CancellationToken.None);
+        await PhoneChanges.ApplyDueAsync(db, audit, notices, Time, CancellationToken.None);
         for (var wait = 0; wait < 50 && (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id))
             .PhoneNumber != number; wait++) await Task.Delay(100);
         Assert.Equal(number, (await NewDbContext().Users.SingleAsync(u => u.Id == admin.Id)).PhoneNumber);

@@ -481,5 +481,10 @@ public class AssuranceTests(AppHostFixture stack)
         Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
         using var renewed = await LoginAsync(email, "mobile", newPassword, cancellationToken: cancellationToken);
         Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+
+        // Each app sign-in is a new device: the notice says so, in Dutch, and names no code, token or full number.
+        var (notice, _) = await DevInbox.MailAsync(stack.Gateway, email, "Nieuwe aanmelding op je FlexWhere-account", cancellationToken);
+        Assert.Contains("FlexWhere for Mobile", notice);
+        Assert.DoesNotMatch(@"(?<!\d)\d{6}(?!\d)|\+\d{6,}|token=", notice);
     }
 }

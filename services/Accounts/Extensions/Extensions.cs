@@ -75,6 +75,7 @@ public static class Extensions
         builder.Services.AddOptions<AccountLinkOptions>().BindConfiguration(AccountLinkOptions.Section).ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<AccountLinks>();
+        builder.Services.AddScoped<SecurityNotices>();
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<EmailOutbox>();
         builder.Services.AddHostedService<OutboxDispatcher>();

@@ -19,7 +19,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-                var applied = await PhoneChanges.ApplyDueAsync(db, scope.ServiceProvider.GetRequiredService<AuditLog>(), time,
+                var applied = await PhoneChanges.ApplyDueAsync(db, scope.ServiceProvider.GetRequiredService<AuditLog>(),
+                    scope.ServiceProvider.GetRequiredService<SecurityNotices>(), time,
                     stoppingToken);
                 if (applied > 0) logger.LogInformation("Applied {Count} scheduled phone number changes", applied);
                 await SignInThrottles.PruneAsync(db, time.GetUtcNow(), signIn.Value, stoppingToken);

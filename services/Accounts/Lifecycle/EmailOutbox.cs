@@ -57,7 +57,8 @@ public sealed class OutboxSignal
         }
     }
 
-    /// <summary>Waits for a signal or <paramref name="timeout"/> (real time: the dispatcher must run under a test's fake clock too).</summary>
+    /// <summary>Waits for a signal or <paramref name="timeout"/> (real time: the dispatcher must run under a test's fake
+    /// clock too).</summary>
     public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
 }
 

@@ -23,7 +23,8 @@ public static class PasswordLinksApi
             .WithSummary("E-mail a single-use link to choose a new password. Answers the same whether or not the address has an account.");
         password.MapPost("/reset", SetPassword).WithName("SetPasswordWithLink")
             .WithSummary("Choose a password with the token of an invitation or a reset link; admins and managers also enter an SMS code.");
-        app.MapPost("/api/users/{id:guid}/invitation", Invite).WithTags("Users").WithName("SendInvitation").RequireAuthorization(Policies.Admin)
+        app.MapPost("/api/users/{id:guid}/invitation", Invite).WithTags("Users").WithName("SendInvitation")
+            .RequireAuthorization(Policies.Admin)
             .WithSummary("Send the user a new invitation (voids earlier ones): for users who have not chosen a password yet.");
         return app;
     }
@@ -66,7 +67,8 @@ public static class PasswordLinksApi
         var now = time.GetUtcNow();
         var hash = OpaqueTokens.Hash(request.Token!);
         var link = await db.AccountLinks.SingleOrDefaultAsync(l => l.TokenHash == hash, cancellationToken);
-        var user = link is null ? null : await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == link.UserId, cancellationToken);
+        var user = link is null ? null
+            : await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == link.UserId, cancellationToken);
         if (link is null || link.UsedAt is not null || link.ExpiresAt <= now || user is not { Active: true }) return LinkExpired();
         if (PasswordPolicy.Check(request.Password, user.Email) is { } weak) return weak;
 
@@ -113,13 +115,15 @@ public static class PasswordLinksApi
         await links.VoidOpenLinksAsync(user.Id, now, cancellationToken);
         if (invitation)
         {
-            audit.About(user, AuditEvents.InvitationAccepted, user.NeedsSmsSecondFactor ? "password set; number proved by its code" : "password set");
+            audit.About(user, AuditEvents.InvitationAccepted,
+                user.NeedsSmsSecondFactor ? "password set; number proved by its code" : "password set");
         }
         else
         {
             // Whoever knew the old password is out: every session and trusted device ends.
             var ended = await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordReset, cancellationToken);
-            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordReset, cancellationToken);
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordReset,
+                cancellationToken);
             audit.About(user, AuditEvents.PasswordReset, $"by e-mailed link; {ended} sessions ended, {revoked} trusted devices revoked");
         }
 

@@ -90,12 +90,16 @@ public static class AccountSecurityApi
     }
 
     public static async Task<Ok<NewRecoveryCodes>> GenerateRecoveryCodes(
-        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, CancellationToken cancellationToken)
+        ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, SecurityNotices notices,
+            CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
         var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
         audit.ByCaller(AuditEvents.RecoveryCodesGenerated, caller.UserId, $"{codes.Count} new codes; older codes revoked");
+        var user = await db.Users.SingleAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId, cancellationToken);
+        await notices.AddAsync(user, EmailTemplates.FactorAdded, $"{codes.Count} new recovery codes, {SecurityNotices.When(now)}",
+            cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));
     }
@@ -106,7 +110,9 @@ public static class AccountSecurityApi
     {
         if (request?.CurrentPassword is not { Length: > 0 and <= PasswordPolicy.MaxPresentedLength } || request.NewPassword is null)
         {
-            var field = request?.CurrentPassword is { Length: > 0 and <= PasswordPolicy.MaxPresentedLength } ? "newPassword" : "currentPassword";
+            var field = request?.CurrentPassword is { Length: > 0 and <= PasswordPolicy.MaxPresentedLength }
+                ? "newPassword"
+                : "currentPassword";
             return ApiProblem.Validation(field, "Send currentPassword and newPassword.");
         }
 
@@ -176,7 +182,8 @@ public static class AccountSecurityApi
         }
 
         var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PhoneVerification,
-            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken, User.LocaleFor(user, user.Organisation));
+            check.E164!, http.Connection.RemoteIpAddress?.ToString(), priority: false, cancellationToken,
+            User.LocaleFor(user, user.Organisation));
         if (failure is not null) return SmsSignIn.Passthrough(failure);
 
         var now = time.GetUtcNow();
@@ -239,7 +246,8 @@ public static class AccountSecurityApi
         }
 
         var current = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : (Guid?)null;
-        await PhoneChanges.ApplyAsync(db, audit, time, user, verification.PhoneNumber, verified: true, user.Id, "confirmed with a code",
+        await PhoneChanges.ApplyAsync(db, audit, context.Notices, time, user, verification.PhoneNumber, verified: true, user.Id,
+            "confirmed with a code",
             cancellationToken, keepSession: current);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PhoneConfirmed("changed", Phones.Mask(verification.PhoneNumber), null));

@@ -64,7 +64,7 @@ public static class AdminMfaApi
     }
 
     public static async Task<Results<NoContent, ApiProblem>> ResetMfa(
-        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+        Guid userId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, SecurityNotices notices,
             CancellationToken cancellationToken)
     {
         if (await InCallersOrganisationAsync(db, principal, userId, cancellationToken) is not { } user) return AccountsRefusals.NotFound();
@@ -84,6 +84,7 @@ public static class AdminMfaApi
         await db.LoginTickets.Where(t => t.UserId == user.Id && t.ConsumedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
         audit.ByCaller(AuditEvents.MfaReset, user.Id, $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
+        await notices.AddAsync(user, EmailTemplates.MfaReset, null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -101,18 +102,18 @@ public static class AdminMfaApi
     }
 
     public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Approve(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, SecurityNotices notices,
             CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: true, principal, db, time, audit, cancellationToken);
+        await DecideAsync(changeId, approve: true, principal, db, time, audit, notices, cancellationToken);
 
     public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Reject(
-        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
+        Guid changeId, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit, SecurityNotices notices,
             CancellationToken cancellationToken) =>
-        await DecideAsync(changeId, approve: false, principal, db, time, audit, cancellationToken);
+        await DecideAsync(changeId, approve: false, principal, db, time, audit, notices, cancellationToken);
 
     private static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> DecideAsync(
         Guid changeId, bool approve, ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time, AuditLog audit,
-            CancellationToken cancellationToken)
+            SecurityNotices notices, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
@@ -152,7 +153,7 @@ public static class AdminMfaApi
         change.State = approve ? PhoneChangeStates.Approved : PhoneChangeStates.Rejected;
         if (approve)
         {
-            await PhoneChanges.ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, caller.UserId,
+            await PhoneChanges.ApplyAsync(db, audit, notices, time, target, change.PhoneNumber, change.Verified, caller.UserId,
                 $"approved by a second admin (change {change.Id})", cancellationToken);
         }
 

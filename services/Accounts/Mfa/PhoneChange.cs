@@ -60,7 +60,7 @@ public static class PhoneChanges
     }
 
     /// <summary>Applies the scheduled changes whose wait is over; returns how many.</summary>
-    public static async Task<int> ApplyDueAsync(AccountsDbContext db, AuditLog audit, TimeProvider time,
+    public static async Task<int> ApplyDueAsync(AccountsDbContext db, AuditLog audit, SecurityNotices notices, TimeProvider time,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -74,7 +74,7 @@ public static class PhoneChanges
                     cancellationToken) == 1;
             var target = await db.Users.SingleOrDefaultAsync(u => u.Id == change.TargetUserId, cancellationToken);
             if (!won || target is null) continue;
-            await ApplyAsync(db, audit, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
+            await ApplyAsync(db, audit, notices, time, target, change.PhoneNumber, change.Verified, change.RequestedBy,
                 $"after the {SingleAdminDelay.TotalHours:0}-hour wait without a second admin (change {change.Id})", cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             applied++;
@@ -84,12 +84,12 @@ public static class PhoneChanges
     }
 
     /// <param name="keepSession">The user's own session that proved the new number; every other session of the user ends.</param>
-    public static async Task ApplyAsync(AccountsDbContext db, AuditLog audit, TimeProvider time, User user, string? phone, bool verified,
-        Guid actor, string how,
-        CancellationToken cancellationToken, Guid? keepSession = null)
+    public static async Task ApplyAsync(AccountsDbContext db, AuditLog audit, SecurityNotices notices, TimeProvider time, User user,
+        string? phone, bool verified, Guid actor, string how, CancellationToken cancellationToken, Guid? keepSession = null)
     {
         var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
         var after = phone is null ? "none" : Phones.Mask(phone);
+        await notices.AddAsync(user, EmailTemplates.PhoneChanged, $"{before} → {after}", cancellationToken);
         user.PhoneNumber = phone;
         user.PhoneVerified = phone is not null && verified;
         audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id,

@@ -64,7 +64,8 @@ public static class AuthApi
         }
 
         if (string.IsNullOrWhiteSpace(request?.Email) || request.Email.Length > 254 || string.IsNullOrEmpty(request.Password)
-            || request.Password.Length > PasswordPolicy.MaxPresentedLength || request.Client is not (Clients.ControlCentre or Clients.Mobile)
+            || request.Password.Length > PasswordPolicy.MaxPresentedLength
+            || request.Client is not (Clients.ControlCentre or Clients.Mobile)
             || request.DeviceToken is { Length: > OpaqueTokens.MaxLength })
         {
             var field = request is null ? "body"
@@ -112,6 +113,8 @@ public static class AuthApi
                     audit.About(user, AuditEvents.AccountLocked,
                         $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; "
                         + $"locked for {options.Value.LockoutMinutes} min");
+                    await context.Notices.AddAsync(user, EmailTemplates.AccountLocked, SecurityNotices.When(lockedUntil.Value),
+                        cancellationToken);
                 }
 
                 await db.SaveChangesAsync(cancellationToken);

@@ -17,7 +17,8 @@ public sealed class PinServices(AccountsDbContext db, IPasswordHasher<MobilePin>
 
     public AuditLog Audit { get; } = audit;
 
-    internal Task<ApiProblem?> CheckAsync(MobilePin pin, string presented, PinApi.MobileSession session, CancellationToken cancellationToken) =>
+    internal Task<ApiProblem?> CheckAsync(MobilePin pin, string presented, PinApi.MobileSession session,
+        CancellationToken cancellationToken) =>
         PinApi.CheckAsync(Db, Hasher, options.Value, pin, presented, session, Time, Audit, cancellationToken);
 }
 
@@ -36,8 +37,8 @@ public static class PinApi
         return app;
     }
 
-    public static async Task<Results<NoContent, ApiProblem>> SetPin(SetPinRequest? request, ClaimsPrincipal principal, PinServices services,
-        CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ApiProblem>> SetPin(SetPinRequest? request, ClaimsPrincipal principal,
+        PinServices services, CancellationToken cancellationToken)
     {
         var (db, hasher, time, audit) = (services.Db, services.Hasher, services.Time, services.Audit);
         var (session, refusal) = await MobileSessionAsync(principal, db, time, cancellationToken);
@@ -79,7 +80,8 @@ public static class PinApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, ApiProblem>> VerifyPin(VerifyPinRequest? request, ClaimsPrincipal principal, PinServices services,
+    public static async Task<Results<NoContent, ApiProblem>> VerifyPin(VerifyPinRequest? request, ClaimsPrincipal principal,
+        PinServices services,
         CancellationToken cancellationToken)
     {
         var (session, refusal) = await MobileSessionAsync(principal, services.Db, services.Time, cancellationToken);

@@ -151,6 +151,8 @@ public static class SmsSignIn
             deviceToken = token;
             deviceId = device.Id;
             audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
+            await context.Notices.AddAsync(user, EmailTemplates.NewDevice, $"{device.Name}, {SecurityNotices.When(now)}",
+                cancellationToken);
         }
 
         var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true,
@@ -182,12 +184,15 @@ public static class SmsSignIn
 
 /// <summary>What every sign-in step needs, in one place.</summary>
 public sealed class SignInContext(AccountsDbContext db, Tokens tokens, ChallengesClient challenges, TimeProvider time,
-    IHttpContextAccessor accessor, AuditLog audit,
+    IHttpContextAccessor accessor, AuditLog audit, SecurityNotices notices,
     Microsoft.Extensions.Options.IOptions<MfaOptions> options, Microsoft.Extensions.Options.IOptions<SessionLimits> sessionOptions)
 {
     public AccountsDbContext Db { get; } = db;
 
     public ChallengesClient Challenges { get; } = challenges;
+
+    /// <summary>E-mails to the user about changes on their account (a new device, a new number).</summary>
+    public SecurityNotices Notices { get; } = notices;
 
     public TimeProvider Time { get; } = time;
 
@@ -231,6 +236,11 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
             cancellationToken);
         Audit.BySelf(user, AuditEvents.SignInSucceeded,
             $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");
+        // Every password sign-in of the app is a new device (later ones refresh); browsers count once remembered (above).
+        if (client == Clients.Mobile)
+        {
+            await Notices.AddAsync(user, EmailTemplates.NewDevice, $"FlexWhere for Mobile, {SecurityNotices.When(now)}", cancellationToken);
+        }
         await Db.SaveChangesAsync(cancellationToken);
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);
     }

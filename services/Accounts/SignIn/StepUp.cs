@@ -113,7 +113,8 @@ public static class StepUp
         {
             StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
             StepUpMethods.Totp => await ProveTotpAsync(db, http, audit, guard, totp, user, request.Code, cancellationToken),
-            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, audit, guard, user, request.Code, time, cancellationToken),
+            StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, audit, context.Notices, guard, user, request.Code, time,
+                cancellationToken),
             _ => await ProvePasswordAsync(db, audit, guard, hasher, user, request.Password, cancellationToken),
         };
         if (refusal is not null)
@@ -184,7 +185,7 @@ public static class StepUp
         }
     }
 
-    private static async Task<ApiProblem?> ProveRecoveryCodeAsync(AccountsDbContext db, AuditLog audit,
+    private static async Task<ApiProblem?> ProveRecoveryCodeAsync(AccountsDbContext db, AuditLog audit, SecurityNotices notices,
         SecondFactorGuard guard, User user, string? code,
         TimeProvider time, CancellationToken cancellationToken)
     {
@@ -195,6 +196,7 @@ public static class StepUp
         {
             await guard.SucceededAsync(db, user, cancellationToken);
             audit.BySelf(user, AuditEvents.RecoveryCodeUsed, "step-up");
+            await notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, SecurityNotices.When(time.GetUtcNow()), cancellationToken);
             return null;
         }
 

@@ -38,7 +38,7 @@ public static class ImportApi
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> ImportCsv(
         ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time, HttpContext http, AuditLog audit,
-        AccountLinks links, CancellationToken cancellationToken, bool fullSync = false)
+        AccountLinks links, SecurityNotices notices, CancellationToken cancellationToken, bool fullSync = false)
     {
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
@@ -58,12 +58,12 @@ public static class ImportApi
 
         string? At(IReadOnlyList<string> record, int index) => index >= 0 && index < record.Count ? record[index] : null;
         var rows = records.Skip(1).Select(r => new ImportRow(At(r, email), At(r, name), At(r, role), At(r, phone))).ToList();
-        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, links, cancellationToken);
+        return await Import(new ImportRequest(fullSync, rows), principal, db, challenges, time, audit, links, notices, cancellationToken);
     }
 
     public static async Task<Results<Ok<ImportResult>, ApiProblem>> Import(
         ImportRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges, TimeProvider time,
-            AuditLog audit, AccountLinks links, CancellationToken cancellationToken)
+            AuditLog audit, AccountLinks links, SecurityNotices notices, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
@@ -186,9 +186,10 @@ public static class ImportApi
             }
             else if (user.PhoneNumber != phone)
             {
-                audit.ByCaller(AuditEvents.PhoneChanged, user.Id,
-                    $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → " +
-                        $"{(phone is null ? "none" : Phones.Mask(phone))} (linked database)");
+                var change = $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → "
+                    + (phone is null ? "none" : Phones.Mask(phone));
+                audit.ByCaller(AuditEvents.PhoneChanged, user.Id, $"{change} (linked database)");
+                await notices.AddAsync(user, EmailTemplates.PhoneChanged, change, cancellationToken);
                 user.PhoneNumber = phone;
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
                 user.PhoneVerified = false;

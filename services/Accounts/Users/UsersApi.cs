@@ -179,8 +179,7 @@ public static class UsersApi
 
     public static async Task<Results<Ok<UserDto>, Accepted<PendingPhoneChangeDto>, ApiProblem>> ChangePhone(
         Guid id, ChangePhoneRequest? request, ClaimsPrincipal principal, AccountsDbContext db, ChallengesClient challenges,
-            TimeProvider time, AuditLog audit,
-        CancellationToken cancellationToken)
+            TimeProvider time, AuditLog audit, SecurityNotices notices, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var user = await FindAsync(db, caller, id, cancellationToken);
@@ -215,7 +214,8 @@ public static class UsersApi
         }
 
         // Unverified until the first sign-in code to it succeeds.
-        await PhoneChanges.ApplyAsync(db, audit, time, user, phone, verified: false, caller.UserId, "set by an admin", cancellationToken);
+        await PhoneChanges.ApplyAsync(db, audit, notices, time, user, phone, verified: false, caller.UserId, "set by an admin",
+            cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(UserDto.From(user, caller));
     }

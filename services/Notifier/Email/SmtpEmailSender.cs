@@ -94,7 +94,10 @@ public sealed class SmtpEmailSender : IEmailSender
     {
         using var client = new SmtpClient();
         await client.ConnectAsync(_options.Host, _options.Port, _options.Security, cancellationToken);
-        if (!string.IsNullOrEmpty(_options.UserName)) await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", cancellationToken);
+        if (!string.IsNullOrEmpty(_options.UserName))
+        {
+            await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", cancellationToken);
+        }
         await client.SendAsync(message, cancellationToken);
         try
         {
