@@ -103,6 +103,20 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
     }
 
     [Fact]
+    public async Task A_manager_whose_number_is_outside_the_allowed_countries_gets_no_code_and_no_password()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateUserAsync(organisation, UserRole.Manager, phone: "+46701234599");
+        await ForgotAsync(manager.Email);
+        var token = await _mail.TokenForAsync(manager.Email, EmailTemplates.PasswordReset);
+
+        var refused = await ProblemAsync(await SetPasswordAsync(token), HttpStatusCode.Forbidden, "phone_number_missing");
+
+        Assert.Equal("country_not_allowed", refused.GetProperty("reason").GetString());
+        Assert.Empty(await Sms.SettledAsync(sms => sms.Destination == "+46701234599"));
+    }
+
+    [Fact]
     public async Task Forgot_password_answers_alike_for_every_address_and_mails_only_a_known_one()
     {
         var organisation = await CreateOrganisationAsync();

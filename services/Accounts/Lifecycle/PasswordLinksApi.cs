@@ -76,6 +76,7 @@ public static class PasswordLinksApi
         if (user.NeedsSmsSecondFactor)
         {
             if (user.PhoneNumber is null) return SmsSignIn.PhoneNumberMissing();
+            if (!Phones.CountryAllowed(user.PhoneNumber, user.Organisation.AllowedSmsCountries)) return SmsSignIn.CountryNotAllowed(user);
             if (request.Code is null)
             {
                 var (issued, failure) = await context.Challenges.CreateAsync(user.OrganisationId, user.Id, ChallengePurposes.PasswordLink,

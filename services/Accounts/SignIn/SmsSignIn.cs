@@ -167,7 +167,7 @@ public static class SmsSignIn
 
     /// <summary>A number in a country the organisation does not send codes to: a missing number, as far as
     /// signing in goes (<c>reason</c> says which).</summary>
-    private static ApiProblem CountryNotAllowed(User user) =>
+    internal static ApiProblem CountryNotAllowed(User user) =>
         new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PhoneNumberMissing, "Your phone number cannot receive sign-in codes.",
             $"Your organisation does not send sign-in codes to numbers in {Phones.RegionOf(user.PhoneNumber!)}. "
             + "Ask your administrator to add a mobile number from an allowed country.")
