@@ -103,6 +103,29 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
     }
 
     [Fact]
+    public async Task Wrong_link_codes_count_with_the_users_other_wrong_codes_and_the_lock_holds_for_the_right_one()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        string? before;
+        await using (var db = NewDbContext())
+        {
+            // Nine wrong codes at sign-ins already: one more locks the factor, wherever it is typed.
+            await db.Users.Where(u => u.Id == manager.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, 9));
+            before = (await db.Users.SingleAsync(u => u.Id == manager.Id)).PasswordHash;
+        }
+
+        await ForgotAsync(manager.Email);
+        var token = await _mail.TokenForAsync(manager.Email, EmailTemplates.PasswordReset);
+        var sms = await NextSmsToAsync(manager.PhoneNumber!, async () => await JsonAsync(await SetPasswordAsync(token)));
+
+        await ProblemAsync(await SetPasswordAsync(token, code: WrongCode(sms.Code)), HttpStatusCode.TooManyRequests,
+            "second_factor_locked");
+        await ProblemAsync(await SetPasswordAsync(token, code: sms.Code), HttpStatusCode.TooManyRequests, "second_factor_locked");
+        await using (var db = NewDbContext()) Assert.Equal(before, (await db.Users.SingleAsync(u => u.Id == manager.Id)).PasswordHash);
+    }
+
+    [Fact]
     public async Task A_manager_whose_number_is_outside_the_allowed_countries_gets_no_code_and_no_password()
     {
         var organisation = await CreateOrganisationAsync();

@@ -50,7 +50,7 @@ public static class PasswordLinksApi
     }
 
     public static async Task<Results<Ok<SetPasswordAnswer>, ApiProblem>> SetPassword(SetPasswordRequest? request, SignInContext context,
-        IPasswordHasher<User> hasher, AccountLinks links, CancellationToken cancellationToken)
+        IPasswordHasher<User> hasher, AccountLinks links, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
         if (!OpaqueTokens.LooksValid(request?.Token)) return ApiProblem.Validation("token", "Send the token from the link in the e-mail.");
         if (string.IsNullOrEmpty(request!.Password) || request.Password.Length > PasswordPolicy.MaxPresentedLength)
@@ -90,20 +90,32 @@ public static class PasswordLinksApi
             }
 
             if (link.ChallengeId is null) return ApiProblem.Validation("code", "Send the request without a code first: that sends one.");
+            // Wrong codes here count with those of sign-ins and step-ups: a link is no way around the user's limit.
+            if (await guard.EnterAsync(db, user, cancellationToken) is { } locked) return locked;
             var (verified, refused) = await context.Challenges.VerifyAsync(link.ChallengeId, request.Code, ChallengePurposes.PasswordLink,
                 cancellationToken);
             if (refused is not null)
             {
-                return refused.Refusal switch
+                if (refused.Refusal is not { Code: ChallengeRefusalCode.InvalidCode or ChallengeRefusalCode.TooManyAttempts })
                 {
-                    { Code: ChallengeRefusalCode.InvalidCode } refusal => MfaApi.InvalidCode(refusal.AttemptsLeft ?? 0),
-                    { EndsChallenge: true } => CodeEnded(),
-                    _ => SmsSignIn.Passthrough(refused),
-                };
+                    await guard.ReleaseAsync(db, user, cancellationToken);
+                    return refused.Refusal is { EndsChallenge: true } ? CodeEnded() : SmsSignIn.Passthrough(refused);
+                }
+
+                audit.About(user, AuditEvents.MfaCodeFailed, $"wrong code for the {link.Purpose} link");
+                await db.SaveChangesAsync(cancellationToken);
+                return await guard.FailedAsync(db, audit, user, SecondFactors.Sms, cancellationToken)
+                    ?? (refused.Is(ChallengeRefusalCode.InvalidCode) ? MfaApi.InvalidCode(refused.Refusal.AttemptsLeft ?? 0) : CodeEnded());
             }
 
             // A number changed since the code was sent: the code proved the old one.
-            if (verified!.Destination != user.PhoneNumber) return CodeEnded();
+            if (verified!.Destination != user.PhoneNumber)
+            {
+                await guard.ReleaseAsync(db, user, cancellationToken);
+                return CodeEnded();
+            }
+
+            await guard.SucceededAsync(db, user, cancellationToken);
         }
 
         // One use, however many requests race: the first to mark the link used sets the password.
