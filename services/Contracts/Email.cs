@@ -56,7 +56,8 @@ public static class EmailTemplates
 
     public const string DefaultLocale = "en";
 
-    private static readonly TimeZoneInfo Netherlands = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+    /// <summary>The zone every FlexWhere text writes times in.</summary>
+    public static readonly TimeZoneInfo Netherlands = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
 
     // {0} name, {1} organisation, {2} link, {3} until when the link works, {4} the notice's details.
     private static readonly Dictionary<(string TemplateId, string Locale), (string Subject, string Body)> Texts = new()

@@ -34,7 +34,7 @@ public sealed class SecurityNotices(AccountsDbContext db, EmailOutbox outbox, Ti
     /// <summary>A time as notices write it: Dutch time, with the zone named.</summary>
     public static string When(DateTimeOffset at)
     {
-        var local = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam"));
+        var local = TimeZoneInfo.ConvertTime(at, EmailTemplates.Netherlands);
         return local.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " (Europe/Amsterdam)";
     }
 }

@@ -59,7 +59,7 @@ public abstract class SendIdempotency(IConnectionMultiplexer redis, IOptions<Sen
         return {'gave-up', ''}
         """;
 
-    private IDatabase Database => redis.GetDatabase();
+    protected IDatabase Database => redis.GetDatabase();
 
     /// <summary>Claims the message to send it, noting the attempt: already sent (the provider's id), given
     /// up, claimed by us (a token), or held by another consumer (none of these). One try.</summary>
@@ -141,8 +141,6 @@ public abstract class SendIdempotency(IConnectionMultiplexer redis, IOptions<Sen
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>
         Database.ScriptEvaluateAsync(ReleaseScript, [NotifierKeys.Claim(messageId, channel)], [claimToken]);
-
-    protected IDatabase Redis => Database;
 }
 
 public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider)
@@ -156,7 +154,7 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
     /// <summary>The challenge a provider message belongs to, for delivery callbacks.</summary>
     public async Task<string?> FindChallengeAsync(string providerMessageId)
     {
-        var value = await Redis.StringGetAsync(NotifierKeys.ProviderMessage(providerMessageId));
+        var value = await Database.StringGetAsync(NotifierKeys.ProviderMessage(providerMessageId));
         return value.HasValue ? value.ToString() : null;
     }
 }
