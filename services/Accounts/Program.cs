@@ -22,5 +22,6 @@ app.MapTotpApi();
 app.MapStepUpApi();
 app.MapEnrollmentCodeApi();
 app.MapPasswordLinksApi();
+app.MapOperatorApi();
 
 app.Run();

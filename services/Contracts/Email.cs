@@ -115,26 +115,26 @@ public static class EmailTemplates
         [(NewDevice, "en")] = Notice("Hello", "A new sign-in to your FlexWhere account",
             "Your FlexWhere account at {1} was signed in to on a new device: {4}.", NotYouEn),
         [(NewDevice, "nl")] = Notice("Hallo", "Nieuwe aanmelding op je FlexWhere-account",
-            "Er is op een nieuw apparaat ingelogd op je FlexWhere-account bij {1}: {4}.", NotYouNl),
+            "Er is ingelogd op je FlexWhere-account bij {1} vanaf een nieuw apparaat: {4}.", NotYouNl),
         [(PhoneChanged, "en")] = Notice("Hello", "Your sign-in phone number was changed",
             "The phone number your FlexWhere sign-in codes go to was changed: {4}.", NotYouEn),
         [(PhoneChanged, "nl")] = Notice("Hallo", "Je telefoonnummer voor inloggen is gewijzigd",
             "Het telefoonnummer waarop je je FlexWhere-inlogcodes ontvangt, is gewijzigd: {4}.", NotYouNl),
         [(FactorAdded, "en")] = Notice("Hello", "A new way to sign in was added",
             "A new way to prove it is you was added to your FlexWhere account: {4}.", NotYouEn),
-        [(FactorAdded, "nl")] = Notice("Hallo", "Nieuwe manier van inloggen toegevoegd",
-            "Er is een nieuwe manier om te bewijzen dat jij het bent toegevoegd aan je FlexWhere-account: {4}.", NotYouNl),
+        [(FactorAdded, "nl")] = Notice("Hallo", "Nieuwe inlogmethode toegevoegd",
+            "Er is een nieuwe inlogmethode toegevoegd aan je FlexWhere-account: {4}.", NotYouNl),
         [(RecoveryCodeUsed, "en")] = Notice("Hello", "A recovery code was used",
             "One of your FlexWhere recovery codes was used to sign in: {4}.", NotYouEn),
         [(RecoveryCodeUsed, "nl")] = Notice("Hallo", "Er is een herstelcode gebruikt",
-            "Er is een van je FlexWhere-herstelcodes gebruikt om in te loggen: {4}.", NotYouNl),
+            "Er is ingelogd met een van je FlexWhere-herstelcodes: {4}.", NotYouNl),
         [(MfaReset, "en")] = Notice("Hello", "Your sign-in factors were reset",
-            "An administrator of {1} reset the ways you prove it is you: trusted devices and recovery codes are gone, and you sign "
-                + "in with a code by text message again.",
+            "An administrator of {1} reset the ways you prove it is you: your trusted devices, recovery codes, authenticator app "
+                + "and app PIN are gone, and you sign in with a code by text message again.",
             "Not expecting this? Contact your administrator at once. You sign in at {2}."),
         [(MfaReset, "nl")] = Notice("Hallo", "Je inlogmethoden zijn opnieuw ingesteld",
-            "Een beheerder van {1} heeft je inlogmethoden opnieuw ingesteld: vertrouwde apparaten en herstelcodes zijn verwijderd "
-                + "en je logt weer in met een code per sms.",
+            "Een beheerder van {1} heeft je inlogmethoden opnieuw ingesteld: je vertrouwde apparaten, herstelcodes, "
+                + "authenticator-app en app-pincode zijn verwijderd. Je logt weer in met een code per sms.",
             "Had je dit niet verwacht? Neem direct contact op met je beheerder. Inloggen doe je via {2}."),
         [(AccountLocked, "en")] = Notice("Hello", "Your FlexWhere account is locked for a while",
             "After too many wrong attempts your FlexWhere account is locked until {4}.",
@@ -159,13 +159,24 @@ public static class EmailTemplates
         }
 
         var body = string.Format(CultureInfo.InvariantCulture, text.Body, message.RecipientName, message.OrganisationName, message.Link,
-            Until(message.ExpiresAt, locale), message.Details ?? "");
+            When(message.ExpiresAt, locale), message.Details ?? "");
         return (text.Subject, body.ReplaceLineEndings("\r\n"));
     }
 
+    /// <summary>A notice's details for new recovery codes, in the reader's language.</summary>
+    public static string RecoveryCodes(int count, string locale) =>
+        locale == "nl" ? $"{count} nieuwe herstelcodes" : $"{count} new recovery codes";
+
+    /// <summary>A notice's details for an authenticator app linked on the phone app.</summary>
+    public static string AuthenticatorApp(string locale) =>
+        locale == "nl" ? "een authenticator-app voor FlexWhere for Mobile" : "an authenticator app for FlexWhere for Mobile";
+
+    /// <summary>A number in a notice: masked, or the words for none.</summary>
+    public static string Number(string? masked, string locale) => masked ?? (locale == "nl" ? "geen nummer" : "no number");
+
     /// <summary>Dutch time, written the way each language writes a date: "3 december 2026 om 10:00" or
     /// "3 December 2026, 10:00 (Dutch time)".</summary>
-    private static string Until(DateTimeOffset at, string locale)
+    public static string When(DateTimeOffset at, string locale)
     {
         var local = TimeZoneInfo.ConvertTime(at, Netherlands);
         return locale == "nl"

@@ -35,12 +35,19 @@ public static class ChallengePurposes
 /// <summary>Texts without a code, by kind.</summary>
 public static class NoticeKinds
 {
+    /// <summary>Ahead of a change: its date is in the future, and the text is worthless once it passed.</summary>
     public const string PhoneChangeScheduled = "phone_change_scheduled";
+
+    /// <summary>After a change, to the number that no longer gets the codes: its date is when it happened.</summary>
+    public const string PhoneChanged = "phone_changed";
 
     public static readonly IReadOnlyDictionary<string, string> Templates = new Dictionary<string, string>
     {
         [PhoneChangeScheduled] = SmsTemplates.PhoneChangeScheduled,
+        [PhoneChanged] = SmsTemplates.PhoneChanged,
     };
+
+    public static bool IsAhead(string kind) => kind == PhoneChangeScheduled;
 }
 
 /// <summary><c>POST /internal/challenges</c>. The caller has checked that the number's country is one
@@ -69,7 +76,12 @@ public sealed record ChallengeStatus(
 public sealed record DeliveryStatus(string State, DateTimeOffset? At, string? Reason);
 
 /// <summary><c>POST /internal/notices</c>.</summary>
-public sealed record NoticeRequest(Guid OrganisationId, Guid UserId, string? To, string? Kind, DateTimeOffset? EffectiveAt, string? Locale);
+/// <param name="EffectiveAt">When the change takes effect (a notice ahead of it: in the future) or took effect (a notice after it).</param>
+public sealed record NoticeRequest(Guid OrganisationId, Guid UserId, string? To, string? Kind, DateTimeOffset? EffectiveAt, string? Locale)
+{
+    /// <summary>The caller's id for this notice: asked again with the same id, the Notifier still sends one SMS. Absent: a new id.</summary>
+    public Guid? NoticeId { get; init; }
+}
 
 public sealed record SentNotice(string NoticeId);
 

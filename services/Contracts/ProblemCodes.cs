@@ -99,6 +99,7 @@ public static class ProblemCodes
     public const string CountryNotAllowed = "country_not_allowed";
     public const string UnknownNoticeKind = "unknown_notice_kind";
     public const string UnauthorizedService = "unauthorized_service";
+    public const string OperatorKeyRequired = "operator_key_required";
     public const string ChallengesUnavailable = "challenges_unavailable";
 
     // Notifier: Twilio's delivery reports.

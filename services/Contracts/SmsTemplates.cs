@@ -15,6 +15,10 @@ public static class SmsTemplates
     /// effect, as <see cref="NoticeDate"/> writes it.</summary>
     public const string PhoneChangeScheduled = "phone-change-scheduled";
 
+    /// <summary>A notice to a user's old number that their sign-in number was changed; <see cref="SendSms.Code"/> brings the
+    /// date it happened.</summary>
+    public const string PhoneChanged = "phone-changed";
+
     public const string DefaultLocale = "en";
 
     public static IReadOnlyList<string> Locales { get; } = ["en", "nl"];
@@ -27,8 +31,14 @@ public static class SmsTemplates
             "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on {0}. Not you? Contact your " +
             "administrator at once.",
         [(PhoneChangeScheduled, "nl")] =
-            "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op {0}. Was u dit niet? " +
-            "Neem direct contact op met uw beheerder.",
+            "FlexWhere: er is gevraagd om het telefoonnummer waarmee je inlogt te wijzigen. Dit gaat in op {0}. Was jij dit niet? " +
+            "Neem dan direct contact op met je beheerder.",
+        [(PhoneChanged, "en")] =
+            "FlexWhere: the phone number you sign in with was changed on {0}; codes no longer come to this number. Not you? " +
+            "Contact your administrator at once.",
+        [(PhoneChanged, "nl")] =
+            "FlexWhere: het telefoonnummer waarmee je inlogt is op {0} gewijzigd; codes komen niet meer naar dit nummer. " +
+            "Was jij dit niet? Neem dan direct contact op met je beheerder.",
     };
 
     /// <summary>A notice's date, the same in both languages and unambiguous wherever the reader is.</summary>

@@ -352,6 +352,14 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
         Assert.Contains(notices, n => n.TemplateId == EmailTemplates.NewDevice && n.Details!.StartsWith("Firefox op kantoor,"));
         Assert.Contains(notices, n => n.TemplateId == EmailTemplates.PhoneChanged
             && n.Details == $"{Phones.Mask(oldPhone)} → {Phones.Mask(newPhone)}");
+        Assert.Contains(notices, n => n.TemplateId == EmailTemplates.FactorAdded && n.Details!.StartsWith("10 nieuwe herstelcodes, "));
+        // The old number hears of the change too, in the user's language, without the new number.
+        var text = await Sms.WaitForAsync(sent => sent.Destination == oldPhone && sent.TemplateId == SmsTemplates.PhoneChanged);
+        Assert.Equal("nl", text.Locale);
+        var textBody = SmsTemplates.Render(text.TemplateId, text.Locale, text.Code, 1);
+        Assert.StartsWith("FlexWhere: het telefoonnummer waarmee je inlogt is op ", textBody);
+        Assert.DoesNotContain(newPhone[3..], textBody);
+        Assert.DoesNotMatch(@"(?<!\d)\d{6}(?!\d)", textBody);
         foreach (var notice in notices)
         {
             var (subject, body) = EmailTemplates.Render(notice);

@@ -20,6 +20,7 @@ public class TotpSignInTests(PostgresServer postgres, AccountsClassHost host, Ra
     public async Task Enrollment_gives_a_secret_uri_and_qr_code_and_the_first_valid_code_confirms_it_and_signs_in()
     {
         var (organisation, employee) = await TotpOrganisationAsync();
+        await using var mail = await EmailCapture.StartAsync(Broker.ConnectionString);
 
         var login = await JsonAsync(await LoginAsync(employee.Email));
         Assert.Equal("mfa_required", login.GetProperty("status").GetString());
@@ -51,6 +52,12 @@ public class TotpSignInTests(PostgresServer postgres, AccountsClassHost host, Ra
         Assert.Single(audit, e => e.Event == MobileAuditEvents.TotpEnrollmentStarted && e.SubjectUserId == employee.Id);
         Assert.Single(audit, e => e.Event == MobileAuditEvents.TotpEnrollmentConfirmed && e.SubjectUserId == employee.Id);
         Assert.All(audit, e => Assert.DoesNotContain(base32, e.Details ?? ""));
+
+        // The user hears of the new factor once: when it was confirmed, not at every code.
+        var added = await mail.WaitForAsync(m => m.To == employee.Email && m.TemplateId == Contracts.EmailTemplates.FactorAdded);
+        Assert.StartsWith("een authenticator-app voor FlexWhere for Mobile, ", added.Details);
+        Assert.DoesNotContain(base32, Contracts.EmailTemplates.Render(added).Body);
+        Assert.Single(await mail.SettledAsync(m => m.To == employee.Email && m.TemplateId == Contracts.EmailTemplates.FactorAdded));
     }
 
     [Fact]

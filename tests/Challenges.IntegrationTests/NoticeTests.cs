@@ -14,8 +14,8 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
 {
     [Theory]
     [InlineData("nl",
-        "FlexWhere: er is gevraagd het telefoonnummer voor inloggen op uw account te wijzigen. Dit gaat in op 2026-12-05 10:30 UTC. Was " +
-        "u dit niet? Neem direct contact op met uw beheerder.")]
+        "FlexWhere: er is gevraagd om het telefoonnummer waarmee je inlogt te wijzigen. Dit gaat in op 2026-12-05 10:30 UTC. Was jij " +
+        "dit niet? Neem dan direct contact op met je beheerder.")]
     [InlineData("en",
         "FlexWhere: a change of the phone number you sign in with was requested. It takes effect on 2026-12-05 10:30 UTC. Not you? " +
         "Contact your administrator at once.")]
@@ -38,6 +38,51 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
         Assert.Equal(expected, body);
         Assert.DoesNotMatch(SixDigits(), body);
         Assert.DoesNotContain(to[3..], body);
+    }
+
+    [Theory]
+    [InlineData("nl", "FlexWhere: het telefoonnummer waarmee je inlogt is op {0} gewijzigd; codes komen niet meer naar dit nummer. " +
+        "Was jij dit niet? Neem dan direct contact op met je beheerder.")]
+    [InlineData("en", "FlexWhere: the phone number you sign in with was changed on {0}; codes no longer come to this number. Not you? " +
+        "Contact your administrator at once.")]
+    public async Task A_changed_number_is_told_to_the_old_number_after_the_fact_once_per_notice_id(string locale, string expected)
+    {
+        using var app = new ChallengesApp(redis, rabbitMq);
+        await using var sms = await SmsCapture.StartAsync(rabbitMq.ConnectionString);
+        var to = ChallengeRequest.NewDutchMobile();
+        var changedAt = app.Time.GetUtcNow().AddMinutes(-3);
+        var noticeId = Guid.NewGuid();
+        var notice = Notice(to, kind: "phone_changed", locale: locale) with { EffectiveAt = changedAt, NoticeId = noticeId };
+
+        // The caller's outbox may hand the same notice on twice: both publish one message id, and the Notifier sends one SMS.
+        using var first = await app.Internal.PostAsJsonAsync("/internal/notices", notice);
+        using var again = await app.Internal.PostAsJsonAsync("/internal/notices", notice);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        await sms.WaitForAsync(message => message.Destination == to);
+        var sent = await sms.SettledAsync(message => message.Destination == to);
+        Assert.All(sent, message => Assert.Equal(noticeId, message.MessageId));
+        var body = SmsTemplates.Render(sent[0].TemplateId, sent[0].Locale, sent[0].Code,
+            SmsTemplates.MinutesLeft(sent[0].ExpiresAt, app.Time.GetUtcNow()));
+        Assert.Equal(string.Format(expected, SmsTemplates.NoticeDate(changedAt)), body);
+        Assert.Equal(changedAt.AddDays(1), sent[0].ExpiresAt);
+        Assert.DoesNotMatch(SixDigits(), body);
+    }
+
+    [Theory]
+    [InlineData(10)] // in the future: not a change that happened
+    [InlineData(-60 * 25)] // more than a day ago: too late to matter
+    public async Task A_notice_after_the_fact_needs_a_time_within_the_last_day(int minutesFromNow)
+    {
+        using var app = new ChallengesApp(redis, rabbitMq);
+        var notice = Notice(ChallengeRequest.NewDutchMobile(), kind: "phone_changed")
+            with { EffectiveAt = app.Time.GetUtcNow().AddMinutes(minutesFromNow) };
+
+        using var response = await app.Internal.PostAsJsonAsync("/internal/notices", notice);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True((await response.ReadProblemAsync()).GetProperty("errors").TryGetProperty("effectiveAt", out _));
     }
 
     [Fact]
@@ -107,7 +152,8 @@ public sealed partial class NoticeTests(RedisServer redis, RabbitMqServer rabbit
     private static NoticeBody Notice(string to, string kind = "phone_change_scheduled", string locale = "en") =>
         new(Guid.NewGuid(), Guid.NewGuid(), to, kind, new DateTimeOffset(2026, 12, 5, 11, 30, 0, TimeSpan.FromHours(1)), locale);
 
-    private sealed record NoticeBody(Guid OrganisationId, Guid UserId, string To, string Kind, DateTimeOffset EffectiveAt, string Locale);
+    private sealed record NoticeBody(Guid OrganisationId, Guid UserId, string To, string Kind, DateTimeOffset EffectiveAt, string Locale,
+        Guid? NoticeId = null);
 
     [GeneratedRegex("[0-9]{6}")]
     private static partial Regex SixDigits();

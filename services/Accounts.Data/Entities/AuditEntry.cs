@@ -68,4 +68,5 @@ public static class AuditEvents
     public const string EnrollmentCodeIssued = "totp_enrollment_code_issued";
     public const string EnrollmentProofFailed = "totp_enrollment_proof_failed";
     public const string PhoneChangeScheduled = "phone_change_scheduled";
+    public const string OrganisationCreated = "organisation_created";
 }

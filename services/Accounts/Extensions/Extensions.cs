@@ -57,6 +57,10 @@ public static class Extensions
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.AddMfa();
         builder.AddAccountLinks();
+        builder.Services.AddOptions<OperatorOptions>().BindConfiguration(OperatorOptions.Section)
+            .Validate(OperatorOptions.AreValid, "Operators:Keys: each operator's name is lower-case letters, digits, '.', '_' or '-' " +
+                "(at most 40), and each key 32 to 512 characters.")
+            .ValidateOnStart();
 
         builder.AddAuthentication();
         builder.AddMobileFactors();
@@ -77,7 +81,7 @@ public static class Extensions
         builder.Services.AddScoped<AccountLinks>();
         builder.Services.AddScoped<SecurityNotices>();
         builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<EmailOutbox>();
+        builder.Services.AddSingleton<Outbox>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.AddMessaging(brokerGatesReadiness: false);
     }

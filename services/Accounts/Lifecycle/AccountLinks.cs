@@ -27,7 +27,7 @@ public sealed class AccountLinkOptions
 /// in the link only (after <c>#</c>, so it is never sent to a server in a request line or a Referer); Accounts
 /// keeps its SHA-256. A new link voids the user's earlier open ones.
 /// </summary>
-public sealed class AccountLinks(AccountsDbContext db, EmailOutbox outbox, TimeProvider time, IOptions<AccountLinkOptions> options)
+public sealed class AccountLinks(AccountsDbContext db, Outbox outbox, TimeProvider time, IOptions<AccountLinkOptions> options)
 {
     /// <summary>Adds the link and its e-mail to the unit of work; the caller saves (one transaction for both).</summary>
     public async Task SendAsync(User user, Organisation organisation, string purpose, Guid? sentBy, CancellationToken cancellationToken)

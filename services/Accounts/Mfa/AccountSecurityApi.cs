@@ -98,7 +98,7 @@ public static class AccountSecurityApi
         var codes = await RecoveryCodes.ReplaceAsync(db, caller.UserId, caller.OrganisationId, now, cancellationToken);
         audit.ByCaller(AuditEvents.RecoveryCodesGenerated, caller.UserId, $"{codes.Count} new codes; older codes revoked");
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId && u.OrganisationId == caller.OrganisationId, cancellationToken);
-        await notices.AddAsync(user, EmailTemplates.FactorAdded, $"{codes.Count} new recovery codes, {SecurityNotices.When(now)}",
+        await notices.AddAsync(user, EmailTemplates.FactorAdded, locale => $"{EmailTemplates.RecoveryCodes(codes.Count, locale)}, {EmailTemplates.When(now, locale)}",
             cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new NewRecoveryCodes(codes, now));

@@ -49,8 +49,10 @@ public sealed class ChallengesClient(HttpClient http, IOptions<InternalApiOption
     public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(
         Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt, string locale,
             CancellationToken cancellationToken) =>
-        SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", new NoticeRequest(organisationId, userId, to, kind, effectiveAt, locale),
-            cancellationToken);
+        SendNoticeAsync(new NoticeRequest(organisationId, userId, to, kind, effectiveAt, locale), cancellationToken);
+
+    public Task<(SentNotice? Sent, ChallengesFailure? Failure)> SendNoticeAsync(NoticeRequest notice, CancellationToken cancellationToken) =>
+        SendAsync<SentNotice>(HttpMethod.Post, "internal/notices", notice, cancellationToken);
 
     public Task<(VerifiedChallenge? Verified, ChallengesFailure? Failure)> VerifyAsync(
         string challengeId, string code, string purpose, CancellationToken cancellationToken) =>

@@ -46,9 +46,10 @@ public static class PhoneChanges
         var noticed = "no old number to tell";
         if (target.PhoneNumber is not null)
         {
+            var organisation = target.Organisation
+                ?? await db.Organisations.SingleAsync(o => o.Id == target.OrganisationId, cancellationToken);
             var (_, failure) = await challenges.SendNoticeAsync(target.OrganisationId, target.Id, target.PhoneNumber,
-                NoticeKinds.PhoneChangeScheduled, change.ApplyAfter.Value,
-                target.Organisation?.Country == "NL" ? "nl" : "en", cancellationToken);
+                NoticeKinds.PhoneChangeScheduled, change.ApplyAfter.Value, User.LocaleFor(target, organisation), cancellationToken);
             noticed = failure is null
                 ? $"notice sent to {Phones.Mask(target.PhoneNumber)}"
                 : $"notice to {Phones.Mask(target.PhoneNumber)} failed: {failure.Code}";
@@ -89,7 +90,8 @@ public static class PhoneChanges
     {
         var before = user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber);
         var after = phone is null ? "none" : Phones.Mask(phone);
-        await notices.AddAsync(user, EmailTemplates.PhoneChanged, $"{before} → {after}", cancellationToken);
+        await notices.AddAsync(user, EmailTemplates.PhoneChanged, Describe(user.PhoneNumber, phone), cancellationToken);
+        if (user.PhoneNumber is { } old && old != phone) await notices.TextOldNumberAsync(user, old, cancellationToken);
         user.PhoneNumber = phone;
         user.PhoneVerified = phone is not null && verified;
         audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id,
@@ -103,6 +105,11 @@ public static class PhoneChanges
         if (ended > 0) audit.Record(user.OrganisationId, AuditEvents.SessionsEnded, actor: actor, subject: user.Id,
             details: $"{ended} sessions: phone number changed");
     }
+
+    /// <summary>A change of number as a notice names it: "+31 6 •••• ••78 → +31 6 •••• ••12", in the reader's language.</summary>
+    public static Func<string, string> Describe(string? before, string? after) => locale =>
+        $"{EmailTemplates.Number(before is null ? null : Phones.Mask(before), locale)} → "
+        + EmailTemplates.Number(after is null ? null : Phones.Mask(after), locale);
 
     public static PendingPhoneChange Request(AccountsDbContext db, AuditLog audit, TimeProvider time, User target, string? phone,
         bool verified, Guid requestedBy)

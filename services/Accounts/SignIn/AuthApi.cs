@@ -113,7 +113,7 @@ public static class AuthApi
                     audit.About(user, AuditEvents.AccountLocked,
                         $"{options.Value.MaxFailedAttempts} wrong passwords{(device is null ? "" : $" on trusted device {device.Id}")}; "
                         + $"locked for {options.Value.LockoutMinutes} min");
-                    await context.Notices.AddAsync(user, EmailTemplates.AccountLocked, SecurityNotices.When(lockedUntil.Value),
+                    await context.Notices.AddAsync(user, EmailTemplates.AccountLocked, locale => EmailTemplates.When(lockedUntil.Value, locale),
                         cancellationToken);
                 }
 

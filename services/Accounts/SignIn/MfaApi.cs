@@ -160,7 +160,7 @@ public static class MfaApi
         await guard.SucceededAsync(db, user, cancellationToken);
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
         audit.BySelf(user, AuditEvents.RecoveryCodeUsed, $"{left} recovery codes left");
-        await context.Notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, SecurityNotices.When(now), cancellationToken);
+        await context.Notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, locale => EmailTemplates.When(now, locale), cancellationToken);
         var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode],
             secondFactorNow: true, null, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });

@@ -151,7 +151,7 @@ public static class SmsSignIn
             deviceToken = token;
             deviceId = device.Id;
             audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
-            await context.Notices.AddAsync(user, EmailTemplates.NewDevice, $"{device.Name}, {SecurityNotices.When(now)}",
+            await context.Notices.AddAsync(user, EmailTemplates.NewDevice, locale => $"{device.Name}, {EmailTemplates.When(now, locale)}",
                 cancellationToken);
         }
 
@@ -239,7 +239,7 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         // Every password sign-in of the app is a new device (later ones refresh); browsers count once remembered (above).
         if (client == Clients.Mobile)
         {
-            await Notices.AddAsync(user, EmailTemplates.NewDevice, $"FlexWhere for Mobile, {SecurityNotices.When(now)}", cancellationToken);
+            await Notices.AddAsync(user, EmailTemplates.NewDevice, locale => $"FlexWhere for Mobile, {EmailTemplates.When(now, locale)}", cancellationToken);
         }
         await Db.SaveChangesAsync(cancellationToken);
         return await signedIn.WithPinFlagsAsync(Db, user.OrganisationId, session.Id, client, cancellationToken);

@@ -196,7 +196,7 @@ public static class StepUp
         {
             await guard.SucceededAsync(db, user, cancellationToken);
             audit.BySelf(user, AuditEvents.RecoveryCodeUsed, "step-up");
-            await notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, SecurityNotices.When(time.GetUtcNow()), cancellationToken);
+            await notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, locale => EmailTemplates.When(time.GetUtcNow(), locale), cancellationToken);
             return null;
         }
 

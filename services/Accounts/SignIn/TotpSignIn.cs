@@ -164,6 +164,12 @@ public static class TotpSignIn
         if (!await MfaApi.ConsumeAsync(db, ticket, time.GetUtcNow(), cancellationToken)) return MfaApi.ChallengeExpired();
         await guard.SucceededAsync(db, user, cancellationToken);
         audit.BySelf(user, AuditEvents.MfaVerified, outcome.Confirmed ? "authenticator app (enrollment confirmed)" : "authenticator app");
+        if (outcome.Confirmed)
+        {
+            await context.Notices.AddAsync(user, EmailTemplates.FactorAdded,
+                locale => $"{EmailTemplates.AuthenticatorApp(locale)}, {EmailTemplates.When(time.GetUtcNow(), locale)}",
+                cancellationToken);
+        }
         string[] amr = ticket.Method == SecondFactors.TotpEnrollment && ticket.ChallengeId is not null
             ? [AuthMethods.Password, AuthMethods.Sms, AuthMethods.Otp]
             : [AuthMethods.Password, AuthMethods.Otp];

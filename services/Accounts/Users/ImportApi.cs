@@ -186,10 +186,10 @@ public static class ImportApi
             }
             else if (user.PhoneNumber != phone)
             {
-                var change = $"{(user.PhoneNumber is null ? "none" : Phones.Mask(user.PhoneNumber))} → "
-                    + (phone is null ? "none" : Phones.Mask(phone));
-                audit.ByCaller(AuditEvents.PhoneChanged, user.Id, $"{change} (linked database)");
+                var change = PhoneChanges.Describe(user.PhoneNumber, phone);
+                audit.ByCaller(AuditEvents.PhoneChanged, user.Id, $"{change("en")} (linked database)");
                 await notices.AddAsync(user, EmailTemplates.PhoneChanged, change, cancellationToken);
+                if (user.PhoneNumber is { } old) await notices.TextOldNumberAsync(user, old, cancellationToken);
                 user.PhoneNumber = phone;
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
                 user.PhoneVerified = false;

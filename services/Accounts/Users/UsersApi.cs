@@ -281,7 +281,7 @@ public static class UsersApi
         new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.EmailInvalid, "This is not a valid e-mail address.",
             "Enter an address like name@example.com.");
 
-    private static ApiProblem EmailTaken() =>
+    public static ApiProblem EmailTaken() =>
         new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken, "This e-mail address is already in use.",
             "Every account needs its own e-mail address; this one already signs in to FlexWhere.");
 

@@ -3,20 +3,25 @@ using MassTransit;
 namespace FlexWhere.Challenges.Sending;
 
 /// <param name="Template">An <see cref="SmsTemplates"/> id (<see cref="NoticeKinds.Templates"/>).</param>
+/// <param name="NoticeId">The caller's id: the same id again gives the same SendSms message id, and the Notifier sends one SMS.</param>
 public sealed record NewNotice(
-    Guid OrganisationId, Destination Destination, string Kind, string Template, DateTimeOffset EffectiveAt, string Locale);
+    Guid OrganisationId, Destination Destination, string Kind, string Template, DateTimeOffset EffectiveAt, string Locale,
+    Guid? NoticeId = null);
 
 /// <summary>
-/// Texts without a code that tell a user of a change to their account (today: a change of an admin's
-/// sign-in number, sent to the old number). Notices are priority sends: they may use the budgets'
+/// Texts without a code that tell a user of a change to their account, sent to the old number: a change of an
+/// admin's sign-in number scheduled, and any number changed. Notices are priority sends: they may use the budgets'
 /// reserves, as an admin's sign-in code may.
 /// </summary>
 public sealed class NoticeSender(
     SendLimiter limiter, IBus bus, TimeProvider time, IOptions<ChallengeOptions> options, ILogger<NoticeSender> logger)
 {
+    /// <summary>A notice after the fact is worth sending within a day of the change.</summary>
+    public static readonly TimeSpan AfterTheFactLifetime = TimeSpan.FromDays(1);
+
     public async Task<(SentNotice? Sent, ChallengeRefusal? Refused)> SendAsync(NewNotice notice, CancellationToken cancellationToken)
     {
-        var messageId = NewId.NextGuid();
+        var messageId = notice.NoticeId ?? NewId.NextGuid();
         var noticeId = $"notice-{messageId:N}";
         // A Redis failure propagates: StoreUnavailableHandler answers 503 and nothing was sent.
         var (admission, refused) = await limiter.AdmitNoticeAsync(
@@ -36,8 +41,8 @@ public sealed class NoticeSender(
             TemplateId = notice.Template,
             Locale = notice.Locale,
             Code = SmsTemplates.NoticeDate(notice.EffectiveAt),
-            // Told after the change took effect, the user could no longer stop it.
-            ExpiresAt = notice.EffectiveAt,
+            // Told after a scheduled change took effect, the user could no longer stop it.
+            ExpiresAt = NoticeKinds.IsAhead(notice.Kind) ? notice.EffectiveAt : notice.EffectiveAt + AfterTheFactLifetime,
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);

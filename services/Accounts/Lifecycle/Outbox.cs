@@ -5,26 +5,41 @@ using Microsoft.AspNetCore.DataProtection;
 namespace FlexWhere.Accounts.Lifecycle;
 
 /// <summary>
-/// Accounts' transactional outbox for e-mail: <see cref="Add"/> puts a <see cref="SendEmail"/> into the
-/// caller's unit of work (saved with the invitation or reset link it carries), and
-/// <see cref="OutboxDispatcher"/> publishes it to RabbitMQ after the commit. At least once: a replica that
-/// dies between the publish and the delete publishes it again, and the Notifier sends one e-mail per
-/// message id.
+/// Accounts' transactional outbox: <see cref="Add"/> puts a <see cref="SendEmail"/> into the caller's unit of work
+/// (saved with the invitation or reset link it carries), <see cref="AddSmsNotice"/> a text without a code for
+/// Challenges to send (to an old number, say), and <see cref="OutboxDispatcher"/> hands them on after the commit.
+/// At least once: a replica that dies between the hand-over and the delete hands it on again, and the Notifier
+/// sends one e-mail or SMS per message id. Payloads carry links and numbers, so they are encrypted at rest.
 /// </summary>
-public sealed class EmailOutbox(IDataProtectionProvider protection, OutboxSignal signal)
+public sealed class Outbox(IDataProtectionProvider protection, OutboxSignal signal)
 {
     private const string Purpose = "FlexWhere.Accounts.Outbox";
 
+    public const string EmailKind = nameof(SendEmail);
+
+    public const string SmsNoticeKind = "SmsNotice";
+
     private IDataProtector Protector => protection.CreateProtector(Purpose);
 
-    /// <summary>Adds the message to <paramref name="db"/>; it goes out once the caller saves.</summary>
-    public void Add(AccountsDbContext db, SendEmail email, DateTimeOffset now)
+    /// <summary>Adds the e-mail to <paramref name="db"/>; it goes out once the caller saves.</summary>
+    public void Add(AccountsDbContext db, SendEmail email, DateTimeOffset now) => Add(db, EmailKind, email, now);
+
+    /// <summary>Adds a notice for Challenges to text; its <see cref="NoticeRequest.NoticeId"/> is the outbox row's id, so a
+    /// hand-over repeated after a crash sends one SMS.</summary>
+    public void AddSmsNotice(AccountsDbContext db, Guid organisationId, Guid userId, string to, string kind, DateTimeOffset effectiveAt,
+        string locale, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7(now);
+        Add(db, SmsNoticeKind, new NoticeRequest(organisationId, userId, to, kind, effectiveAt, locale) { NoticeId = id }, now, id);
+    }
+
+    private void Add<T>(AccountsDbContext db, string kind, T payload, DateTimeOffset now, Guid? id = null)
     {
         db.Outbox.Add(new OutboxMessage
         {
-            Id = Guid.CreateVersion7(now),
-            Kind = nameof(SendEmail),
-            ProtectedPayload = Protector.Protect(JsonSerializer.Serialize(email)),
+            Id = id ?? Guid.CreateVersion7(now),
+            Kind = kind,
+            ProtectedPayload = Protector.Protect(JsonSerializer.Serialize(payload)),
             CreatedAt = now,
             NextAttemptAt = now,
         });
@@ -32,8 +47,8 @@ public sealed class EmailOutbox(IDataProtectionProvider protection, OutboxSignal
         db.SavedChanges += (_, _) => signal.Pending();
     }
 
-    internal SendEmail Read(OutboxMessage message) =>
-        JsonSerializer.Deserialize<SendEmail>(Protector.Unprotect(message.ProtectedPayload))
+    internal T Read<T>(OutboxMessage message) =>
+        JsonSerializer.Deserialize<T>(Protector.Unprotect(message.ProtectedPayload))
             ?? throw new InvalidOperationException($"Outbox message {message.Id} is empty.");
 }
 
@@ -63,13 +78,13 @@ public sealed class OutboxSignal
 }
 
 /// <summary>
-/// Publishes what <see cref="EmailOutbox"/> holds. Each round leases a batch of due rows in one statement
+/// Hands on what <see cref="Outbox"/> holds: e-mails to RabbitMQ, SMS notices to Challenges. Each round leases a batch of due rows in one statement
 /// (<c>FOR UPDATE SKIP LOCKED</c>, then the rows' next attempt moved past the lease), so replicas share the
 /// work and no lock is held while RabbitMQ is asked; a row is deleted once RabbitMQ confirmed it (within
 /// <see cref="PublishTimeout"/>). A failed publish (the broker is away) is tried again with a growing wait,
 /// up to <see cref="MaxWait"/>; the rows wait in PostgreSQL meanwhile, so nothing is lost while RabbitMQ is away.
 /// </summary>
-public sealed class OutboxDispatcher(IServiceScopeFactory scopes, EmailOutbox outbox, OutboxSignal signal, TimeProvider time,
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox, OutboxSignal signal, TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
@@ -77,6 +92,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, EmailOutbox ou
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
     private const int BatchSize = 20;
+
+    /// <summary>A notice about a change is worth sending within a day of it; after that the user has heard by e-mail.</summary>
+    private static readonly TimeSpan NoticeFreshness = TimeSpan.FromDays(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -127,7 +145,15 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, EmailOutbox ou
             {
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(PublishTimeout);
-                await publish.Publish(outbox.Read(message), bounded.Token);
+                if (message.Kind == Outbox.SmsNoticeKind)
+                {
+                    await HandOnNoticeAsync(scope.ServiceProvider.GetRequiredService<ChallengesClient>(), message, now, bounded.Token);
+                }
+                else
+                {
+                    await publish.Publish(outbox.Read<SendEmail>(message), bounded.Token);
+                }
+
                 published.Add(message.Id);
             }
             catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -138,6 +164,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, EmailOutbox ou
                     message.Id, message.Kind, attempts, failure.Message, wait);
                 await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, now + wait), CancellationToken.None);
+                if (message.Kind == Outbox.SmsNoticeKind) continue;
                 // The broker is likely away: the rest of the batch goes back for the next round instead of timing out too.
                 var rest = due.Where(other => other.Id != message.Id && !published.Contains(other.Id)).Select(other => other.Id).ToList();
                 await db.Outbox.Where(m => rest.Contains(m.Id))
@@ -148,5 +175,30 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, EmailOutbox ou
 
         if (published.Count > 0) await db.Outbox.Where(m => published.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
         return published.Count;
+    }
+
+    /// <summary>Asks Challenges to text the notice. A refusal that waiting cannot change (the number's country no longer allowed,
+    /// a notice too old to matter) ends it; Challenges being away or a full budget keeps it for the next round.</summary>
+    private async Task HandOnNoticeAsync(ChallengesClient challenges, OutboxMessage message, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var notice = outbox.Read<NoticeRequest>(message);
+        if (now - message.CreatedAt > NoticeFreshness)
+        {
+            logger.LogWarning("Outbox notice {MessageId} ({Kind}) dropped: not handed on within {Freshness}", message.Id, notice.Kind,
+                NoticeFreshness);
+            return;
+        }
+
+        var (_, failure) = await challenges.SendNoticeAsync(notice, cancellationToken);
+        if (failure is null) return;
+        if (failure.Refusal is null || failure.Is(ChallengeRefusalCode.RateLimited) || failure.Is(ChallengeRefusalCode.SmsBudgetExhausted)
+            || failure.Is(ChallengeRefusalCode.SmsNotSent) || failure.Is(ChallengeRefusalCode.Unavailable))
+        {
+            throw new InvalidOperationException($"Challenges did not take the notice: {failure.Code}");
+        }
+
+        logger.LogWarning("Outbox notice {MessageId} ({Kind}) refused by Challenges for good: {Code}", message.Id, notice.Kind,
+            failure.Code);
     }
 }
