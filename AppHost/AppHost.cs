@@ -40,6 +40,9 @@ var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithEnvironment("InternalApi__Key", internalApiKey)
     .WithServiceHealthCheck();
 
+// A FlexWhere operator's key for POST /operator/organisations on Accounts (not routed by the Gateway): docs/api.md, "Operators".
+accounts.WithEnvironment("Operators__Keys__developer", builder.AddGeneratedSecret("operator-key"));
+
 // Accounts orchestrates sign-in: it asks Challenges for SMS codes with the shared service key.
 accounts.WithReference(challenges).WithEnvironment("InternalApi__Key", internalApiKey);
 

@@ -56,6 +56,19 @@ public class StartupTests
         Assert.Contains(expected, error.ToString());
     }
 
+    [Theory]
+    [InlineData("alice", "too-short-a-key")]
+    [InlineData("Alice Smith", "a-long-enough-operator-key-0123456789")]
+    public void Refuses_to_start_with_an_operator_key_too_short_or_an_operator_name_not_fit_for_the_audit_log(string name, string key)
+    {
+        using var factory = new ServiceFactory<Program>([.. Broker, ($"Operators:Keys:{name}", key),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)]);
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Operators:Keys:", error.ToString());
+    }
+
     public const string ServiceKey = "internal-api-key-for-the-tests-0123456789";
 
     /// <summary>A broker nobody answers on, and where links point: what every Accounts needs to start.</summary>

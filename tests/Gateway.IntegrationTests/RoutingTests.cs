@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using FlexWhere.Testing;
 
@@ -34,6 +35,18 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("\"code\":\"not_found\"", await response.Content.ReadAsStringAsync());
+        Assert.Empty(_stack.Services.Values.SelectMany(service => service.ReceivedApiRequests));
+    }
+
+    [Theory]
+    [InlineData("/operator/organisations")]
+    [InlineData("/api/accounts/operator/organisations")]
+    [InlineData("/api/operator/organisations")]
+    public async Task Never_forwards_the_operator_route_which_operators_reach_inside_the_cluster_only(string path)
+    {
+        using var response = await _stack.Client.PostAsJsonAsync(path, new { name = "Acme", country = "NL" });
+
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.NotFound, HttpStatusCode.MethodNotAllowed });
         Assert.Empty(_stack.Services.Values.SelectMany(service => service.ReceivedApiRequests));
     }
 
