@@ -18,6 +18,9 @@ public class AppHostFixture : IAsyncLifetime
     /// <summary>How long the stack may take to become healthy: about a minute on two idle cores, minutes on busy ones.</summary>
     protected virtual TimeSpan StartTimeout => TimeSpan.FromMinutes(5);
 
+    /// <summary>The operator key Accounts is given (as operator "e2e"), for <c>POST /operator/organisations</c>.</summary>
+    public const string OperatorKey = "e2e-operator-key-0123456789abcdefghijklmnop";
+
     /// <summary>The shortest code lifetime Challenges allows, so a test can watch a code expire.</summary>
     public static readonly TimeSpan CodeTtl = TimeSpan.FromSeconds(30);
 
@@ -62,6 +65,7 @@ public class AppHostFixture : IAsyncLifetime
             .WithEnvironment("Challenges__Limits__PerDestination", "50")
             .WithEnvironment("Challenges__Limits__SendsPerDestination", "50")
             .WithEnvironment("Challenges__Limits__PerUser", "100");
+        builder.CreateResourceBuilder<ProjectResource>("accounts").WithEnvironment("Operators__Keys__e2e", OperatorKey);
         builder.Services.AddLogging(logging => logging.AddProvider(_diagnostics));
         Configure(builder);
         App = await builder.BuildAsync(timeout.Token);

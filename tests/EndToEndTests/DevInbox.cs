@@ -25,6 +25,11 @@ public static partial class DevInbox
         }
     }
 
+    /// <summary>The text of the newest SMS to <paramref name="destination"/>.</summary>
+    public static async Task<string> NewestToAsync(HttpClient gateway, string destination, CancellationToken cancellationToken) =>
+        (await gateway.GetFromJsonAsync<JsonElement>("/dev/sms", cancellationToken)).EnumerateArray()
+            .First(message => message.GetProperty("to").GetString() == destination).GetProperty("body").GetString()!;
+
     /// <summary>The newest e-mail to <paramref name="to"/> whose subject is <paramref name="subject"/> (waiting for it):
     /// its body, and the token of the link in it.</summary>
     public static async Task<(string Body, string Token)> MailAsync(HttpClient gateway, string to, string subject,
