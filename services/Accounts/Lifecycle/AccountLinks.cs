@@ -20,6 +20,11 @@ public sealed class AccountLinkOptions
     /// <summary>Password links e-mailed to one address per hour; more requests get the same answer and no e-mail.</summary>
     [SettingRange(1, 20)]
     public int PasswordResetsPerHour { get; set; } = 3;
+
+    /// <summary>"Forgot password" answers no sooner than this after the request came in, known address or not: the link,
+    /// its e-mail and the audit entry written for a known one (a few milliseconds) cannot be told from the time taken.</summary>
+    [SettingRange("00:00:00", "00:00:05")]
+    public TimeSpan ForgotPasswordAnswerTime { get; set; } = TimeSpan.FromMilliseconds(300);
 }
 
 /// <summary>

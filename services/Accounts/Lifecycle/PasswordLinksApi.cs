@@ -32,10 +32,11 @@ public static class PasswordLinksApi
     public static async Task<Results<Accepted<ForgotPasswordAccepted>, ApiProblem>> Forgot(ForgotPasswordRequest? request,
         AccountsDbContext db, AccountLinks links, AuditLog audit, IOptions<AccountLinkOptions> options, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var email = request?.Email?.Trim();
         if (!EmailAddresses.IsValid(email)) return UsersApi.InvalidEmail();
 
-        // Known or not, the same answer: the address's owner reads the e-mail, nobody else learns anything.
+        // Known or not, the same answer at the same time: the address's owner reads the e-mail, nobody else learns anything.
         var normalized = User.Normalize(email!);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.NormalizedEmail == normalized && u.Active, cancellationToken);
@@ -46,6 +47,9 @@ public static class PasswordLinksApi
             await db.SaveChangesAsync(cancellationToken);
         }
 
+        // Real time, not the TimeProvider: this is about what a caller's stopwatch sees.
+        var left = options.Value.ForgotPasswordAnswerTime - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (left > TimeSpan.Zero) await Task.Delay(left, cancellationToken);
         return TypedResults.Accepted((string?)null, new ForgotPasswordAccepted("link_sent_if_known"));
     }
 
