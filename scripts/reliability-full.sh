@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite at full size (issue 8): R1 10,000 SendSms through faults, R3 10,000 bad requests,
+# The reliability suite at full size (issue 8): R1 10,000 SendSms and 2,000 SendEmail through faults, R3 10,000 bad requests,
 # R2 50 brute-forced challenges, R4 outages, R5 isolation, R6 the secrets scan, on real servers and the
 # whole AppHost with two replicas of every service. Writes the figures into docs/reliability.md.
 # Takes about 14 minutes on two cores (13 min 32 s on 2026-11-28, R3 alone ~8). The CI size runs in ./test.sh.

@@ -26,7 +26,7 @@ must never happen and asserts the count is zero.
 
 | | what is checked | how |
 |---|---|---|
-| R1 | every `SendSms` ends exactly once at the provider, or in `send-sms_error` with an `SmsFailed` | the built Notifier as its own process, killed with SIGKILL and started again 3 times, RabbitMQ stopped and started once, a fake Twilio (Kestrel, through the real Twilio SDK) answering 20 % of requests 429 or 503 at random; the fake counts accepted messages per recipient |
+| R1 | every `SendSms` ends exactly once at the provider, or in `send-sms_error` with an `SmsFailed`; every `SendEmail` reaches the mail server, every copy with the message's one `Message-ID`, and a second copy only of an e-mail the server kept before the killed Notifier recorded it (at most kills × 16, see [the SMTP window](#one-e-mail-per-sendemail-and-the-smtp-window)) | the built Notifier as its own process, killed with SIGKILL and started again 3 times, RabbitMQ stopped and started once, a fake Twilio (Kestrel, through the real Twilio SDK) answering 20 % of requests 429 or 503 at random; the fake counts accepted messages per recipient; a wave of e-mails published just before each kill, to an SMTP server on a loopback socket (`SmtpSink`) that answers each message 50 ms late, counting copies per recipient |
 | R2 | a challenge dies after 5 wrong codes (the right code is refused after them), random guesses never pass; parallel password guessing locks the account within 10 tries; 30 parallel wrong PINs end the mobile session at the 5th (fewer than 5 judged, one `pin_locked`, the right PIN and the refresh token refused after it); the Gateway's per-IP limit holds with 2 Gateway replicas | the whole AppHost with `--Replicas=2` (two replicas of every service) |
 | R3 | malformed requests to every public route: 0 answers 5xx, every 4xx is `application/problem+json` with a `code`, a refused request writes nothing (row counts and a checksum of every PostgreSQL table, Redis keys other than rate-limit counters, before and after each request; after an accepted request the next one waits until nothing changes for 300 ms, since a sign-in's SMS goes on writing after the answer) | generated from a seed: wrong types, missing and extra fields, huge bodies, deep JSON, invalid UTF-8, injection strings, odd phone formats, missing, forged, expired and malformed tokens, bad ids, wrong content types; each request from a client address of its own, so the Gateway's per-IP limit does not answer in the validation's place |
 | R4 | Redis, RabbitMQ or PostgreSQL stopped: the Gateway's `/health` says 503 within 30 s; a sign-in that needs a code gets 503 and never tokens or a false "code sent"; a code from before the outage cannot be redeemed without Redis; each recovers by itself (Gateway health back to 200, a whole SMS sign-in works) | Aspire's stop and start commands on the AppHost's server resources |
@@ -35,9 +35,9 @@ must never happen and asserts the count is zero.
 
 ## How to run it
 
-- CI size (part of `./test.sh`): `dotnet test tests/Reliability.Tests` — R1 with 500 messages, R3
+- CI size (part of `./test.sh`): `dotnet test tests/Reliability.Tests` — R1 with 500 messages and 150 e-mails, R3
   with 1,000 requests, R2 with 8 challenges; about four minutes on two cores.
-- Full size: `scripts/reliability-full.sh` — R1 with 10,000 messages, R3 with 10,000 requests, R2
+- Full size: `scripts/reliability-full.sh` — R1 with 10,000 messages and 2,000 e-mails, R3 with 10,000 requests, R2
   with 50 challenges; about 14 minutes on two cores; it rewrites this file with the figures below.
 - `FLEXWHERE_RELIABILITY=full` selects the full size; `FLEXWHERE_RELIABILITY_RESULTS=<folder>` makes
   each scenario write its figures there as JSON.

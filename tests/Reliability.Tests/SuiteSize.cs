@@ -16,6 +16,9 @@ public static class SuiteSize
     /// <summary>R1: SendSms messages pushed through the faults.</summary>
     public static int DeliveryMessages => Full ? 10_000 : 500;
 
+    /// <summary>R1: SendEmail messages, in one wave before each kill of the Notifier.</summary>
+    public static int DeliveryEmails => Full ? 2_000 : 150;
+
     /// <summary>R3: malformed requests sent through the Gateway.</summary>
     public static int BadRequests => Full ? 10_000 : 600;
 

@@ -34,6 +34,8 @@ public static class Extensions
     public static void AddEmailDelivery(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<EmailIdempotency>();
+        // In Development /dev/mail is mapped whatever the sender, as /dev/sms is: without its inbox every request failed.
+        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton(new DevMailInbox());
         if (SmtpOptions.IsConfigured(builder.Configuration))
         {
             builder.Services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -41,7 +43,6 @@ public static class Extensions
         }
         else if (builder.Environment.IsDevelopment())
         {
-            builder.Services.AddSingleton(new DevMailInbox());
             builder.Services.AddSingleton<IEmailSender, DevInboxEmailSender>();
         }
         else

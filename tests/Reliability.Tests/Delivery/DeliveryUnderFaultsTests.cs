@@ -5,6 +5,7 @@ using FlexWhere.Contracts;
 using FlexWhere.Reliability.Tests.Processes;
 using FlexWhere.Testing;
 using FlexWhere.Testing.Twilio;
+using MassTransit;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
@@ -22,26 +23,31 @@ public sealed class DeliveryServers : ICollectionFixture<OwnRabbitMqServer>, ICo
 /// killed with SIGKILL and started again three times, RabbitMQ is restarted once, and Twilio (a fake
 /// on Kestrel, through the real Twilio SDK) answers a fifth of the requests with 429 or 503. Every
 /// message must end exactly once at the provider, or in the error queue with an SmsFailed.
+/// Through the same kills, SendEmail to an SMTP server on a loopback socket (<see cref="EmailBurst"/>): none
+/// lost, and none twice except what SMTP cannot avoid: one the server kept before the Notifier, killed, recorded it.
 /// </summary>
 [Collection(DeliveryServers.Name)]
 public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const double FaultShare = 0.2;
+    private const int ConcurrentMessageLimit = 16;
 
     [Fact]
     public async Task Every_SendSms_ends_once_at_the_provider_or_failed_in_the_error_queue_through_kills_and_a_broker_restart()
     {
         var total = SuiteSize.DeliveryMessages;
         var seed = Environment.TickCount;
-        output.WriteLine($"R1: {total} messages, fault seed {seed}");
+        output.WriteLine($"R1: {total} messages, {SuiteSize.DeliveryEmails} e-mails, fault seed {seed}");
         var clock = Stopwatch.StartNew();
 
         var providerFaults = new RandomFaults(FaultShare, seed);
         await using var twilio = await FakeTwilio.StartAsync(providerFaults);
         await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, $"reliability-sms-events-{Guid.NewGuid():N}");
+        await using var emails = await EmailBurst.StartAsync(SuiteSize.DeliveryEmails, waves: 3, redis.ConnectionString);
         var logPath = Path.Combine(Path.GetTempPath(), $"flexwhere-r1-notifier-{Guid.NewGuid():N}.log");
-        await using var notifier = new ServiceProcess("Notifier", NotifierSettings(twilio.BaseUrl), logPath);
+        var settings = NotifierSettings(twilio.BaseUrl).Concat(emails.NotifierSettings()).ToDictionary();
+        await using var notifier = new ServiceProcess("Notifier", settings, logPath);
         await notifier.StartAsync(TimeSpan.FromSeconds(60));
 
         var messages = Enumerable.Range(0, total).Select(NewMessage).ToArray();
@@ -56,19 +62,22 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         // restart comes last: the Notifier drains again as soon as the broker is back, before the
         // restart call returns, so a fault due after it could find every message settled and never be
         // injected. A kill stops the draining until the Notifier is up again, so the kills can come before it.
+        // Each kill comes amid a wave of e-mails published just before it.
+        Task KillAmidEmailsAsync() => RestartKilledAmidEmailsAsync(notifier, emails, events.Publisher, clock);
         var faults = new (double At, string What, Func<Task> Inject)[]
         {
-            (0.10, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
-            (0.30, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
-            (0.45, "kill -9 Notifier", () => RestartKilledAsync(notifier)),
+            (0.10, "kill -9 Notifier", KillAmidEmailsAsync),
+            (0.30, "kill -9 Notifier", KillAmidEmailsAsync),
+            (0.45, "kill -9 Notifier", KillAmidEmailsAsync),
             (0.60, "restart RabbitMQ", rabbitMq.RestartAsync),
         };
         var deadline = DateTime.UtcNow + SuiteSize.DeliveryDeadline;
         var nextFault = 0;
         var (settled, lastProgress) = (-1, DateTime.UtcNow);
-        while (!AllSettled(messages, events, twilio) && DateTime.UtcNow < deadline)
+        while (!(AllSettled(messages, events, twilio) && await emails.AllSentAsync()) && DateTime.UtcNow < deadline)
         {
-            if (events.Settled != settled) (settled, lastProgress) = (events.Settled, DateTime.UtcNow);
+            var progress = events.Settled + emails.AtServer;
+            if (progress != settled) (settled, lastProgress) = (progress, DateTime.UtcNow);
             else if (DateTime.UtcNow - lastProgress > SuiteSize.DeliveryStall)
             {
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: stalled, nothing settled for {SuiteSize.DeliveryStall.TotalSeconds} s");
@@ -98,6 +107,13 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
             && !events.Sent.ContainsKey(message.MessageId)).ToArray();
         var leaks = LogLeaks(logPath, messages);
+        var mail = emails.Outcome();
+        var (mailLeaks, linesNamingARecipient) = emails.ScanLog(logPath);
+        var emailErrorQueue = new HashSet<Guid>();
+        await ReadErrorQueueAsync("send-email_error", emailErrorQueue);
+        // A duplicate is an e-mail the server kept whose sender died before its sent record: at most one per message
+        // in flight at a kill, and the Notifier holds at most ConcurrentMessageLimit e-mails at a time.
+        var duplicateBound = notifier.Kills * ConcurrentMessageLimit;
 
         var figures = new Dictionary<string, object>
         {
@@ -115,15 +131,30 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
             ["rabbitMqRestarts"] = 1,
             ["faultsInjected"] = nextFault,
             ["logLinesWithAFullNumberOrCode"] = leaks.Count,
+            ["emails"] = mail.Published,
+            ["emailsLost"] = mail.Lost.Length,
+            ["emailsArrivedMoreThanOnce"] = mail.Duplicated,
+            ["emailDuplicateBound"] = duplicateBound,
+            ["emailExtraCopies"] = mail.ExtraCopies,
+            ["emailsUnsentAtEachKill"] = string.Join(", ", emails.Kills.Select(kill => kill.Unsent)),
+            ["emailsInSmtpWindowAtEachKill"] = string.Join(", ", emails.Kills.Select(kill => kill.InWindow.Count)),
+            ["emailDuplicatesOutsideTheWindow"] = mail.OutsideTheWindow.Length,
+            ["emailCopiesWithAnotherMessageId"] = mail.WithAnotherMessageId.Length,
+            ["messageIdsSharedByTwoEmails"] = mail.SharedMessageIds.Length,
+            ["emailsToUnknownRecipients"] = mail.ToStrangers,
+            ["emailsInSendEmailErrorQueue"] = emailErrorQueue.Count,
+            ["logLinesWithAFullEmailAddressOrLink"] = mailLeaks.Count,
+            ["logLinesNamingARecipientMasked"] = linesNamingARecipient,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
             ["seed"] = seed,
         };
         RunFigures.Write("r1-delivery", figures);
         foreach (var (key, value) in figures) output.WriteLine($"{key}: {value}");
-        foreach (var leak in leaks.Take(10)) output.WriteLine($"leak: {leak}");
+        foreach (var leak in leaks.Concat(mailLeaks).Take(10)) output.WriteLine($"leak: {leak}");
         var clean = leaks.Count == 0 && lost.Length == 0 && duplicates.Length == 0 && deliveredButFailed.Length == 0
             && deliveredWithoutSent.Length == 0
-            && delivered + failedProperly.Length == total;
+            && delivered + failedProperly.Length == total
+            && EmailsClean(mail, duplicateBound) && mailLeaks.Count == 0;
         if (clean) File.Delete(logPath);
         else
         {
@@ -141,11 +172,36 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         Assert.Empty(deliveredWithoutSent.Select(message => message.MessageId));
         Assert.Equal(total, delivered + failedProperly.Length);
         Assert.Empty(leaks);
+        AssertEmails(mail, emails, duplicateBound, mailLeaks, linesNamingARecipient);
     }
 
-    private static async Task RestartKilledAsync(ServiceProcess notifier)
+    private static bool EmailsClean(EmailOutcome mail, int duplicateBound) =>
+        mail.Published == SuiteSize.DeliveryEmails && mail.Lost.Length == 0 && mail.Duplicated <= duplicateBound
+        && mail.OutsideTheWindow.Length == 0 && mail.WithAnotherMessageId.Length == 0 && mail.SharedMessageIds.Length == 0
+        && mail.ToStrangers == 0;
+
+    private static void AssertEmails(EmailOutcome mail, EmailBurst emails, int duplicateBound, List<string> leaks,
+        int linesNamingARecipient)
     {
-        await notifier.KillAsync();
+        Assert.Equal(SuiteSize.DeliveryEmails, mail.Published);
+        // Every kill came while e-mails of its wave were still to be sent, or the kills tested nothing about e-mail.
+        Assert.All(emails.Kills, kill => Assert.True(kill.Unsent > 0, "A kill found every e-mail sent."));
+        Assert.Empty(mail.Lost);
+        Assert.Empty(mail.WithAnotherMessageId);
+        Assert.Empty(mail.SharedMessageIds);
+        Assert.Equal(0, mail.ToStrangers);
+        // A second copy only of an e-mail the server had without a sent record when its sender died.
+        Assert.Empty(mail.OutsideTheWindow);
+        Assert.InRange(mail.Duplicated, 0, duplicateBound);
+        Assert.Empty(leaks);
+        Assert.True(linesNamingARecipient > 0, "No log line names a recipient even masked: the scan read no e-mail line.");
+    }
+
+    private async Task RestartKilledAmidEmailsAsync(ServiceProcess notifier, EmailBurst emails, IPublishEndpoint publisher,
+        Stopwatch clock)
+    {
+        var kill = await emails.KillAmidNextWaveAsync(notifier, publisher);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: killed with {kill}");
         await notifier.StartAsync(TimeSpan.FromSeconds(60));
     }
 
@@ -175,7 +231,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         ["Notifier__Sending__RetryMinInterval"] = "00:00:00.200",
         ["Notifier__Sending__RetryMaxInterval"] = "00:00:00.500",
         ["Notifier__Sending__ClaimTtl"] = "00:00:08",
-        ["Notifier__Sending__ConcurrentMessageLimit"] = "16",
+        ["Notifier__Sending__ConcurrentMessageLimit"] = $"{ConcurrentMessageLimit}",
         ["Notifier__Sending__PublishTimeout"] = "00:00:05",
         // The receive endpoint's life (stop, restart, consumer ok) is logged at Debug: the log is kept when the run fails.
         ["Logging__LogLevel__MassTransit"] = "Debug",
@@ -206,28 +262,29 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {
-            await ReadErrorQueueAsync(ids);
+            await ReadErrorQueueAsync("send-sms_error", ids);
             if (reportedFailed.All(ids.Contains) || DateTime.UtcNow > until) return ids;
             await Task.Delay(250);
         }
     }
 
-    /// <summary>Takes the SendSms ids out of <c>send-sms_error</c> (MassTransit's envelope carries the message under "message").</summary>
-    private async Task ReadErrorQueueAsync(HashSet<Guid> ids)
+    /// <summary>Takes the message ids out of an error queue such as <c>send-sms_error</c> (MassTransit's envelope carries the
+    /// message under "message").</summary>
+    private async Task ReadErrorQueueAsync(string queue, HashSet<Guid> ids)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         try
         {
-            await channel.QueueDeclarePassiveAsync("send-sms_error");
+            await channel.QueueDeclarePassiveAsync(queue);
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
             return; // Nothing failed yet: MassTransit creates the queue on the first fault.
         }
 
-        while (await channel.BasicGetAsync("send-sms_error", autoAck: true) is { } result)
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
         {
             using var envelope = JsonDocument.Parse(result.Body);
             ids.Add(envelope.RootElement.GetProperty("message").GetProperty("messageId").GetGuid());

@@ -11,21 +11,30 @@ namespace FlexWhere.Testing.Smtp;
 /// loopback port, that keeps every message it accepts, parsed with MimeKit. A script of replies lets a
 /// test answer a DATA with "later" (451) or "never" (550) before it accepts again, as real servers do.
 /// The Notifier talks to it with MailKit over a real socket, exactly as to a production server.
+/// With a reply delay it is a slow server: it keeps the message, then waits before its 250, as a server that
+/// commits the message to its queue first (Postfix does); a client that dies meanwhile never learns it was sent.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _dataReplies = new();
+    private readonly TimeSpan _dataReplyDelay;
     private readonly Task _accepting;
+    private int _openSessions;
 
-    private SmtpSink()
+    private SmtpSink(TimeSpan dataReplyDelay)
     {
+        _dataReplyDelay = dataReplyDelay;
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
-    public static SmtpSink Start() => new();
+    /// <param name="dataReplyDelay">How long the server waits, after keeping a message, before it answers 250.</param>
+    public static SmtpSink Start(TimeSpan dataReplyDelay = default) => new(dataReplyDelay);
+
+    /// <summary>Connections not closed yet; 0 once every client went away (a killed one too: the socket ends).</summary>
+    public int OpenSessions => Volatile.Read(ref _openSessions);
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -64,6 +73,7 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private async Task ServeAsync(TcpClient client)
     {
+        Interlocked.Increment(ref _openSessions);
         using (client)
         {
             try
@@ -85,7 +95,8 @@ public sealed class SmtpSink : IAsyncDisposable
                             break;
                         case "DATA":
                             await writer.WriteLineAsync("354 End data with <CR><LF>.<CR><LF>");
-                            var data = await ReadDataAsync(reader);
+                            // A client that went away before the final dot sent no message.
+                            if (await ReadDataAsync(reader) is not { } data) return;
                             Interlocked.Increment(ref _dataAttempts);
                             if (_dataReplies.TryDequeue(out var scripted))
                             {
@@ -94,6 +105,7 @@ public sealed class SmtpSink : IAsyncDisposable
                             }
 
                             Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
+                            if (_dataReplyDelay > TimeSpan.Zero) await Task.Delay(_dataReplyDelay, _stop.Token);
                             await writer.WriteLineAsync("250 2.0.0 Queued");
                             break;
                         case "QUIT":
@@ -109,18 +121,24 @@ public sealed class SmtpSink : IAsyncDisposable
             {
                 // The client went away, or the sink stops.
             }
+            finally
+            {
+                Interlocked.Decrement(ref _openSessions);
+            }
         }
     }
 
-    private async Task<string> ReadDataAsync(StreamReader reader)
+    /// <summary>The message up to the final dot, or null when the connection ended before it.</summary>
+    private async Task<string?> ReadDataAsync(StreamReader reader)
     {
         var data = new StringBuilder();
-        while (await reader.ReadLineAsync(_stop.Token) is { } line && line != ".")
+        while (await reader.ReadLineAsync(_stop.Token) is { } line)
         {
+            if (line == ".") return data.ToString();
             data.Append(line.StartsWith("..", StringComparison.Ordinal) ? line[1..] : line).Append("\r\n");
         }
 
-        return data.ToString();
+        return null;
     }
 
     public async ValueTask DisposeAsync()
