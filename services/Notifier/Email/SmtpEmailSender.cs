@@ -92,20 +92,41 @@ public sealed class SmtpEmailSender : IEmailSender
 
     private async Task SendOnceAsync(MimeMessage message, CancellationToken cancellationToken)
     {
-        using var client = new SmtpClient();
-        await client.ConnectAsync(_options.Host, _options.Port, _options.Security, cancellationToken);
-        if (!string.IsNullOrEmpty(_options.UserName))
-        {
-            await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", cancellationToken);
-        }
-        await client.SendAsync(message, cancellationToken);
+        var client = new SmtpClient();
         try
         {
-            await client.DisconnectAsync(quit: true, cancellationToken);
+            await client.ConnectAsync(_options.Host, _options.Port, _options.Security, cancellationToken);
+            if (!string.IsNullOrEmpty(_options.UserName))
+            {
+                await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", cancellationToken);
+            }
+            await client.SendAsync(message, cancellationToken);
         }
-        catch (Exception failure) when (failure is IOException or SocketException or SmtpProtocolException or OperationCanceledException)
+        catch
         {
-            // Sent already (the server answered 250): a failed goodbye is no reason to send again.
+            client.Dispose();
+            throw;
+        }
+
+        // The server has the message (its 250): the caller records it as sent at once, while the goodbye goes on. Waiting for
+        // the QUIT's reply first would widen the window in which a killed Notifier sends the e-mail a second time.
+        _ = QuitAsync(client);
+    }
+
+    private static async Task QuitAsync(SmtpClient client)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await client.DisconnectAsync(quit: true, timeout.Token);
+        }
+        catch (Exception)
+        {
+            // Sent already: a failed goodbye is no reason to send again, nor to fail the message.
+        }
+        finally
+        {
+            client.Dispose();
         }
     }
 }

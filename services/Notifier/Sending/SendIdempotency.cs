@@ -160,9 +160,11 @@ public sealed class SmsIdempotency(IConnectionMultiplexer redis, IOptions<Sendin
 }
 
 /// <summary>One e-mail per SendEmail. SMTP has no way to ask whether a message arrived, so an attempt without
-/// an outcome (the Notifier died between the server's "250 OK" and the sent record, one Redis write) is
-/// sent again, with the same <c>Message-ID</c> (mailboxes that remove duplicates by that id, Gmail among them,
-/// show it once). The window is that one write; the attempt record says in the log when it was hit.</summary>
+/// an outcome is sent again, with the same <c>Message-ID</c> (mailboxes that remove duplicates by that id, Gmail
+/// among them, show it once). The window: from the server keeping the message, through its "250 OK", to the sent
+/// record (one Redis write; the QUIT is not waited for). A connection lost after the end of DATA is retried too:
+/// a second copy with the same id is better than a lost invitation. The attempt record says in the log when it
+/// was hit.</summary>
 public sealed class EmailIdempotency(IConnectionMultiplexer redis, IOptions<SendingOptions> options, TimeProvider timeProvider)
     : SendIdempotency(redis, options, timeProvider, NotifierKeys.Email)
 {
