@@ -40,6 +40,10 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
+    public DbSet<Passkey> Passkeys => Set<Passkey>();
+
+    public DbSet<WebAuthnCeremony> WebAuthnCeremonies => Set<WebAuthnCeremony>();
+
     /// <summary>The Data Protection key ring (TOTP secrets), shared by every Accounts replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -141,6 +145,23 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             verification.Property(v => v.PhoneNumber).HasMaxLength(16);
             verification.Property(v => v.ChallengeId).HasMaxLength(64);
             verification.HasOne<User>().WithMany().HasForeignKey(v => v.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Passkey>(passkey =>
+        {
+            passkey.ToTable("passkeys");
+            passkey.HasIndex(p => p.CredentialId).IsUnique();
+            passkey.HasIndex(p => p.UserId);
+            passkey.Property(p => p.CredentialId).HasMaxLength(1023);
+            passkey.Property(p => p.Name).HasMaxLength(Passkey.MaxNameLength);
+            passkey.HasOne<User>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<WebAuthnCeremony>(ceremony =>
+        {
+            ceremony.ToTable("webauthn_ceremonies");
+            ceremony.HasIndex(c => c.ExpiresAt);
+            ceremony.Property(c => c.Purpose).HasMaxLength(16);
         });
 
         modelBuilder.Entity<AccountLink>(link =>

@@ -23,5 +23,7 @@ app.MapStepUpApi();
 app.MapEnrollmentCodeApi();
 app.MapPasswordLinksApi();
 app.MapOperatorApi();
+app.MapFactorsApi();
+app.MapPasskeySignInApi();
 
 app.Run();

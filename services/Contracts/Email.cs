@@ -44,12 +44,13 @@ public static class EmailTemplates
     public const string NewDevice = "notice-new-device";
     public const string PhoneChanged = "notice-phone-changed";
     public const string FactorAdded = "notice-factor-added";
+    public const string FactorRemoved = "notice-factor-removed";
     public const string RecoveryCodeUsed = "notice-recovery-code-used";
     public const string MfaReset = "notice-mfa-reset";
     public const string AccountLocked = "notice-account-locked";
 
     public static IReadOnlyList<string> Notices { get; } =
-        [NewDevice, PhoneChanged, FactorAdded, RecoveryCodeUsed, MfaReset, AccountLocked];
+        [NewDevice, PhoneChanged, FactorAdded, FactorRemoved, RecoveryCodeUsed, MfaReset, AccountLocked];
 
     private const string NotYouEn = "Not you? Change your password at {2} and tell your administrator at once.";
     private const string NotYouNl = "Was jij dit niet? Wijzig je wachtwoord via {2} en meld het direct bij je beheerder.";
@@ -124,6 +125,10 @@ public static class EmailTemplates
             "A new way to prove it is you was added to your FlexWhere account: {4}.", NotYouEn),
         [(FactorAdded, "nl")] = Notice("Hallo", "Nieuwe inlogmethode toegevoegd",
             "Er is een nieuwe inlogmethode toegevoegd aan je FlexWhere-account: {4}.", NotYouNl),
+        [(FactorRemoved, "en")] = Notice("Hello", "A way to sign in was removed",
+            "A way to prove it is you was removed from your FlexWhere account: {4}.", NotYouEn),
+        [(FactorRemoved, "nl")] = Notice("Hallo", "Inlogmethode verwijderd",
+            "Er is een inlogmethode verwijderd van je FlexWhere-account: {4}.", NotYouNl),
         [(RecoveryCodeUsed, "en")] = Notice("Hello", "A recovery code was used",
             "One of your FlexWhere recovery codes was used to sign in: {4}.", NotYouEn),
         [(RecoveryCodeUsed, "nl")] = Notice("Hallo", "Er is een herstelcode gebruikt",
@@ -170,6 +175,12 @@ public static class EmailTemplates
     /// <summary>A notice's details for an authenticator app linked on the phone app.</summary>
     public static string AuthenticatorApp(string locale) =>
         locale == "nl" ? "een authenticator-app voor FlexWhere for Mobile" : "an authenticator app for FlexWhere for Mobile";
+
+    /// <summary>A notice's details for a passkey, by the name its owner gave it.</summary>
+    public static string Passkey(string name, string locale) => locale == "nl" ? $"de passkey \"{name}\"" : $"the passkey \"{name}\"";
+
+    /// <summary>A notice's details for the authenticator app, wherever it is used.</summary>
+    public static string Authenticator(string locale) => locale == "nl" ? "je authenticator-app" : "your authenticator app";
 
     /// <summary>A number in a notice: masked, or the words for none.</summary>
     public static string Number(string? masked, string locale) => masked ?? (locale == "nl" ? "geen nummer" : "no number");

@@ -100,6 +100,14 @@ public static class ProblemCodes
     public const string UnknownNoticeKind = "unknown_notice_kind";
     public const string UnauthorizedService = "unauthorized_service";
     public const string OperatorKeyRequired = "operator_key_required";
+    public const string PasskeyPromptExpired = "passkey_prompt_expired";
+    public const string PasskeyNotAccepted = "passkey_not_accepted";
+    public const string PasskeyRequired = "passkey_required";
+    public const string PasskeyRequiredFirst = "passkey_required_first";
+    public const string LastPasskey = "last_passkey";
+    public const string PasswordlessNotAllowed = "passwordless_not_allowed";
+    public const string FactorNotAllowed = "factor_not_allowed";
+    public const string SecondFactorNotAllowed = "second_factor_not_allowed";
     public const string ChallengesUnavailable = "challenges_unavailable";
 
     // Notifier: Twilio's delivery reports.

@@ -69,4 +69,10 @@ public static class AuditEvents
     public const string EnrollmentProofFailed = "totp_enrollment_proof_failed";
     public const string PhoneChangeScheduled = "phone_change_scheduled";
     public const string OrganisationCreated = "organisation_created";
+    public const string PasskeyRegistered = "passkey_registered";
+    public const string PasskeyRenamed = "passkey_renamed";
+    public const string PasskeyRemoved = "passkey_removed";
+    public const string PasskeyRefused = "passkey_refused";
+    public const string PasskeyCounterAnomaly = "passkey_counter_anomaly";
+    public const string AuthenticatorRemoved = "authenticator_removed";
 }

@@ -5,6 +5,11 @@ public static class SecondFactors
     public const string Sms = "sms";
     public const string Totp = "totp";
     public const string TotpEnrollment = "totp_enrollment";
+    public const string Passkey = "passkey";
+    public const string RecoveryCode = "recovery_code";
+
+    /// <summary>The factors an organisation may allow in the Control Centre.</summary>
+    public static readonly IReadOnlyList<string> ControlCentre = [Sms, Totp, Passkey];
 }
 
 /// <summary>The password was right; this is what the client holds until the second factor is done.

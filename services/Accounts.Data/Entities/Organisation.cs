@@ -25,6 +25,16 @@ public sealed class Organisation
 
     public int TrustedDevicePeriodDays { get; set; } = MaxTrustedDevicePeriodDays;
 
+    /// <summary>Second factors admins and managers may use in the Control Centre (<c>sms</c>, <c>totp</c>, <c>passkey</c>): SMS
+    /// is always among them unless <see cref="AdminsNeedPasskey"/> rules it out for admins.</summary>
+    public List<string> ControlCentreFactors { get; set; } = ["sms", "totp", "passkey"];
+
+    /// <summary>Admins sign in to the Control Centre only with a passkey (phishing-resistant), recovery codes aside.</summary>
+    public bool AdminsNeedPasskey { get; set; }
+
+    /// <summary>A discoverable passkey with user verification signs in without the password.</summary>
+    public bool PasswordlessSignIn { get; set; }
+
     /// <summary>Users and phone numbers come only from the organisation's own directory (import API).</summary>
     public bool LinkedDatabase { get; set; }
 

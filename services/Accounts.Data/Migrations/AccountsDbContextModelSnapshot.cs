@@ -266,6 +266,64 @@ namespace FlexWhere.Accounts.Data.Migrations
                     b.ToTable("login_tickets", (string)null);
                 });
 
+            modelBuilder.Entity("FlexWhere.Accounts.Mfa.Passkey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AaGuid")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("BackedUp")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("BackupEligible")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("CredentialId")
+                        .IsRequired()
+                        .HasMaxLength(1023)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("bigint");
+
+                    b.PrimitiveCollection<string[]>("Transports")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CredentialId")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("passkeys", (string)null);
+                });
+
             modelBuilder.Entity("FlexWhere.Accounts.Mfa.PendingPhoneChange", b =>
                 {
                     b.Property<Guid>("Id")
@@ -448,6 +506,43 @@ namespace FlexWhere.Accounts.Data.Migrations
                     b.ToTable("trusted_devices", (string)null);
                 });
 
+            modelBuilder.Entity("FlexWhere.Accounts.Mfa.WebAuthnCeremony", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("BoundTo")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OptionsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("webauthn_ceremonies", (string)null);
+                });
+
             modelBuilder.Entity("FlexWhere.Accounts.Mobile.EnrollmentCode", b =>
                 {
                     b.Property<Guid>("Id")
@@ -559,7 +654,14 @@ namespace FlexWhere.Accounts.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("AdminsNeedPasskey")
+                        .HasColumnType("boolean");
+
                     b.PrimitiveCollection<List<string>>("AllowedSmsCountries")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.PrimitiveCollection<List<string>>("ControlCentreFactors")
                         .IsRequired()
                         .HasColumnType("text[]");
 
@@ -584,6 +686,9 @@ namespace FlexWhere.Accounts.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("PasswordlessSignIn")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("PinLength")
                         .HasColumnType("integer");
@@ -798,6 +903,15 @@ namespace FlexWhere.Accounts.Data.Migrations
                 });
 
             modelBuilder.Entity("FlexWhere.Accounts.Mfa.LoginTicket", b =>
+                {
+                    b.HasOne("FlexWhere.Accounts.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FlexWhere.Accounts.Mfa.Passkey", b =>
                 {
                     b.HasOne("FlexWhere.Accounts.Users.User", null)
                         .WithMany()

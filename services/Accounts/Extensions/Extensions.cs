@@ -97,6 +97,10 @@ public static class Extensions
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<SignInContext>();
         builder.Services.AddSingleton<SecondFactorGuard>();
+        builder.Services.AddOptions<WebAuthnOptions>().BindConfiguration(WebAuthnOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Fido2NetLib.IFido2>(services => new Fido2NetLib.Fido2(WebAuthnOptions.Configure(
+            services.GetRequiredService<IOptions<WebAuthnOptions>>().Value, services.GetRequiredService<IOptions<AccountLinkOptions>>().Value)));
+        builder.Services.AddScoped<PasskeyCeremonies>();
         builder.Services.AddHostedService<Housekeeping>();
 
         // No retry layer here on purpose: see ChallengesClient.
@@ -128,9 +132,9 @@ public static class Extensions
         // Admins and managers act only in sessions earned with a second factor (acr aal2), on any client.
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(UserRole.Admin))
-                .RequireClaim(TokenClaims.Acr, Assurance.Aal2))
+                .RequireClaim(TokenClaims.Acr, Assurance.MultiFactorAcrs))
             .AddPolicy(Policies.AdminOrManager, policy => policy.RequireAuthenticatedUser()
-                .RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)).RequireClaim(TokenClaims.Acr, Assurance.Aal2));
+                .RequireRole(nameof(UserRole.Admin), nameof(UserRole.Manager)).RequireClaim(TokenClaims.Acr, Assurance.MultiFactorAcrs));
     }
 
     public static WebApplication UseAccountsPipeline(this WebApplication app)

@@ -2,24 +2,34 @@ namespace FlexWhere.Accounts.Organisations;
 
 /// <summary>SMS MFA for Control Centre admins and managers is always on: it is not a setting, and
 /// <see cref="SmsMfaForControlCentre"/> is in the document only so a client can show it (and may not send false).</summary>
+/// <param name="ControlCentreFactors">Second factors admins and managers may use in the Control Centre: <c>sms</c> (always),
+/// <c>totp</c>, <c>passkey</c>.</param>
+/// <param name="AdminsNeedPasskey">Admins sign in to the Control Centre with a passkey only (phishing-resistant).</param>
+/// <param name="PasswordlessSignIn">A passkey with user verification signs in without the password.</param>
 public sealed record OrganisationSettings(
     string Name, string Country, bool SmsMfaForControlCentre, bool MobileTotpRequired, bool MobilePinRequired, int PinLength,
-    IReadOnlyList<string> AllowedSmsCountries, int TrustedDevicePeriodDays, bool LinkedDatabase)
+    IReadOnlyList<string> AllowedSmsCountries, int TrustedDevicePeriodDays, bool LinkedDatabase, IReadOnlyList<string> ControlCentreFactors,
+    bool AdminsNeedPasskey, bool PasswordlessSignIn)
 {
     public static OrganisationSettings From(Organisation o) => new(
         o.Name, o.Country, true, o.MobileTotpRequired, o.MobilePinRequired, o.PinLength, o.AllowedSmsCountries, o.TrustedDevicePeriodDays,
-            o.LinkedDatabase);
+            o.LinkedDatabase, o.ControlCentreFactors, o.AdminsNeedPasskey, o.PasswordlessSignIn);
 }
 
 /// <summary>Fields left out (null) keep their value.</summary>
 public sealed record UpdateSettingsRequest(
     bool? SmsMfaForControlCentre, bool? MobileTotpRequired, bool? MobilePinRequired, int? PinLength,
-    IReadOnlyList<string>? AllowedSmsCountries, int? TrustedDevicePeriodDays, bool? LinkedDatabase);
+    IReadOnlyList<string>? AllowedSmsCountries, int? TrustedDevicePeriodDays, bool? LinkedDatabase,
+    IReadOnlyList<string>? ControlCentreFactors = null, bool? AdminsNeedPasskey = null, bool? PasswordlessSignIn = null);
 
 public sealed record MfaReadinessEntry(Guid Id, string Email, string DisplayName, string Role, string Reason, string? PhoneHint);
 
-/// <summary>Admins and managers whom mandatory SMS MFA would lock out of the Control Centre.</summary>
-public sealed record MfaReadinessReport(int AdminsAndManagers, int Ready, IReadOnlyList<MfaReadinessEntry> NotReady);
+/// <summary>Admins and managers whom mandatory SMS MFA (or, when it is on, the passkey rule for admins) would lock out of the
+/// Control Centre; and the admins without a passkey, whom that rule would lock out if it were switched on.</summary>
+public sealed record MfaReadinessReport(int AdminsAndManagers, int Ready, IReadOnlyList<MfaReadinessEntry> NotReady)
+{
+    public IReadOnlyList<MfaReadinessEntry> AdminsWithoutPasskey { get; init; } = [];
+}
 
 public static class OrganisationApi
 {
@@ -82,8 +92,36 @@ public static class OrganisationApi
             }
         }
 
+        List<string>? factors = null;
+        if (request.ControlCentreFactors is not null)
+        {
+            factors = [.. SecondFactors.ControlCentre.Where(f => request.ControlCentreFactors.Contains(f))];
+            if (request.ControlCentreFactors.Any(f => !SecondFactors.ControlCentre.Contains(f)) || !factors.Contains(SecondFactors.Sms))
+            {
+                return ApiProblem.Validation("controlCentreFactors",
+                    "List the factors from sms, totp and passkey; sms is the minimum and always stays allowed.");
+            }
+        }
+
         var caller = Caller.From(principal);
         var organisation = await db.Organisations.SingleAsync(o => o.Id == caller.OrganisationId, cancellationToken);
+        var passkeyRuleNow = request.AdminsNeedPasskey == true && !organisation.AdminsNeedPasskey;
+        if (passkeyRuleNow || (request.AdminsNeedPasskey ?? organisation.AdminsNeedPasskey))
+        {
+            if (factors is not null && !factors.Contains(SecondFactors.Passkey))
+            {
+                return ApiProblem.Validation("controlCentreFactors", "Admins must use passkeys under the rule: keep passkey allowed.");
+            }
+
+            // Switching the rule on never locks out the admin who does it.
+            if (passkeyRuleNow && !await db.Passkeys.AnyAsync(p => p.UserId == caller.UserId, cancellationToken))
+            {
+                return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.PasskeyRequiredFirst, "Add a passkey first.",
+                    "Under this rule administrators sign in only with a passkey: add one to your own account before you switch it on. "
+                    + "The MFA readiness report lists the administrators who have none.");
+            }
+        }
+
         var changes = new List<string>();
         void Change<T>(string name, T? value, T current, Action<T> set) where T : struct
         {
@@ -99,8 +137,9 @@ public static class OrganisationApi
         var totpNowRequired = request.MobileTotpRequired == true && !organisation.MobileTotpRequired;
         var pinTightened = request.MobilePinRequired == true && !organisation.MobilePinRequired
             || request.PinLength > organisation.PinLength;
+        var factorsDropped = factors is not null && organisation.ControlCentreFactors.Except(factors).Any();
         var tightened = request.TrustedDevicePeriodDays < organisation.TrustedDevicePeriodDays || totpNowRequired || pinTightened
-            || countries is not null && organisation.AllowedSmsCountries.Except(countries).Any();
+            || countries is not null && organisation.AllowedSmsCountries.Except(countries).Any() || passkeyRuleNow || factorsDropped;
 
         Change("mobileTotpRequired", request.MobileTotpRequired, organisation.MobileTotpRequired, v => organisation.MobileTotpRequired = v);
         Change("mobilePinRequired", request.MobilePinRequired, organisation.MobilePinRequired, v => organisation.MobilePinRequired = v);
@@ -108,6 +147,13 @@ public static class OrganisationApi
         Change("trustedDevicePeriodDays", request.TrustedDevicePeriodDays, organisation.TrustedDevicePeriodDays, v =>
             organisation.TrustedDevicePeriodDays = v);
         Change("linkedDatabase", request.LinkedDatabase, organisation.LinkedDatabase, v => organisation.LinkedDatabase = v);
+        Change("adminsNeedPasskey", request.AdminsNeedPasskey, organisation.AdminsNeedPasskey, v => organisation.AdminsNeedPasskey = v);
+        Change("passwordlessSignIn", request.PasswordlessSignIn, organisation.PasswordlessSignIn, v => organisation.PasswordlessSignIn = v);
+        if (factors is not null && !factors.SequenceEqual(organisation.ControlCentreFactors))
+        {
+            changes.Add($"controlCentreFactors {string.Join(",", organisation.ControlCentreFactors)} → {string.Join(",", factors)}");
+            organisation.ControlCentreFactors = factors;
+        }
         if (countries is not null && !countries.Order().SequenceEqual(organisation.AllowedSmsCountries.Order()))
         {
             changes.Add($"allowedSmsCountries {string.Join(",", organisation.AllowedSmsCountries)} → {string.Join(",", countries)}");
@@ -130,7 +176,11 @@ public static class OrganisationApi
                 var ended = await Sessions.EndAsync(db, s => s.OrganisationId == orgId && (
                         s.TrustedDeviceId != null
                         || totpNowRequired && s.Client == Clients.Mobile && !s.Amr.Contains(AuthMethods.Otp)
-                        || pinTightened && s.Client == Clients.Mobile),
+                        || pinTightened && s.Client == Clients.Mobile
+                        // Admins' Control Centre sessions earned without a passkey end with the rule; the caller's own went on a
+                        // passkey or ends too (it is asked to sign in with the passkey it has).
+                        || passkeyRuleNow && s.Role == UserRole.Admin && s.Client == Clients.ControlCentre
+                            && s.Acr != Assurance.PhishingResistant),
                     now, SessionEndReasons.PolicyTightened, cancellationToken);
                 if (pinTightened) await db.MobilePins.Where(p => p.OrganisationId == orgId).ExecuteDeleteAsync(cancellationToken);
                 audit.ByCaller(AuditEvents.SessionsEnded, details: $"{ended} sessions: policy tightened");
@@ -165,6 +215,20 @@ public static class OrganisationApi
             notReady.Add(new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), reason, hint));
         }
 
-        return TypedResults.Ok(new MfaReadinessReport(staff.Count, staff.Count - notReady.Count, notReady));
+        var withPasskey = await db.Passkeys.Where(p => p.OrganisationId == caller.OrganisationId).Select(p => p.UserId).Distinct()
+            .ToListAsync(cancellationToken);
+        var withoutPasskey = staff.Where(u => u.Role == UserRole.Admin && !withPasskey.Contains(u.Id))
+            .Select(u => new MfaReadinessEntry(u.Id, u.Email, u.DisplayName, u.Role.ToString(), "passkey_missing", null)).ToList();
+        if (organisation.AdminsNeedPasskey)
+        {
+            // Under the rule an admin without a passkey cannot sign in, whatever their number.
+            notReady.RemoveAll(entry => withoutPasskey.Any(admin => admin.Id == entry.Id));
+            notReady.AddRange(withoutPasskey);
+        }
+
+        return TypedResults.Ok(new MfaReadinessReport(staff.Count, staff.Count - notReady.Count, notReady)
+        {
+            AdminsWithoutPasskey = withoutPasskey,
+        });
     }
 }

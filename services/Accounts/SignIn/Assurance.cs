@@ -16,7 +16,19 @@ public static class AuthMethods
     /// <summary>Not registered in RFC 8176: a Control Centre browser trusted after an SMS code.</summary>
     public const string TrustedDevice = "dev";
 
-    public static readonly IReadOnlySet<string> SecondFactors = new HashSet<string> { Sms, Otp, RecoveryCode, TrustedDevice };
+    /// <summary>A passkey bound to one device (not backup-eligible): proof of possession of a hardware-secured key.</summary>
+    public const string HardwareKey = "hwk";
+
+    /// <summary>A synced passkey (backup-eligible): proof of possession of a software-secured key.</summary>
+    public const string SoftwareKey = "swk";
+
+    /// <summary>A passwordless sign-in: the passkey's user verification (PIN or biometric) is the second factor.</summary>
+    public const string MultiFactor = "mfa";
+
+    public static readonly IReadOnlySet<string> SecondFactors =
+        new HashSet<string> { Sms, Otp, RecoveryCode, TrustedDevice, HardwareKey, SoftwareKey };
+
+    public static readonly IReadOnlySet<string> PhishingResistant = new HashSet<string> { HardwareKey, SoftwareKey };
 }
 
 /// <summary>The assurance rule, in one place: who needs a second factor, on which client.</summary>
@@ -25,17 +37,32 @@ public static class Assurance
     public const string Aal1 = "aal1";
     public const string Aal2 = "aal2";
 
+    /// <summary>A second factor that phishing cannot relay: a passkey, bound to this site's origin (OpenID's <c>phr</c>).</summary>
+    public const string PhishingResistant = "phr";
+
+    /// <summary>Every acr that means a second factor was proven.</summary>
+    public static readonly string[] MultiFactorAcrs = [Aal2, PhishingResistant];
+
+    public static bool IsMultiFactor(string? acr) => acr is Aal2 or PhishingResistant;
+
     /// <summary>Everyone on the Control Centre (MFA there cannot be switched off); admins and managers on
     /// every client (mobile included); employees on mobile where the organisation requires an authenticator app.</summary>
     public static bool NeedsSecondFactor(UserRole role, string client, Organisation organisation) =>
         client == Clients.ControlCentre || role is UserRole.Admin or UserRole.Manager || client == Clients.Mobile
             && organisation.MobileTotpRequired;
 
-    public static string AcrFor(IEnumerable<string> amr) => amr.Any(AuthMethods.SecondFactors.Contains) ? Aal2 : Aal1;
+    public static string AcrFor(IReadOnlyCollection<string> amr) =>
+        amr.Any(AuthMethods.PhishingResistant.Contains) ? PhishingResistant
+        : amr.Any(AuthMethods.SecondFactors.Contains) ? Aal2 : Aal1;
 
     /// <summary>A session that no longer meets the rule (a promotion, a stricter policy) must end.</summary>
     public static bool Satisfies(string acr, UserRole role, string client, Organisation organisation) =>
-        acr == Aal2 || !NeedsSecondFactor(role, client, organisation);
+        IsMultiFactor(acr) && (acr == PhishingResistant || !NeedsPasskey(role, client, organisation))
+        || !NeedsSecondFactor(role, client, organisation);
+
+    /// <summary>Admins of an organisation that asks for a phishing-resistant factor, in the Control Centre.</summary>
+    public static bool NeedsPasskey(UserRole role, string client, Organisation organisation) =>
+        organisation.AdminsNeedPasskey && role == UserRole.Admin && client == Clients.ControlCentre;
 }
 
 public static class SessionEndReasons

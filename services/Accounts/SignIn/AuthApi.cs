@@ -83,7 +83,9 @@ public static class AuthApi
 
         // The user's own trusted device counts wrong passwords on a key of its own, so strangers'
         // failures on the address do not lock the user out there.
+        // Under the passkey rule an admin proves the passkey at every sign-in: a remembered browser would carry no proof of it.
         var device = user is not null && request.Client == Clients.ControlCentre
+            && !Assurance.NeedsPasskey(user.Role, request.Client, user.Organisation)
             ? await TrustedDevices.FindTrustedAsync(db, user, request.DeviceToken, now, cancellationToken)
             : null;
         var throttleKey = device is null ? SignInThrottles.ForEmail(normalized) : SignInThrottles.ForDevice(device.Id);

@@ -1,6 +1,9 @@
 namespace FlexWhere.Accounts.Mfa;
 
-public sealed record MfaVerifyRequest(string? LoginTicket, string? Code, bool RememberDevice = false, string? DeviceName = null);
+/// <param name="Method">Control Centre: <c>sms</c> or <c>totp</c> when the code is from another factor than the ticket's
+/// <c>method</c> (one of the sign-in answer's <c>methods</c>); absent: the ticket's.</param>
+public sealed record MfaVerifyRequest(string? LoginTicket, string? Code, bool RememberDevice = false, string? DeviceName = null,
+    string? Method = null);
 
 public sealed record MfaResendRequest(string? LoginTicket);
 
@@ -51,12 +54,29 @@ public static class MfaApi
         var (ticket, user, problem) = await OpenAsync(context, request.LoginTicket!, cancellationToken);
         if (problem is not null) return problem;
 
-        return ticket!.Method switch
+        var method = request.Method ?? ticket!.Method;
+        if (ticket!.Client == Clients.ControlCentre)
         {
+            // The rules as they are now: a factor the organisation dropped since the password no longer finishes the sign-in.
+            var methods = await SecondFactorMethods.ForControlCentreAsync(context.Db, user!, cancellationToken);
+            if (!methods.Contains(method) || method is SecondFactors.Passkey or SecondFactors.RecoveryCode)
+            {
+                return SecondFactorMethods.NotAllowed(method, [.. methods.Where(m => m is SecondFactors.Sms or SecondFactors.Totp)]);
+            }
+        }
+        else if (method != ticket.Method)
+        {
+            return SecondFactorMethods.NotAllowed(method, [ticket.Method]);
+        }
+
+        return method switch
+        {
+            SecondFactors.Sms when ticket.ChallengeId is null => new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.CodeNotSent,
+                "No code was sent yet.", "Ask for the code by text message first: POST /api/auth/mfa/sms with your loginTicket."),
             SecondFactors.Sms => await SmsSignIn.VerifyAsync(context, guard, ticket, user!, code, request.RememberDevice,
                 request.DeviceName, cancellationToken),
-            SecondFactors.Totp or SecondFactors.TotpEnrollment =>
-                await TotpSignIn.VerifyAsync(context, totp, guard, ticket, user!, code, cancellationToken),
+            SecondFactors.Totp or SecondFactors.TotpEnrollment => await TotpSignIn.VerifyAsync(context, totp, guard, ticket, user!, code,
+                cancellationToken, request.RememberDevice, request.DeviceName),
             _ => ChallengeExpired(),
         };
     }

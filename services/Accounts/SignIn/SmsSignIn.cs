@@ -13,6 +13,12 @@ public sealed record MfaRequired(
     /// <c>sms</c> (the code just texted) or <c>enrollment_code</c> (one an administrator issues).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? EnrollmentProof { get; init; }
+
+    /// <summary>Control Centre: every way this user may finish the sign-in (<c>passkey</c>, <c>totp</c>, <c>sms</c>,
+    /// <c>recovery_code</c>), the preferred first; <see cref="Method"/> is the first. A client that knows only SMS sees
+    /// <c>method: sms</c> as before for users without a passkey or an authenticator app.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Methods { get; init; }
 }
 
 /// <summary>The Control Centre's second factor: a trusted device, or a code by SMS to the user's phone.</summary>
@@ -35,13 +41,51 @@ public static class SmsSignIn
                 cancellationToken, sessionId));
         }
 
+        var methods = client == Clients.ControlCentre ? await SecondFactorMethods.ForControlCentreAsync(db, user, cancellationToken) : null;
+        if (methods is [var preferred, ..] && preferred != SecondFactors.Sms
+            || methods is not null && Assurance.NeedsPasskey(user.Role, client, user.Organisation))
+        {
+            // A passkey or the app first: no SMS is sent unless the user picks it (POST /api/auth/mfa/sms).
+            if (methods.Count == 0) return await PasskeyRequiredAsync(context, user, cancellationToken);
+            var (stronger, expiresAt) = context.IssueLoginTicket(user, client, methods[0]);
+            await db.SaveChangesAsync(cancellationToken);
+            return TypedResults.Ok(new MfaRequired("mfa_required", methods[0], stronger, null, expiresAt, null) { Methods = methods });
+        }
+
+        return await TextCodeAsync(context, user, client, methods, cancellationToken);
+    }
+
+    /// <summary>Texts a sign-in code and issues the login ticket for it, or turns the user's open ticket
+    /// (<paramref name="open"/>, with the value the client holds) into an SMS one.</summary>
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> TextCodeAsync(SignInContext context, User user, string client,
+        IReadOnlyList<string>? methods, CancellationToken cancellationToken, (LoginTicket Ticket, string Value)? open = null)
+    {
         var (issued, refusal) = await SendCodeAsync(context, user, cancellationToken);
         if (refusal is not null) return refusal;
 
-        var (ticket, _) = context.IssueLoginTicket(user, client, SecondFactors.Sms, issued!.ChallengeId);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt,
-            issued.ResendAfter));
+        string value;
+        if (open is not { } existing)
+        {
+            (value, _) = context.IssueLoginTicket(user, client, SecondFactors.Sms, issued!.ChallengeId);
+        }
+        else
+        {
+            (value, existing.Ticket.Method, existing.Ticket.ChallengeId) = (existing.Value, SecondFactors.Sms, issued!.ChallengeId);
+        }
+
+        await context.Db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new MfaRequired("mfa_required", SecondFactors.Sms, value, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt,
+            issued.ResendAfter) { Methods = methods });
+    }
+
+    private static async Task<ApiProblem> PasskeyRequiredAsync(SignInContext context, User user, CancellationToken cancellationToken)
+    {
+        context.Audit.About(user, AuditEvents.SignInRefused, "the organisation requires a passkey for admins; none registered");
+        await context.Db.SaveChangesAsync(cancellationToken);
+        return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PasskeyRequired, "Sign in with a passkey.",
+            "Your organisation requires administrators to sign in to the Control Centre with a passkey, and your account has none. Use "
+            + "one of your recovery codes, or ask another administrator to reset your sign-in methods or to switch the rule off, then add "
+            + "a passkey under My security.");
     }
 
     /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
@@ -134,30 +178,12 @@ public static class SmsSignIn
         SignInContext context, SecondFactorGuard guard, LoginTicket ticket, User user, string code, bool rememberDevice, string? deviceName,
         CancellationToken cancellationToken)
     {
-        var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var refusal = await CheckCodeAsync(context, guard, ticket, user, code, cancellationToken);
         if (refusal is not null) return refusal;
 
-        audit.BySelf(user, AuditEvents.MfaVerified, "SMS code");
-        var now = time.GetUtcNow();
-        var sessionId = Guid.CreateVersion7(now);
-        string? deviceToken = null;
-        Guid? deviceId = null;
-        // Trusted devices are Control Centre browsers; the mobile app keeps its session instead.
-        if (rememberDevice && ticket.Client == Clients.ControlCentre)
-        {
-            var (device, token) = TrustedDevices.Add(db, user, deviceName ?? http.Request.Headers.UserAgent.ToString(), sessionId, now,
-                user.Organisation.TrustedDevicePeriodDays);
-            deviceToken = token;
-            deviceId = device.Id;
-            audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
-            await context.Notices.AddAsync(user, EmailTemplates.NewDevice, locale => $"{device.Name}, {EmailTemplates.When(now, locale)}",
-                cancellationToken);
-        }
-
-        var signedIn = await context.CompleteAsync(user, ticket.Client, [AuthMethods.Password, AuthMethods.Sms], secondFactorNow: true,
-            deviceId, cancellationToken, sessionId);
-        return TypedResults.Ok(signedIn with { DeviceToken = deviceToken });
+        context.Audit.BySelf(user, AuditEvents.MfaVerified, "SMS code");
+        return TypedResults.Ok(await context.CompleteSecondFactorAsync(user, ticket, [AuthMethods.Password, AuthMethods.Sms], rememberDevice,
+            deviceName, cancellationToken));
     }
 
     public static ApiProblem PhoneNumberMissing() =>
@@ -222,6 +248,30 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         return (ticket, expiresAt);
     }
 
+    /// <summary>A login ticket's second factor is proven (the ticket is used up): the session, and with
+    /// <paramref name="rememberDevice"/> on a Control Centre browser a trusted device, whatever the factor was.</summary>
+    public async Task<SignedIn> CompleteSecondFactorAsync(User user, LoginTicket ticket, IReadOnlyCollection<string> amr, bool rememberDevice,
+        string? deviceName, CancellationToken cancellationToken)
+    {
+        var now = Time.GetUtcNow();
+        var sessionId = Guid.CreateVersion7(now);
+        string? deviceToken = null;
+        Guid? deviceId = null;
+        // Trusted devices are Control Centre browsers; the mobile app keeps its session instead.
+        if (rememberDevice && ticket.Client == Clients.ControlCentre && !Assurance.NeedsPasskey(user.Role, ticket.Client, user.Organisation))
+        {
+            var (device, token) = TrustedDevices.Add(Db, user, deviceName ?? Http.Request.Headers.UserAgent.ToString(), sessionId, now,
+                user.Organisation.TrustedDevicePeriodDays);
+            (deviceToken, deviceId) = (token, device.Id);
+            Audit.BySelf(user, AuditEvents.TrustedDeviceAdded, $"device {device.Id} trusted until {device.TrustedUntil:O}");
+            await Notices.AddAsync(user, EmailTemplates.NewDevice, locale => $"{device.Name}, {EmailTemplates.When(now, locale)}",
+                cancellationToken);
+        }
+
+        var signedIn = await CompleteAsync(user, ticket.Client, amr, secondFactorNow: true, deviceId, cancellationToken, sessionId);
+        return signedIn with { DeviceToken = deviceToken };
+    }
+
     /// <summary>Every factor the rule asks for is done: a new session with its tokens, the audit entry,
     /// one save. A sign-in with a second factor also clears the address's count of wrong passwords.</summary>
     public async Task<SignedIn> CompleteAsync(User user, string client, IReadOnlyCollection<string> amr, bool secondFactorNow,
@@ -232,7 +282,7 @@ public sealed class SignInContext(AccountsDbContext db, Tokens tokens, Challenge
         user.LastSignInAt = now;
         var session = Sessions.Open(Db, user, client, amr, secondFactorNow, trustedDeviceId, now, sessionOptions.Value, sessionId);
         var signedIn = tokens.Issue(Db, user, session);
-        if (session.Acr == Assurance.Aal2) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail),
+        if (Assurance.IsMultiFactor(session.Acr)) await SignInThrottles.ClearAsync(Db, SignInThrottles.ForEmail(user.NormalizedEmail),
             cancellationToken);
         Audit.BySelf(user, AuditEvents.SignInSucceeded,
             $"client {client}; {string.Join("+", session.Amr)} ({session.Acr}); session {session.Id}");

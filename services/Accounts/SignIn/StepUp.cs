@@ -45,13 +45,13 @@ public static class StepUp
     public static bool IsFresh(UserSession session, DateTimeOffset now, SessionLimits options)
     {
         var since = now - options.StepUpMaxAge;
-        return session.Acr == Assurance.Aal2 ? session.SecondFactorAt > since : session.PasswordAt > since;
+        return Assurance.IsMultiFactor(session.Acr) ? session.SecondFactorAt > since : session.PasswordAt > since;
     }
 
     public static async Task<List<string>> MethodsAsync(AccountsDbContext db, UserSession session, CancellationToken cancellationToken,
         User? user = null)
     {
-        if (session.Acr != Assurance.Aal2) return [StepUpMethods.Password];
+        if (!Assurance.IsMultiFactor(session.Acr)) return [StepUpMethods.Password];
         user ??= await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var methods = new List<string>();
         if (user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);

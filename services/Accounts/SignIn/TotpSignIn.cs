@@ -123,7 +123,7 @@ public static class TotpSignIn
     /// <summary>The code from the authenticator app. Right → tokens (and, for an enrollment, the authenticator is confirmed).</summary>
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifyAsync(
         SignInContext context, MobileTotp totp, SecondFactorGuard guard, LoginTicket ticket, User user, string code,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken, bool rememberDevice = false, string? deviceName = null)
     {
         var (db, time, audit) = (context.Db, context.Time, context.Audit);
         if (ticket.Method == SecondFactors.Totp && !await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
@@ -173,7 +173,7 @@ public static class TotpSignIn
         string[] amr = ticket.Method == SecondFactors.TotpEnrollment && ticket.ChallengeId is not null
             ? [AuthMethods.Password, AuthMethods.Sms, AuthMethods.Otp]
             : [AuthMethods.Password, AuthMethods.Otp];
-        return TypedResults.Ok(await context.CompleteAsync(user, ticket.Client, amr, secondFactorNow: true, null, cancellationToken));
+        return TypedResults.Ok(await context.CompleteSecondFactorAsync(user, ticket, amr, rememberDevice, deviceName, cancellationToken));
     }
 
     private static ApiProblem AlreadyEnrolled() =>

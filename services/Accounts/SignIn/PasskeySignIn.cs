@@ -1,0 +1,159 @@
+using System.Text.Json;
+
+namespace FlexWhere.Accounts.Mfa;
+
+public sealed record LoginTicketRequest(string? LoginTicket);
+
+/// <param name="Credential">The browser's answer (<c>PublicKeyCredential.toJSON()</c>).</param>
+public sealed record PasskeyVerifyRequest(string? LoginTicket, Guid? CeremonyId, JsonElement Credential, bool RememberDevice = false,
+    string? DeviceName = null);
+
+public sealed record PasswordlessRequest(Guid? CeremonyId, JsonElement Credential, string? Client);
+
+/// <summary>Which second factors a user may finish a Control Centre sign-in with, the strongest first.</summary>
+public static class SecondFactorMethods
+{
+    public static async Task<List<string>> ForControlCentreAsync(AccountsDbContext db, User user, CancellationToken cancellationToken)
+    {
+        var organisation = user.Organisation;
+        var passkeyOnly = Assurance.NeedsPasskey(user.Role, Clients.ControlCentre, organisation);
+        var methods = new List<string>();
+        if ((passkeyOnly || organisation.ControlCentreFactors.Contains(SecondFactors.Passkey))
+            && await db.Passkeys.AnyAsync(p => p.UserId == user.Id, cancellationToken)) methods.Add(SecondFactors.Passkey);
+        if (!passkeyOnly)
+        {
+            if (organisation.ControlCentreFactors.Contains(SecondFactors.Totp) && await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
+            {
+                methods.Add(SecondFactors.Totp);
+            }
+
+            if (user.PhoneNumber is not null) methods.Add(SecondFactors.Sms);
+        }
+
+        // The way back in when every other factor is lost, under every rule.
+        if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken)) methods.Add(SecondFactors.RecoveryCode);
+        return methods;
+    }
+
+    public static ApiProblem NotAllowed(string method, IReadOnlyList<string> methods) =>
+        new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.SecondFactorNotAllowed, "Not a way you can sign in here.",
+            $"Your account or your organisation's rules do not allow '{method}' for this sign-in; use one of: {string.Join(", ", methods)}.")
+            .With("methods", methods);
+}
+
+/// <summary>
+/// Passkeys at sign-in: as the second factor after the password (<c>/api/auth/mfa/passkey</c>), or without a password
+/// where the organisation allows it (<c>/api/auth/passkey</c>, a discoverable passkey with user verification); and the
+/// switch to a text message for a user whose preferred factor is another.
+/// </summary>
+public static class PasskeySignIn
+{
+    public static IEndpointRouteBuilder MapPasskeySignInApi(this IEndpointRouteBuilder app)
+    {
+        var mfa = app.MapGroup("/api/auth/mfa").WithTags("Sign-in");
+        mfa.MapPost("/sms", TextCode).WithName("ChooseSmsCode")
+            .WithSummary("Control Centre: finish this sign-in with a code by SMS instead of the preferred factor (sends the code).");
+        mfa.MapPost("/passkey/options", SecondFactorOptions).WithName("PasskeySecondFactorOptions")
+            .WithSummary("Options for navigator.credentials.get() to prove the second factor of a login ticket with a passkey.");
+        mfa.MapPost("/passkey", VerifySecondFactor).WithName("VerifyPasskey")
+            .WithSummary("The passkey's answer for a login ticket; with rememberDevice, also a device token.");
+        var passwordless = app.MapGroup("/api/auth/passkey").WithTags("Sign-in");
+        passwordless.MapPost("/options", PasswordlessOptions).WithName("PasswordlessOptions")
+            .WithSummary("Options for navigator.credentials.get() to sign in with a passkey alone, where the organisation allows it.");
+        passwordless.MapPost("", Passwordless).WithName("PasswordlessSignIn")
+            .WithSummary("Sign in to the Control Centre with a discoverable passkey and its user verification, without a password.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> TextCode(LoginTicketRequest? request,
+        SignInContext context, CancellationToken cancellationToken)
+    {
+        var (ticket, user, methods, problem) = await OpenControlCentreAsync(context, request?.LoginTicket, SecondFactors.Sms,
+            cancellationToken);
+        if (problem is not null) return problem;
+        if (ticket!.ChallengeId is not null)
+        {
+            return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.CodeNotSent, "A code was sent already.",
+                "The code for this sign-in is on its way: enter it, or ask for a new one with POST /api/auth/mfa/resend.");
+        }
+
+        return await SmsSignIn.TextCodeAsync(context, user!, ticket.Client, methods, cancellationToken, (ticket, request!.LoginTicket!));
+    }
+
+    public static async Task<Results<Ok<PasskeyPrompt>, ApiProblem>> SecondFactorOptions(LoginTicketRequest? request,
+        SignInContext context, PasskeyCeremonies passkeys, CancellationToken cancellationToken)
+    {
+        var (ticket, user, _, problem) = await OpenControlCentreAsync(context, request?.LoginTicket, SecondFactors.Passkey,
+            cancellationToken);
+        if (problem is not null) return problem;
+        return TypedResults.Ok(await passkeys.StartAssertionAsync(user!, ticket!.Id, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> VerifySecondFactor(PasskeyVerifyRequest? request, SignInContext context,
+        PasskeyCeremonies passkeys, CancellationToken cancellationToken)
+    {
+        if (request?.CeremonyId is null) return ApiProblem.Validation("ceremonyId", "Send ceremonyId from the passkey options.");
+        if (request.DeviceName is { Length: > TrustedDevice.MaxNameLength }) return ApiProblem.Validation("deviceName",
+            $"deviceName is at most {TrustedDevice.MaxNameLength} characters.");
+        var (ticket, user, _, problem) = await OpenControlCentreAsync(context, request.LoginTicket, SecondFactors.Passkey, cancellationToken);
+        if (problem is not null) return problem;
+
+        var (passkey, refusal) = await passkeys.FinishAssertionAsync(request.CeremonyId.Value, WebAuthnPurposes.SecondFactor, ticket!.Id,
+            user, request.Credential, cancellationToken);
+        if (refusal is not null)
+        {
+            await MfaApi.CountFailureAsync(context, ticket, cancellationToken);
+            return refusal;
+        }
+
+        if (!await MfaApi.ConsumeAsync(context.Db, ticket, context.Time.GetUtcNow(), cancellationToken)) return MfaApi.ChallengeExpired();
+        context.Audit.BySelf(user!, AuditEvents.MfaVerified, $"passkey {passkey!.Id} ({passkey.Name})");
+        return TypedResults.Ok(await context.CompleteSecondFactorAsync(user!, ticket,
+            [AuthMethods.Password, PasskeyCeremonies.MethodOf(passkey)], request.RememberDevice, request.DeviceName, cancellationToken));
+    }
+
+    public static async Task<Ok<PasskeyPrompt>> PasswordlessOptions(PasskeyCeremonies passkeys, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await passkeys.StartAssertionAsync(null, null, cancellationToken));
+
+    public static async Task<Results<Ok<SignedIn>, ApiProblem>> Passwordless(PasswordlessRequest? request, SignInContext context,
+        PasskeyCeremonies passkeys, CancellationToken cancellationToken)
+    {
+        if (request?.CeremonyId is null) return ApiProblem.Validation("ceremonyId", "Send ceremonyId from the passkey options.");
+        if (request.Client != Clients.ControlCentre)
+        {
+            return ApiProblem.Validation("client", "Passkeys sign in to the Control Centre: send client \"control-centre\".");
+        }
+
+        var (passkey, refusal) = await passkeys.FinishAssertionAsync(request.CeremonyId.Value, WebAuthnPurposes.Passwordless, null, null,
+            request.Credential, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        var user = await context.Db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == passkey!.UserId, cancellationToken);
+        var organisation = user.Organisation;
+        if (!user.Active || !organisation.PasswordlessSignIn || !organisation.ControlCentreFactors.Contains(SecondFactors.Passkey)
+            && !Assurance.NeedsPasskey(user.Role, Clients.ControlCentre, organisation))
+        {
+            context.Audit.About(user, AuditEvents.SignInRefused, user.Active ? "passwordless sign-in not allowed" : "account disabled");
+            await context.Db.SaveChangesAsync(cancellationToken);
+            return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PasswordlessNotAllowed, "Sign in with your password first.",
+                "Your organisation does not allow signing in with a passkey alone: sign in with your e-mail address and password, then "
+                + "use your passkey.");
+        }
+
+        context.Audit.BySelf(user, AuditEvents.MfaVerified, $"passkey {passkey!.Id} ({passkey.Name}) with user verification, no password");
+        return TypedResults.Ok(await context.CompleteAsync(user, Clients.ControlCentre, [PasskeyCeremonies.MethodOf(passkey), AuthMethods.MultiFactor],
+            secondFactorNow: true, null, cancellationToken));
+    }
+
+    /// <summary>A Control Centre login ticket whose user may use <paramref name="method"/> now.</summary>
+    private static async Task<(LoginTicket? Ticket, User? User, List<string>? Methods, ApiProblem? Problem)> OpenControlCentreAsync(
+        SignInContext context, string? loginTicket, string method, CancellationToken cancellationToken)
+    {
+        if (!OpaqueTokens.LooksValid(loginTicket)) return (null, null, null, ApiProblem.Validation("loginTicket", "Send loginTicket."));
+        var (ticket, user, problem) = await MfaApi.OpenAsync(context, loginTicket!, cancellationToken);
+        if (problem is not null) return (null, null, null, problem);
+        if (ticket!.Client != Clients.ControlCentre) return (null, null, null, SecondFactorMethods.NotAllowed(method, [ticket.Method]));
+        var methods = await SecondFactorMethods.ForControlCentreAsync(context.Db, user!, cancellationToken);
+        return methods.Contains(method) ? (ticket, user, methods, null) : (null, null, null, SecondFactorMethods.NotAllowed(method, methods));
+    }
+}
