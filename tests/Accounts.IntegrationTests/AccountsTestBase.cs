@@ -234,7 +234,7 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
         amr ??= staff ? [AuthMethods.Password, AuthMethods.Sms] : [AuthMethods.Password];
         using var db = NewDbContext();
         var session = Sessions.Open(db, user, client ?? (staff ? Clients.ControlCentre : Clients.Mobile), amr,
-            freshSecondFactor && Assurance.AcrFor(amr) == Assurance.Aal2, null, Time.GetUtcNow(), new SessionLimits());
+            freshSecondFactor && Assurance.IsMultiFactor(Assurance.AcrFor(amr)), null, Time.GetUtcNow(), new SessionLimits());
         db.SaveChanges();
         return session;
     }
