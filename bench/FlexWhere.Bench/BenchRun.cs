@@ -42,9 +42,7 @@ public static class BenchRun
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var root = RepositoryRoot();
-        var settings = options.Smoke
-            ? new BenchSettings(true, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 8, 1, 300, 100)
-            : new BenchSettings(false, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 32, 2, 20_000, 5_000);
+        var settings = options.Smoke ? BenchSettings.Tiny : BenchSettings.Full;
         var work = Path.Combine(Path.GetTempPath(), $"flexwhere-bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         var logs = Directory.CreateDirectory(Path.Combine(work, "logs")).FullName;
         var report = new Report();
@@ -56,6 +54,11 @@ public static class BenchRun
             $"{settings.Duration.TotalSeconds} s, {settings.Concurrency} connections, {settings.Rounds} round(s), {settings.Verifies} " +
             $"verifies per loop, {settings.Messages} SMS per round");
         report.Line($"logs: {logs}");
+        foreach (var limit in BenchLimits.Reachable(Environment.ProcessorCount))
+        {
+            report.Line($"WARNING: {limit.Setting} {limit.Value} per {limit.Window:c} is within reach of {Environment.ProcessorCount} " +
+                $"cores (up to {limit.MostPerWindow(Environment.ProcessorCount)}): raise it in BenchLimits");
+        }
 
         var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5"]);
         var needAccounts = options.Scenarios.Overlaps(["P3", "P5"]);

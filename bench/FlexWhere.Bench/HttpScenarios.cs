@@ -7,7 +7,13 @@ using StackExchange.Redis;
 
 namespace FlexWhere.Bench;
 
-public sealed record BenchSettings(bool Smoke, TimeSpan WarmUp, TimeSpan Duration, int Concurrency, int Rounds, int Verifies, int Messages);
+public sealed record BenchSettings(bool Smoke, TimeSpan WarmUp, TimeSpan Duration, int Concurrency, int Rounds, int Verifies, int Messages)
+{
+    public static readonly BenchSettings Full = new(false, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 32, 2, 20_000, 5_000);
+
+    /// <summary>--smoke: tiny counts that check the harness and print no figures worth keeping.</summary>
+    public static readonly BenchSettings Tiny = new(true, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 8, 1, 300, 100);
+}
 
 /// <summary>P1 (Gateway / direct / nginx) and P2 (verify / raw Redis).</summary>
 public static class HttpScenarios
