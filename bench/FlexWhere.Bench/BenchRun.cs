@@ -110,7 +110,7 @@ public static class BenchRun
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.25", http / raw >= 0.25);
                 });
 
-                if (needAccounts) await Scenario(report, "P3/P5", () =>
+                if (needAccounts) await Scenario(report, string.Join('/', new[] { "P3", "P5" }.Where(options.Scenarios.Contains)), () =>
                     AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
 
                 if (options.Scenarios.Contains("P4")) await Scenario(report, "P4", async () =>
@@ -176,20 +176,28 @@ public static class BenchRun
         if (options.Write) WriteSection(Path.Combine(root, "docs", "benchmarks.md"), markdown);
         Console.WriteLine();
         Console.WriteLine(markdown);
-        return 0;
+        if (report.AnyFailed) Console.Error.WriteLine("bench: a scenario FAILED (see its status above); its figures are no result");
+        return report.ExitCode;
     }
 
-    /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.</summary>
-    private static async Task Scenario(Report report, string name, Func<Task> body)
+    /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.
+    /// <paramref name="names"/> are the scenarios the body runs ("P3/P5").</summary>
+    private static async Task Scenario(Report report, string names, Func<Task> body)
     {
+        var scenarios = names.Split('/');
         try
         {
             await body();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            report.Ratio($"{name} did not complete", double.NaN, "–", false, $"{exception.GetType().Name}: {exception.Message}");
+            report.Line($"{names} did not complete: {exception.GetType().Name}: {exception.Message}");
+            var message = exception.Message.ReplaceLineEndings(" ");
+            var reason = $"did not complete: {exception.GetType().Name}: {(message.Length > 120 ? message[..120] + "…" : message)}";
+            foreach (var scenario in scenarios) report.Failures(scenario).Add(reason);
         }
+
+        foreach (var scenario in scenarios) report.Status(scenario);
     }
 
     private static void WriteSection(string file, string markdown)
