@@ -42,9 +42,7 @@ public static class BenchRun
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var root = RepositoryRoot();
-        var settings = options.Smoke
-            ? new BenchSettings(true, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 8, 1, 300, 100)
-            : new BenchSettings(false, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 32, 2, 20_000, 5_000);
+        var settings = options.Smoke ? BenchSettings.Tiny : BenchSettings.Full;
         var work = Path.Combine(Path.GetTempPath(), $"flexwhere-bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         var logs = Directory.CreateDirectory(Path.Combine(work, "logs")).FullName;
         var report = new Report();
@@ -56,6 +54,11 @@ public static class BenchRun
             $"{settings.Duration.TotalSeconds} s, {settings.Concurrency} connections, {settings.Rounds} round(s), {settings.Verifies} " +
             $"verifies per loop, {settings.Messages} SMS per round");
         report.Line($"logs: {logs}");
+        foreach (var limit in BenchLimits.Reachable(Environment.ProcessorCount))
+        {
+            report.Line($"WARNING: {limit.Setting} {limit.Value} per {limit.Window:c} is within reach of {Environment.ProcessorCount} " +
+                $"cores (up to {limit.MostPerWindow(Environment.ProcessorCount)}): raise it in BenchLimits");
+        }
 
         var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5"]);
         var needAccounts = options.Scenarios.Overlaps(["P3", "P5"]);
@@ -107,7 +110,7 @@ public static class BenchRun
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.25", http / raw >= 0.25);
                 });
 
-                if (needAccounts) await Scenario(report, "P3/P5", () =>
+                if (needAccounts) await Scenario(report, string.Join('/', new[] { "P3", "P5" }.Where(options.Scenarios.Contains)), () =>
                     AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
 
                 if (options.Scenarios.Contains("P4")) await Scenario(report, "P4", async () =>
@@ -173,20 +176,28 @@ public static class BenchRun
         if (options.Write) WriteSection(Path.Combine(root, "docs", "benchmarks.md"), markdown);
         Console.WriteLine();
         Console.WriteLine(markdown);
-        return 0;
+        if (report.AnyFailed) Console.Error.WriteLine("bench: a scenario FAILED (see its status above); its figures are no result");
+        return report.ExitCode;
     }
 
-    /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.</summary>
-    private static async Task Scenario(Report report, string name, Func<Task> body)
+    /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.
+    /// <paramref name="names"/> are the scenarios the body runs ("P3/P5").</summary>
+    private static async Task Scenario(Report report, string names, Func<Task> body)
     {
+        var scenarios = names.Split('/');
         try
         {
             await body();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            report.Ratio($"{name} did not complete", double.NaN, "–", false, $"{exception.GetType().Name}: {exception.Message}");
+            report.Line($"{names} did not complete: {exception.GetType().Name}: {exception.Message}");
+            var message = exception.Message.ReplaceLineEndings(" ");
+            var reason = $"did not complete: {exception.GetType().Name}: {(message.Length > 120 ? message[..120] + "…" : message)}";
+            foreach (var scenario in scenarios) report.Failures(scenario).Add(reason);
         }
+
+        foreach (var scenario in scenarios) report.Status(scenario);
     }
 
     private static void WriteSection(string file, string markdown)

@@ -7,7 +7,13 @@ using StackExchange.Redis;
 
 namespace FlexWhere.Bench;
 
-public sealed record BenchSettings(bool Smoke, TimeSpan WarmUp, TimeSpan Duration, int Concurrency, int Rounds, int Verifies, int Messages);
+public sealed record BenchSettings(bool Smoke, TimeSpan WarmUp, TimeSpan Duration, int Concurrency, int Rounds, int Verifies, int Messages)
+{
+    public static readonly BenchSettings Full = new(false, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 32, 2, 20_000, 5_000);
+
+    /// <summary>--smoke: tiny counts that check the harness and print no figures worth keeping.</summary>
+    public static readonly BenchSettings Tiny = new(true, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 8, 1, 300, 100);
+}
 
 /// <summary>P1 (Gateway / direct / nginx) and P2 (verify / raw Redis).</summary>
 public static class HttpScenarios
@@ -42,10 +48,7 @@ public static class HttpScenarios
             // A wrong answer here would make every figure below meaningless: fail loudly instead.
             using var checker = new HttpClient { Timeout = TimeSpan.FromSeconds(60) }; // the first request JITs the whole path
             using var check = await checker.GetAsync(baseUrl);
-            if (check.StatusCode != HttpStatusCode.OK)
-            {
-                throw new InvalidOperationException($"P1 {name}: {(int)check.StatusCode} {await check.Content.ReadAsStringAsync()}");
-            }
+            await FailureReason.ExpectSuccessAsync(check, $"P1 {name}, first request");
         }
 
         // Each path once under load before any round counts, so that every round measures tier-1 code:
@@ -53,12 +56,9 @@ public static class HttpScenarios
         foreach (var (name, baseUrl) in targets)
         {
             using var client = NewClient(settings.Concurrency);
-            await Load.RunAsync($"{name} (warm-up)", settings.Concurrency, TimeSpan.Zero, settings.Smoke ? settings.WarmUp
-                : TimeSpan.FromSeconds(10), async n =>
-            {
-                using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
-                return response.StatusCode == HttpStatusCode.OK;
-            });
+            var warmUp = await Load.RunAsync($"{name} (warm-up)", settings.Concurrency, TimeSpan.Zero, settings.Smoke ? settings.WarmUp
+                : TimeSpan.FromSeconds(10), _ => GetAsync(client, baseUrl));
+            report.Failures("P1").Add(warmUp.Failures);
         }
 
         var rates = targets.ToDictionary(t => t.Name, _ => new List<double>());
@@ -73,11 +73,7 @@ public static class HttpScenarios
                 CpuMeter? cpu = null;
                 (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
                 var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration,
-                    async n =>
-                {
-                    using var response = await client.GetAsync(baseUrl, HttpCompletionOption.ResponseContentRead);
-                    return response.StatusCode == HttpStatusCode.OK;
-                }, measuring: on =>
+                    _ => GetAsync(client, baseUrl), measuring: on =>
                 {
                     if (on) cpu = CpuMeter.Start();
                     else used = cpu!.Stop();
@@ -91,6 +87,12 @@ public static class HttpScenarios
         }
 
         return rates.ToDictionary(r => r.Key, r => r.Value.Average());
+    }
+
+    private static async Task<bool> GetAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseContentRead);
+        return await FailureReason.ExpectSuccessAsync(response);
     }
 
     /// <summary>P2. Verifies that consume a seeded challenge each: over HTTP to Challenges, the same
@@ -113,7 +115,7 @@ public static class HttpScenarios
             };
             request.Headers.Add("X-Internal-Api-Key", services.InternalApiKey);
             using var response = await client.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.OK;
+            return await FailureReason.ExpectSuccessAsync(response);
         }
 
         async Task<bool> InProcess(SeededChallenge challenge)
@@ -122,7 +124,7 @@ public static class HttpScenarios
             var stored = await seeder.Store.ReadCodeHashAsync(challenge.Id);
             var matched = !stored.IsNull && CryptographicOperations.FixedTimeEquals(candidate, (byte[])stored!);
             var result = await seeder.Store.ConsumeAsync(challenge.Id, ChallengePurposes.SignIn, stored, matched, DateTimeOffset.UtcNow);
-            return result.Outcome == VerifyOutcome.Verified;
+            return result.Outcome == VerifyOutcome.Verified ? true : throw new OperationFailedException($"outcome {result.Outcome}");
         }
 
         async Task<bool> Raw(SeededChallenge challenge)
@@ -131,7 +133,8 @@ public static class HttpScenarios
             var stored = await db.HashGetAsync(key, "codeHash");
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(script.Hash, [key],
                 [ChallengePurposes.SignIn, stored, "1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]))!;
-            return (string)result[0]! == "verified";
+            var outcome = (string)result[0]!;
+            return outcome == "verified" ? true : throw new OperationFailedException($"script answered {outcome}");
         }
 
         var loops = new (string Name, Func<SeededChallenge, Task<bool>> Verify)[]
@@ -146,7 +149,9 @@ public static class HttpScenarios
             foreach (var (name, verify) in loops)
             {
                 // Warm-up on its own small supply, then the measured run until its supply is used up.
-                await RunSupplyAsync(await seeder.SeedAsync(Math.Max(50, settings.Verifies / 10)), settings.Concurrency, name, verify);
+                var warmUp = await RunSupplyAsync(await seeder.SeedAsync(Math.Max(50, settings.Verifies / 10)), settings.Concurrency, name,
+                    verify);
+                report.Failures("P2").Add(warmUp.Failures);
                 var set = await seeder.SeedAsync(settings.Verifies);
                 rss.Phase = $"P2 {name}";
                 var result = await RunSupplyAsync(set, settings.Concurrency, $"{name} (round {round})", verify);

@@ -2,9 +2,12 @@ using System.Diagnostics;
 
 namespace FlexWhere.Bench;
 
-/// <summary>What one load run measured: completed operations over the measured window and their latencies.</summary>
+/// <summary>What one load run measured: successful operations over the measured window and their latencies (failed ones
+/// count in neither), the failures in that window, and <see cref="Failures"/>: every failure of the run, warm-up included.</summary>
 public sealed record LoadResult(string Name, int Concurrency, long Completed, long Failed, TimeSpan Elapsed, Latencies Latency)
 {
+    public FailureTally Failures { get; init; } = new();
+
     public double PerSecond => Elapsed > TimeSpan.Zero ? Completed / Elapsed.TotalSeconds : 0;
 }
 
@@ -39,8 +42,9 @@ public sealed class Latencies
 /// </summary>
 public static class Load
 {
-    /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one;
-    /// false when the supply is exhausted is signalled by <see cref="SupplyExhaustedException"/>.</param>
+    /// <param name="operation">Runs operation number n (from 0, warm-up included); true when the answer was the expected one.
+    /// A failure with a reason throws <see cref="OperationFailedException"/> (or fails on its own: connection, timeout); the
+    /// end of a finite supply throws <see cref="SupplyExhaustedException"/>.</param>
     /// <param name="measuring">Told true when the measured window opens and false when it closes (to meter the CPU of that window
     /// only).</param>
     public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration,
@@ -50,6 +54,7 @@ public static class Load
         long sequence = -1;
         var phase = 0; // 0 warm-up, 1 measuring, 2 done
         long completed = 0, failed = 0;
+        var failures = new FailureTally();
         var samples = new List<long>[concurrency];
         using var stop = new CancellationTokenSource();
         var clock = new Stopwatch();
@@ -61,22 +66,25 @@ public static class Load
             {
                 var n = Interlocked.Increment(ref sequence);
                 var started = Stopwatch.GetTimestamp();
-                bool ok;
+                string? failure;
                 try
                 {
-                    ok = await operation(n);
+                    failure = await operation(n) ? null : "unexpected answer";
                 }
                 catch (SupplyExhaustedException)
                 {
                     return;
                 }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException)
+                catch (Exception exception) when (exception is OperationFailedException or HttpRequestException
+                    or TaskCanceledException or TimeoutException or IOException)
                 {
-                    ok = false;
+                    failure = FailureReason.Of(exception);
                 }
 
+                // A failure in the warm-up still fails the scenario: the service did not do what is measured.
+                if (failure is not null) failures.Add(failure);
                 if (Volatile.Read(ref phase) != 1) continue;
-                if (ok)
+                if (failure is null)
                 {
                     Interlocked.Increment(ref completed);
                     mine.Add((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
@@ -112,7 +120,7 @@ public static class Load
         measuring?.Invoke(false);
         await all;
         return new LoadResult(name, concurrency, completed, failed, clock.Elapsed,
-            new Latencies(samples.Where(s => s is not null).SelectMany(s => s)));
+            new Latencies(samples.Where(s => s is not null).SelectMany(s => s))) { Failures = failures };
     }
 
     /// <summary>Sends requests at a fixed rate (open loop), so latency is not hidden by back-pressure;

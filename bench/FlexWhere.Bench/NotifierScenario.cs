@@ -24,7 +24,7 @@ public static class NotifierScenario
         await using var channel = await connection.CreateChannelAsync();
 
         // Warm-up: JIT (tier-1 code needs a while on a busy machine), connections, the Twilio SDK client.
-        await PublishAndWaitAsync(channel, twilio, Math.Max(20, settings.Messages / 4), "warm-up");
+        await PublishAndWaitAsync(channel, twilio, WarmUpMessages(settings), "warm-up");
 
         var notifier = new List<double>();
         var raw = new List<double>();
@@ -57,6 +57,11 @@ public static class NotifierScenario
 
         return (notifier.Average(), raw.Average());
     }
+
+    private static int WarmUpMessages(BenchSettings settings) => Math.Max(20, settings.Messages / 4);
+
+    /// <summary>Every SendSms P4 publishes, warm-up included: the most the Notifier's rate limiter sees, on any machine.</summary>
+    public static long MessagesPerRun(BenchSettings settings) => WarmUpMessages(settings) + (long)settings.Rounds * settings.Messages;
 
     private static async Task<(TimeSpan Elapsed, int EnvelopeBytes)> PublishAndWaitAsync(IChannel channel, FakeTwilioServer twilio,
         int count, string label)

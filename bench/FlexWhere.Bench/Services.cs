@@ -6,7 +6,7 @@ namespace FlexWhere.Bench;
 /// <summary>
 /// The services as the Release build left them (<c>dotnet services/X/bin/Release/net10.0/X.dll</c>),
 /// each on a free loopback port, in Production with the configuration the AppHost would give them
-/// plus the bench's raised limits (never the shipped defaults: see docs/benchmarks.md).
+/// plus the bench's lifted limits (never the shipped defaults: see docs/benchmarks.md).
 /// </summary>
 public sealed class Services(string repositoryRoot, Servers servers, string logDirectory) : IAsyncDisposable
 {
@@ -43,27 +43,10 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
         ["ReverseProxy__Routes__bench-challenges-document__Transforms__0__PathSet"] = "/openapi/v1.json",
     };
 
-    /// <summary>Limits that would throttle a benchmark from one client address, raised for this run only.</summary>
-    public static readonly IReadOnlyDictionary<string, string> RaisedLimits = new Dictionary<string, string>
+    /// <summary>The bench's settings beyond the AppHost's: the limits it lifts (<see cref="BenchLimits"/>), the
+    /// provider breaker's sample size, and the code lifetime P5 relies on.</summary>
+    public static readonly IReadOnlyDictionary<string, string> BenchEnvironment = new Dictionary<string, string>(BenchLimits.Environment())
     {
-        ["Gateway__RateLimits__AnonymousPerIpPerMinute"] = "100000",
-        ["Gateway__RateLimits__PerUserPerMinute"] = "100000",
-        ["Challenges__Limits__PerClientIp"] = "100000",
-        ["Challenges__Limits__PerClientIpWindow"] = "00:00:01",
-        ["Challenges__Limits__PerOrganisation"] = "1000000",
-        ["Challenges__Limits__PerOrganisationWindow"] = "00:00:01",
-        ["Challenges__Limits__PerNumberPrefix"] = "100000",
-        ["Challenges__Limits__PerNumberPrefixWindow"] = "00:00:01",
-        ["Challenges__Limits__DailySmsBudget"] = "10000000",
-        ["Challenges__Limits__PlatformDailySmsCeiling"] = "100000000",
-        ["Challenges__Limits__PerDestination"] = "100000",
-        ["Challenges__Limits__PerDestinationWindow"] = "00:00:01",
-        ["Challenges__Limits__SendsPerDestination"] = "100",
-        ["Challenges__Limits__SendWindow"] = "00:00:01",
-        ["Challenges__Limits__PerUser"] = "100000",
-        ["Challenges__Limits__PerUserWindow"] = "00:00:01",
-        ["Notifier__SmsResilience__MessagesPerSecond"] = "100000",
-        ["Notifier__SmsResilience__QueueLimit"] = "100000",
         ["Notifier__SmsResilience__BreakerMinimumThroughput"] = "1000",
         ["Challenges__CodeTtl"] = ChallengeCodeTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     };
@@ -79,7 +62,7 @@ public sealed class Services(string repositoryRoot, Servers servers, string logD
                 : Path.Combine(repositoryRoot, "services", name, "bin", "Release", "net10.0");
             var dll = Path.Combine(directory, $"{name}.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run bench/run.sh (it builds in Release first).");
-            var environment = new Dictionary<string, string>(RaisedLimits)
+            var environment = new Dictionary<string, string>(BenchEnvironment)
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["DOTNET_ENVIRONMENT"] = "Production",
