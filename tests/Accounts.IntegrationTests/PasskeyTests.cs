@@ -162,10 +162,15 @@ public class PasskeyTests(PostgresServer postgres, AccountsClassHost host, Redis
         await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey",
             new { loginTicket = next, ceremonyId = newPrompt.GetProperty("ceremonyId").GetGuid(), credential = answer }),
             HttpStatusCode.BadRequest, "passkey_not_accepted");
-        // The prompt of one ticket is no answer to another's.
-        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey",
-            new { loginTicket = next, ceremonyId, credential = key.Sign(prompt.GetProperty("options")) }),
-            HttpStatusCode.Conflict, "passkey_prompt_expired");
+        // The prompt of one ticket is no answer to another's, even unused.
+        var third = (await PasswordStepAsync(admin)).GetProperty("loginTicket").GetString()!;
+        var thirdPrompt = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey/options", new { loginTicket = third }));
+        var fourth = (await PasswordStepAsync(admin)).GetProperty("loginTicket").GetString()!;
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey", new
+        {
+            loginTicket = fourth, ceremonyId = thirdPrompt.GetProperty("ceremonyId").GetGuid(),
+            credential = key.Sign(thirdPrompt.GetProperty("options")),
+        }), HttpStatusCode.Conflict, "passkey_prompt_expired");
     }
 
     [Fact]
