@@ -269,6 +269,33 @@ public class PasskeyTests(PostgresServer postgres, AccountsClassHost host, Redis
     }
 
     [Fact]
+    public async Task A_passkey_proves_a_step_up_and_under_the_rule_nothing_weaker_does()
+    {
+        var organisation = await PasskeyOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        using var key = NewKey();
+        await RegisterAsync(admin, key);
+        await using (var db = NewDbContext())
+        {
+            await db.Organisations.Where(o => o.Id == organisation.Id).ExecuteUpdateAsync(set => set.SetProperty(o => o.AdminsNeedPasskey, true));
+        }
+
+        using var stale = ClientFor(admin, amr: ["pwd", "hwk"], freshSecondFactor: false);
+        var needed = await ProblemAsync(await stale.PostAsync("/api/me/passkeys/options", null), HttpStatusCode.Unauthorized,
+            "step_up_required");
+        Assert.Equal(["passkey"], needed.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        await ProblemAsync(await stale.PostAsync("/api/auth/step-up/sms", null), HttpStatusCode.BadRequest, "step_up_method_not_available");
+
+        var prompt = await JsonAsync(await stale.PostAsync("/api/auth/step-up/passkey/options", null));
+        var proven = await JsonAsync(await stale.PostAsJsonAsync("/api/auth/step-up", new
+        {
+            method = "passkey", ceremonyId = prompt.GetProperty("ceremonyId").GetGuid(), credential = key.Sign(prompt.GetProperty("options")),
+        }));
+        Assert.Equal("passkey", proven.GetProperty("method").GetString());
+        await JsonAsync(await stale.PostAsync("/api/me/passkeys/options", null));
+    }
+
+    [Fact]
     public async Task Registering_needs_a_fresh_second_factor_and_a_prompt_of_ones_own_session()
     {
         var organisation = await PasskeyOrganisationAsync();

@@ -57,4 +57,5 @@ public static class WebAuthnPurposes
     public const string Register = "register";
     public const string SecondFactor = "second_factor";
     public const string Passwordless = "passwordless";
+    public const string StepUp = "step_up";
 }

@@ -2,7 +2,7 @@ namespace FlexWhere.Accounts.Data;
 
 /// <summary>Once a minute: applies admins' number changes that waited their 24 hours without a second
 /// admin (<see cref="PhoneChanges.RequestAsync"/>), and drops wrong-password counters whose window is
-/// over (every address ever tried, known or not, leaves one). Every replica runs it; each change is
+/// over (every address ever tried, known or not, leaves one), and passkey prompts an hour after they ended. Every replica runs it; each change is
 /// applied once, by whichever replica wins its conditional update.</summary>
 public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<PasswordSignInOptions> signIn,
     ILogger<Housekeeping> logger)
@@ -24,6 +24,9 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
                     stoppingToken);
                 if (applied > 0) logger.LogInformation("Applied {Count} scheduled phone number changes", applied);
                 await SignInThrottles.PruneAsync(db, time.GetUtcNow(), signIn.Value, stoppingToken);
+                // Passkey prompts anyone may ask for (passwordless): an hour after they ended they are of no use, not even to read.
+                var ended = time.GetUtcNow().AddHours(-1);
+                await db.WebAuthnCeremonies.Where(c => c.ExpiresAt < ended).ExecuteDeleteAsync(stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

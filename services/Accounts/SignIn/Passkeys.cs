@@ -121,7 +121,10 @@ public sealed class PasskeyCeremonies(AccountsDbContext db, IFido2 fido2, TimePr
 
     /// <summary>Options to sign in with one of <paramref name="user"/>'s passkeys (a second factor), or with any discoverable
     /// passkey (a passwordless sign-in: <paramref name="user"/> null, user verification required).</summary>
-    public async Task<PasskeyPrompt> StartAssertionAsync(User? user, Guid? loginTicketId, CancellationToken cancellationToken)
+    /// <param name="boundTo">The login ticket (a second factor) or the session (a step-up, <paramref name="purpose"/>
+    /// <see cref="WebAuthnPurposes.StepUp"/>) the answer counts for.</param>
+    public async Task<PasskeyPrompt> StartAssertionAsync(User? user, Guid? boundTo, CancellationToken cancellationToken,
+        string purpose = WebAuthnPurposes.SecondFactor)
     {
         var allowed = user is null ? []
             : await db.Passkeys.Where(p => p.UserId == user.Id).Select(p => p.CredentialId).ToListAsync(cancellationToken);
@@ -130,8 +133,8 @@ public sealed class PasskeyCeremonies(AccountsDbContext db, IFido2 fido2, TimePr
             AllowedCredentials = [.. allowed.Select(id => new PublicKeyCredentialDescriptor(id))],
             UserVerification = user is null ? UserVerificationRequirement.Required : UserVerificationRequirement.Preferred,
         });
-        return await StoreAsync(user is null ? WebAuthnPurposes.Passwordless : WebAuthnPurposes.SecondFactor, user?.Id, loginTicketId,
-            assertion.ToJson(), cancellationToken);
+        return await StoreAsync(user is null ? WebAuthnPurposes.Passwordless : purpose, user?.Id, boundTo, assertion.ToJson(),
+            cancellationToken);
     }
 
     /// <summary>Checks a signed answer to an assertion ceremony: the passkey that signed, or a refusal. With

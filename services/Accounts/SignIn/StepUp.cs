@@ -2,7 +2,13 @@ namespace FlexWhere.Accounts.Auth;
 
 /// <param name="Method"><c>sms</c> (with stepUpTicket and code), <c>totp</c> (code), <c>recovery_code</c> (code),
 /// or <c>password</c> (only for accounts without a second factor).</param>
-public sealed record StepUpRequest(string? Method, string? Code = null, string? StepUpTicket = null, string? Password = null);
+public sealed record StepUpRequest(string? Method, string? Code = null, string? StepUpTicket = null, string? Password = null)
+{
+    /// <summary>For <c>passkey</c>: the prompt from <c>POST /api/auth/step-up/passkey/options</c> and the browser's answer.</summary>
+    public Guid? CeremonyId { get; init; }
+
+    public System.Text.Json.JsonElement Credential { get; init; }
+}
 
 public sealed record StepUpSmsSent(string StepUpTicket, string PhoneHint, DateTimeOffset ExpiresAt, DateTimeOffset ResendAfter);
 
@@ -14,6 +20,7 @@ public static class StepUpMethods
     public const string Totp = "totp";
     public const string RecoveryCode = "recovery_code";
     public const string Password = "password";
+    public const string Passkey = "passkey";
 }
 
 /// <summary>Sensitive changes need a factor proven within the last few minutes, whatever the session
@@ -54,8 +61,14 @@ public static class StepUp
         if (!Assurance.IsMultiFactor(session.Acr)) return [StepUpMethods.Password];
         user ??= await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var methods = new List<string>();
-        if (user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
-        if (await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
+        var organisation = user.Organisation ?? await db.Organisations.AsNoTracking().SingleAsync(o => o.Id == user.OrganisationId,
+            cancellationToken);
+        var passkeyOnly = Assurance.NeedsPasskey(user.Role, session.Client, organisation);
+        if ((passkeyOnly || organisation.ControlCentreFactors.Contains(SecondFactors.Passkey))
+            && await db.Passkeys.AnyAsync(p => p.UserId == user.Id, cancellationToken)) methods.Add(StepUpMethods.Passkey);
+        // Under the passkey rule a step-up is as strong as the sign-in: a code by SMS or from the app would not be.
+        if (!passkeyOnly && user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
+        if (!passkeyOnly && await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
         if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null,
             cancellationToken)) methods.Add(StepUpMethods.RecoveryCode);
         return methods;
@@ -66,6 +79,8 @@ public static class StepUp
         var stepUp = app.MapGroup("/api/auth/step-up").WithTags("Sign-in").RequireAuthorization();
         stepUp.MapPost("/sms", SendSms).WithName("StepUpSendSms")
             .WithSummary("Text a code to your number for a step-up; answer it at POST /api/auth/step-up.");
+        stepUp.MapPost("/passkey/options", PasskeyOptions).WithName("StepUpPasskeyOptions")
+            .WithSummary("Options for navigator.credentials.get() to step up with a passkey; answer at POST /api/auth/step-up.");
         stepUp.MapPost("", Prove).WithName("StepUp")
             .WithSummary("Prove a factor again (SMS code, authenticator code, recovery code; the password for accounts without a second " +
                 "factor) so sensitive changes are allowed for a few minutes.");
@@ -75,8 +90,8 @@ public static class StepUp
     public static async Task<Results<Ok<StepUpSmsSent>, ApiProblem>> SendSms(ClaimsPrincipal principal, SignInContext context,
         CancellationToken cancellationToken)
     {
-        var session = context.Http.Features.Get<SessionState>()!.Session;
-        var user = await context.Db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        var (session, user, refused) = await OfferingAsync(context, StepUpMethods.Sms, cancellationToken);
+        if (refused is not null) return refused;
         var (issued, refusal) = await SmsSignIn.SendCodeAsync(context, user, cancellationToken);
         if (refusal is not null) return refusal;
 
@@ -85,32 +100,52 @@ public static class StepUp
         return TypedResults.Ok(new StepUpSmsSent(ticket, Phones.Mask(user.PhoneNumber!), issued.ExpiresAt, issued.ResendAfter));
     }
 
+    public static async Task<Results<Ok<PasskeyPrompt>, ApiProblem>> PasskeyOptions(SignInContext context, PasskeyCeremonies passkeys,
+        CancellationToken cancellationToken)
+    {
+        var (session, user, refused) = await OfferingAsync(context, StepUpMethods.Passkey, cancellationToken);
+        if (refused is not null) return refused;
+        return TypedResults.Ok(await passkeys.StartAssertionAsync(user, session.Id, cancellationToken, WebAuthnPurposes.StepUp));
+    }
+
+    /// <summary>The caller's session and user, when <paramref name="method"/> may prove a step-up for them.</summary>
+    private static async Task<(UserSession Session, User User, ApiProblem? Refused)> OfferingAsync(SignInContext context, string method,
+        CancellationToken cancellationToken)
+    {
+        var session = context.Http.Features.Get<SessionState>()!.Session;
+        var user = await context.Db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        var methods = await MethodsAsync(context.Db, session, cancellationToken, user);
+        return (session, user, methods.Contains(method) ? null : MethodNotAvailable(methods));
+    }
+
+    private static ApiProblem MethodNotAvailable(List<string> allowed) =>
+        new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.StepUpMethodNotAvailable, "This method is not available to you.",
+            $"Confirm it is you with one of: {string.Join(", ", allowed)}.").With("methods", allowed);
+
     public static async Task<Results<Ok<SteppedUp>, ApiProblem>> Prove(
         StepUpRequest? request, SignInContext context, SecondFactorGuard guard, MobileTotp totp, IPasswordHasher<User> hasher,
             IOptions<SessionLimits> options,
         CancellationToken cancellationToken)
     {
-        if (request?.Method is not (StepUpMethods.Sms or StepUpMethods.Totp or StepUpMethods.RecoveryCode or StepUpMethods.Password)
+        if (request?.Method is not (StepUpMethods.Sms or StepUpMethods.Totp or StepUpMethods.RecoveryCode or StepUpMethods.Password
+                or StepUpMethods.Passkey)
             || request.Code is { Length: > 64 } || request.Password is { Length: > PasswordPolicy.MaxPresentedLength }
             || request.StepUpTicket is { Length: > OpaqueTokens.MaxLength })
         {
             return ApiProblem.Validation(request is null ? "body" : "method",
-                "Send method (sms, totp, recovery_code or password) with code (and stepUpTicket for sms) or password.");
+                "Send method (passkey, sms, totp, recovery_code or password) with code (and stepUpTicket for sms), password, or "
+                + "ceremonyId and credential for a passkey.");
         }
 
         var (db, http, time, audit) = (context.Db, context.Http, context.Time, context.Audit);
         var session = http.Features.Get<SessionState>()!.Session;
         var user = await db.Users.Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
         var allowed = await MethodsAsync(db, session, cancellationToken, user);
-        if (!allowed.Contains(request.Method))
-        {
-            return new ApiProblem(StatusCodes.Status400BadRequest, ProblemCodes.StepUpMethodNotAvailable,
-                "This method is not available to you.",
-                $"Confirm it is you with one of: {string.Join(", ", allowed)}.").With("methods", allowed);
-        }
+        if (!allowed.Contains(request.Method)) return MethodNotAvailable(allowed);
 
         var refusal = request.Method switch
         {
+            StepUpMethods.Passkey => await ProvePasskeyAsync(http, session, user, request, cancellationToken),
             StepUpMethods.Sms => await ProveSmsAsync(context, guard, session, user, request, cancellationToken),
             StepUpMethods.Totp => await ProveTotpAsync(db, http, audit, guard, totp, user, request.Code, cancellationToken),
             StepUpMethods.RecoveryCode => await ProveRecoveryCodeAsync(db, audit, context.Notices, guard, user, request.Code, time,
@@ -139,6 +174,16 @@ public static class StepUp
         audit.BySelf(user, AuditEvents.StepUpSucceeded, $"{request.Method}; session {session.Id}");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new SteppedUp("stepped_up", request.Method, now + options.Value.StepUpMaxAge));
+    }
+
+    private static async Task<ApiProblem?> ProvePasskeyAsync(HttpContext http, UserSession session, User user, StepUpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (request.CeremonyId is null) return ApiProblem.Validation("ceremonyId",
+            "Send ceremonyId (from POST /api/auth/step-up/passkey/options) and credential (the browser's answer).");
+        var (_, refusal) = await http.RequestServices.GetRequiredService<PasskeyCeremonies>().FinishAssertionAsync(request.CeremonyId.Value,
+            WebAuthnPurposes.StepUp, session.Id, user, request.Credential, cancellationToken);
+        return refusal;
     }
 
     private static async Task<ApiProblem?> ProveSmsAsync(SignInContext context, SecondFactorGuard guard, UserSession session, User user,
