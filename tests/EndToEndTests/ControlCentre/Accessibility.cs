@@ -1,0 +1,26 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace FlexWhere.ControlCentre.BrowserTests;
+
+/// <summary>axe-core over the page as it is on screen (an open dialog included): no serious or critical violation.
+/// Every screen's counts by impact are kept next to the screenshots, in axe.txt.</summary>
+public static class Accessibility
+{
+    private static readonly string[] Blocking = ["serious", "critical"];
+
+    public static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
+    {
+        var result = await page.RunAxe();
+        var counts = result.Violations.GroupBy(violation => violation.Impact ?? "unknown")
+            .Select(group => $"{group.Key} {group.Count()}").DefaultIfEmpty("no violations");
+        System.IO.Directory.CreateDirectory(Screenshots.Directory);
+        await File.AppendAllTextAsync(Path.Combine(Screenshots.Directory, "axe.txt"),
+            $"{screen}: {result.Passes.Length} rules passed; {string.Join(", ", counts)}; " +
+                $"{string.Join(", ", result.Violations.Select(violation => $"{violation.Id} ({violation.Impact})"))}\n");
+
+        var blocking = result.Violations.Where(violation => Blocking.Contains(violation.Impact)).ToList();
+        Assert.True(blocking.Count == 0, $"axe on {screen}: " + string.Join("; ", blocking.Select(violation =>
+            $"{violation.Id} ({violation.Impact}): {violation.Help} at {string.Join(" | ", violation.Nodes.Select(node => node.Html))}")));
+    }
+}
