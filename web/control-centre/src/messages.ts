@@ -349,7 +349,7 @@ const nl: Texts = {
 
   stepUpTitle: "Bevestig dat jij het bent",
   stepUpWhy: (minutes) =>
-    `Voor deze wijziging is een verse code nodig: gevoelige wijzigingen kan je alleen doen binnen ${minutes} minuten na een code.`,
+    `Voor deze wijziging is een verse code nodig: gevoelige wijzigingen kun je alleen doen binnen ${minutes} minuten na een code.`,
   switchTo: {
     sms: "Liever een code per sms",
     totp: "Liever je authenticator-app",
