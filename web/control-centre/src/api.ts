@@ -89,6 +89,8 @@ export interface PendingPhoneChange {
   phoneHint?: string | null;
   state: string;
   expiresAt: string;
+  /** Set when no second admin can approve it now: the change applies by itself then, unless rejected. */
+  applyAfter?: string | null;
 }
 
 export interface UserPage {

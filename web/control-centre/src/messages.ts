@@ -108,6 +108,8 @@ const en = {
   phoneSaved: (masked: string) => `Number saved: ${masked}. It is confirmed by the first sign-in code sent to it.`,
   phoneWaiting: (masked: string) => `The new number ${masked} is waiting for a second admin: ` +
     "another administrator of your organisation approves it before it is used.",
+  phoneScheduled: (masked: string, when: string) => `No second admin can approve the new number ${masked} now: ` +
+    `it applies by itself on ${when}, unless an administrator rejects it before then.`,
   phoneEmpty: "Enter the new number.",
   ownAccount: "Your own number and sign-in are changed by another administrator.",
   linkedReadOnly: "Name, role and number come from your organisation's linked database: change them there.",
@@ -307,6 +309,8 @@ const nl: Texts = {
   phoneSaved: (masked) => `Nummer opgeslagen: ${masked}. De eerste inlogcode naar dit nummer bevestigt het.`,
   phoneWaiting: (masked) => `Het nieuwe nummer ${masked} wacht op een tweede beheerder: ` +
     "een andere beheerder van je organisatie keurt het goed voordat het gebruikt wordt.",
+  phoneScheduled: (masked, when) => `Er is nu geen tweede beheerder die het nieuwe nummer ${masked} kan goedkeuren: ` +
+    `het gaat vanzelf in op ${when}, tenzij een beheerder het eerder afwijst.`,
   phoneEmpty: "Vul het nieuwe nummer in.",
   ownAccount: "Je eigen nummer en inloggen laat je door een andere beheerder wijzigen.",
   linkedReadOnly: "Naam, rol en nummer komen uit de gekoppelde database van je organisatie: wijzig ze daar.",

@@ -220,7 +220,8 @@ function phoneForm(user: User, linked: boolean, changed: () => void): HTMLElemen
       changed();
       phone.input.value = "";
       if ("state" in answer) {
-        status.textContent = t.phoneWaiting(answer.phoneHint ?? "");
+        status.textContent = answer.applyAfter ? t.phoneScheduled(answer.phoneHint ?? "", formatDate(answer.applyAfter))
+          : t.phoneWaiting(answer.phoneHint ?? "");
       } else {
         current.textContent = answer.phone ? t.phoneCurrent(answer.phone) : t.phoneNone;
         status.textContent = t.phoneSaved(answer.phone ?? "");
