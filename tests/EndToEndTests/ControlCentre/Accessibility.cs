@@ -4,18 +4,26 @@ using Microsoft.Playwright;
 namespace FlexWhere.ControlCentre.BrowserTests;
 
 /// <summary>axe-core over the page as it is on screen (an open dialog included): no serious or critical violation.
-/// Every screen's counts by impact are kept next to the screenshots, in axe.txt.</summary>
+/// Every screen's counts by impact are kept next to the screenshots, in axe.txt (this run's only).</summary>
 public static class Accessibility
 {
     private static readonly string[] Blocking = ["serious", "critical"];
+
+    // One list a test run: the run's first screen starts it afresh.
+    private static readonly Lazy<string> Results = new(() =>
+    {
+        System.IO.Directory.CreateDirectory(Screenshots.Directory);
+        var path = Path.Combine(Screenshots.Directory, "axe.txt");
+        File.Delete(path);
+        return path;
+    });
 
     public static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
     {
         var result = await page.RunAxe();
         var counts = result.Violations.GroupBy(violation => violation.Impact ?? "unknown")
             .Select(group => $"{group.Key} {group.Count()}").DefaultIfEmpty("no violations");
-        System.IO.Directory.CreateDirectory(Screenshots.Directory);
-        await File.AppendAllTextAsync(Path.Combine(Screenshots.Directory, "axe.txt"),
+        await File.AppendAllTextAsync(Results.Value,
             $"{screen}: {result.Passes.Length} rules passed; {string.Join(", ", counts)}; " +
                 $"{string.Join(", ", result.Violations.Select(violation => $"{violation.Id} ({violation.Impact})"))}\n");
 

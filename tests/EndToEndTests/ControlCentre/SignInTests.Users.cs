@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 using FlexWhere.EndToEndTests;
@@ -112,6 +113,69 @@ public sealed partial class SignInTests
         Assert.NotEqual(token, second);
         Assert.Empty(_browserErrors);
     }
+
+    [Fact]
+    public async Task A_number_for_another_admin_asks_for_a_fresh_code_over_the_users_dialog_and_then_waits_for_a_second_admin()
+    {
+        var (name, email) = OwnUser("Second Admin", "second.admin");
+        var admin = await ApiSessionAsync(Admin, AdminPhone);
+        var id = (await admin.PostAsync("/api/users", new { email, displayName = name, role = "Admin" }))!["id"]!.GetValue<string>();
+        var devicesBefore = DeviceIds(await admin.GetAsync("/api/me/devices"));
+        try
+        {
+            // Signed in on a trusted device, without a code: no fresh second factor for a sensitive change.
+            await SignInWithCodeAsync(Admin, AdminPhone, rememberDevice: true);
+            await Expect(Heading("Welcome, Demo Admin")).ToBeVisibleAsync();
+            await SignOutAndSignInAsync(Admin);
+            await Expect(Heading("Welcome, Demo Admin")).ToBeVisibleAsync();
+
+            await Button(name).ClickAsync();
+            var dialog = _page.GetByRole(AriaRole.Dialog, new() { Name = $"Edit {name}" });
+            var phone = dialog.GetByLabel("Mobile phone", new() { Exact = true });
+            var save = dialog.GetByRole(AriaRole.Button, new() { Name = "Save number", Exact = true });
+            await phone.FillAsync("+31 6 12345679");
+            await save.ClickAsync();
+
+            // The step-up dialog opens over the user's dialog; Escape closes only the step-up, and the field says why.
+            var stepUp = _page.GetByRole(AriaRole.Dialog, new() { Name = "Confirm it is you" });
+            var send = stepUp.GetByRole(AriaRole.Button, new() { Name = "Send a code by SMS", Exact = true });
+            await Expect(send).ToBeFocusedAsync();
+            await _page.Keyboard.PressAsync("Escape");
+            await Expect(stepUp).ToHaveCountAsync(0);
+            await Expect(dialog).ToBeVisibleAsync();
+            await Expect(dialog.Locator("#user-phone-error"))
+                .ToHaveTextAsync("This change needs you to confirm it is you with a fresh code. Try it again to get one.");
+            await Expect(phone).ToBeFocusedAsync();
+
+            await save.ClickAsync();
+            var before = await _inbox.LatestSentAtAsync(AdminPhone, _timeout.Token);
+            await send.ClickAsync();
+            await stepUp.GetByLabel("Code from the SMS", new() { Exact = true })
+                .FillAsync(await _inbox.WaitForCodeAsync(AdminPhone, before, _timeout.Token));
+            await _page.Keyboard.PressAsync("Enter");
+            await Expect(stepUp).ToHaveCountAsync(0);
+
+            // An admin's number takes four eyes; with no other admin who may approve yet, it applies by itself later.
+            await Expect(dialog.GetByRole(AriaRole.Status).Filter(new() { HasText = "second admin" })).ToHaveTextAsync(Scheduled());
+            await Screenshots.SaveAsync(_page, "15-admin-phone-waiting");
+            Assert.Null((await admin.GetAsync($"/api/users/{id}"))!["phone"]);
+            var pending = (await admin.GetAsync("/api/phone-changes"))!.AsArray()
+                .Single(change => change!["targetEmail"]!.GetValue<string>() == email);
+            Assert.Equal("+31 6 •••• ••79", pending!["phoneHint"]!.GetValue<string>());
+            Assert.Empty(_browserErrors);
+        }
+        finally
+        {
+            foreach (var device in DeviceIds(await admin.GetAsync("/api/me/devices")).Except(devicesBefore))
+            {
+                await admin.DeleteAsync($"/api/me/devices/{device}");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^No second admin can approve the new number \+31 6 •••• ••79 now: it applies by itself on " +
+        @"\d{1,2} \w{3} \d{4}, \d{2}:\d{2}, unless an administrator rejects it before then\.$")]
+    private static partial Regex Scheduled();
 
     private const string InvitationSubject = "Je FlexWhere-account staat klaar";
 
