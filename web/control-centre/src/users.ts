@@ -240,7 +240,8 @@ function phoneForm(user: User, linked: boolean, changed: () => void): HTMLElemen
 function accessPart(user: User, locked: boolean, changed: () => void): HTMLElement {
   const lines = messages();
   const action = (label: () => string, help: string | false, path: () => Parameters<typeof api.userAction>[1], done: () => string) => {
-    const button = h("button", { type: "button", class: "secondary" }, label());
+    const helpId = `user-${path().replace("/", "-")}-help`;
+    const button = h("button", { type: "button", class: "secondary", "aria-describedby": help ? helpId : undefined }, label());
     button.addEventListener("click", async () => {
       lines.clear();
       busy(button, true);
@@ -256,7 +257,7 @@ function accessPart(user: User, locked: boolean, changed: () => void): HTMLEleme
         if (document.activeElement === document.body) button.focus();
       }
     });
-    return h("div", { class: "action" }, button, help && h("span", { class: "note" }, help));
+    return h("div", { class: "action" }, button, help && h("span", { id: helpId, class: "note" }, help));
   };
 
   // One button that follows the account's state.
