@@ -7,7 +7,7 @@ namespace FlexWhere.Accounts.Data;
 /// employee who can sign in at once. The phone numbers are in the Swedish regulator's (PTS) mobile
 /// range reserved for fiction, 070-174 06 05 to 070-174 06 99, so no real person gets a code. (Ofcom's
 /// UK drama range is refused by libphonenumber as invalid, and no Dutch range is reserved.) Hence the
-/// organisation allows SE besides its own NL.
+/// organisation allows SE besides its own NL. The three users' language is English; the organisation's (for new users) Dutch.
 /// </summary>
 public static class DevelopmentSeed
 {
@@ -41,6 +41,9 @@ public static class DevelopmentSeed
 
             var user = User.Create(organisation.Id, email, displayName, role, phone, now);
             user.PhoneVerified = true;
+            // The demo accounts chose English (the screenshots and the browser tests read English); users an admin adds to
+            // this Dutch organisation get Dutch until they choose otherwise.
+            user.Locale = "en";
             user.PasswordHash = hasher.HashPassword(user, Password);
             db.Users.Add(user);
         }

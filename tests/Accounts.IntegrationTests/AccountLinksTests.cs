@@ -84,6 +84,29 @@ public class AccountLinksTests(PostgresServer postgres, AccountsClassHost host, 
     }
 
     [Fact]
+    public async Task The_user_list_marks_an_invitation_pending_until_the_invited_user_has_chosen_a_password()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        using var client = ClientFor(admin);
+        var token = await InviteAsync(admin, "pending.person@acme.example", "Employee");
+
+        async Task<bool> PendingAsync(string email) => (await JsonAsync(await client.GetAsync($"/api/users?search={email}")))
+            .GetProperty("items").EnumerateArray().Single(user => user.GetProperty("email").GetString() == email)
+            .GetProperty("invitationPending").GetBoolean();
+
+        Assert.True(await PendingAsync("pending.person@acme.example"));
+        Assert.False(await PendingAsync(admin.Email));
+        var id = (await JsonAsync(await client.GetAsync("/api/users?search=pending.person"))).GetProperty("items")[0].GetProperty("id")
+            .GetString();
+        Assert.True((await JsonAsync(await client.GetAsync($"/api/users/{id}"))).GetProperty("invitationPending").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.OK, (await SetPasswordAsync(token)).StatusCode);
+        Assert.False(await PendingAsync("pending.person@acme.example"));
+        Assert.False((await JsonAsync(await client.GetAsync($"/api/users/{id}"))).GetProperty("invitationPending").GetBoolean());
+    }
+
+    [Fact]
     public async Task An_invited_manager_proves_the_number_with_an_sms_code_before_the_password_is_set()
     {
         var organisation = await CreateOrganisationAsync();

@@ -30,7 +30,11 @@ public class SeedAndOpenApiTests(PostgresServer postgres, AccountsClassHost host
             HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
         await using var check = NewDbContext();
         Assert.Equal(3, await check.Users.CountAsync());
-        Assert.Equal("Demo", (await check.Organisations.SingleAsync()).Name);
+        var organisation = await check.Organisations.SingleAsync();
+        Assert.Equal("Demo", organisation.Name);
+        // A Dutch organisation whose three demo users chose English (the Control Centre's screenshots and browser tests).
+        Assert.Equal("NL", organisation.Country);
+        Assert.All(await check.Users.ToListAsync(), user => Assert.Equal("en", User.LocaleFor(user, organisation)));
     }
 
     [Fact]

@@ -2,9 +2,12 @@ using System.Net.Mail;
 
 namespace FlexWhere.Accounts.Users;
 
+/// <param name="InvitationPending">No password chosen yet: an admin may send the invitation again
+/// (<c>POST /api/users/{id}/invitation</c>).</param>
 public sealed record UserDto(
     Guid Id, string Email, string DisplayName, string Role, bool Active, string? Phone, bool PhoneMasked, bool PhoneVerified,
-    bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt, DateTimeOffset? SecondFactorLockedUntil)
+    bool FromLinkedDatabase, DateTimeOffset? LockedUntil, DateTimeOffset? LastSignInAt, DateTimeOffset? SecondFactorLockedUntil,
+    bool InvitationPending)
 {
     /// <summary>The full number only for the user themself: it is there for their second factor, and
     /// admins manage it without reading it back.</summary>
@@ -15,7 +18,8 @@ public sealed record UserDto(
         var phone = user.PhoneNumber is null ? null : full ? user.PhoneNumber : Phones.Mask(user.PhoneNumber);
         return new(user.Id, user.Email, user.DisplayName, user.Role.ToString(), user.Active, phone, user.PhoneNumber is not null && !full,
             user.PhoneVerified, user.FromLinkedDatabase, lockedUntil, user.LastSignInAt,
-            user.SecondFactorLockedUntil > (now ?? DateTimeOffset.UtcNow) ? user.SecondFactorLockedUntil : null);
+            user.SecondFactorLockedUntil > (now ?? DateTimeOffset.UtcNow) ? user.SecondFactorLockedUntil : null,
+            user.PasswordHash is null);
     }
 }
 

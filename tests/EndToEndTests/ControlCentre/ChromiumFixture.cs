@@ -42,14 +42,16 @@ public sealed class ChromiumFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new browser profile (its own localStorage and sessionStorage) on the Gateway's origin.</summary>
-    public Task<IBrowserContext> NewContextAsync(Uri gateway) => Browser.NewContextAsync(new BrowserNewContextOptions
-    {
-        BaseURL = gateway.ToString(),
-        ViewportSize = new ViewportSize { Width = 1000, Height = 720 },
-        Locale = "en-GB",
-        TimezoneId = "UTC",
-    });
+    /// <summary>A new browser profile (its own localStorage and sessionStorage) on the Gateway's origin, in the
+    /// browser language <paramref name="locale"/>.</summary>
+    public Task<IBrowserContext> NewContextAsync(Uri gateway, string locale = "en-GB") =>
+        Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = gateway.ToString(),
+            ViewportSize = new ViewportSize { Width = 1000, Height = 720 },
+            Locale = locale,
+            TimezoneId = "UTC",
+        });
 
     public async Task DisposeAsync()
     {

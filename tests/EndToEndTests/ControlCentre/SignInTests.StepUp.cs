@@ -130,6 +130,10 @@ public sealed partial class SignInTests
         public async Task<JsonNode?> GetAsync(string path) =>
             await (await SendAsync(new HttpRequestMessage(HttpMethod.Get, path))).Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
 
+        public async Task<JsonNode?> PostAsync(string path, object body) =>
+            await (await SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) })).Content
+                .ReadFromJsonAsync<JsonNode>(cancellationToken);
+
         public Task PutAsync(string path, object body) =>
             SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) });
 

@@ -69,6 +69,7 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Field("E-mail address").FillAsync(Admin);
         await Field("Password").FillAsync(Password);
         await Screenshots.SaveAsync(_page, "01-sign-in");
+        await Accessibility.AssertNoSeriousViolationsAsync(_page, "sign-in");
         var before = await _inbox.LatestSentAtAsync(AdminPhone, _timeout.Token);
         await Button("Sign in").ClickAsync();
 
@@ -88,6 +89,7 @@ public sealed partial class SignInTests : IAsyncLifetime
         await codeField.FillAsync(await _inbox.WaitForCodeAsync(AdminPhone, before, _timeout.Token));
         await Field("Remember this device for 30 days").CheckAsync();
         await Screenshots.SaveAsync(_page, "02-code");
+        await Accessibility.AssertNoSeriousViolationsAsync(_page, "code step");
         await Button("Verify and sign in").ClickAsync();
 
         await Expect(Heading("Welcome, Demo Admin")).ToBeVisibleAsync();
@@ -173,6 +175,13 @@ public sealed partial class SignInTests : IAsyncLifetime
         // Managers see the settings but only admins change them.
         await Expect(_page.GetByText("Only administrators can change these settings.")).ToBeVisibleAsync();
         await Expect(Field("Require a PIN to open the app")).ToBeDisabledAsync();
+        // And the user list, read-only: names are no buttons, and nobody is added.
+        await Expect(_page.GetByText("Only administrators change users; your own number is changed by an administrator too.",
+            new() { Exact = false })).ToBeVisibleAsync();
+        await Expect(_page.GetByRole(AriaRole.Table, new() { Name = "Users of your organisation" }).GetByText("Demo Employee"))
+            .ToBeVisibleAsync();
+        await Expect(Button("Demo Employee")).ToHaveCountAsync(0);
+        await Expect(Button("Add a user")).ToHaveCountAsync(0);
         Assert.Empty(_browserErrors);
     }
 

@@ -45,6 +45,8 @@ export interface Me {
   role: "Admin" | "Manager" | "Employee";
   organisation: string;
   phoneHint?: string | null;
+  /** nl or en: the user's choice, else the organisation's language. */
+  locale: string;
 }
 
 export interface TrustedDevice {
@@ -62,8 +64,33 @@ export interface User {
   displayName: string;
   role: string;
   active: boolean;
+  /** Masked (+31 6 •••• ••78) for everyone but the user themself. */
   phone?: string | null;
+  phoneVerified: boolean;
+  fromLinkedDatabase: boolean;
+  lockedUntil?: string | null;
+  secondFactorLockedUntil?: string | null;
   lastSignInAt?: string | null;
+  /** No password chosen yet: the invitation can be sent again. */
+  invitationPending: boolean;
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  role: string;
+  phone?: string;
+}
+
+/** The 202 of a number change that waits for a second admin. */
+export interface PendingPhoneChange {
+  id: string;
+  targetUserId: string;
+  phoneHint?: string | null;
+  state: string;
+  expiresAt: string;
+  /** Set when no second admin can approve it now: the change applies by itself then, unless rejected. */
+  applyAfter?: string | null;
 }
 
 export interface UserPage {
@@ -177,7 +204,9 @@ async function send<T>(method: Method, path: string, body?: unknown, bearer?: st
   }
 
   if (response.ok) {
-    return (response.status === 204 ? undefined : await response.json()) as T;
+    // 204, and a 202 without a body (a new invitation), carry nothing to read.
+    const text = response.status === 204 ? "" : await response.text();
+    return (text === "" ? undefined : JSON.parse(text)) as T;
   }
   throw new ApiError(await readProblem(response));
 }
@@ -300,7 +329,18 @@ export const api = {
   me: () => authorised<Me>("GET", "/api/me"),
   devices: () => authorised<TrustedDevice[]>("GET", "/api/me/devices"),
   revokeDevice: (id: string) => authorised<void>("DELETE", `/api/me/devices/${encodeURIComponent(id)}`),
+  saveLocale: (locale: string) => authorised<void>("PUT", "/api/me/locale", { locale }),
   users: () => authorised<UserPage>("GET", "/api/users?pageSize=100"),
+  user: (id: string) => authorised<User>("GET", `/api/users/${encodeURIComponent(id)}`),
+  createUser: (user: NewUser) => authorised<User>("POST", "/api/users", user),
+  updateUser: (id: string, changes: { displayName: string; role: string }) =>
+    authorised<User>("PUT", `/api/users/${encodeURIComponent(id)}`, changes),
+  /** 200 with the user, or 202 with the change when an admin's number waits for a second admin. */
+  changePhone: (id: string, phone: string) =>
+    authorised<User | PendingPhoneChange>("PUT", `/api/users/${encodeURIComponent(id)}/phone`, { phone }),
+  /** disable, enable, unlock, mfa/reset, invitation: the user's actions without a body. */
+  userAction: (id: string, action: "disable" | "enable" | "unlock" | "mfa/reset" | "invitation") =>
+    authorised<User | undefined>("POST", `/api/users/${encodeURIComponent(id)}/${action}`),
   readiness: () => authorised<MfaReadiness>("GET", "/api/organisation/mfa-readiness"),
   settings: () => authorised<OrganisationSettings>("GET", "/api/organisation/settings"),
   saveSettings: (changes: Pick<OrganisationSettings, "mobileTotpRequired" | "mobilePinRequired" | "pinLength">) =>

@@ -29,23 +29,6 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
-const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
-
-export function formatDate(value: string | null | undefined): string {
-  if (!value) return "—";
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? "—" : dateTime.format(date);
-}
-
-/** "45 seconds", "2 minutes": for Retry-After and countdowns. */
-export function formatWait(seconds: number): string {
-  const whole = Math.max(1, Math.ceil(seconds));
-  if (whole < 90) return `${whole} second${whole === 1 ? "" : "s"}`;
-  const minutes = Math.ceil(whole / 60);
-  if (minutes < 90) return `${minutes} minutes`;
-  return `${Math.ceil(minutes / 60)} hours`;
-}
-
 /** A short name for this browser, shown in the list of trusted devices. */
 export function deviceName(): string {
   const agent = navigator.userAgent;

@@ -1,8 +1,10 @@
 import "./styles.css";
-import { api, ApiError, deviceTokens, onSessionEnded, onStepUpRequired, refreshSession, session } from "./api";
+import { api, deviceTokens, onSessionEnded, onStepUpRequired, refreshSession, session } from "./api";
 import type { MfaRequired, Me, OrganisationSettings, Problem, SignedIn, StepUpMethod, StepUpProof, TrustedDevice } from "./api";
-import { deviceName, formatDate, formatWait, h, replaceChildren } from "./dom";
-import { messageFor } from "./messages";
+import { deviceName, h, replaceChildren } from "./dom";
+import { browserLocale, formatDate, formatWait, isLocale, messageFor, rememberLocale, setLocale, t } from "./messages";
+import { busy, field, loaded, problemOf, refusal, section, table } from "./ui";
+import { usersSection } from "./users";
 
 const main = document.getElementById("main") as HTMLElement;
 const account = document.getElementById("account") as HTMLElement;
@@ -11,44 +13,59 @@ const account = document.getElementById("account") as HTMLElement;
 let stopView: (() => void)[] = [];
 // Who is signed in, so that a session the server ended sends them back to sign in with their address filled in.
 let signedInEmail: string | undefined;
+// Shows the view on screen again, in the language just chosen.
+let showAgain: () => void | Promise<void> = () => undefined;
 
-function show(title: string, view: HTMLElement, focus?: HTMLElement | null): void {
+function show(title: string, view: HTMLElement, focus?: HTMLElement | null, again?: () => void | Promise<void>): void {
   stopView.forEach((stop) => stop());
   stopView = [];
+  if (again) showAgain = again;
   replaceChildren(main, view);
   document.title = `${title} · FlexWhere Control Centre`;
   // A new view moves focus to its first field or heading, so keyboard and screen-reader users start there.
   (focus ?? view.querySelector<HTMLElement>("h1"))?.focus();
 }
 
-function problemOf(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError({ status: 0, code: "unexpected", detail: "Something went wrong. Try again." });
+// ---------------------------------------------------------------- the header: language, who is signed in
+
+/** The header's right side: the language switch, then whatever the view adds (who is signed in, sign out). */
+function header(...children: (HTMLElement | false)[]): void {
+  const other = t.switchLanguageLocale;
+  const language = h("button", { type: "button", id: "language", class: "secondary", lang: other }, t.switchLanguage);
+  language.addEventListener("click", () => void switchLanguage(other));
+  replaceChildren(account, language, ...children);
 }
 
-function busy(button: HTMLButtonElement, on: boolean): void {
-  button.disabled = on;
-  button.setAttribute("aria-busy", String(on));
-}
-
-function field(label: string, input: HTMLInputElement, hint?: HTMLElement): HTMLElement {
-  return h("div", { class: "field" }, h("label", { for: input.id }, label), hint, input);
+/** Signed in, the choice is the account's (it also sets the language of its e-mails and texts); before, this browser's. */
+async function switchLanguage(next: "en" | "nl"): Promise<void> {
+  if (session.signedIn) {
+    try {
+      await api.saveLocale(next);
+    } catch {
+      // Shown in the chosen language anyway; the account keeps its language until a save works.
+    }
+  }
+  rememberLocale(next);
+  setLocale(next);
+  await showAgain();
+  document.getElementById("language")?.focus();
 }
 
 // ---------------------------------------------------------------- sign-in: e-mail and password
 
 function showSignIn(options: { email?: string; message?: string } = {}): void {
-  replaceChildren(account);
+  header();
   const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true, spellcheck: "false",
       value: options.email ?? "" });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
   const error = h("p", { id: "sign-in-error", class: "error", role: "alert" }, options.message);
-  const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const submit = h("button", { type: "submit", class: "primary" }, t.signIn);
   email.setAttribute("aria-describedby", error.id);
   password.setAttribute("aria-describedby", error.id);
 
   const form = h("form", { novalidate: true, "aria-labelledby": "sign-in-title" },
-    field("E-mail address", email),
-    field("Password", password),
+    field(t.email, email),
+    field(t.password, password),
     error,
     submit);
 
@@ -58,7 +75,7 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
     email.removeAttribute("aria-invalid");
     password.removeAttribute("aria-invalid");
     if (!email.value.trim() || !password.value) {
-      error.textContent = "Fill in your e-mail address and password.";
+      error.textContent = t.fillInBoth;
       (email.value.trim() ? password : email).focus();
       return;
     }
@@ -72,7 +89,7 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
       } else if (answer.method === "sms") {
         showCode(email.value.trim(), answer);
       } else {
-        error.textContent = "This account signs in with the FlexWhere app, not with an SMS code.";
+        error.textContent = t.appOnly;
       }
     } catch (caught) {
       const { problem } = problemOf(caught);
@@ -89,57 +106,59 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
   });
 
   const view = h("section", { class: "card narrow" },
-    h("h1", { id: "sign-in-title", tabindex: "-1" }, "Sign in to the Control Centre"),
-    h("p", { class: "lead" }, "Use your work e-mail address. We then send a code to your mobile phone."),
+    h("h1", { id: "sign-in-title", tabindex: "-1" }, t.signInTitle),
+    h("p", { class: "lead" }, t.signInLead),
     form,
-    h("button", { type: "button", class: "link", onclick: () => showForgotPassword(email.value.trim()) }, "Forgot your password?"));
-  show("Sign in", view, options.email ? password : email);
+    h("button", { type: "button", class: "link", onclick: () => showForgotPassword(email.value.trim()) }, t.forgotLink));
+  show(t.signInPage, view, options.email ? password : email, () => showSignIn({ email: email.value.trim() }));
 }
 
 // ---------------------------------------------------------------- forgot password, and the e-mailed link
 
 function showForgotPassword(prefill: string): void {
+  header();
   const email = h("input", { id: "forgot-email", name: "email", type: "email", autocomplete: "username", required: true,
     spellcheck: "false", value: prefill });
   const status = h("p", { id: "forgot-status", role: "status", "aria-live": "polite" });
-  const submit = h("button", { type: "submit", class: "primary" }, "E-mail me a link");
+  const submit = h("button", { type: "submit", class: "primary" }, t.forgotSubmit);
   email.setAttribute("aria-describedby", status.id);
-  const form = h("form", { novalidate: true, "aria-labelledby": "forgot-title" }, field("E-mail address", email), status, submit);
+  const form = h("form", { novalidate: true, "aria-labelledby": "forgot-title" }, field(t.email, email), status, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     status.textContent = "";
     busy(submit, true);
     try {
       await api.forgotPassword(email.value.trim());
-      status.textContent = "If this address has an account, an e-mail with a link to choose a new password is on its way. " +
-        "The link works for one hour.";
+      status.textContent = t.forgotSent;
     } catch (caught) {
-      status.textContent = messageFor(problemOf(caught).problem);
+      status.textContent = refusal(caught);
       email.focus();
     } finally {
       busy(submit, false);
     }
   });
-  show("Forgot password", h("section", { class: "card narrow" },
-    h("h1", { id: "forgot-title", tabindex: "-1" }, "Choose a new password"),
-    h("p", { class: "lead" }, "We e-mail you a link to choose a new password."),
+  show(t.forgotPage, h("section", { class: "card narrow" },
+    h("h1", { id: "forgot-title", tabindex: "-1" }, t.forgotTitle),
+    h("p", { class: "lead" }, t.forgotLead),
     form,
-    h("button", { type: "button", class: "link", onclick: () => showSignIn({ email: email.value.trim() }) }, "Back to sign in")), email);
+    h("button", { type: "button", class: "link", onclick: () => showSignIn({ email: email.value.trim() }) }, t.backToSignIn)), email,
+    () => showForgotPassword(email.value.trim()));
 }
 
 /** The view an invitation or reset link opens (#/password?token=…): the token stays in the fragment, never sent to a server. */
 function showSetPassword(token: string): void {
+  header();
   const password = h("input", { id: "new-password", name: "new-password", type: "password", autocomplete: "new-password", required: true,
     minlength: "12" });
   const code = h("input", { id: "link-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}",
     maxlength: "6" });
-  const codeField = field("Code from the text message", code);
+  const codeField = field(t.linkCode, code);
   codeField.hidden = true;
   const status = h("p", { id: "set-password-status", role: "alert" });
-  const submit = h("button", { type: "submit", class: "primary" }, "Save password");
+  const submit = h("button", { type: "submit", class: "primary" }, t.savePassword);
   password.setAttribute("aria-describedby", status.id);
   const form = h("form", { novalidate: true, "aria-labelledby": "set-password-title" },
-    field("New password (at least 12 characters)", password), codeField, status, submit);
+    field(t.newPassword, password), codeField, status, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     status.textContent = "";
@@ -148,30 +167,31 @@ function showSetPassword(token: string): void {
       const answer = await api.setPassword(token, password.value, codeField.hidden ? undefined : code.value.trim());
       if (answer.status === "code_sent") {
         codeField.hidden = false;
-        status.textContent = `We sent a code to ${answer.phone ?? "your phone"}. Enter it to save your password.`;
+        status.textContent = t.linkCodeSent(answer.phone);
         code.focus();
         return;
       }
       history.replaceState(null, "", location.pathname);
-      showSignIn({ message: "Your password is saved. Sign in with it." });
+      showSignIn({ message: t.passwordSaved });
     } catch (caught) {
-      status.textContent = messageFor(problemOf(caught).problem);
+      status.textContent = refusal(caught);
       (codeField.hidden ? password : code).focus();
     } finally {
       busy(submit, false);
     }
   });
-  show("Choose a password", h("section", { class: "card narrow" },
-    h("h1", { id: "set-password-title", tabindex: "-1" }, "Choose your password"),
-    h("p", { class: "lead" }, "A long password of a few unrelated words is easy to remember and hard to guess."),
-    form), password);
+  show(t.setPasswordPage, h("section", { class: "card narrow" },
+    h("h1", { id: "set-password-title", tabindex: "-1" }, t.setPasswordTitle),
+    h("p", { class: "lead" }, t.setPasswordLead),
+    form), password, () => showSetPassword(token));
 }
 
 // ---------------------------------------------------------------- second factor: the SMS code
 
 function showCode(email: string, challenge: MfaRequired): void {
-  const phone = challenge.phoneHint ?? "your mobile phone";
-  const hint = h("p", { id: "code-hint", class: "lead" }, `Enter the code we sent to ${phone}.`);
+  header();
+  const phone = challenge.phoneHint ?? t.yourMobile;
+  const hint = h("p", { id: "code-hint", class: "lead" }, t.codeHint(phone));
   const code = h("input", {
     id: "code", name: "code", type: "text", autocomplete: "one-time-code", inputmode: "numeric",
     pattern: "[0-9]*", maxlength: "10", required: true, spellcheck: "false", "aria-describedby": "code-hint code-error",
@@ -179,11 +199,10 @@ function showCode(email: string, challenge: MfaRequired): void {
   const remember = h("input", { id: "remember", name: "remember", type: "checkbox" });
   const error = h("p", { id: "code-error", class: "error", role: "alert" });
   const status = h("p", { class: "status", role: "status" });
-  const submit = h("button", { type: "submit", class: "primary" }, "Verify and sign in");
-  const resend = h("button", { type: "button", class: "secondary", id: "resend" }, "Send a new code");
+  const submit = h("button", { type: "submit", class: "primary" }, t.verify);
+  const resend = h("button", { type: "button", class: "secondary", id: "resend" }, t.resend);
   const inbox = h("p", { class: "dev-inbox", hidden: true },
-    h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, "Open the development SMS inbox"),
-    " (Development only: the codes the stack would have sent by SMS).");
+    h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, t.devInbox), t.devInboxNote);
 
   // The countdown text is not a live region: announcing every second would drown everything else.
   let resendAt = challenge.resendAfter ? Date.parse(challenge.resendAfter) : Date.now();
@@ -191,7 +210,7 @@ function showCode(email: string, challenge: MfaRequired): void {
     const seconds = Math.ceil((resendAt - Date.now()) / 1000);
     const waiting = seconds > 0;
     resend.disabled = waiting;
-    resend.textContent = waiting ? `Send a new code (in ${formatWait(seconds)})` : "Send a new code";
+    resend.textContent = waiting ? t.resendIn(formatWait(seconds)) : t.resend;
   };
   tick();
   const timer = window.setInterval(tick, 1000);
@@ -206,7 +225,7 @@ function showCode(email: string, challenge: MfaRequired): void {
     try {
       const sent = await api.resend(challenge.loginTicket);
       resendAt = Date.parse(sent.resendAfter);
-      status.textContent = `We sent a new code to ${phone}.`;
+      status.textContent = t.newCodeSent(phone);
       code.value = "";
       code.focus();
     } catch (caught) {
@@ -221,9 +240,9 @@ function showCode(email: string, challenge: MfaRequired): void {
   });
 
   const form = h("form", { novalidate: true, "aria-labelledby": "code-title" },
-    field("Sign-in code", code),
+    field(t.code, code),
     inbox,
-    h("div", { class: "check" }, remember, h("label", { for: "remember" }, "Remember this device for 30 days")),
+    h("div", { class: "check" }, remember, h("label", { for: "remember" }, t.remember)),
     error,
     status,
     h("div", { class: "actions" }, submit, resend));
@@ -234,7 +253,7 @@ function showCode(email: string, challenge: MfaRequired): void {
     status.textContent = "";
     const value = code.value.replace(/\s+/g, "");
     if (!/^[0-9]{4,10}$/.test(value)) {
-      error.textContent = "Enter the code from the SMS: digits only.";
+      error.textContent = t.codeDigitsOnly;
       code.setAttribute("aria-invalid", "true");
       code.focus();
       return;
@@ -259,12 +278,12 @@ function showCode(email: string, challenge: MfaRequired): void {
   });
 
   const view = h("section", { class: "card narrow" },
-    h("h1", { id: "code-title", tabindex: "-1" }, "Enter your sign-in code"),
+    h("h1", { id: "code-title", tabindex: "-1" }, t.codeTitle),
     hint,
     form,
     h("p", { class: "other-account" },
-      h("button", { type: "button", class: "link", onclick: () => showSignIn({ email }) }, "Sign in with another account")));
-  show("Sign-in code", view, code);
+      h("button", { type: "button", class: "link", onclick: () => showSignIn({ email }) }, t.otherAccount)));
+  show(t.codePage, view, code, () => showCode(email, { ...challenge, resendAfter: new Date(resendAt).toISOString() }));
 
   void api.developmentInboxAvailable().then((available) => {
     inbox.hidden = !available;
@@ -279,11 +298,13 @@ async function showSignedIn(): Promise<void> {
     me = await api.me();
   } catch (caught) {
     session.clear();
-    return showSignIn({ message: messageFor(problemOf(caught).problem) });
+    return showSignIn({ message: refusal(caught) });
   }
 
   signedInEmail = me.email;
-  const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
+  // The account's language (its choice, else its organisation's) wins over this browser's.
+  if (isLocale(me.locale)) setLocale(me.locale);
+  const signOut = h("button", { type: "button", class: "secondary" }, t.signOut);
   signOut.addEventListener("click", async () => {
     busy(signOut, true);
     try {
@@ -293,42 +314,32 @@ async function showSignedIn(): Promise<void> {
     }
     showSignIn({ email: me.email });
   });
-  replaceChildren(account, h("span", { class: "who" }, `${me.displayName} (${me.role})`), signOut);
+  header(h("span", { class: "who" }, `${me.displayName} (${t.roles[me.role] ?? me.role})`), signOut);
 
   const staff = me.role === "Admin" || me.role === "Manager";
+  // The users section and the settings section both need the settings (is the organisation's directory linked?).
+  const settings = staff ? api.settings() : null;
   const view = h("div", { class: "signed-in" },
     h("section", { class: "card" },
-      h("h1", { tabindex: "-1" }, `Welcome, ${me.displayName}`),
+      h("h1", { tabindex: "-1" }, t.welcome(me.displayName)),
       h("dl", { class: "profile" },
-        h("dt", {}, "E-mail address"), h("dd", {}, me.email),
-        h("dt", {}, "Role"), h("dd", {}, me.role),
-        h("dt", {}, "Organisation"), h("dd", {}, me.organisation),
-        h("dt", {}, "Mobile phone for codes"), h("dd", {}, me.phoneHint ?? "none: ask your administrator"))),
+        h("dt", {}, t.email), h("dd", {}, me.email),
+        h("dt", {}, t.role), h("dd", {}, t.roles[me.role] ?? me.role),
+        h("dt", {}, t.organisation), h("dd", {}, me.organisation),
+        h("dt", {}, t.phoneForCodes), h("dd", {}, me.phoneHint ?? t.noPhone))),
     devicesSection(me),
-    staff && usersSection(),
-    staff && readinessSection(),
-    staff && settingsSection(me.role === "Admin"));
-  show("Signed in", view);
+    settings && usersSection(me, settings),
+    settings && readinessSection(),
+    settings && settingsSection(settings, me.role === "Admin"));
+  show(t.signedInPage, view, undefined, showSignedIn);
 }
 
-function section(id: string, title: string, ...children: (HTMLElement | string | false)[]): HTMLElement {
-  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id, tabindex: "-1" }, title), ...children);
-}
-
-function table(caption: string, headings: string[], rows: HTMLTableRowElement[]): HTMLTableElement {
-  return h("table", {},
-    h("caption", { class: "visually-hidden" }, caption),
-    h("thead", {}, h("tr", {}, ...headings.map((heading) => h("th", { scope: "col" }, heading)))),
-    h("tbody", {}, ...rows));
-}
 
 function devicesSection(me: Me): HTMLElement {
-  const body = h("div", {}, h("p", {}, "Loading…"));
+  const body = h("div", {}, h("p", {}, t.loading));
   const status = h("p", { class: "status", role: "status" });
   const error = h("p", { class: "error", role: "alert" });
-  const element = section("devices-title", "Trusted devices",
-    h("p", {}, "On these browsers you signed in with “Remember this device”: they skip the SMS code until their trust runs out."),
-    status, error, body);
+  const element = section("devices-title", t.devicesTitle, h("p", {}, t.devicesLead), status, error, body);
   const heading = element.querySelector("h2") as HTMLElement;
 
   const load = async () => {
@@ -337,16 +348,16 @@ function devicesSection(me: Me): HTMLElement {
       devices = await api.devices();
     } catch (caught) {
       replaceChildren(body);
-      error.textContent = messageFor(problemOf(caught).problem);
+      error.textContent = refusal(caught);
       return;
     }
     if (devices.length === 0) {
-      replaceChildren(body, h("p", { class: "empty" }, "No trusted devices: every sign-in asks for an SMS code."));
+      replaceChildren(body, h("p", { class: "empty" }, t.noDevices));
       return;
     }
-    replaceChildren(body, table("Your trusted devices", ["Device", "Trusted since", "Last sign-in", "Trusted until", ""],
+    replaceChildren(body, table(t.devicesCaption, t.devicesHeadings,
       devices.map((device) => {
-        const revoke = h("button", { type: "button", class: "secondary", "aria-label": `Revoke ${device.name}` }, "Revoke");
+        const revoke = h("button", { type: "button", class: "secondary", "aria-label": t.revokeLabel(device.name) }, t.revoke);
         revoke.addEventListener("click", async () => {
           error.textContent = "";
           status.textContent = "";
@@ -354,16 +365,16 @@ function devicesSection(me: Me): HTMLElement {
           try {
             await api.revokeDevice(device.id);
             if (device.current) deviceTokens.forget(me.email);
-            status.textContent = `${device.name} is no longer trusted: the next sign-in there asks for a code.`;
+            status.textContent = t.revoked(device.name);
             await load();
             heading.focus();
           } catch (caught) {
-            error.textContent = messageFor(problemOf(caught).problem);
+            error.textContent = refusal(caught);
             busy(revoke, false);
           }
         });
         return h("tr", {},
-          h("th", { scope: "row" }, device.name, device.current ? h("span", { class: "badge" }, "this browser") : null),
+          h("th", { scope: "row" }, device.name, device.current ? h("span", { class: "badge" }, t.thisBrowser) : null),
           h("td", {}, formatDate(device.createdAt)),
           h("td", {}, formatDate(device.lastSignInAt)),
           h("td", {}, formatDate(device.trustedUntil)),
@@ -374,58 +385,26 @@ function devicesSection(me: Me): HTMLElement {
   return element;
 }
 
-function usersSection(): HTMLElement {
-  const body = h("div", {}, h("p", {}, "Loading…"));
-  void api.users().then(
-    (page) => replaceChildren(body,
-      h("p", {}, `${page.total} user${page.total === 1 ? "" : "s"} in your organisation. Phone numbers are masked, except your own.`),
-      table("Users of your organisation", ["Name", "E-mail address", "Role", "Mobile phone", "Status", "Last sign-in"],
-        page.items.map((user) => h("tr", {},
-          h("th", { scope: "row" }, user.displayName),
-          h("td", {}, user.email),
-          h("td", {}, user.role),
-          h("td", { class: "phone" }, user.phone ?? "—"),
-          h("td", {}, user.active ? "Active" : "Disabled"),
-          h("td", {}, formatDate(user.lastSignInAt)))))),
-    (caught: unknown) => replaceChildren(body, h("p", { class: "error", role: "alert" }, messageFor(problemOf(caught).problem))));
-  return section("users-title", "Users", body);
-}
-
-const readinessReasons: Record<string, string> = {
-  phone_number_missing: "no mobile phone number",
-  phone_number_unusable: "the phone number cannot receive an SMS",
-  country_not_allowed: "the phone number is in a country your organisation does not send codes to",
-};
-
 function readinessSection(): HTMLElement {
-  const body = h("div", {}, h("p", {}, "Loading…"));
-  void api.readiness().then(
-    (report) => replaceChildren(body,
-      h("p", { class: report.notReady.length === 0 ? "ok" : "warning" },
-        `${report.ready} of ${report.adminsAndManagers} admins and managers can receive a sign-in code.`),
-      report.notReady.length > 0 && h("ul", {}, ...report.notReady.map((entry) =>
-        h("li", {}, h("strong", {}, entry.displayName),
-          ` (${entry.email}, ${entry.role}): ${readinessReasons[entry.reason] ?? entry.reason}.`)))),
-    (caught: unknown) => replaceChildren(body, h("p", { class: "error", role: "alert" }, messageFor(problemOf(caught).problem))));
-  return section("readiness-title", "MFA readiness",
-      h("p", {}, "Admins and managers sign in to the Control Centre with an SMS code; these are the ones who could not."), body);
+  return section("readiness-title", t.readinessTitle, h("p", {}, t.readinessLead), loaded(api.readiness(), (report) => [
+    h("p", { class: report.notReady.length === 0 ? "ok" : "warning" }, t.readinessSummary(report.ready, report.adminsAndManagers)),
+    report.notReady.length > 0 && h("ul", {}, ...report.notReady.map((entry) =>
+      h("li", {}, h("strong", {}, entry.displayName),
+        ` (${entry.email}, ${t.roles[entry.role] ?? entry.role}): ${t.readinessReasons[entry.reason] ?? entry.reason}.`))),
+  ]));
 }
 
-function settingsSection(canEdit: boolean): HTMLElement {
-  const body = h("div", {}, h("p", {}, "Loading…"));
-  void api.settings().then(
-    (settings) => replaceChildren(body, settingsForm(settings, canEdit)),
-    (caught: unknown) => replaceChildren(body, h("p", { class: "error", role: "alert" }, messageFor(problemOf(caught).problem))));
-  return section("settings-title", "Organisation settings", body);
+function settingsSection(settings: Promise<OrganisationSettings>, canEdit: boolean): HTMLElement {
+  return section("settings-title", t.settingsTitle, loaded(settings, (values) => [settingsForm(values, canEdit)]));
 }
 
 function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLElement {
   const totp = h("input", { id: "mobile-totp", type: "checkbox" });
   const pin = h("input", { id: "mobile-pin", type: "checkbox" });
-  const pinLength = h("select", { id: "pin-length" }, ...[4, 5, 6, 7, 8].map((n) => h("option", { value: String(n) }, `${n} digits`)));
+  const pinLength = h("select", { id: "pin-length" }, ...[4, 5, 6, 7, 8].map((n) => h("option", { value: String(n) }, t.digits(n))));
   const status = h("p", { class: "status", role: "status" });
   const error = h("p", { class: "error", role: "alert" });
-  const save = h("button", { type: "submit", class: "primary" }, "Save settings");
+  const save = h("button", { type: "submit", class: "primary" }, t.saveSettings);
 
   const fill = (values: OrganisationSettings) => {
     totp.checked = values.mobileTotpRequired;
@@ -437,13 +416,11 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
   const form = h("form", { novalidate: true },
     h("fieldset", { disabled: !canEdit },
       h("legend", {}, "FlexWhere for Mobile"),
-      h("div", { class: "check" }, totp,
-          h("label", { for: "mobile-totp" }, "Require an authenticator app (TOTP) to sign in on a new phone")),
-      h("div", { class: "check" }, pin, h("label", { for: "mobile-pin" }, "Require a PIN to open the app")),
-      h("div", { class: "field" }, h("label", { for: "pin-length" }, "PIN length"), pinLength),
-      h("p", { class: "note" }, "Control Centre: every sign-in asks for an SMS code; a remembered device stays trusted " +
-        `${settings.trustedDevicePeriodDays} days after its last sign-in on it.`),
-      canEdit ? h("div", { class: "actions" }, save) : h("p", { class: "note" }, "Only administrators can change these settings.")),
+      h("div", { class: "check" }, totp, h("label", { for: "mobile-totp" }, t.mobileTotp)),
+      h("div", { class: "check" }, pin, h("label", { for: "mobile-pin" }, t.mobilePin)),
+      field(t.pinLength, pinLength),
+      h("p", { class: "note" }, t.trustNote(settings.trustedDevicePeriodDays)),
+      canEdit ? h("div", { class: "actions" }, save) : h("p", { class: "note" }, t.adminsOnly)),
     error,
     status);
 
@@ -456,9 +433,9 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
       const saved = await api.saveSettings({ mobileTotpRequired: totp.checked, mobilePinRequired: pin.checked,
           pinLength: Number(pinLength.value) });
       fill(saved);
-      status.textContent = "Settings saved.";
+      status.textContent = t.settingsSaved;
     } catch (caught) {
-      error.textContent = messageFor(problemOf(caught).problem);
+      error.textContent = refusal(caught);
     } finally {
       busy(save, false);
       // The button was disabled while the step-up dialog was open, so focus had nowhere to return to.
@@ -471,11 +448,6 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
 // ---------------------------------------------------------------- step-up: confirm it is you
 
 const stepUpMethods: StepUpMethod[] = ["sms", "totp", "recovery_code"];
-const switchTo: Record<StepUpMethod, string> = {
-  sms: "Get a code by SMS instead",
-  totp: "Use your authenticator app instead",
-  recovery_code: "Use a recovery code instead",
-};
 
 /**
  * A sensitive change was refused with step_up_required: a modal dialog asks for a fresh second factor
@@ -489,7 +461,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
   let mode: StepUpMethod | undefined = usable[0];
   let ticket: string | null = null;
-  let phone = "your mobile phone";
+  let phone = t.yourMobile;
   let resendAt = Date.now();
   let confirmed = false;
   let inboxAvailable = false;
@@ -502,19 +474,17 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
   const error = h("p", { id: "step-up-error", class: "error", role: "alert" });
   const status = h("p", { class: "status", role: "status" });
   const submit = h("button", { type: "submit", class: "primary" });
-  const resend = h("button", { type: "button", class: "link" }, "Send a new code");
-  const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
+  const resend = h("button", { type: "button", class: "link" }, t.resend);
+  const cancel = h("button", { type: "button", class: "secondary" }, t.cancel);
   const alternatives = h("div", { class: "alternatives" });
   const inbox = h("p", { class: "dev-inbox", hidden: true },
-    h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, "Open the development SMS inbox"),
-    " (Development only).");
+    h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, t.devInbox), t.devInboxShort);
 
   const form = h("form", { novalidate: true, "aria-labelledby": "step-up-title" },
     prompt, codeField, inbox, error, status, h("div", { class: "actions" }, submit, cancel));
   const dialog = h("dialog", { class: "step-up", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-why" },
-    h("h2", { id: "step-up-title" }, "Confirm it is you"),
-    h("p", { id: "step-up-why", class: "lead" },
-      `This change needs a fresh code: sensitive changes are allowed only within ${minutes} minutes of entering one.`),
+    h("h2", { id: "step-up-title" }, t.stepUpTitle),
+    h("p", { id: "step-up-why", class: "lead" }, t.stepUpWhy(minutes)),
     form,
     alternatives);
 
@@ -522,7 +492,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
   const tick = () => {
     const seconds = Math.ceil((resendAt - Date.now()) / 1000);
     resend.disabled = seconds > 0;
-    resend.textContent = seconds > 0 ? `Send a new code (in ${formatWait(seconds)})` : "Send a new code";
+    resend.textContent = seconds > 0 ? t.resendIn(formatWait(seconds)) : t.resend;
   };
   const timer = window.setInterval(tick, 1000);
 
@@ -531,22 +501,22 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     codeField.hidden = mode === undefined || awaitingSms;
     submit.hidden = mode === undefined;
     inbox.hidden = !inboxAvailable || mode !== "sms" || ticket === null;
-    submit.textContent = awaitingSms ? "Send a code by SMS" : "Confirm";
+    submit.textContent = awaitingSms ? t.sendBySms : t.confirm;
     code.value = "";
     code.removeAttribute("aria-invalid");
     if (mode === "recovery_code") {
-      prompt.textContent = "Enter one of your recovery codes. Each code works once.";
-      codeLabel.textContent = "Recovery code";
+      prompt.textContent = t.recoveryPrompt;
+      codeLabel.textContent = t.recoveryCode;
       code.className = "recovery";
       code.setAttribute("autocomplete", "off");
       code.removeAttribute("inputmode");
       code.setAttribute("maxlength", "24");
     } else {
-      prompt.textContent = mode === undefined ? "Your account has no second factor this page can check. Ask your administrator."
-        : mode === "totp" ? "Enter the 6-digit code your authenticator app shows."
-        : awaitingSms ? "We will text a code to your mobile phone."
-        : `Enter the code we sent to ${phone}.`;
-      codeLabel.textContent = mode === "totp" ? "Authenticator code" : "Code from the SMS";
+      prompt.textContent = mode === undefined ? t.noFactor
+        : mode === "totp" ? t.totpPrompt
+        : awaitingSms ? t.smsWillSend
+        : t.codeHint(phone);
+      codeLabel.textContent = mode === "totp" ? t.totpCode : t.smsCode;
       code.className = "";
       code.setAttribute("autocomplete", "one-time-code");
       code.setAttribute("inputmode", "numeric");
@@ -555,7 +525,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     tick();
     replaceChildren(alternatives, mode === "sms" && ticket !== null && resend, ...usable.filter((method) => method !== mode).map((method) =>
       h("button", { type: "button", class: "link", onclick: () =>
-          { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, switchTo[method])));
+          { mode = method; error.textContent = ""; status.textContent = ""; render(); } }, t.switchTo[method])));
     (codeField.hidden ? (submit.hidden ? cancel : submit) : code).focus();
   };
 
@@ -567,7 +537,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       phone = sent.phoneHint;
       resendAt = Date.parse(sent.resendAfter);
       render();
-      status.textContent = `We sent a code to ${phone}.`;
+      status.textContent = t.codeSent(phone);
     } catch (caught) {
       const { problem } = problemOf(caught);
       if (problem.retryAfterSeconds !== undefined) resendAt = Date.now() + problem.retryAfterSeconds * 1000;
@@ -585,13 +555,12 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       ticket = null;
       render();
       error.textContent = problem.code === "challenge_expired"
-        ? "This code has expired or was already used. Send a new code."
-        : "Too many wrong codes. Send a new code.";
+        ? t.stepUpExpired
+        : t.stepUpTooMany;
       return;
     }
     error.textContent = problem.code === "invalid_code" && mode !== "sms" && problem.attemptsLeft === undefined
-      ? (mode === "recovery_code" ? "That recovery code is not right, or it was already used."
-          : "That code is not right. Check your authenticator app and try again.")
+      ? (mode === "recovery_code" ? t.recoveryWrong : t.totpWrong)
       : messageFor(problem);
     if (problem.code === "invalid_code" && !codeField.hidden) {
       code.setAttribute("aria-invalid", "true");
@@ -616,8 +585,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
     const value = mode === "recovery_code" ? code.value.trim() : code.value.replace(/\s+/g, "");
     if (mode === "recovery_code" ? value === "" : !/^[0-9]{6}$/.test(value)) {
-      error.textContent = mode === "recovery_code" ? "Enter one of your recovery codes." : mode === "totp"
-          ? "Enter the 6 digits your authenticator app shows." : "Enter the 6 digits from the SMS.";
+      error.textContent = mode === "recovery_code" ? t.enterRecovery : mode === "totp" ? t.enterTotp : t.enterSms;
       code.setAttribute("aria-invalid", "true");
       code.focus();
       return;
@@ -656,11 +624,13 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 // ---------------------------------------------------------------- start
 
 async function start(): Promise<void> {
+  setLocale(browserLocale());
   onStepUpRequired(confirmItIsYou);
   onSessionEnded((problem) => {
     // Several sections may learn it at once: one sign-in view is enough.
     if (main.querySelector("#sign-in-title")) return;
-    document.querySelector<HTMLDialogElement>("dialog.step-up")?.close();
+    // The step-up dialog and a user's dialog close with the session.
+    document.querySelectorAll<HTMLDialogElement>("dialog[open]").forEach((dialog) => dialog.close());
     showSignIn({ email: signedInEmail, message: messageFor(problem) });
   });
   const link = /^#\/password\?token=([A-Za-z0-9_-]+)$/.exec(location.hash);

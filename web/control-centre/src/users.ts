@@ -1,0 +1,333 @@
+// The user list of admins and managers, and the dialogs in which admins add and change users.
+import { api } from "./api";
+import type { Me, OrganisationSettings, Problem, User } from "./api";
+import { h, replaceChildren } from "./dom";
+import { formatDate, t } from "./messages";
+import { busy, field, problemOf, refusal, section, table } from "./ui";
+
+type Content = HTMLElement | false;
+
+interface ListContext {
+  me: Me;
+  /** Users of a linked organisation come from its directory: names, roles and numbers are changed there. */
+  linked: boolean;
+  /** Shows the list again (after a change) and puts the focus on this user's name, or on the heading. */
+  reload: (focusUserId?: string) => Promise<void>;
+  announce: (message: string) => void;
+}
+
+export function usersSection(me: Me, settings: Promise<OrganisationSettings>): HTMLElement {
+  const isAdmin = me.role === "Admin";
+  const intro = h("p", {});
+  const status = h("p", { class: "status", role: "status" });
+  const error = h("p", { class: "error", role: "alert" });
+  const add = h("button", { type: "button", class: "secondary", hidden: true }, t.addUser);
+  const body = h("div", {}, h("p", {}, t.loading));
+  const element = section("users-title", t.usersTitle, intro, h("div", { class: "actions" }, add), status, error, body);
+  const heading = element.querySelector("h2") as HTMLElement;
+
+  const context: ListContext = {
+    me,
+    linked: false,
+    announce: (message) => {
+      status.textContent = message;
+    },
+    reload: async (focusUserId) => {
+      await load();
+      (body.querySelector<HTMLElement>(`button[data-user="${focusUserId ?? ""}"]`) ?? heading).focus();
+    },
+  };
+  add.addEventListener("click", () => {
+    status.textContent = "";
+    openAdder(context);
+  });
+
+  const load = async () => {
+    try {
+      const [page, linked] = await Promise.all([api.users(), settings.then((values) => values.linkedDatabase, () => false)]);
+      context.linked = linked;
+      intro.textContent = `${t.usersCount(page.total)} ${!isAdmin ? t.usersReadOnly : linked ? t.usersLinked : t.usersHowTo}`;
+      add.hidden = !isAdmin || linked;
+      error.textContent = "";
+      replaceChildren(body, table(t.usersCaption, t.usersHeadings, page.items.map((user) => userRow(user, isAdmin, context))));
+    } catch (caught) {
+      replaceChildren(body);
+      error.textContent = refusal(caught);
+    }
+  };
+  void load();
+  return element;
+}
+
+function userRow(user: User, canEdit: boolean, context: ListContext): HTMLTableRowElement {
+  const name = canEdit
+    ? h("button", { type: "button", class: "link", "data-user": user.id, onclick: () => openEditor(user, context) }, user.displayName)
+    : user.displayName;
+  return h("tr", {},
+    h("th", { scope: "row" }, name),
+    h("td", {}, user.email),
+    h("td", {}, t.roles[user.role] ?? user.role),
+    h("td", { class: "phone" }, user.phone ?? "—"),
+    h("td", {}, statusOf(user)),
+    h("td", {}, formatDate(user.lastSignInAt)));
+}
+
+function statusOf(user: User): string {
+  return [
+    user.active ? t.statusActive : t.statusDisabled,
+    user.invitationPending && t.statusInvited,
+    (user.lockedUntil || user.secondFactorLockedUntil) && t.statusLocked,
+    user.phone && !user.phoneVerified && t.unverified,
+  ].filter(Boolean).join(", ");
+}
+
+/**
+ * A modal dialog: the focus moves into it when it opens and back to what opened it when it closes;
+ * Escape closes it (the browser's own <dialog>), as does its Close button.
+ */
+function openDialog(id: string, title: string, content: Content[], focus: () => HTMLElement | null, closed: () => void): HTMLDialogElement {
+  const returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const close = h("button", { type: "button", class: "secondary" }, t.close);
+  const dialog = h("dialog", { id, class: "panel", "aria-labelledby": `${id}-title` },
+    h("h2", { id: `${id}-title` }, title), ...content, h("div", { class: "actions end" }, close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    if (returnFocus?.isConnected) returnFocus.focus();
+    closed();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  (focus() ?? close).focus();
+  return dialog;
+}
+
+function roleSelect(id: string, role: string): HTMLSelectElement {
+  const select = h("select", { id }, ...["Employee", "Manager", "Admin"].map((value) =>
+    h("option", { value }, t.roles[value] ?? value)));
+  select.value = role;
+  return select;
+}
+
+/** A phone field with the country code asked for inline, and the API's refusal shown at the field. */
+function phoneField(id: string, extraHint?: HTMLElement) {
+  const input = h("input", { id, name: "phone", type: "tel", autocomplete: "off", spellcheck: "false", placeholder: "+31 6 …",
+    "aria-describedby": `${id}-hint ${id}-error` });
+  const error = h("p", { id: `${id}-error`, class: "error", role: "alert" });
+  const status = h("p", { class: "status", role: "status" });
+  const element = h("div", { class: "field" },
+    h("label", { for: id }, t.phone),
+    h("p", { id: `${id}-hint`, class: "note" }, t.phoneHint, extraHint && " ", extraHint),
+    input,
+    error,
+    status);
+  return {
+    input,
+    element,
+    status,
+    clear: () => {
+      error.textContent = "";
+      status.textContent = "";
+      input.removeAttribute("aria-invalid");
+    },
+    refuse: (message: string) => {
+      error.textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    },
+  };
+}
+
+const isPhoneProblem = (problem: Problem) => problem.code.startsWith("phone_") || problem.code === "country_not_allowed";
+
+/** A form part with its own status and error lines, both announced. */
+function messages() {
+  const status = h("p", { class: "status", role: "status" });
+  const error = h("p", { class: "error", role: "alert" });
+  return {
+    status,
+    error,
+    clear: () => {
+      status.textContent = "";
+      error.textContent = "";
+    },
+  };
+}
+
+// ---------------------------------------------------------------- edit a user
+
+function openEditor(user: User, context: ListContext): void {
+  const own = user.id === context.me.id;
+  let changed = false;
+  const locked = !!(user.lockedUntil || user.secondFactorLockedUntil);
+
+  openDialog("user-edit", t.editTitle(user.displayName), [
+    h("p", { class: "lead" }, user.email),
+    context.linked && h("p", { class: "note" }, t.linkedReadOnly),
+    detailsForm(user, own, context.linked, () => (changed = true)),
+    !own && phoneForm(user, context.linked, () => (changed = true)),
+    !own && accessPart(user, locked, () => (changed = true)),
+    own && h("p", { class: "note" }, t.ownAccount),
+  ], () => document.querySelector<HTMLElement>("#user-edit :is(input, select, button):not(:disabled)"),
+  () => {
+    if (changed) void context.reload(user.id);
+  });
+}
+
+function detailsForm(user: User, own: boolean, linked: boolean, changed: () => void): HTMLElement {
+  const name = h("input", { id: "user-name", name: "name", type: "text", autocomplete: "off", required: true, value: user.displayName,
+    maxlength: "200" });
+  const role = roleSelect("user-role", user.role);
+  role.disabled = own;
+  const save = h("button", { type: "submit", class: "primary" }, t.saveDetails);
+  const lines = messages();
+  const form = h("form", { novalidate: true },
+    h("fieldset", { disabled: linked },
+      h("legend", {}, t.details), field(t.name, name), field(t.role, role), h("div", { class: "actions" }, save)),
+    lines.error, lines.status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    lines.clear();
+    busy(save, true);
+    try {
+      await api.updateUser(user.id, { displayName: name.value.trim(), role: role.value });
+      changed();
+      lines.status.textContent = t.detailsSaved;
+    } catch (caught) {
+      lines.error.textContent = refusal(caught);
+    } finally {
+      busy(save, false);
+      if (document.activeElement === document.body) save.focus();
+    }
+  });
+  return form;
+}
+
+function phoneForm(user: User, linked: boolean, changed: () => void): HTMLElement {
+  const current = h("span", {}, user.phone ? t.phoneCurrent(user.phone) : t.phoneNone);
+  const phone = phoneField("user-phone", current);
+  const save = h("button", { type: "submit", class: "primary" }, t.savePhone);
+  const status = phone.status;
+  const form = h("form", { novalidate: true },
+    h("fieldset", { disabled: linked }, h("legend", {}, t.phoneLegend), phone.element, h("div", { class: "actions" }, save)));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    phone.clear();
+    if (!phone.input.value.trim()) return phone.refuse(t.phoneEmpty);
+    busy(save, true);
+    try {
+      const answer = await api.changePhone(user.id, phone.input.value.trim());
+      changed();
+      phone.input.value = "";
+      if ("state" in answer) {
+        status.textContent = answer.applyAfter ? t.phoneScheduled(answer.phoneHint ?? "", formatDate(answer.applyAfter))
+          : t.phoneWaiting(answer.phoneHint ?? "");
+      } else {
+        current.textContent = answer.phone ? t.phoneCurrent(answer.phone) : t.phoneNone;
+        status.textContent = t.phoneSaved(answer.phone ?? "");
+      }
+    } catch (caught) {
+      phone.refuse(refusal(caught));
+    } finally {
+      busy(save, false);
+      if (document.activeElement === document.body) save.focus();
+    }
+  });
+  return form;
+}
+
+/** Disable or enable, unlock, reset the second factors, send the invitation again: each a button, each answered in place. */
+function accessPart(user: User, locked: boolean, changed: () => void): HTMLElement {
+  const lines = messages();
+  const action = (label: () => string, help: string | false, path: () => Parameters<typeof api.userAction>[1], done: () => string) => {
+    const helpId = `user-${path().replace("/", "-")}-help`;
+    const button = h("button", { type: "button", class: "secondary", "aria-describedby": help ? helpId : undefined }, label());
+    button.addEventListener("click", async () => {
+      lines.clear();
+      busy(button, true);
+      try {
+        await api.userAction(user.id, path());
+        changed();
+        lines.status.textContent = done();
+        button.textContent = label();
+      } catch (caught) {
+        lines.error.textContent = refusal(caught);
+      } finally {
+        busy(button, false);
+        if (document.activeElement === document.body) button.focus();
+      }
+    });
+    return h("div", { class: "action" }, button, help && h("span", { id: helpId, class: "note" }, help));
+  };
+
+  // One button that follows the account's state.
+  let active = user.active;
+  const toggle = action(() => (active ? t.disable : t.enable), false, () => (active ? "disable" : "enable"), () => {
+    active = !active;
+    return active ? t.enabledNow : t.disabledNow;
+  });
+  return h("fieldset", {},
+    h("legend", {}, t.access),
+    toggle,
+    locked && action(() => t.unlock, t.unlockHelp(formatDate(user.secondFactorLockedUntil ?? user.lockedUntil)), () => "unlock",
+      () => t.unlocked),
+    action(() => t.resetMfa, t.resetMfaHelp, () => "mfa/reset", () => t.mfaResetDone),
+    user.invitationPending && user.active && action(() => t.resendInvitation, t.invitationHelp, () => "invitation",
+      () => t.invitationSent),
+    lines.error,
+    lines.status);
+}
+
+// ---------------------------------------------------------------- add a user
+
+function openAdder(context: ListContext): void {
+  const email = h("input", { id: "new-email", name: "email", type: "email", autocomplete: "off", spellcheck: "false", required: true,
+    "aria-describedby": "new-email-error" });
+  const emailError = h("p", { id: "new-email-error", class: "error", role: "alert" });
+  const name = h("input", { id: "new-name", name: "name", type: "text", autocomplete: "off", required: true, maxlength: "200" });
+  const role = roleSelect("new-role", "Employee");
+  const phone = phoneField("new-phone");
+  const submit = h("button", { type: "submit", class: "primary" }, t.createUser);
+  const lines = messages();
+  const form = h("form", { novalidate: true },
+    h("div", { class: "field" }, h("label", { for: email.id }, t.email), email, emailError),
+    field(t.name, name),
+    field(t.role, role),
+    phone.element,
+    lines.error,
+    h("div", { class: "actions" }, submit));
+  let created: User | undefined;
+
+  const dialog = openDialog("user-add", t.addTitle, [h("p", { class: "lead" }, t.addLead), form], () => email, () => {
+    if (!created) return;
+    context.announce(t.userCreated(created.email));
+    void context.reload(created.id);
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    lines.clear();
+    phone.clear();
+    emailError.textContent = "";
+    email.removeAttribute("aria-invalid");
+    busy(submit, true);
+    try {
+      created = await api.createUser({ email: email.value.trim(), displayName: name.value.trim(), role: role.value,
+        phone: phone.input.value.trim() || undefined });
+      dialog.close();
+    } catch (caught) {
+      const { problem } = problemOf(caught);
+      if (isPhoneProblem(problem)) {
+        phone.refuse(refusal(caught));
+      } else if (problem.code.startsWith("email_")) {
+        emailError.textContent = refusal(caught);
+        email.setAttribute("aria-invalid", "true");
+        email.focus();
+      } else {
+        lines.error.textContent = refusal(caught);
+      }
+    } finally {
+      busy(submit, false);
+    }
+  });
+}
