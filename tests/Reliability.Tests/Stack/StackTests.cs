@@ -44,6 +44,26 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
             new() { ["loginTicket"] = "lt_not_a_ticket", ["recoveryCode"] = "AAAA-BBBB-CCCC" }),
         new(HttpMethod.Post, "/api/auth/totp/enroll", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
         new(HttpMethod.Get, "/api/auth/mfa/status", RouteCaller.Anonymous),
+        new(HttpMethod.Post, "/api/auth/mfa/sms", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
+        new(HttpMethod.Post, "/api/auth/mfa/passkey/options", RouteCaller.Anonymous, () => new() { ["loginTicket"] = "lt_not_a_ticket" }),
+        new(HttpMethod.Post, "/api/auth/mfa/passkey", RouteCaller.Anonymous, () => new()
+        {
+            ["loginTicket"] = "lt_not_a_ticket", ["ceremonyId"] = Guid.NewGuid().ToString(), ["credential"] = new JsonObject { ["id"] = "AAAA" },
+        }),
+        // Not /api/auth/passkey/options: every call stores a prompt by design (pruned an hour after it ends).
+        new(HttpMethod.Post, "/api/auth/passkey", RouteCaller.Anonymous, () => new()
+        {
+            ["ceremonyId"] = Guid.NewGuid().ToString(), ["client"] = "control-centre", ["credential"] = new JsonObject { ["rawId"] = "AAAA" },
+        }),
+        new(HttpMethod.Get, "/api/me/passkeys", RouteCaller.User),
+        new(HttpMethod.Put, "/api/me/passkeys/{id}", RouteCaller.Admin, () => new() { ["name"] = "" }),
+        new(HttpMethod.Delete, "/api/me/passkeys/{id}", RouteCaller.Admin),
+        new(HttpMethod.Post, "/api/me/passkeys", RouteCaller.Admin, () => new()
+        {
+            ["ceremonyId"] = Guid.NewGuid().ToString(), ["name"] = "r3", ["credential"] = new JsonObject { ["id"] = "AAAA" },
+        }),
+        new(HttpMethod.Post, "/api/me/authenticator/confirm", RouteCaller.User, () => new() { ["code"] = "12345" }),
+        new(HttpMethod.Delete, "/api/me/authenticator", RouteCaller.User),
         // An address with no account: "forgot password" writes nothing for it (and answers as for any other).
         new(HttpMethod.Post, "/api/auth/password/forgot", RouteCaller.Anonymous, () => new() { ["email"] = "r3-nobody@demo.flexwhere.test" }),
         new(HttpMethod.Post, "/api/auth/password/reset", RouteCaller.Anonymous, () =>
