@@ -71,13 +71,25 @@ public static class PasskeySignIn
         var (ticket, user, methods, problem) = await OpenControlCentreAsync(context, request?.LoginTicket, SecondFactors.Sms,
             cancellationToken);
         if (problem is not null) return problem;
-        if (ticket!.ChallengeId is not null)
+        // Claimed in one conditional UPDATE: of two requests at once only one texts a code.
+        var preferred = ticket!.Method;
+        if (ticket.ChallengeId is not null || await context.Db.LoginTickets
+                .Where(t => t.Id == ticket.Id && t.ChallengeId == null && t.Method != SecondFactors.Sms)
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.Method, SecondFactors.Sms), cancellationToken) == 0)
         {
             return new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.CodeNotSent, "A code was sent already.",
                 "The code for this sign-in is on its way: enter it, or ask for a new one with POST /api/auth/mfa/resend.");
         }
 
-        return await SmsSignIn.TextCodeAsync(context, user!, ticket.Client, methods, cancellationToken, (ticket, request!.LoginTicket!));
+        var answer = await SmsSignIn.TextCodeAsync(context, user!, ticket.Client, methods, cancellationToken, (ticket, request!.LoginTicket!));
+        if (answer.Result is ApiProblem)
+        {
+            // Not sent (a limit, Challenges away): the user may ask again, or use the factor they had.
+            await context.Db.LoginTickets.Where(t => t.Id == ticket.Id && t.ChallengeId == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.Method, preferred), cancellationToken);
+        }
+
+        return answer;
     }
 
     public static async Task<Results<Ok<PasskeyPrompt>, ApiProblem>> SecondFactorOptions(LoginTicketRequest? request,
