@@ -22,6 +22,8 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly TimeSpan _dataReplyDelay;
     private readonly Task _accepting;
     private int _openSessions;
+    private int _holdAt = int.MaxValue;
+    private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SmtpSink(TimeSpan dataReplyDelay)
     {
@@ -45,6 +47,21 @@ public sealed class SmtpSink : IAsyncDisposable
     public int DataAttempts => _dataAttempts;
 
     private int _dataAttempts;
+
+    /// <summary>Once <paramref name="received"/> messages are kept, every new message waits at its MAIL command until
+    /// <see cref="Release"/>: a test can kill a client while messages are surely still to be sent, however slow the machine.
+    /// A client that died meanwhile then finds its connection gone, and no message of it is kept.</summary>
+    public void HoldMailOnceReceived(int received)
+    {
+        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _holdAt, received);
+    }
+
+    public void Release()
+    {
+        Volatile.Write(ref _holdAt, int.MaxValue);
+        _gate.TrySetResult();
+    }
 
     /// <summary>The next DATA commands are answered with these replies (e.g. "451 4.3.0 Try again later"), in order;
     /// then every message is accepted.</summary>
@@ -90,7 +107,12 @@ public sealed class SmtpSink : IAsyncDisposable
                         case "EHLO":
                             await writer.WriteLineAsync("250-smtp-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8");
                             break;
-                        case "HELO" or "MAIL" or "RCPT" or "RSET" or "NOOP":
+                        case "MAIL":
+                            var gate = _gate;
+                            if (Received.Count >= Volatile.Read(ref _holdAt)) await gate.Task.WaitAsync(_stop.Token);
+                            await writer.WriteLineAsync("250 2.0.0 OK");
+                            break;
+                        case "HELO" or "RCPT" or "RSET" or "NOOP":
                             await writer.WriteLineAsync("250 2.0.0 OK");
                             break;
                         case "DATA":
