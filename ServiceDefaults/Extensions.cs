@@ -7,8 +7,15 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class HealthEndpoints
 {
-    /// <summary>Readiness: every registered check, dependencies included.</summary>
+    /// <summary>Readiness: every registered check, dependencies included, except those of services behind (<see cref="DownstreamTag"/>).</summary>
     public const string ReadinessPath = "/health";
+
+    /// <summary>The Gateway's report on the services behind it: for dashboards and alerts, never for its load balancer.</summary>
+    public const string DownstreamPath = "/health/downstream";
+
+    /// <summary>A check of another service: reported at <see cref="DownstreamPath"/>, not part of this service's readiness, so
+    /// one service's outage does not take every service in front of it out of the load balancer.</summary>
+    public const string DownstreamTag = "downstream";
 
     /// <summary>Liveness: only the checks tagged <see cref="LiveTag"/>.</summary>
     public const string LivenessPath = "/alive";
@@ -150,12 +157,11 @@ public static class Extensions
     /// environment because the AppHost, the Gateway and orchestrators probe them; the answers carry
     /// only check names and states, never exception details.
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
-    {
-        app.UseDefaultErrorHandling();
-
-        app.MapHealthChecks(HealthEndpoints.ReadinessPath, new HealthCheckOptions
+    /// <summary>A readiness report of the checks <paramref name="predicate"/> picks: 200 only when every one is healthy.</summary>
+    public static void MapReadiness(this WebApplication app, string path, Func<HealthCheckRegistration, bool> predicate) =>
+        app.MapHealthChecks(path, new HealthCheckOptions
         {
+            Predicate = predicate,
             ResponseWriter = HealthResponseWriter.WriteAsync,
             // Not ready is not ready: MassTransit reports its consumers as Degraded while it cannot
             // reach the broker, which the default mapping would answer with 200.
@@ -168,6 +174,12 @@ public static class Extensions
         })
             .DisableHttpMetrics()
             .AllowAnonymous();
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseDefaultErrorHandling();
+
+        app.MapReadiness(HealthEndpoints.ReadinessPath, check => !check.Tags.Contains(HealthEndpoints.DownstreamTag));
         app.MapHealthChecks(HealthEndpoints.LivenessPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthEndpoints.LiveTag),

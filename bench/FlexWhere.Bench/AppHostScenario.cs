@@ -32,9 +32,12 @@ public static class AppHostScenario
         await using var appHost = ChildProcess.Start("apphost", "dotnet",
             [Path.Combine(directory, "AppHost.dll"), "--Infra=local", $"--Gateway:Port={gatewayPort}"], environment, directory,
                 logDirectory);
-        await Wait.HttpOkAsync("the AppHost's Gateway", probe, $"http://localhost:{gatewayPort}/health", TimeSpan.FromSeconds(240));
+        // Every service behind the Gateway ready, not just the Gateway (its own /health does not wait for them).
+        await Wait.HttpOkAsync("the AppHost's Gateway", probe, $"http://localhost:{gatewayPort}/health/downstream",
+            TimeSpan.FromSeconds(240));
         var coldStart = clock.Elapsed;
-        report.Line($"P6 AppHost --Infra=local: Gateway /health 200 after {coldStart.TotalSeconds:N1} s (load {Report.LoadAverage()})");
+        report.Line($"P6 AppHost --Infra=local: Gateway /health/downstream 200 after {coldStart.TotalSeconds:N1} s " +
+            $"(load {Report.LoadAverage()})");
 
         await Task.Delay(TimeSpan.FromSeconds(10));
         var idle = new Dictionary<string, long>();

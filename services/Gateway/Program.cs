@@ -7,6 +7,7 @@ var app = builder.Build();
 
 app.UseGatewayPipeline();
 app.MapDefaultEndpoints();
+app.MapDownstreamHealth();
 app.MapPublicApiDocument();
 app.MapReverseProxy();
 

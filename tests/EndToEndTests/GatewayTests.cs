@@ -10,7 +10,7 @@ public class GatewayTests(AppHostFixture stack)
     [Fact]
     public async Task Every_service_is_healthy_behind_the_gateway()
     {
-        using var response = await stack.Gateway.GetAsync("/health");
+        using var response = await stack.Gateway.GetAsync("/health/downstream");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -51,18 +51,25 @@ public sealed class RoutingTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Is_ready_only_while_every_service_behind_it_is()
+    public async Task Stays_ready_while_a_service_behind_it_is_down_and_reports_the_service_at_health_downstream()
     {
-        var (code, _, raw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        var (code, _, raw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.OK, TimeSpan.FromSeconds(10),
+            "/health/downstream");
         Assert.True(code == HttpStatusCode.OK, raw);
 
         _stack.Services["challenges"].Ready = false;
-        var (downCode, downBody, downRaw) =
-            await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        var (downCode, downBody, downRaw) = await HealthProbe.WaitForReadinessAsync(_stack.Client, HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(10), "/health/downstream");
 
         Assert.True(downCode == HttpStatusCode.ServiceUnavailable, downRaw);
         Assert.Equal("Unhealthy", downBody!.Checks["downstream-challenges"].Status);
         Assert.Equal("Healthy", downBody.Checks["downstream-accounts"].Status);
+        // One service's outage does not take the Gateway out of its load balancer: it serves every other route.
+        using var own = await _stack.Client.GetAsync("/health");
+        var ownBody = await own.Content.ReadAsStringAsync();
+        Assert.True(own.StatusCode == HttpStatusCode.OK, ownBody);
+        Assert.DoesNotContain("downstream-", ownBody);
+        Assert.Equal($"accounts:{GatewayStack.AnonymousPath}", await _stack.Client.GetStringAsync(GatewayStack.AnonymousPath));
     }
 
     [Fact]

@@ -15,12 +15,12 @@ public static class HealthProbe
     /// <summary>Polls /health until it answers <paramref name="expected"/> or the timeout passes;
     /// returns the last answer either way, so the assertion shows what it was.</summary>
     public static async Task<(HttpStatusCode Code, Report? Body, string Raw)> WaitForReadinessAsync(
-        HttpClient client, HttpStatusCode expected, TimeSpan timeout)
+        HttpClient client, HttpStatusCode expected, TimeSpan timeout, string path = "/health")
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            using var response = await client.GetAsync("/health");
+            using var response = await client.GetAsync(path);
             var raw = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == expected || DateTime.UtcNow >= deadline)
             {

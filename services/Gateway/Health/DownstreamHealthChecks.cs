@@ -5,13 +5,18 @@ namespace FlexWhere.Gateway.Health;
 
 public static class DownstreamHealthChecks
 {
+    /// <summary><c>/health/downstream</c>: 200 when every service behind the Gateway is ready.</summary>
+    public static void MapDownstreamHealth(this WebApplication app) =>
+        app.MapReadiness(HealthEndpoints.DownstreamPath, check => check.Tags.Contains(HealthEndpoints.DownstreamTag));
+
     public const string HttpClientName = "downstream-health";
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// One readiness check per proxied cluster: the Gateway is ready only when every service behind
-    /// it says it is. The clusters are read from the proxy configuration, so a new route cannot be
-    /// forgotten here.
+    /// One check per proxied cluster, reported at <see cref="HealthEndpoints.DownstreamPath"/>. They are not
+    /// part of the Gateway's own readiness: with one service down the Gateway still serves every other
+    /// route (that service's routes answer 503), so it stays in the load balancer. The clusters are read
+    /// from the proxy configuration, so a new route cannot be forgotten here.
     /// </summary>
     public static void AddDownstreamHealthChecks(this IHostApplicationBuilder builder, IConfigurationSection proxyConfig)
     {
@@ -34,7 +39,7 @@ public static class DownstreamHealthChecks
                 $"downstream-{cluster.Key}",
                 services => new DownstreamHealthCheck(services.GetRequiredService<IHttpClientFactory>(), healthUri),
                 failureStatus: HealthStatus.Unhealthy,
-                tags: ["downstream"]));
+                tags: [HealthEndpoints.DownstreamTag]));
         }
     }
 }

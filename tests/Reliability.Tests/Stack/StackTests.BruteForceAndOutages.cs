@@ -286,7 +286,7 @@ public sealed partial class StackTests
             await stack.App.ResourceCommands.ExecuteCommandAsync(server, KnownResourceCommands.StopCommand);
             var downAt = DateTime.UtcNow;
             string loginBody, verifyBody;
-            HttpStatusCode loginStatus, verifyStatus, healthWhileDown;
+            HttpStatusCode loginStatus, verifyStatus, healthWhileDown, gatewayReadyWhileDown;
             try
             {
                 using (var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -295,8 +295,11 @@ public sealed partial class StackTests
                         [KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.FailedToStart], stopped.Token);
                 }
 
-                // The Gateway is ready only while every service is: it must say so within 30 s.
-                healthWhileDown = await GatewayHealthWithinAsync(http, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
+                // The Gateway reports the service behind it as not ready within 30 s, and stays ready itself (its own load
+                // balancer keeps it: every other route still works).
+                healthWhileDown = await GatewayHealthWithinAsync(http, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30),
+                    "/health/downstream");
+                using (var own = await http.GetAsync("/health")) gatewayReadyWhileDown = own.StatusCode;
 
                 using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password,
                     client = "control-centre" });
@@ -312,8 +315,10 @@ public sealed partial class StackTests
 
             output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} {loginBody}; verify " +
                 $"{(int)verifyStatus} {verifyBody}");
-            if (healthWhileDown != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: the Gateway's /health answered " +
-                $"{(int)healthWhileDown}");
+            if (healthWhileDown != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: the Gateway's /health/downstream " +
+                $"answered {(int)healthWhileDown}");
+            if (gatewayReadyWhileDown != HttpStatusCode.OK) failures.Add($"{server} down: the Gateway's own /health answered " +
+                $"{(int)gatewayReadyWhileDown}: one service's outage took the Gateway out of its load balancer");
             if (loginStatus != HttpStatusCode.ServiceUnavailable) failures.Add($"{server} down: login answered {(int)loginStatus} " +
                 $"{loginBody}");
             if (loginBody.Contains("accessToken", StringComparison.Ordinal) || loginBody.Contains("mfa_required", StringComparison.Ordinal))
@@ -335,13 +340,14 @@ public sealed partial class StackTests
             // The suite's own pooled connections died with the server (the services' retry by themselves).
             Npgsql.NpgsqlConnection.ClearAllPools();
 
-            await WaitForGatewayHealthAsync(http, HttpStatusCode.OK, TimeSpan.FromSeconds(120));
+            await WaitForGatewayHealthAsync(http, HttpStatusCode.OK, TimeSpan.FromSeconds(120), "/health/downstream");
             var recoveredAfter = DateTime.UtcNow - downAt;
 
             // Recovered by itself: a whole sign-in works again without restarting any service.
             var signedIn = await SignInWithRetriesAsync(admin, TimeSpan.FromSeconds(60));
             if (signedIn is null) failures.Add($"{server}: sign-in did not recover within 60 s of health returning");
-            figures[$"{server}GatewayHealthWhileDown"] = (int)healthWhileDown;
+            figures[$"{server}GatewayDownstreamHealthWhileDown"] = (int)healthWhileDown;
+            figures[$"{server}GatewayReadyWhileDown"] = (int)gatewayReadyWhileDown;
             figures[$"{server}LoginWhileDown"] = $"{(int)loginStatus} {CodeOf(loginBody)}";
             figures[$"{server}VerifyWhileDown"] = $"{(int)verifyStatus} {CodeOf(verifyBody)}";
             figures[$"{server}SecondsFromStopToHealthy"] = Math.Round(recoveredAfter.TotalSeconds, 1);
@@ -386,15 +392,16 @@ public sealed partial class StackTests
         }
     }
 
-    private static async Task WaitForGatewayHealthAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
+    private static async Task WaitForGatewayHealthAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout, string path)
     {
-        var last = await GatewayHealthWithinAsync(http, expected, timeout);
-        if (last != expected) throw new TimeoutException($"The Gateway's /health stayed {(int)last} instead of {(int)expected} for " +
+        var last = await GatewayHealthWithinAsync(http, expected, timeout, path);
+        if (last != expected) throw new TimeoutException($"The Gateway's {path} stayed {(int)last} instead of {(int)expected} for " +
             $"{timeout.TotalSeconds:0} s.");
     }
 
-    /// <summary>Polls the Gateway's /health until it answers <paramref name="expected"/>; the last answer otherwise.</summary>
-    private static async Task<HttpStatusCode> GatewayHealthWithinAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout)
+    /// <summary>Polls the Gateway's <paramref name="path"/> until it answers <paramref name="expected"/>; the last answer otherwise.</summary>
+    private static async Task<HttpStatusCode> GatewayHealthWithinAsync(HttpClient http, HttpStatusCode expected, TimeSpan timeout,
+        string path)
     {
         var deadline = DateTime.UtcNow + timeout;
         HttpStatusCode last = 0;
@@ -402,7 +409,7 @@ public sealed partial class StackTests
         {
             try
             {
-                using var response = await http.GetAsync("/health");
+                using var response = await http.GetAsync(path);
                 last = response.StatusCode;
                 if (last == expected) return last;
             }
