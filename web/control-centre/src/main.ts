@@ -117,9 +117,12 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
       await showSignedIn();
     } catch (caught) {
       error.textContent = refusal(caught);
-      withPasskey.focus();
     } finally {
-      if (withPasskey.isConnected) busy(withPasskey, false);
+      // Still here (refused): the button again, now that it is enabled.
+      if (withPasskey.isConnected) {
+        busy(withPasskey, false);
+        withPasskey.focus();
+      }
     }
   });
 
@@ -318,9 +321,11 @@ function showPasskeyFactor(step: SecondStep, message?: string): void {
       const { problem } = problemOf(caught);
       if (signInOver(step, problem)) return;
       error.textContent = messageFor(problem);
-      submit.focus();
     } finally {
-      if (submit.isConnected) busy(submit, false);
+      if (submit.isConnected) {
+        busy(submit, false);
+        submit.focus();
+      }
     }
   });
   show(t.passkeyPage, secondFactorView(step, t.passkeyTitle, h("p", { class: "lead" }, t.passkeyLead), form, error, "passkey"),
@@ -746,9 +751,9 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       dialog.close();
     } catch (caught) {
       refused(problemOf(caught).problem);
-      if (mode === "passkey") submit.focus();
     } finally {
       busy(submit, false);
+      if (mode === "passkey" && dialog.open) submit.focus();
     }
   };
 

@@ -22,18 +22,19 @@ function passkeysPart(lines: Lines): HTMLElement {
   const body = h("div", {}, h("p", {}, t.loading));
   const heading = h("h3", { id: "passkeys-title", tabindex: "-1" }, t.passkeysTitle);
 
+  // After a change the focus goes to the given element, or to the heading when that one is gone with the old list.
   const load = async (focus?: HTMLElement) => {
     try {
       const passkeys = await api.passkeys();
       replaceChildren(body, passkeys.length === 0 ? h("p", { class: "empty" }, t.noPasskeys)
-        : table(t.passkeysCaption, t.passkeysHeadings, passkeys.map((passkey) => passkeyRow(passkey, lines, load))));
+        : table(t.passkeysCaption, t.passkeysHeadings, passkeys.map((passkey) => passkeyRow(passkey, lines, () => load(heading)))));
     } catch (caught) {
       replaceChildren(body);
       lines.error.textContent = refusal(caught);
     }
-    (focus?.isConnected ? focus : heading).focus();
+    if (focus) (focus.isConnected ? focus : heading).focus();
   };
-  void load(document.activeElement instanceof HTMLElement ? document.activeElement : undefined);
+  void load();
 
   const name = h("input", { id: "passkey-name", name: "passkey-name", type: "text", autocomplete: "off", maxlength: "100",
     required: true, placeholder: t.passkeyNameExample, "aria-describedby": "passkey-name-hint" });
@@ -70,7 +71,7 @@ function passkeysPart(lines: Lines): HTMLElement {
     body, form);
 }
 
-function passkeyRow(passkey: Passkey, lines: Lines, reload: (focus?: HTMLElement) => Promise<void>): HTMLTableRowElement {
+function passkeyRow(passkey: Passkey, lines: Lines, reload: () => Promise<void>): HTMLTableRowElement {
   const rename = h("button", { type: "button", class: "secondary", "aria-label": t.renameLabel(passkey.name) }, t.rename);
   rename.addEventListener("click", () => {
     lines.clear();
