@@ -113,6 +113,31 @@ public sealed partial class SignInTests
             "or way to sign in, and tell your administrator.");
         await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
         await Screenshots.SaveAsync(_page, "18-copied-passkey-refused");
+
+        // SMS on request: the code is texted only when picked, and the code step takes it.
+        var beforeSms = await _inbox.LatestSentAtAsync(phone, _timeout.Token);
+        await Field("Password").FillAsync(OwnPassword);
+        await Button("Sign in").ClickAsync();
+        await Expect(Heading("Confirm with your passkey")).ToBeVisibleAsync();
+        Assert.Equal(beforeSms, await _inbox.LatestSentAtAsync(phone, _timeout.Token));
+        await Button("Send me a code by SMS").ClickAsync();
+        await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
+        await Expect(_page.GetByRole(AriaRole.Status)).ToHaveTextAsync(new Regex(@"^We sent a code to \+46 .*\.$"));
+        await Expect(Field("Sign-in code")).ToBeFocusedAsync();
+        await Expect(Button("Use a passkey instead")).ToBeVisibleAsync();
+        await Field("Sign-in code").FillAsync(await _inbox.WaitForCodeAsync(phone, beforeSms, _timeout.Token));
+        await Button("Verify and sign in").ClickAsync();
+        await Expect(Heading("Welcome, Passkey Admin")).ToBeVisibleAsync();
+
+        // Renaming needs no step-up: a dialog with the name in focus.
+        await security.GetByRole(AriaRole.Button, new() { Name = "Rename Work laptop", Exact = true }).ClickAsync();
+        var rename = _page.GetByRole(AriaRole.Dialog, new() { Name = "Rename Work laptop" });
+        await Expect(rename.GetByLabel("Name for the passkey", new() { Exact = true })).ToBeFocusedAsync();
+        await rename.GetByLabel("Name for the passkey", new() { Exact = true }).FillAsync("Laptop at home");
+        await _page.Keyboard.PressAsync("Enter");
+        await Expect(rename).ToHaveCountAsync(0);
+        await Expect(security.GetByRole(AriaRole.Status)).ToHaveTextAsync("Passkey renamed to “Laptop at home”.");
+        await Expect(security.GetByRole(AriaRole.Rowheader)).ToHaveTextAsync("Laptop at home");
         Assert.Empty(_browserErrors);
     }
 

@@ -269,7 +269,7 @@ function otherFactors(step: SecondStep, current: Factor, error: HTMLElement): HT
       const { method, methods } = step.challenge;
       step.challenge = { ...step.challenge, ...(await api.textCode(step.challenge.loginTicket)), method, methods };
       step.smsSent = true;
-      showFactor(step, "sms", t.newCodeSent(step.challenge.phoneHint ?? t.yourMobile));
+      showFactor(step, "sms", t.codeSent(step.challenge.phoneHint ?? t.yourMobile));
     } catch (caught) {
       const { problem } = problemOf(caught);
       if (signInOver(step, problem)) return;
