@@ -272,11 +272,11 @@ public sealed partial class SignInTests : IAsyncLifetime
         Assert.Empty(_browserErrors);
     }
 
-    private async Task SignInWithCodeAsync(string email, string phone, bool rememberDevice = false)
+    private async Task SignInWithCodeAsync(string email, string phone, bool rememberDevice = false, string password = Password)
     {
         await _page.GotoAsync("/");
         await Field("E-mail address").FillAsync(email);
-        await Field("Password").FillAsync(Password);
+        await Field("Password").FillAsync(password);
         var before = await _inbox.LatestSentAtAsync(phone, _timeout.Token);
         await Button("Sign in").ClickAsync();
         await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
@@ -285,12 +285,12 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Button("Verify and sign in").ClickAsync();
     }
 
-    private async Task SignOutAndSignInAsync(string email)
+    private async Task SignOutAndSignInAsync(string email, string password = Password)
     {
         await Button("Sign out").ClickAsync();
         await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
         await Expect(Field("E-mail address")).ToHaveValueAsync(email);
-        await Field("Password").FillAsync(Password);
+        await Field("Password").FillAsync(password);
         await Button("Sign in").ClickAsync();
     }
 

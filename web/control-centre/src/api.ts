@@ -28,9 +28,14 @@ export interface SignedIn {
   deviceToken?: string | null;
 }
 
+/** The ways to finish a Control Centre sign-in (`methods` of mfa_required, the preferred first). */
+export type SecondFactor = "passkey" | "totp" | "sms" | "recovery_code";
+
 export interface MfaRequired {
   status: "mfa_required";
-  method: "sms" | "totp" | "totp_enrollment";
+  method: SecondFactor | "totp_enrollment";
+  /** Control Centre: every way this user may finish, the preferred first. */
+  methods?: string[];
   loginTicket: string;
   phoneHint?: string;
   expiresAt?: string;
@@ -113,11 +118,34 @@ export interface OrganisationSettings {
   linkedDatabase: boolean;
 }
 
-export type StepUpMethod = "sms" | "totp" | "recovery_code";
+export type StepUpMethod = "passkey" | "sms" | "totp" | "recovery_code";
 
 export type StepUpProof =
   | { method: "sms"; stepUpTicket: string; code: string }
-  | { method: "totp" | "recovery_code"; code: string };
+  | { method: "totp" | "recovery_code"; code: string }
+  | { method: "passkey"; ceremonyId: string; credential: unknown };
+
+/** A passkey prompt: WebAuthn JSON for PublicKeyCredential.parseCreationOptionsFromJSON / parseRequestOptionsFromJSON. */
+export interface PasskeyPrompt {
+  ceremonyId: string;
+  options: unknown;
+}
+
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt?: string | null;
+  /** A passkey that syncs between devices (backup eligible). */
+  synced: boolean;
+}
+
+export interface AuthenticatorEnrollment {
+  secret: string;
+  otpauthUri: string;
+  /** An SVG image of the otpauth URI as a QR code. */
+  qrCodeSvg: string;
+}
 
 export interface StepUpSmsSent {
   stepUpTicket: string;
@@ -311,8 +339,17 @@ async function authorised<T>(method: Method, path: string, body?: unknown): Prom
 export const api = {
   login: (email: string, password: string, deviceToken: string | null) =>
     send<SignedIn | MfaRequired>("POST", "/api/auth/login", { email, password, client: "control-centre", deviceToken }),
-  verify: (loginTicket: string, code: string, rememberDevice: boolean, deviceName: string) =>
-    send<SignedIn>("POST", "/api/auth/mfa/verify", { loginTicket, code, rememberDevice, deviceName }),
+  /** method: the factor the code is from (sms or totp). */
+  verify: (loginTicket: string, code: string, rememberDevice: boolean, deviceName: string, method?: "sms" | "totp") =>
+    send<SignedIn>("POST", "/api/auth/mfa/verify", { loginTicket, code, rememberDevice, deviceName, method }),
+  /** Texts the code of a sign-in that started with another factor. */
+  textCode: (loginTicket: string) => send<MfaRequired>("POST", "/api/auth/mfa/sms", { loginTicket }),
+  passkeyFactorOptions: (loginTicket: string) => send<PasskeyPrompt>("POST", "/api/auth/mfa/passkey/options", { loginTicket }),
+  passkeyFactor: (loginTicket: string, ceremonyId: string, credential: unknown, rememberDevice: boolean, deviceName: string) =>
+    send<SignedIn>("POST", "/api/auth/mfa/passkey", { loginTicket, ceremonyId, credential, rememberDevice, deviceName }),
+  passwordlessOptions: () => send<PasskeyPrompt>("POST", "/api/auth/passkey/options"),
+  passwordless: (ceremonyId: string, credential: unknown) =>
+    send<SignedIn>("POST", "/api/auth/passkey", { ceremonyId, credential, client: "control-centre" }),
   resend: (loginTicket: string) => send<{ resendAfter: string; expiresAt: string }>("POST", "/api/auth/mfa/resend", { loginTicket }),
   forgotPassword: (email: string) => send<{ status: string }>("POST", "/api/auth/password/forgot", { email }),
   /** With the token of an e-mailed link; admins and managers send it twice: first without a code (which texts one), then with it. */
@@ -345,6 +382,16 @@ export const api = {
   settings: () => authorised<OrganisationSettings>("GET", "/api/organisation/settings"),
   saveSettings: (changes: Pick<OrganisationSettings, "mobileTotpRequired" | "mobilePinRequired" | "pinLength">) =>
     authorised<OrganisationSettings>("PUT", "/api/organisation/settings", changes),
+  passkeys: () => authorised<Passkey[]>("GET", "/api/me/passkeys"),
+  passkeyRegistrationOptions: () => authorised<PasskeyPrompt>("POST", "/api/me/passkeys/options"),
+  registerPasskey: (ceremonyId: string, name: string, credential: unknown) =>
+    authorised<Passkey>("POST", "/api/me/passkeys", { ceremonyId, name, credential }),
+  renamePasskey: (id: string, name: string) => authorised<Passkey>("PUT", `/api/me/passkeys/${encodeURIComponent(id)}`, { name }),
+  removePasskey: (id: string) => authorised<void>("DELETE", `/api/me/passkeys/${encodeURIComponent(id)}`),
+  startAuthenticator: () => authorised<AuthenticatorEnrollment>("POST", "/api/me/authenticator"),
+  confirmAuthenticator: (code: string) => authorised<void>("POST", "/api/me/authenticator/confirm", { code }),
+  removeAuthenticator: () => authorised<void>("DELETE", "/api/me/authenticator"),
+  stepUpPasskeyOptions: () => authorised<PasskeyPrompt>("POST", "/api/auth/step-up/passkey/options"),
   stepUpSms: () => authorised<StepUpSmsSent>("POST", "/api/auth/step-up/sms"),
   stepUp: (proof: StepUpProof) => authorised<SteppedUp>("POST", "/api/auth/step-up", proof),
   /** The development SMS inbox answers only in Development; elsewhere the Gateway answers 404. */

@@ -1,9 +1,11 @@
 import "./styles.css";
 import { api, deviceTokens, onSessionEnded, onStepUpRequired, refreshSession, session } from "./api";
 import type { MfaRequired, Me, OrganisationSettings, Problem, SignedIn, StepUpMethod, StepUpProof, TrustedDevice } from "./api";
+import { passkeysSupported, signWithPasskey } from "./passkeys";
 import { deviceName, h, replaceChildren } from "./dom";
 import { browserLocale, formatDate, formatWait, isLocale, messageFor, rememberLocale, setLocale, t } from "./messages";
 import { busy, field, loaded, problemOf, refusal, section, table } from "./ui";
+import { securitySection } from "./security";
 import { usersSection } from "./users";
 
 const main = document.getElementById("main") as HTMLElement;
@@ -86,9 +88,7 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
       if (answer.status === "signed_in") {
         session.start(answer);
         await showSignedIn();
-      } else if (answer.method === "sms") {
-        showCode(email.value.trim(), answer);
-      } else {
+      } else if (!startSecondFactor(email.value.trim(), answer)) {
         error.textContent = t.appOnly;
       }
     } catch (caught) {
@@ -105,10 +105,32 @@ function showSignIn(options: { email?: string; message?: string } = {}): void {
     }
   });
 
+  // Passwordless, where the organisation allows it: any passkey of this site on this device, no address needed.
+  const withPasskey = h("button", { type: "button", class: "secondary", id: "passkey-sign-in", "aria-describedby": error.id,
+    hidden: !passkeysSupported() }, t.passkeySignIn);
+  withPasskey.addEventListener("click", async () => {
+    error.textContent = "";
+    busy(withPasskey, true);
+    try {
+      const prompt = await api.passwordlessOptions();
+      session.start(await api.passwordless(prompt.ceremonyId, await signWithPasskey(prompt)));
+      await showSignedIn();
+    } catch (caught) {
+      error.textContent = refusal(caught);
+    } finally {
+      // Still here (refused): the button again, now that it is enabled.
+      if (withPasskey.isConnected) {
+        busy(withPasskey, false);
+        withPasskey.focus();
+      }
+    }
+  });
+
   const view = h("section", { class: "card narrow" },
     h("h1", { id: "sign-in-title", tabindex: "-1" }, t.signInTitle),
     h("p", { class: "lead" }, t.signInLead),
     form,
+    h("div", { class: "passkey-sign-in" }, withPasskey),
     h("button", { type: "button", class: "link", onclick: () => showForgotPassword(email.value.trim()) }, t.forgotLink));
   show(t.signInPage, view, options.email ? password : email, () => showSignIn({ email: email.value.trim() }));
 }
@@ -186,21 +208,145 @@ function showSetPassword(token: string): void {
     form), password, () => showSetPassword(token));
 }
 
-// ---------------------------------------------------------------- second factor: the SMS code
+// ---------------------------------------------------------------- second factor: passkey, authenticator app or SMS code
 
-function showCode(email: string, challenge: MfaRequired): void {
+type Factor = "passkey" | "totp" | "sms";
+const signInFactors: Factor[] = ["passkey", "totp", "sms"];
+
+/** A sign-in that waits for its second factor: the factors this user may pick, whether the SMS code went out, and the
+ * "Remember this device" choice, which stays when the person picks another factor. */
+interface SecondStep {
+  email: string;
+  challenge: MfaRequired;
+  factors: Factor[];
+  smsSent: boolean;
+  remember: boolean;
+}
+
+/** The factor the server prefers first; the others one click away. No SMS is sent until the person picks it. */
+function startSecondFactor(email: string, challenge: MfaRequired): boolean {
+  const listed = challenge.methods ?? [challenge.method];
+  const factors = signInFactors.filter((factor) => listed.includes(factor) || factor === challenge.method);
+  const first = signInFactors.find((factor) => factor === challenge.method);
+  if (!first) return false;
+  showFactor({ email, challenge, factors, smsSent: challenge.method === "sms", remember: false }, first);
+  return true;
+}
+
+function showFactor(step: SecondStep, factor: Factor, message?: string): void {
+  if (factor === "passkey") showPasskeyFactor(step, message);
+  else showCode(step, factor, message);
+}
+
+function rememberBox(step: SecondStep): HTMLElement {
+  const remember = h("input", { id: "remember", name: "remember", type: "checkbox" });
+  remember.checked = step.remember;
+  remember.addEventListener("change", () => (step.remember = remember.checked));
+  return h("div", { class: "check" }, remember, h("label", { for: "remember" }, t.remember));
+}
+
+async function finishSignIn(step: SecondStep, tokens: SignedIn): Promise<void> {
+  session.start(tokens);
+  if (step.remember && tokens.deviceToken) deviceTokens.set(step.email, tokens.deviceToken);
+  await showSignedIn();
+}
+
+/** A refusal that ends the sign-in's ticket sends the person back to sign in; true when it did. */
+function signInOver(step: SecondStep, problem: Problem): boolean {
+  if (problem.code !== "challenge_expired" && problem.code !== "too_many_attempts") return false;
+  showSignIn({ email: step.email, message: messageFor(problem) });
+  return true;
+}
+
+/** The other factors of this sign-in, each a button; SMS texts the code first (it is not sent before it is picked). */
+function otherFactors(step: SecondStep, current: Factor, error: HTMLElement): HTMLElement {
+  const pick = async (factor: Factor, button: HTMLButtonElement) => {
+    error.textContent = "";
+    if (factor !== "sms" || step.smsSent) return showFactor(step, factor);
+    busy(button, true);
+    try {
+      // The sign-in keeps the factor it started with: a code from the SMS is then sent as method "sms".
+      const { method, methods } = step.challenge;
+      step.challenge = { ...step.challenge, ...(await api.textCode(step.challenge.loginTicket)), method, methods };
+      step.smsSent = true;
+      showFactor(step, "sms", t.codeSent(step.challenge.phoneHint ?? t.yourMobile));
+    } catch (caught) {
+      const { problem } = problemOf(caught);
+      if (signInOver(step, problem)) return;
+      // Sent already (another tab, or before): the code is on its way, resend works from the code step.
+      if (problem.code === "code_not_sent") {
+        step.smsSent = true;
+        return showFactor(step, "sms");
+      }
+      error.textContent = messageFor(problem);
+      busy(button, false);
+    }
+  };
+  return h("div", { class: "alternatives", role: "group", "aria-label": t.otherWays },
+    ...step.factors.filter((factor) => factor !== current).map((factor) => {
+      const button = h("button", { type: "button", class: "link", "data-factor": factor },
+        factor === "sms" && !step.smsSent ? t.sendMeSms : t.signInWith[factor]);
+      button.addEventListener("click", () => void pick(factor, button));
+      return button;
+    }));
+}
+
+function secondFactorView(step: SecondStep, title: string, lead: HTMLElement, form: HTMLElement, error: HTMLElement,
+    current: Factor): HTMLElement {
+  return h("section", { class: "card narrow" },
+    h("h1", { id: "code-title", tabindex: "-1" }, title),
+    lead,
+    form,
+    otherFactors(step, current, error),
+    h("p", { class: "other-account" },
+      h("button", { type: "button", class: "link", onclick: () => showSignIn({ email: step.email }) }, t.otherAccount)));
+}
+
+function showPasskeyFactor(step: SecondStep, message?: string): void {
   header();
+  const error = h("p", { id: "code-error", class: "error", role: "alert" }, message);
+  const submit = h("button", { type: "submit", class: "primary" }, t.usePasskey);
+  const form = h("form", { novalidate: true, "aria-labelledby": "code-title" }, rememberBox(step), error,
+    h("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    busy(submit, true);
+    try {
+      const prompt = await api.passkeyFactorOptions(step.challenge.loginTicket);
+      const credential = await signWithPasskey(prompt);
+      await finishSignIn(step, await api.passkeyFactor(step.challenge.loginTicket, prompt.ceremonyId, credential, step.remember,
+        deviceName()));
+    } catch (caught) {
+      const { problem } = problemOf(caught);
+      if (signInOver(step, problem)) return;
+      error.textContent = messageFor(problem);
+    } finally {
+      if (submit.isConnected) {
+        busy(submit, false);
+        submit.focus();
+      }
+    }
+  });
+  show(t.passkeyPage, secondFactorView(step, t.passkeyTitle, h("p", { class: "lead" }, t.passkeyLead), form, error, "passkey"),
+    submit, () => showPasskeyFactor(step));
+}
+
+/** The code step: the code from the SMS (with resend and, in Development, the inbox) or from the authenticator app. */
+function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): void {
+  header();
+  const sms = factor === "sms";
+  const { challenge } = step;
   const phone = challenge.phoneHint ?? t.yourMobile;
-  const hint = h("p", { id: "code-hint", class: "lead" }, t.codeHint(phone));
+  const hint = h("p", { id: "code-hint", class: "lead" }, sms ? t.codeHint(phone) : t.totpPrompt);
   const code = h("input", {
     id: "code", name: "code", type: "text", autocomplete: "one-time-code", inputmode: "numeric",
     pattern: "[0-9]*", maxlength: "10", required: true, spellcheck: "false", "aria-describedby": "code-hint code-error",
   });
-  const remember = h("input", { id: "remember", name: "remember", type: "checkbox" });
   const error = h("p", { id: "code-error", class: "error", role: "alert" });
-  const status = h("p", { class: "status", role: "status" });
+  const status = h("p", { class: "status", role: "status" }, message);
   const submit = h("button", { type: "submit", class: "primary" }, t.verify);
-  const resend = h("button", { type: "button", class: "secondary", id: "resend" }, t.resend);
+  const resend = h("button", { type: "button", class: "secondary", id: "resend", hidden: !sms }, t.resend);
   const inbox = h("p", { class: "dev-inbox", hidden: true },
     h("a", { href: "/dev/sms/view", target: "_blank", rel: "noopener" }, t.devInbox), t.devInboxNote);
 
@@ -212,11 +358,11 @@ function showCode(email: string, challenge: MfaRequired): void {
     resend.disabled = waiting;
     resend.textContent = waiting ? t.resendIn(formatWait(seconds)) : t.resend;
   };
-  tick();
-  const timer = window.setInterval(tick, 1000);
-  stopView.push(() => window.clearInterval(timer));
-
-  const startAgain = (message: string) => showSignIn({ email, message });
+  if (sms) {
+    tick();
+    const timer = window.setInterval(tick, 1000);
+    stopView.push(() => window.clearInterval(timer));
+  }
 
   resend.addEventListener("click", async () => {
     error.textContent = "";
@@ -225,12 +371,13 @@ function showCode(email: string, challenge: MfaRequired): void {
     try {
       const sent = await api.resend(challenge.loginTicket);
       resendAt = Date.parse(sent.resendAfter);
+      step.challenge = { ...challenge, resendAfter: sent.resendAfter };
       status.textContent = t.newCodeSent(phone);
       code.value = "";
       code.focus();
     } catch (caught) {
       const { problem } = problemOf(caught);
-      if (problem.code === "challenge_expired") return startAgain(messageFor(problem));
+      if (signInOver(step, problem)) return;
       if (problem.retryAfterSeconds !== undefined) resendAt = Date.now() + problem.retryAfterSeconds * 1000;
       error.textContent = messageFor(problem);
     } finally {
@@ -240,9 +387,9 @@ function showCode(email: string, challenge: MfaRequired): void {
   });
 
   const form = h("form", { novalidate: true, "aria-labelledby": "code-title" },
-    field(t.code, code),
+    field(sms ? t.code : t.totpCode, code),
     inbox,
-    h("div", { class: "check" }, remember, h("label", { for: "remember" }, t.remember)),
+    rememberBox(step),
     error,
     status,
     h("div", { class: "actions" }, submit, resend));
@@ -252,8 +399,8 @@ function showCode(email: string, challenge: MfaRequired): void {
     error.textContent = "";
     status.textContent = "";
     const value = code.value.replace(/\s+/g, "");
-    if (!/^[0-9]{4,10}$/.test(value)) {
-      error.textContent = t.codeDigitsOnly;
+    if (!(sms ? /^[0-9]{4,10}$/ : /^[0-9]{6}$/).test(value)) {
+      error.textContent = sms ? t.codeDigitsOnly : t.enterTotp;
       code.setAttribute("aria-invalid", "true");
       code.focus();
       return;
@@ -261,14 +408,13 @@ function showCode(email: string, challenge: MfaRequired): void {
 
     busy(submit, true);
     try {
-      const tokens: SignedIn = await api.verify(challenge.loginTicket, value, remember.checked, deviceName());
-      session.start(tokens);
-      if (remember.checked && tokens.deviceToken) deviceTokens.set(email, tokens.deviceToken);
-      await showSignedIn();
+      // The factor is named only when it is not the one the sign-in started with (a client that knows only SMS sends none).
+      await finishSignIn(step, await api.verify(challenge.loginTicket, value, step.remember, deviceName(),
+        factor === challenge.method ? undefined : factor));
     } catch (caught) {
       const { problem } = problemOf(caught);
-      if (problem.code === "challenge_expired" || problem.code === "too_many_attempts") return startAgain(messageFor(problem));
-      error.textContent = messageFor(problem);
+      if (signInOver(step, problem)) return;
+      error.textContent = !sms && problem.code === "invalid_code" && problem.attemptsLeft === undefined ? t.totpWrong : messageFor(problem);
       code.setAttribute("aria-invalid", "true");
       code.value = "";
       code.focus();
@@ -277,17 +423,14 @@ function showCode(email: string, challenge: MfaRequired): void {
     }
   });
 
-  const view = h("section", { class: "card narrow" },
-    h("h1", { id: "code-title", tabindex: "-1" }, t.codeTitle),
-    hint,
-    form,
-    h("p", { class: "other-account" },
-      h("button", { type: "button", class: "link", onclick: () => showSignIn({ email }) }, t.otherAccount)));
-  show(t.codePage, view, code, () => showCode(email, { ...challenge, resendAfter: new Date(resendAt).toISOString() }));
+  show(sms ? t.codePage : t.totpPage, secondFactorView(step, sms ? t.codeTitle : t.totpTitle, hint, form, error, factor), code,
+    () => showCode(step, factor));
 
-  void api.developmentInboxAvailable().then((available) => {
-    inbox.hidden = !available;
-  });
+  if (sms) {
+    void api.developmentInboxAvailable().then((available) => {
+      inbox.hidden = !available;
+    });
+  }
 }
 
 // ---------------------------------------------------------------- signed in
@@ -328,6 +471,7 @@ async function showSignedIn(): Promise<void> {
         h("dt", {}, t.organisation), h("dd", {}, me.organisation),
         h("dt", {}, t.phoneForCodes), h("dd", {}, me.phoneHint ?? t.noPhone))),
     devicesSection(me),
+    staff && securitySection(),
     settings && usersSection(me, settings),
     settings && readinessSection(),
     settings && settingsSection(settings, me.role === "Admin"));
@@ -447,7 +591,7 @@ function settingsForm(settings: OrganisationSettings, canEdit: boolean): HTMLEle
 
 // ---------------------------------------------------------------- step-up: confirm it is you
 
-const stepUpMethods: StepUpMethod[] = ["sms", "totp", "recovery_code"];
+const stepUpMethods: StepUpMethod[] = ["passkey", "sms", "totp", "recovery_code"];
 
 /**
  * A sensitive change was refused with step_up_required: a modal dialog asks for a fresh second factor
@@ -498,10 +642,10 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
 
   const render = () => {
     const awaitingSms = mode === "sms" && ticket === null;
-    codeField.hidden = mode === undefined || awaitingSms;
+    codeField.hidden = mode === undefined || mode === "passkey" || awaitingSms;
     submit.hidden = mode === undefined;
     inbox.hidden = !inboxAvailable || mode !== "sms" || ticket === null;
-    submit.textContent = awaitingSms ? t.sendBySms : t.confirm;
+    submit.textContent = awaitingSms ? t.sendBySms : mode === "passkey" ? t.usePasskey : t.confirm;
     code.value = "";
     code.removeAttribute("aria-invalid");
     if (mode === "recovery_code") {
@@ -513,6 +657,7 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       code.setAttribute("maxlength", "24");
     } else {
       prompt.textContent = mode === undefined ? t.noFactor
+        : mode === "passkey" ? t.passkeyStepUp
         : mode === "totp" ? t.totpPrompt
         : awaitingSms ? t.smsWillSend
         : t.codeHint(phone);
@@ -582,6 +727,10 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
     status.textContent = "";
     if (mode === undefined) return;
     if (mode === "sms" && ticket === null) return sendSms(submit);
+    if (mode === "passkey") return confirmWith(async () => {
+      const prompt = await api.stepUpPasskeyOptions();
+      return { method: "passkey", ceremonyId: prompt.ceremonyId, credential: await signWithPasskey(prompt) };
+    });
 
     const value = mode === "recovery_code" ? code.value.trim() : code.value.replace(/\s+/g, "");
     if (mode === "recovery_code" ? value === "" : !/^[0-9]{6}$/.test(value)) {
@@ -591,17 +740,22 @@ function confirmItIsYou(methods: string[], maxAgeSeconds: number | undefined): P
       return;
     }
     const proof: StepUpProof = mode === "sms" ? { method: "sms", stepUpTicket: ticket!, code: value } : { method: mode, code: value };
+    await confirmWith(async () => proof);
+  });
+
+  const confirmWith = async (proof: () => Promise<StepUpProof>) => {
     busy(submit, true);
     try {
-      await api.stepUp(proof);
+      await api.stepUp(await proof());
       confirmed = true;
       dialog.close();
     } catch (caught) {
       refused(problemOf(caught).problem);
     } finally {
       busy(submit, false);
+      if (mode === "passkey" && dialog.open) submit.focus();
     }
-  });
+  };
 
   return new Promise((resolve) => {
     // Escape closes a modal <dialog> by itself; every way out ends here.

@@ -40,3 +40,39 @@ export function loaded<T>(answer: Promise<T>, render: (value: T) => (HTMLElement
     (caught: unknown) => replaceChildren(body, h("p", { class: "error", role: "alert" }, refusal(caught))));
   return body;
 }
+
+/**
+ * A modal dialog: the focus moves into it when it opens and back to what opened it when it closes;
+ * Escape closes it (the browser's own <dialog>), as does its Close button.
+ */
+export function openDialog(id: string, title: string, content: (HTMLElement | false)[], focus: () => HTMLElement | null,
+    closed: () => void): HTMLDialogElement {
+  const returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const close = h("button", { type: "button", class: "secondary" }, t.close);
+  const dialog = h("dialog", { id, class: "panel", "aria-labelledby": `${id}-title` },
+    h("h2", { id: `${id}-title` }, title), ...content, h("div", { class: "actions end" }, close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    if (returnFocus?.isConnected) returnFocus.focus();
+    closed();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  (focus() ?? close).focus();
+  return dialog;
+}
+
+/** A form part with its own status and error lines, both announced. */
+export function messages() {
+  const status = h("p", { class: "status", role: "status" });
+  const error = h("p", { class: "error", role: "alert" });
+  return {
+    status,
+    error,
+    clear: () => {
+      status.textContent = "";
+      error.textContent = "";
+    },
+  };
+}

@@ -3,9 +3,7 @@ import { api } from "./api";
 import type { Me, OrganisationSettings, Problem, User } from "./api";
 import { h, replaceChildren } from "./dom";
 import { formatDate, t } from "./messages";
-import { busy, field, problemOf, refusal, section, table } from "./ui";
-
-type Content = HTMLElement | false;
+import { busy, field, messages, openDialog, problemOf, refusal, section, table } from "./ui";
 
 interface ListContext {
   me: Me;
@@ -81,27 +79,6 @@ function statusOf(user: User): string {
   ].filter(Boolean).join(", ");
 }
 
-/**
- * A modal dialog: the focus moves into it when it opens and back to what opened it when it closes;
- * Escape closes it (the browser's own <dialog>), as does its Close button.
- */
-function openDialog(id: string, title: string, content: Content[], focus: () => HTMLElement | null, closed: () => void): HTMLDialogElement {
-  const returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-  const close = h("button", { type: "button", class: "secondary" }, t.close);
-  const dialog = h("dialog", { id, class: "panel", "aria-labelledby": `${id}-title` },
-    h("h2", { id: `${id}-title` }, title), ...content, h("div", { class: "actions end" }, close));
-  close.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    dialog.remove();
-    if (returnFocus?.isConnected) returnFocus.focus();
-    closed();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
-  (focus() ?? close).focus();
-  return dialog;
-}
-
 function roleSelect(id: string, role: string): HTMLSelectElement {
   const select = h("select", { id }, ...["Employee", "Manager", "Admin"].map((value) =>
     h("option", { value }, t.roles[value] ?? value)));
@@ -139,20 +116,6 @@ function phoneField(id: string, extraHint?: HTMLElement) {
 }
 
 const isPhoneProblem = (problem: Problem) => problem.code.startsWith("phone_") || problem.code === "country_not_allowed";
-
-/** A form part with its own status and error lines, both announced. */
-function messages() {
-  const status = h("p", { class: "status", role: "status" });
-  const error = h("p", { class: "error", role: "alert" });
-  return {
-    status,
-    error,
-    clear: () => {
-      status.textContent = "";
-      error.textContent = "";
-    },
-  };
-}
 
 // ---------------------------------------------------------------- edit a user
 
