@@ -7,7 +7,7 @@ namespace FlexWhere.Accounts.Auth;
 
 public sealed partial record SignedIn(string Status, string AccessToken, string RefreshToken, int ExpiresIn)
 {
-    /// <summary>Only after an SMS code with "remember this device": present it at the next sign-in.</summary>
+    /// <summary>Only after a second factor on the Control Centre with "remember this device": present it at the next sign-in.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DeviceToken { get; init; }
 
