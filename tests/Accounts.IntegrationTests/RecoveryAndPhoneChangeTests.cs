@@ -42,6 +42,21 @@ public class RecoveryAndPhoneChangeTests(PostgresServer postgres, AccountsClassH
     }
 
     [Fact]
+    public async Task A_browser_can_be_remembered_after_a_recovery_code_as_after_any_factor()
+    {
+        var manager = await CreateMfaUserAsync(await CreateOrganisationAsync(), UserRole.Manager);
+        var codes = await GenerateRecoveryCodesAsync(manager);
+        var (ticket, _, _) = await StartSmsSignInAsync(manager);
+
+        var signedIn = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/mfa/recover",
+            new { loginTicket = ticket, recoveryCode = codes[0], rememberDevice = true, deviceName = "Laptop thuis" }));
+
+        var device = signedIn.GetProperty("deviceToken").GetString();
+        var next = await JsonAsync(await ControlCentreLoginAsync(manager, device));
+        Assert.Equal("signed_in", next.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Recovery_codes_are_stored_hashed_and_replaced_by_a_new_set()
     {
         var organisation = await CreateOrganisationAsync();

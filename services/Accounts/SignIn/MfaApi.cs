@@ -7,7 +7,7 @@ public sealed record MfaVerifyRequest(string? LoginTicket, string? Code, bool Re
 
 public sealed record MfaResendRequest(string? LoginTicket);
 
-public sealed record MfaRecoverRequest(string? LoginTicket, string? RecoveryCode);
+public sealed record MfaRecoverRequest(string? LoginTicket, string? RecoveryCode, bool RememberDevice = false, string? DeviceName = null);
 
 public sealed record MfaResent(DateTimeOffset ResendAfter, DateTimeOffset ExpiresAt);
 
@@ -148,6 +148,8 @@ public static class MfaApi
     public static async Task<Results<Ok<SignedIn>, ApiProblem>> Recover(
         MfaRecoverRequest? request, SignInContext context, SecondFactorGuard guard, CancellationToken cancellationToken)
     {
+        if (request?.DeviceName is { Length: > TrustedDevice.MaxNameLength }) return ApiProblem.Validation("deviceName",
+            $"deviceName is at most {TrustedDevice.MaxNameLength} characters.");
         if (!OpaqueTokens.LooksValid(request?.LoginTicket) || request!.RecoveryCode is not { Length: > 0 and <= 64 })
         {
             return ApiProblem.Validation(OpaqueTokens.LooksValid(request?.LoginTicket) ? "recoveryCode" : "loginTicket",
@@ -181,8 +183,9 @@ public static class MfaApi
         var left = await db.RecoveryCodes.CountAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
         audit.BySelf(user, AuditEvents.RecoveryCodeUsed, $"{left} recovery codes left");
         await context.Notices.AddAsync(user, EmailTemplates.RecoveryCodeUsed, locale => EmailTemplates.When(now, locale), cancellationToken);
-        var signedIn = await context.CompleteAsync(user, ticket!.Client, [AuthMethods.Password, AuthMethods.RecoveryCode],
-            secondFactorNow: true, null, cancellationToken);
+        // A trusted device works the same after every factor, a recovery code too.
+        var signedIn = await context.CompleteSecondFactorAsync(user, ticket!, [AuthMethods.Password, AuthMethods.RecoveryCode],
+            request.RememberDevice, request.DeviceName, cancellationToken);
         return TypedResults.Ok(signedIn with { RecoveryCodesLeft = left });
     }
 
