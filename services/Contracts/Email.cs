@@ -134,11 +134,11 @@ public static class EmailTemplates
         [(RecoveryCodeUsed, "nl")] = Notice("Hallo", "Er is een herstelcode gebruikt",
             "Er is ingelogd met een van je FlexWhere-herstelcodes: {4}.", NotYouNl),
         [(MfaReset, "en")] = Notice("Hello", "Your sign-in factors were reset",
-            "An administrator of {1} reset the ways you prove it is you: your trusted devices, recovery codes, authenticator app "
-                + "and app PIN are gone, and you sign in with a code by text message again.",
+            "An administrator of {1} reset the ways you prove it is you: your trusted devices, recovery codes, passkeys, "
+                + "authenticator app and app PIN are gone, and you sign in with a code by text message again.",
             "Not expecting this? Contact your administrator at once. You sign in at {2}."),
         [(MfaReset, "nl")] = Notice("Hallo", "Je inlogmethoden zijn opnieuw ingesteld",
-            "Een beheerder van {1} heeft je inlogmethoden opnieuw ingesteld: je vertrouwde apparaten, herstelcodes, "
+            "Een beheerder van {1} heeft je inlogmethoden opnieuw ingesteld: je vertrouwde apparaten, herstelcodes, passkeys, "
                 + "authenticator-app en app-pincode zijn verwijderd. Je logt weer in met een code per sms.",
             "Had je dit niet verwacht? Neem direct contact op met je beheerder. Inloggen doe je via {2}."),
         [(AccountLocked, "en")] = Notice("Hello", "Your FlexWhere account is locked for a while",

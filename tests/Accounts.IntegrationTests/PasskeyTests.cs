@@ -234,6 +234,7 @@ public class PasskeyTests(PostgresServer postgres, AccountsClassHost host, Redis
 
         var refused = await ProblemAsync(await ControlCentreLoginAsync(without), HttpStatusCode.Forbidden, "passkey_required");
         Assert.Contains("recovery codes", refused.GetProperty("detail").GetString());
+        Assert.Contains("switch the rule off", refused.GetProperty("detail").GetString());
         var login = await PasswordStepAsync(with);
         Assert.Equal(["passkey"], login.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         var ticket = login.GetProperty("loginTicket").GetString()!;
@@ -298,6 +299,24 @@ public class PasskeyTests(PostgresServer postgres, AccountsClassHost host, Redis
         }));
         Assert.Equal("passkey", proven.GetProperty("method").GetString());
         await JsonAsync(await stale.PostAsync("/api/me/passkeys/options", null));
+    }
+
+    [Fact]
+    public async Task An_mfa_reset_removes_a_lost_passkey_so_it_no_longer_signs_in()
+    {
+        var organisation = await PasskeyOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        var manager = await CreateMfaUserAsync(organisation, UserRole.Manager);
+        using var lost = NewKey();
+        await RegisterAsync(manager, lost);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ClientFor(admin).PostAsync($"/api/users/{manager.Id}/mfa/reset", null)).StatusCode);
+
+        var login = await PasswordStepAsync(manager);
+        Assert.Equal("sms", login.GetProperty("method").GetString());
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey/options",
+            new { loginTicket = login.GetProperty("loginTicket").GetString() }), HttpStatusCode.Conflict, "second_factor_not_allowed");
+        Assert.Contains(await AuditAsync(organisation.Id), e => e.Event == AuditEvents.MfaReset && e.Details!.Contains("1 passkeys removed"));
     }
 
     [Fact]

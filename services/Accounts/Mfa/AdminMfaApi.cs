@@ -80,10 +80,13 @@ public static class AdminMfaApi
         await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.MfaReset, cancellationToken);
         // The authenticator app and the PINs of the ended sessions go too: the next mobile sign-in enrolls anew.
         await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+        // A lost passkey may be in someone else's hands: it stops working with the reset.
+        var passkeys = await db.Passkeys.Where(p => p.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         await db.MobilePins.Where(p => p.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         await db.LoginTickets.Where(t => t.UserId == user.Id && t.ConsumedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
-        audit.ByCaller(AuditEvents.MfaReset, user.Id, $"{devices} trusted devices revoked, {codes} recovery codes removed, sessions ended");
+        audit.ByCaller(AuditEvents.MfaReset, user.Id,
+            $"{devices} trusted devices revoked, {codes} recovery codes and {passkeys} passkeys removed, sessions ended");
         await notices.AddAsync(user, EmailTemplates.MfaReset, null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();

@@ -84,8 +84,8 @@ public static class SmsSignIn
         await context.Db.SaveChangesAsync(cancellationToken);
         return new ApiProblem(StatusCodes.Status403Forbidden, ProblemCodes.PasskeyRequired, "Sign in with a passkey.",
             "Your organisation requires administrators to sign in to the Control Centre with a passkey, and your account has none. Use "
-            + "one of your recovery codes, or ask another administrator to reset your sign-in methods or to switch the rule off, then add "
-            + "a passkey under My security.");
+            + "one of your recovery codes, or ask another administrator to switch the rule off for a moment; then add a passkey under "
+            + "My security.");
     }
 
     /// <summary>Sends a sign-in code to the user's number (a sign-in, a step-up, an enrollment proof);
