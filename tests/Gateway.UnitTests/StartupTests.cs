@@ -5,12 +5,17 @@ namespace FlexWhere.Gateway.UnitTests;
 public class StartupTests
 {
     [Fact]
-    public async Task Is_alive_but_not_ready_while_nothing_behind_it_answers()
+    public async Task Is_alive_but_not_ready_without_its_redis_and_reports_the_services_behind_it_apart()
     {
         using var gateway = GatewayFactory.WithoutDependencies();
+        using var client = gateway.CreateClient();
 
-        await HealthProbe.AssertAliveButNotReadyAsync(gateway.CreateClient(),
-            "downstream-accounts", "downstream-challenges", "downstream-notifier", "StackExchange.Redis");
+        // Its own readiness is its own store only; the services behind it are reported at /health/downstream.
+        await HealthProbe.AssertAliveButNotReadyAsync(client, "StackExchange.Redis");
+        var (code, body, raw) = await HealthProbe.WaitForReadinessAsync(client, System.Net.HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(30), "/health/downstream");
+        Assert.True(code == System.Net.HttpStatusCode.ServiceUnavailable, raw);
+        Assert.Equal(["downstream-accounts", "downstream-challenges", "downstream-notifier"], body!.Checks.Keys.Order());
     }
 
     [Fact]
