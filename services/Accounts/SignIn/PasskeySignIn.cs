@@ -10,19 +10,27 @@ public sealed record PasskeyVerifyRequest(string? LoginTicket, Guid? CeremonyId,
 
 public sealed record PasswordlessRequest(Guid? CeremonyId, JsonElement Credential, string? Client);
 
-/// <summary>Which second factors a user may finish a Control Centre sign-in with, the strongest first.</summary>
+/// <summary>Which second factors may prove it is the user, the strongest first: the one rule for finishing a sign-in and for
+/// a step-up. The organisation's factor list applies to the Control Centre; passkeys work only there (a browser).</summary>
 public static class SecondFactorMethods
 {
-    public static async Task<List<string>> ForControlCentreAsync(AccountsDbContext db, User user, CancellationToken cancellationToken)
+    public static Task<List<string>> ForControlCentreAsync(AccountsDbContext db, User user, CancellationToken cancellationToken) =>
+        ForAsync(db, user, Clients.ControlCentre, cancellationToken);
+
+    /// <param name="user">With its organisation loaded.</param>
+    public static async Task<List<string>> ForAsync(AccountsDbContext db, User user, string client, CancellationToken cancellationToken)
     {
         var organisation = user.Organisation;
-        var passkeyOnly = Assurance.NeedsPasskey(user.Role, Clients.ControlCentre, organisation);
+        var controlCentre = client == Clients.ControlCentre;
+        // Under the passkey rule nothing weaker proves it is an admin, at sign-in or at a step-up.
+        var passkeyOnly = Assurance.NeedsPasskey(user.Role, client, organisation);
         var methods = new List<string>();
-        if ((passkeyOnly || organisation.ControlCentreFactors.Contains(SecondFactors.Passkey))
+        if (controlCentre && (passkeyOnly || organisation.ControlCentreFactors.Contains(SecondFactors.Passkey))
             && await db.Passkeys.AnyAsync(p => p.UserId == user.Id, cancellationToken)) methods.Add(SecondFactors.Passkey);
         if (!passkeyOnly)
         {
-            if (organisation.ControlCentreFactors.Contains(SecondFactors.Totp) && await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
+            if ((!controlCentre || organisation.ControlCentreFactors.Contains(SecondFactors.Totp))
+                && await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken))
             {
                 methods.Add(SecondFactors.Totp);
             }

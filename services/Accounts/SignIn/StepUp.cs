@@ -59,19 +59,9 @@ public static class StepUp
         User? user = null)
     {
         if (!Assurance.IsMultiFactor(session.Acr)) return [StepUpMethods.Password];
-        user ??= await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
-        var methods = new List<string>();
-        var organisation = user.Organisation ?? await db.Organisations.AsNoTracking().SingleAsync(o => o.Id == user.OrganisationId,
-            cancellationToken);
-        var passkeyOnly = Assurance.NeedsPasskey(user.Role, session.Client, organisation);
-        if ((passkeyOnly || organisation.ControlCentreFactors.Contains(SecondFactors.Passkey))
-            && await db.Passkeys.AnyAsync(p => p.UserId == user.Id, cancellationToken)) methods.Add(StepUpMethods.Passkey);
-        // Under the passkey rule a step-up is as strong as the sign-in: a code by SMS or from the app would not be.
-        if (!passkeyOnly && user.PhoneNumber is not null) methods.Add(StepUpMethods.Sms);
-        if (!passkeyOnly && await MobileTotp.IsEnrolledAsync(db, user.Id, cancellationToken)) methods.Add(StepUpMethods.Totp);
-        if (await db.RecoveryCodes.AnyAsync(c => c.UserId == user.Id && c.UsedAt == null,
-            cancellationToken)) methods.Add(StepUpMethods.RecoveryCode);
-        return methods;
+        user ??= await db.Users.AsNoTracking().Include(u => u.Organisation).SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        // The factors that finish a sign-in on this client prove a step-up too (StepUpMethods share their names).
+        return await SecondFactorMethods.ForAsync(db, user, session.Client, cancellationToken);
     }
 
     public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
