@@ -3,8 +3,8 @@
 # a container engine that answers, or the servers from Debian's/Ubuntu's packages (installed here
 # when missing). The packages' own services are not needed: FlexWhere starts private instances.
 # Also the tools the build needs, from the same packages whatever runs the servers: Node.js and npm
-# (the Control Centre page); with --test-tools (./test.sh) also what only the tests need: Chromium
-# (the browser tests) and oathtool (the TOTP tests).
+# (the Control Centre page); with --test-tools (./test.sh) also what only the tests need: Chromium's
+# headless shell (the browser tests) and oathtool (the TOTP tests).
 #   scripts/ensure-servers.sh [--local] [--test-tools]
 #     --local       the local servers even when a container engine answers (./run.sh --Infra=local)
 set -euo pipefail
@@ -41,7 +41,9 @@ missing_tools() {
   local missing=()
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   if [ "$test_tools" = true ]; then
-    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    # Chromium's headless shell: the browser tests need no window, and the full browser took more than twice
+    # its CPU for the same tests (docs/testing.md).
+    [ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
     # The independent TOTP implementation the Accounts tests compare against (Debian's oath-toolkit).
     command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
   fi
