@@ -20,6 +20,7 @@ public sealed class EmailSendingTests(RabbitMqServer rabbitMq, RedisServer redis
     public async Task InitializeAsync()
     {
         await SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+        await DevInboxes.ClearAsync(redis);
         _smtp = SmtpSink.Start();
     }
 
@@ -142,9 +143,9 @@ public sealed class EmailSendingTests(RabbitMqServer rabbitMq, RedisServer redis
 
         await notifier.Harness.Bus.Publish(message);
         var inbox = notifier.Services.GetRequiredService<DevMailInbox>();
-        await NotifierHost.EventuallyAsync(() => inbox.Newest().Count > 0, "Nothing reached the development inbox.");
+        await NotifierHost.EventuallyAsync(async () => (await inbox.NewestAsync()).Count > 0, "Nothing reached the development inbox.");
 
-        var mail = Assert.Single(inbox.Newest());
+        var mail = Assert.Single(await inbox.NewestAsync());
         Assert.Equal("j.de.vries@acme.example", mail.To);
         Assert.Contains(message.Link, mail.Body);
         Assert.Equal(0, _smtp.DataAttempts);

@@ -11,7 +11,11 @@ public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis) : IA
 {
     private static readonly DateTimeOffset ExpiresAt = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
 
-    public Task InitializeAsync() => SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+    public async Task InitializeAsync()
+    {
+        await SharedQueues.AssertNobodyConsumesAsync(rabbitMq);
+        await DevInboxes.ClearAsync(redis);
+    }
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -26,7 +30,7 @@ public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis) : IA
         await notifier.Harness.Bus.Publish(message);
         await notifier.SentAsync(message.MessageId);
 
-        var sms = Assert.Single(notifier.Services.GetRequiredService<DevSmsInbox>().Newest());
+        var sms = Assert.Single(await notifier.Services.GetRequiredService<DevSmsInbox>().NewestAsync());
         Assert.Equal("Your FlexWhere code is 493817. It expires in 4 minutes.", sms.Body);
         Assert.Equal(clock.GetUtcNow(), sms.SentAt);
     }
@@ -44,7 +48,7 @@ public sealed class ExpiryTests(RabbitMqServer rabbitMq, RedisServer redis) : IA
 
         Assert.Equal("code_expired", failed.Reason);
         Assert.Equal(clock.GetUtcNow(), failed.FailedAt);
-        Assert.Empty(notifier.Services.GetRequiredService<DevSmsInbox>().Newest());
+        Assert.Empty(await notifier.Services.GetRequiredService<DevSmsInbox>().NewestAsync());
         Assert.False(await notifier.Harness.Published.Any<Contracts.SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
     }
 }

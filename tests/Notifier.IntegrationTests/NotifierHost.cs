@@ -178,10 +178,12 @@ public sealed class NotifierHost : IAsyncDisposable
 
     /// <summary>Waits (up to a minute) until <paramref name="condition"/> holds: positive checks wait for what they expect,
     /// never for the bus to fall silent.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string because)
+    public static Task EventuallyAsync(Func<bool> condition, string because) => EventuallyAsync(() => Task.FromResult(condition()), because);
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because)
     {
         var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, because);
             await Task.Delay(50);

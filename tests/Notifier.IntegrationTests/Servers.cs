@@ -80,6 +80,18 @@ public static class SharedQueues
     }
 }
 
+/// <summary>The development inboxes: one Redis list per channel, which the tests of the servers collection share.</summary>
+public static class DevInboxes
+{
+    /// <summary>Empties both inboxes, so a test sees only what it sent.</summary>
+    public static async Task ClearAsync(RedisServer redis)
+    {
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        await connection.GetDatabase().KeyDeleteAsync([Sending.NotifierKeys.DevInbox(Sending.NotifierKeys.Sms),
+            Sending.NotifierKeys.DevInbox(Sending.NotifierKeys.Email)]);
+    }
+}
+
 /// <summary>What reached a queue's <c>_error</c> queue.</summary>
 public static class ErrorQueues
 {

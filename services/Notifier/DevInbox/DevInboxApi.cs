@@ -24,15 +24,15 @@ public static class DevInboxApi
         return app;
     }
 
-    public static Ok<IReadOnlyList<DevSms>> ListMessages(DevSmsInbox inbox) => TypedResults.Ok(inbox.Newest());
+    public static async Task<Ok<IReadOnlyList<DevSms>>> ListMessages(DevSmsInbox inbox) => TypedResults.Ok(await inbox.NewestAsync());
 
-    public static Ok<IReadOnlyList<DevMail>> ListMail(DevMailInbox inbox) => TypedResults.Ok(inbox.Newest());
+    public static async Task<Ok<IReadOnlyList<DevMail>>> ListMail(DevMailInbox inbox) => TypedResults.Ok(await inbox.NewestAsync());
 
-    public static ContentHttpResult ViewMessages(DevSmsInbox inbox) =>
-        Page("SMS", Path, inbox.Newest().Select(sms => (sms.SentAt, sms.To, (string?)null, sms.Body)));
+    public static async Task<ContentHttpResult> ViewMessages(DevSmsInbox inbox) =>
+        Page("SMS", Path, (await inbox.NewestAsync()).Select(sms => (sms.SentAt, sms.To, (string?)null, sms.Body)));
 
-    public static ContentHttpResult ViewMail(DevMailInbox inbox) =>
-        Page("mail", MailPath, inbox.Newest().Select(mail => (mail.SentAt, mail.To, (string?)mail.Subject, mail.Body)));
+    public static async Task<ContentHttpResult> ViewMail(DevMailInbox inbox) =>
+        Page("mail", MailPath, (await inbox.NewestAsync()).Select(mail => (mail.SentAt, mail.To, (string?)mail.Subject, mail.Body)));
 
     private static ContentHttpResult Page(string channel, string jsonPath,
         IEnumerable<(DateTimeOffset SentAt, string To, string? Subject, string Body)> messages)

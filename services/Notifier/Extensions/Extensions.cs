@@ -35,7 +35,7 @@ public static class Extensions
     {
         builder.Services.AddSingleton<EmailIdempotency>();
         // In Development /dev/mail is mapped whatever the sender, as /dev/sms is: without its inbox every request failed.
-        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton(new DevMailInbox());
+        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton<DevMailInbox>();
         if (SmtpOptions.IsConfigured(builder.Configuration))
         {
             builder.Services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -67,7 +67,7 @@ public static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SmsIdempotency>();
 
-        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton(new DevSmsInbox());
+        if (builder.Environment.IsDevelopment()) builder.Services.AddSingleton<DevSmsInbox>();
 
         if (TwilioOptions.IsConfigured(builder.Configuration))
         {

@@ -24,6 +24,10 @@ public static class NotifierKeys
     /// <summary>A replica is sending this SendSms right now.</summary>
     public static string Claim(Guid messageId, string channel = Sms) => $"{Prefix}{channel}:claim:{messageId:N}";
 
+    /// <summary>Development only: the last messages the development sender of a channel "sent", newest first, shared
+    /// by every replica so <c>/dev/sms</c> shows them whichever replica sent them.</summary>
+    public static string DevInbox(string channel) => $"{Prefix}{channel}:dev-inbox";
+
     /// <summary>Provider message id → challenge id, for the provider's status callbacks.</summary>
     public static string ProviderMessage(string providerMessageId) => $"{Prefix}sms:provider:{providerMessageId}";
 }
