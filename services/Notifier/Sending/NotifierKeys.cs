@@ -24,6 +24,10 @@ public static class NotifierKeys
     /// <summary>A replica is sending this SendSms right now.</summary>
     public static string Claim(Guid messageId, string channel = Sms) => $"{Prefix}{channel}:claim:{messageId:N}";
 
+    /// <summary>The next free slot at the provider's rate for one sender (number or messaging service), shared by every
+    /// replica; it lives a second past that slot.</summary>
+    public static string ProviderRate(string sender) => $"{Prefix}sms:rate:{sender}";
+
     /// <summary>Provider message id → challenge id, for the provider's status callbacks.</summary>
     public static string ProviderMessage(string providerMessageId) => $"{Prefix}sms:provider:{providerMessageId}";
 }
