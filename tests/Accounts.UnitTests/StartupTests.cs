@@ -105,7 +105,7 @@ public class SigningKeyStartupTests
         Assert.Contains("not an RSA private key", error.ToString());
     }
 
-    private static readonly Lazy<string> RingKey = new(() => System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem());
+    public static readonly Lazy<string> RingKey = new(() => System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem());
 
     [Theory]
     [InlineData("2026-12", "Tokens:ActiveKey '2026-12' is not one of Tokens:SigningKeys (a, b)")]
@@ -131,5 +131,34 @@ public class SigningKeyStartupTests
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         Assert.Contains("Tokens:SigningKeys:key one: a key id is 1 to 64 letters", error.ToString());
+    }
+}
+
+public class DataProtectionStartupTests
+{
+    [Fact]
+    public void Refuses_to_start_outside_development_without_a_certificate_for_the_data_protection_keys()
+    {
+        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("environment", "Production"),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("Tokens:SigningKeys:a", SigningKeyStartupTests.RingKey.Value)]);
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("DataProtection:Certificate is not set", error.ToString());
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_a_data_protection_certificate_without_its_private_key()
+    {
+        var pem = TestCertificates.Pem();
+        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("DataProtection:Certificate", pem[..(pem.IndexOf("-----END CERTIFICATE-----") + 25)])]);
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("DataProtection:Certificate is not a certificate and its private key in PEM", error.ToString());
     }
 }
