@@ -27,7 +27,8 @@ public sealed class AccountsKeySet(IOptions<GatewayOptions> options, IHttpClient
         var current = Volatile.Read(ref _current);
         if (current is null)
         {
-            return (await StartOrJoinFetch(throttled: false).WaitAsync(cancel))?.Configuration
+            // Throttled too: while Accounts cannot be reached, requests fail at once instead of each asking again.
+            return (await StartOrJoinFetch(throttled: true).WaitAsync(cancel))?.Configuration
                 ?? throw new InvalidOperationException($"Accounts' key set could not be fetched from {Settings.JwksUrl}.");
         }
 

@@ -20,7 +20,8 @@ public sealed class SharedSendRate(IConnectionMultiplexer redis, IOptions<SmsRes
 {
     // KEYS[1]: the next free slot, in microseconds of Redis's clock. ARGV[1]: microseconds between sends; ARGV[2]: the
     // longest wait, in microseconds. Returns the wait before the booked slot, or -1 (nothing booked) when it is too far.
-    // %.0f keeps every digit of the time: tostring would round it to 14.
+    // %.0f keeps every digit of the time: tostring would round it to 14. TIME before a write needs Redis 5 or later (scripts
+    // replicated by their effects).
     private const string BookScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
