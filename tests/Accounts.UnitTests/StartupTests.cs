@@ -112,11 +112,9 @@ public class SigningKeyStartupTests
     [InlineData(null, "Tokens:ActiveKey is not set: name the key of Tokens:SigningKeys that signs (a, b)")]
     public void Refuses_to_start_with_a_key_ring_whose_active_key_is_unclear(string? activeKey, string message)
     {
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeys:a", RingKey.Value), ("Tokens:SigningKeys:b", RingKey.Value), ("Tokens:ActiveKey", activeKey)]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("Tokens:SigningKeys:a", RingKey.Value), ("Tokens:SigningKeys:b", RingKey.Value), ("Tokens:ActiveKey", activeKey)])));
 
         Assert.Contains(message, error.ToString());
     }
@@ -124,11 +122,9 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_with_a_key_id_a_token_header_should_not_carry()
     {
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeys:key one", RingKey.Value)]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("Tokens:SigningKeys:key one", RingKey.Value)])));
 
         Assert.Contains("Tokens:SigningKeys:key one: a key id is 1 to 64 letters", error.ToString());
     }
@@ -139,12 +135,10 @@ public class DataProtectionStartupTests
     [Fact]
     public void Refuses_to_start_outside_development_without_a_certificate_for_the_data_protection_keys()
     {
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
             ("environment", "Production"),
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeys:a", SigningKeyStartupTests.RingKey.Value)]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("Tokens:SigningKeys:a", SigningKeyStartupTests.RingKey.Value)])));
 
         Assert.Contains("DataProtection:Certificate is not set", error.ToString());
     }
@@ -153,11 +147,9 @@ public class DataProtectionStartupTests
     public void Refuses_to_start_with_a_data_protection_certificate_without_its_private_key()
     {
         var pem = TestCertificates.Pem();
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("DataProtection:Certificate", pem[..(pem.IndexOf("-----END CERTIFICATE-----") + 25)])]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("DataProtection:Certificate", pem[..(pem.IndexOf("-----END CERTIFICATE-----") + 25)])])));
 
         Assert.Contains("DataProtection:Certificate is not a certificate and its private key in PEM", error.ToString());
     }

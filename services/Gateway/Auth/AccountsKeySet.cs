@@ -8,7 +8,7 @@ namespace FlexWhere.Gateway.Auth;
 /// Accounts' public keys (its JWKS) as the Gateway knows them. Fetched at the first token; after
 /// <see cref="JwtOptions.KeySetMaxAgeSeconds"/> fetched again in the background while the known keys keep
 /// serving (an Accounts outage does not stop validation); and fetched at once, within the request, when a
-/// token names a key the Gateway does not know (<see cref="RefreshForUnknownKeyAsync"/>) — at most once per
+/// token names a key the Gateway does not know (<see cref="KeysWithAsync"/>) — at most once per
 /// <see cref="JwtOptions.KeyRefreshSeconds"/>, so tokens with made-up key ids cannot make it hammer Accounts.
 /// Concurrent callers share one fetch.
 /// </summary>
@@ -40,16 +40,17 @@ public sealed class AccountsKeySet(IOptions<GatewayOptions> options, IHttpClient
         return current.Configuration;
     }
 
-    /// <summary>The key set fetched again for a token whose key is unknown; null when it was fetched too recently
-    /// to have changed (the token's key is then not Accounts').</summary>
-    public async Task<OpenIdConnectConfiguration?> RefreshForUnknownKeyAsync(CancellationToken cancel)
+    /// <summary>A key set that has the key <paramref name="keyId"/> of a token that failed for want of it: the one another
+    /// request fetched meanwhile, or one fetched now. Null when Accounts has no such key, or when the set was fetched
+    /// too recently to ask again.</summary>
+    public async Task<OpenIdConnectConfiguration?> KeysWithAsync(string keyId, CancellationToken cancel)
     {
-        var before = Volatile.Read(ref _current);
-        var after = await StartOrJoinFetch(throttled: true).WaitAsync(cancel);
-        return after is not null && !ReferenceEquals(after, before) ? after.Configuration : null;
+        if (Volatile.Read(ref _current) is { } current && current.Has(keyId)) return current.Configuration;
+        var fetched = await StartOrJoinFetch(throttled: true).WaitAsync(cancel);
+        return fetched is not null && fetched.Has(keyId) ? fetched.Configuration : null;
     }
 
-    /// <summary>The bearer handler asks for this on an unknown key; <see cref="RefreshForUnknownKeyAsync"/> does it
+    /// <summary>The bearer handler asks for this on an unknown key; <see cref="KeysWithAsync"/> does it
     /// within the request instead, so the request that brought the new key is not refused.</summary>
     public void RequestRefresh()
     {
@@ -91,5 +92,8 @@ public sealed class AccountsKeySet(IOptions<GatewayOptions> options, IHttpClient
         }
     }
 
-    private sealed record Snapshot(OpenIdConnectConfiguration Configuration, DateTimeOffset FetchedAt);
+    private sealed record Snapshot(OpenIdConnectConfiguration Configuration, DateTimeOffset FetchedAt)
+    {
+        public bool Has(string keyId) => Configuration.SigningKeys.Any(key => key.KeyId == keyId);
+    }
 }

@@ -10,6 +10,8 @@ public static class GatewayAuthentication
     public const string AnonymousPolicy = "anonymous";
     public const string JwksHttpClient = "accounts-jwks";
 
+    private static readonly Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler KeyIdReader = new();
+
     /// <summary>
     /// Validates Accounts' access tokens with the keys of its JWKS (<see cref="AccountsKeySet"/>). A token whose key
     /// the Gateway does not know yet makes it fetch the key set within the request and validate again, so the first
@@ -47,15 +49,18 @@ public static class GatewayAuthentication
     /// <summary>A token signed with a key the Gateway does not know: fetch Accounts' keys now and validate once more.</summary>
     private static async Task RetryWithFreshKeysAsync(AuthenticationFailedContext context)
     {
-        if (context.Exception is not SecurityTokenSignatureKeyNotFoundException) return;
-        var keys = await context.HttpContext.RequestServices.GetRequiredService<AccountsKeySet>()
-            .RefreshForUnknownKeyAsync(context.HttpContext.RequestAborted);
         var header = context.Request.Headers.Authorization.ToString();
-        if (keys is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return;
+        if (context.Exception is not SecurityTokenSignatureKeyNotFoundException
+            || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return;
+        var token = header["Bearer ".Length..].Trim();
+        if (!KeyIdReader.CanReadToken(token) || KeyIdReader.ReadJsonWebToken(token).Kid is not { Length: > 0 } keyId) return;
+        var keys = await context.HttpContext.RequestServices.GetRequiredService<AccountsKeySet>()
+            .KeysWithAsync(keyId, context.HttpContext.RequestAborted);
+        if (keys is null) return;
 
         var parameters = context.Options.TokenValidationParameters.Clone();
         parameters.IssuerSigningKeys = keys.SigningKeys;
-        var result = await context.Options.TokenHandlers[0].ValidateTokenAsync(header["Bearer ".Length..].Trim(), parameters);
+        var result = await context.Options.TokenHandlers[0].ValidateTokenAsync(token, parameters);
         if (result.IsValid)
         {
             context.Principal = new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity);
@@ -76,7 +81,7 @@ public static class GatewayAuthentication
             SecurityTokenExpiredException =>
                 (ProblemCodes.TokenExpired, "Your session has expired: refresh the access token or sign in again."),
             SecurityTokenSignatureKeyNotFoundException => (ProblemCodes.InvalidToken,
-                "The access token is signed with a key that is no longer accepted (keys are rotated): sign in again."),
+                "The access token is signed with a key that is unknown or no longer accepted (keys are rotated): sign in again."),
             not null => (ProblemCodes.InvalidToken, "The access token is not valid: sign in again."),
             _ => (ProblemCodes.AuthenticationRequired, "Sign in first: this request needs an access token (Authorization: Bearer …)."),
         };
