@@ -18,6 +18,9 @@ var internalApiKey = builder.AddGeneratedSecret("internal-api-key");
 // secret; only with it do they believe its X-Forwarded-For.
 var gatewaySecret = builder.AddGeneratedSecret("gateway-secret");
 var jwtSigningKey = builder.AddParameter("accounts-jwt-signing-key", new RsaSigningKeyDefault(), secret: true, persist: true);
+// Encrypts Accounts' Data Protection keys before they are stored in PostgreSQL.
+var dataProtectionCertificate = builder.AddParameter("accounts-data-protection-certificate",
+    new CertificateDefault("FlexWhere Accounts Data Protection"), secret: true, persist: true);
 
 // Applies Accounts' migrations (and the Development seed), then stays up and healthy.
 var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
@@ -30,6 +33,7 @@ var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WaitFor(accountsMigrations)
     .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
+    .WithEnvironment("DataProtection__Certificate", dataProtectionCertificate)
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithServiceHealthCheck();
 

@@ -39,10 +39,21 @@ public static partial class AccountsScenarios
     public static async Task StartAsync(Services services, Servers servers)
     {
         services.Extra["Tokens__SigningKeyPem"] = RSA.Create(2048).ExportPkcs8PrivateKeyPem();
+        services.Extra["DataProtection__Certificate"] = DataProtectionCertificatePem();
         await services.StartAsync("Accounts.MigrationService");
         await services.StopAsync("Accounts.MigrationService");
         _users = await SeedUsersAsync(servers.PostgresConnectionString!);
         await services.StartAsync("Accounts");
+    }
+
+    /// <summary>In Production Accounts encrypts its Data Protection keys to a certificate (docs/security.md, "Key rotation").</summary>
+    private static string DataProtectionCertificatePem()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=FlexWhere bench", rsa,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return certificate.ExportCertificatePem() + "\n" + rsa.ExportPkcs8PrivateKeyPem();
     }
 
     /// <summary>One organisation (SMS to NL allowed) and its managers, written with SQL; one password

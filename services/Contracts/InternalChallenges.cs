@@ -13,7 +13,8 @@ public sealed class InternalApiOptions
 
     public const string HeaderName = "X-Internal-Api-Key";
 
-    /// <summary>The key callers send in <see cref="HeaderName"/>; the AppHost parameter <c>internal-api-key</c>.</summary>
+    /// <summary>The key callers send in <see cref="HeaderName"/>; the AppHost parameter <c>internal-api-key</c>. Challenges
+    /// accepts it and, during a rotation, the keys of <c>InternalApi:AcceptedKeys</c> as well.</summary>
     [Required(ErrorMessage = "InternalApi:Key is not set: give the service the shared key of at least 32 characters "
         + "(the AppHost parameter internal-api-key).")]
     [MinLength(32, ErrorMessage = "InternalApi:Key must be at least 32 characters long.")]

@@ -28,6 +28,10 @@ public sealed class JwtOptions
 
     /// <summary>How soon after a fetch a token with an unknown key may trigger another (key rotation).</summary>
     [Range(1, 3600)] public int KeyRefreshSeconds { get; set; } = 30;
+
+    /// <summary>How old the known key set may grow before it is fetched again in the background: a key removed from
+    /// Accounts stops being accepted here within this time.</summary>
+    [Range(1, 86400)] public int KeySetMaxAgeSeconds { get; set; } = 300;
 }
 
 public sealed class CorsOptions

@@ -120,18 +120,7 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
         {
             // The migrations run once, into a template the class's database is copied from.
             host.ConnectionString = await postgres.CreateDatabaseAsync("accounts", MigrateAsync);
-            host.Factory = new ServiceFactory<Program>(
-                [("ConnectionStrings:accountsdb", host.ConnectionString), ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
-                    ("AccountLinks:PublicBaseUrl", PublicBaseUrl), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
-                    ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings])
-            {
-                TestServices = services =>
-                {
-                    services.AddSingleton<TimeProvider>(host.Clock);
-                    services.Configure<PasswordHasherOptions>(options => options.IterationCount = HashIterations);
-                    ConfigureTestServices(services);
-                },
-            };
+            host.Factory = NewAccounts();
         }
         else
         {
@@ -140,6 +129,21 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
 
         Client = Factory.CreateClient();
     }
+
+    /// <summary>An Accounts on the class's database and clock, with the class's settings and then <paramref name="settings"/>:
+    /// the host's, or another replica beside it.</summary>
+    protected ServiceFactory<Program> NewAccounts(params (string Key, string? Value)[] settings) => new(
+        [("ConnectionStrings:accountsdb", host.ConnectionString), ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
+            ("AccountLinks:PublicBaseUrl", PublicBaseUrl), ("Tokens:SigningKeyPem", SigningKeyPem.Value),
+            ("InternalApi:Key", InternalKey), ("Challenges:BaseUrl", ChallengesDownUrl), .. Settings, .. settings])
+    {
+        TestServices = services =>
+        {
+            services.AddSingleton<TimeProvider>(host.Clock);
+            services.Configure<PasswordHasherOptions>(options => options.IterationCount = HashIterations);
+            ConfigureTestServices(services);
+        },
+    };
 
     /// <summary>Every table as the migrations left it: empty (the migrations insert no rows).</summary>
     private async Task EmptyTablesAsync()

@@ -104,4 +104,53 @@ public class SigningKeyStartupTests
 
         Assert.Contains("not an RSA private key", error.ToString());
     }
+
+    public static readonly Lazy<string> RingKey = new(() => System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem());
+
+    [Theory]
+    [InlineData("2026-12", "Tokens:ActiveKey '2026-12' is not one of Tokens:SigningKeys (a, b)")]
+    [InlineData(null, "Tokens:ActiveKey is not set: name the key of Tokens:SigningKeys that signs (a, b)")]
+    public void Refuses_to_start_with_a_key_ring_whose_active_key_is_unclear(string? activeKey, string message)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("Tokens:SigningKeys:a", RingKey.Value), ("Tokens:SigningKeys:b", RingKey.Value), ("Tokens:ActiveKey", activeKey)])));
+
+        Assert.Contains(message, error.ToString());
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_a_key_id_a_token_header_should_not_carry()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("Tokens:SigningKeys:key one", RingKey.Value)])));
+
+        Assert.Contains("Tokens:SigningKeys:key one: a key id is 1 to 64 letters", error.ToString());
+    }
+}
+
+public class DataProtectionStartupTests
+{
+    [Fact]
+    public void Refuses_to_start_outside_development_without_a_certificate_for_the_data_protection_keys()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("environment", "Production"),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("Tokens:SigningKeys:a", SigningKeyStartupTests.RingKey.Value)])));
+
+        Assert.Contains("DataProtection:Certificate is not set", error.ToString());
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_a_data_protection_certificate_without_its_private_key()
+    {
+        var pem = TestCertificates.Pem();
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
+            ("DataProtection:Certificate", pem[..(pem.IndexOf("-----END CERTIFICATE-----") + 25)])])));
+
+        Assert.Contains("DataProtection:Certificate is not a certificate and its private key in PEM", error.ToString());
+    }
 }

@@ -50,5 +50,34 @@ public sealed class InternalApiKeyTests(RedisServer redis, RabbitMqServer rabbit
         Assert.Empty(await sms.SettledAsync(s => s.Destination == request.Destination));
     }
 
+    private const string NextKey = "next-internal-api-key-for-the-tests-0123456789";
+
+    [Fact]
+    public async Task Accepts_the_current_and_the_next_key_while_a_rotation_overlaps()
+    {
+        using var overlapping = new ChallengesApp(redis, rabbitMq, ("InternalApi:AcceptedKeys:0", NextKey));
+
+        foreach (var key in new[] { ChallengesApp.InternalKey, NextKey })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/internal/challenges") { Content = JsonContent.Create(ChallengeRequest.Fresh()) };
+            request.Headers.Add("X-Internal-Api-Key", key);
+
+            using var response = await overlapping.Public.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Refuses_a_key_removed_by_the_rotation()
+    {
+        using var rotated = new ChallengesApp(redis, rabbitMq, ("InternalApi:Key", NextKey));
+
+        // Internal sends the key of before the rotation.
+        using var response = await rotated.CreateAsync(ChallengeRequest.Fresh());
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized_service");
+    }
+
     public void Dispose() => _app.Dispose();
 }

@@ -56,6 +56,8 @@ public class StartupTests
     [Theory]
     [InlineData("InternalApi:Key", null, "InternalApi:Key is not set")]
     [InlineData("InternalApi:Key", "short", "InternalApi:Key must be at least 32 characters")]
+    [InlineData("InternalApi:AcceptedKeys:0", "short", "InternalApi:AcceptedKeys:0 must be at least 32 characters")]
+    [InlineData("InternalApi:AcceptedKeys:0", "", "InternalApi:AcceptedKeys:0 must be at least 32 characters")]
     [InlineData("Challenges:CodeTtl", "00:10:01", "Challenges:CodeTtl must be between")]
     [InlineData("Challenges:CodeTtl", "00:00:05", "Challenges:CodeTtl must be between")]
     [InlineData("Challenges:MaxAttempts", "0", "Challenges:MaxAttempts")]

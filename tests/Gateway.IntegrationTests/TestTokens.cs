@@ -17,24 +17,21 @@ internal sealed class TestTokens : IDisposable
         _key = new RsaSecurityKey(_rsa) { KeyId = keyId };
     }
 
-    public string Jwks
+    public string Jwks => JwksOf(this);
+
+    /// <summary>One key set publishing the keys of all the issuers, as Accounts does during a rotation.</summary>
+    public static string JwksOf(params TestTokens[] issuers) => JsonSerializer.Serialize(new
     {
-        get
+        keys = issuers.Select(issuer =>
         {
-            var parameters = _rsa.ExportParameters(includePrivateParameters: false);
-            return JsonSerializer.Serialize(new
+            var parameters = issuer._rsa.ExportParameters(includePrivateParameters: false);
+            return new
             {
-                keys = new[]
-                {
-                    new
-                    {
-                        kty = "RSA", use = "sig", alg = "RS256", kid = _key.KeyId,
-                        n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent),
-                    },
-                },
-            });
-        }
-    }
+                kty = "RSA", use = "sig", alg = "RS256", kid = issuer._key.KeyId,
+                n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent),
+            };
+        }),
+    });
 
     public string Issue(string userId = "7d1c1d0e-0000-4000-8000-000000000001", DateTime? expires = null,
         string issuer = "flexwhere-accounts", string audience = "flexwhere")

@@ -40,19 +40,13 @@ public static class Extensions
 
         builder.AddDefaultOpenApi();
 
-        var development = builder.Environment.IsDevelopment();
-        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations()
-            .Validate(options => development || !string.IsNullOrWhiteSpace(options.SigningKeyPem),
-                "Tokens:SigningKeyPem is not set: run through the AppHost (parameter accounts-jwt-signing-key) or set " +
-                    "Tokens__SigningKeyPem to an RSA private key in PEM.")
-            .Validate(options => string.IsNullOrWhiteSpace(options.SigningKeyPem) || SigningKey.IsUsablePem(options.SigningKeyPem),
-                "Tokens:SigningKeyPem is not an RSA private key of at least 2048 bits in PEM.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<SessionLimits>().BindConfiguration(SessionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddTimeProvider();
-        builder.Services.AddSingleton<SigningKey>();
+        builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.AddMfa();

@@ -10,8 +10,10 @@ public static class MobileExtensions
     {
         builder.Services.AddOptions<MobileOptions>().BindConfiguration(MobileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        // Keys in the Accounts database and one application name: every replica decrypts what another wrote.
-        builder.Services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToDbContext<AccountsDbContext>();
+        // Keys in the Accounts database and one application name: every replica decrypts what another wrote. The
+        // keys are encrypted to a certificate from configuration before they are stored (KeyProtection).
+        builder.ProtectKeysWithConfiguredCertificate(
+            builder.Services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToDbContext<AccountsDbContext>());
         builder.Services.AddSingleton<TotpSecrets>();
         builder.Services.AddSingleton<MobileTotp>();
         builder.Services.AddSingleton<IPasswordHasher<MobilePin>, PasswordHasher<MobilePin>>();

@@ -46,7 +46,7 @@ public static class AuthApi
         auth.MapPost("/logout", Logout).WithName("Logout").WithSummary("Revoke the session of a refresh token.");
 
         app.MapGet("/api/me", Me).WithTags("Sign-in").RequireAuthorization().WithName("Me").WithSummary("The signed-in user.");
-        app.MapGet("/.well-known/jwks.json", (SigningKey key) => TypedResults.Ok(key.Jwks()))
+        app.MapGet("/.well-known/jwks.json", (SigningKeyRing keys) => TypedResults.Ok(keys.Jwks()))
             .WithTags("Sign-in").WithName("Jwks").WithSummary("Public keys that verify access tokens.");
         return app;
     }

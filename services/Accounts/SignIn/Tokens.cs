@@ -17,7 +17,7 @@ public sealed partial record SignedIn(string Status, string AccessToken, string 
 }
 
 /// <summary>Issues access tokens (RS256 JWT) and opaque refresh tokens (stored as SHA-256).</summary>
-public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimeProvider time)
+public sealed class Tokens(SigningKeyRing keys, IOptions<JwtOptions> options, TimeProvider time)
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
@@ -33,7 +33,7 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
             IssuedAt = now,
             NotBefore = now,
             Expires = now.AddSeconds(options.Value.AccessTokenLifetimeSeconds),
-            SigningCredentials = key.Credentials,
+            SigningCredentials = keys.Credentials,
             Subject = new ClaimsIdentity(
             [
                 new Claim(TokenClaims.Subject, user.Id.ToString()),
@@ -75,7 +75,8 @@ public sealed class Tokens(SigningKey key, IOptions<JwtOptions> options, TimePro
     {
         ValidIssuer = options.Value.Issuer,
         ValidAudience = options.Value.Audience,
-        IssuerSigningKey = key.PublicKey,
+        // Every key of the ring: tokens signed before a rotation stay valid until their key is removed.
+        IssuerSigningKeys = keys.VerificationKeys,
         ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
         NameClaimType = TokenClaims.Subject,
         RoleClaimType = TokenClaims.Role,

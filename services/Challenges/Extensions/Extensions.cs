@@ -16,10 +16,8 @@ public static class Extensions
             .BindConfiguration(LimitOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddOptions<InternalApiOptions>()
-            .BindConfiguration(InternalApiOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptions<InternalApiKeys>().BindConfiguration(InternalApiOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<InternalApiKeys>, InternalApiKeysValidator>();
 
         // Registers the Redis readiness check; MassTransit adds the broker's.
         builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FlexWhere.Gateway.Auth;
@@ -11,30 +10,27 @@ public static class GatewayAuthentication
     public const string AnonymousPolicy = "anonymous";
     public const string JwksHttpClient = "accounts-jwks";
 
+    private static readonly Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler KeyIdReader = new();
+
     /// <summary>
-    /// Validates Accounts' access tokens with the keys from its JWKS (cached for an hour; fetched
-    /// again when a token names an unknown key, at most once per KeyRefreshSeconds, so a key rotation
-    /// needs no restart). Every route needs a valid token unless its configuration names the
-    /// anonymous policy (see <see cref="SecureRouteDefaults"/>).
+    /// Validates Accounts' access tokens with the keys of its JWKS (<see cref="AccountsKeySet"/>). A token whose key
+    /// the Gateway does not know yet makes it fetch the key set within the request and validate again, so the first
+    /// token of a new key is accepted, not refused: a key rotation needs no restart and fails no request. Every route
+    /// needs a valid token unless its configuration names the anonymous policy (see <see cref="SecureRouteDefaults"/>).
     /// </summary>
     public static void AddGatewayAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpClient(JwksHttpClient);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccountsKeySet>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<GatewayOptions>, IHttpClientFactory>((bearer, gateway, httpClients) =>
+            .Configure<IOptions<GatewayOptions>, AccountsKeySet>((bearer, gateway, keySet) =>
             {
                 var jwt = gateway.Value.Jwt;
                 bearer.MapInboundClaims = false;
                 bearer.RequireHttpsMetadata = false;
-                bearer.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                    jwt.JwksUrl,
-                    new JwksRetriever(),
-                    new HttpDocumentRetriever(httpClients.CreateClient(JwksHttpClient)) { RequireHttps = false })
-                {
-                    AutomaticRefreshInterval = TimeSpan.FromHours(1),
-                    RefreshInterval = TimeSpan.FromSeconds(jwt.KeyRefreshSeconds),
-                };
+                bearer.ConfigurationManager = keySet;
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = jwt.Issuer,
@@ -44,10 +40,36 @@ public static class GatewayAuthentication
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                 };
-                bearer.Events = new JwtBearerEvents { OnChallenge = WriteUnauthorizedAsync };
+                bearer.Events = new JwtBearerEvents { OnAuthenticationFailed = RetryWithFreshKeysAsync, OnChallenge = WriteUnauthorizedAsync };
             });
 
         builder.Services.AddAuthorization();
+    }
+
+    /// <summary>A token signed with a key the Gateway does not know: fetch Accounts' keys now and validate once more.</summary>
+    private static async Task RetryWithFreshKeysAsync(AuthenticationFailedContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (context.Exception is not SecurityTokenSignatureKeyNotFoundException
+            || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return;
+        var token = header["Bearer ".Length..].Trim();
+        if (!KeyIdReader.CanReadToken(token) || KeyIdReader.ReadJsonWebToken(token).Kid is not { Length: > 0 } keyId) return;
+        var keys = await context.HttpContext.RequestServices.GetRequiredService<AccountsKeySet>()
+            .KeysWithAsync(keyId, context.HttpContext.RequestAborted);
+        if (keys is null) return;
+
+        var parameters = context.Options.TokenValidationParameters.Clone();
+        parameters.IssuerSigningKeys = keys.SigningKeys;
+        var result = await context.Options.TokenHandlers[0].ValidateTokenAsync(token, parameters);
+        if (result.IsValid)
+        {
+            context.Principal = new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity);
+            context.Success();
+        }
+        else
+        {
+            context.Fail(result.Exception);
+        }
     }
 
     /// <summary>The 401 says whether the token is missing, expired or otherwise not valid.</summary>
@@ -58,23 +80,12 @@ public static class GatewayAuthentication
         {
             SecurityTokenExpiredException =>
                 (ProblemCodes.TokenExpired, "Your session has expired: refresh the access token or sign in again."),
+            SecurityTokenSignatureKeyNotFoundException => (ProblemCodes.InvalidToken,
+                "The access token is signed with a key that is unknown or no longer accepted (keys are rotated): sign in again."),
             not null => (ProblemCodes.InvalidToken, "The access token is not valid: sign in again."),
             _ => (ProblemCodes.AuthenticationRequired, "Sign in first: this request needs an access token (Authorization: Bearer …)."),
         };
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return new ApiProblem(StatusCodes.Status401Unauthorized, code, "Unauthorized", detail).WriteAsync(context.HttpContext);
-    }
-}
-
-/// <summary>Reads a bare JWKS document (Accounts publishes no OpenID discovery document).</summary>
-internal sealed class JwksRetriever : IConfigurationRetriever<OpenIdConnectConfiguration>
-{
-    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(string address, IDocumentRetriever retriever,
-        CancellationToken cancel)
-    {
-        var keys = new JsonWebKeySet(await retriever.GetDocumentAsync(address, cancel));
-        var configuration = new OpenIdConnectConfiguration();
-        foreach (var key in keys.GetSigningKeys()) configuration.SigningKeys.Add(key);
-        return configuration;
     }
 }

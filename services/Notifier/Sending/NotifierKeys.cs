@@ -28,6 +28,10 @@ public static class NotifierKeys
     /// by every replica so <c>/dev/sms</c> shows them whichever replica sent them.</summary>
     public static string DevInbox(string channel) => $"{Prefix}{channel}:dev-inbox";
 
+    /// <summary>The next free slot at the provider's rate for one sender (number or messaging service), shared by every
+    /// replica; it lives a second past that slot.</summary>
+    public static string ProviderRate(string sender) => $"{Prefix}sms:rate:{sender}";
+
     /// <summary>Provider message id → challenge id, for the provider's status callbacks.</summary>
     public static string ProviderMessage(string providerMessageId) => $"{Prefix}sms:provider:{providerMessageId}";
 }

@@ -21,7 +21,11 @@ public sealed class ClaimOutlastsPipelineValidation(IOptions<SmsResilienceOption
     {
         var attempts = resilience.MaxRetryAttempts + 1;
         var waitsBetweenAttempts = resilience.MaxRetryAttempts * resilience.MaxRetryAfter;
-        var rateLimitWait = TimeSpan.FromSeconds(attempts * (double)concurrentMessageLimit / resilience.MessagesPerSecond);
-        return attempts * resilience.AttemptTimeout + waitsBetweenAttempts + rateLimitWait;
+        return attempts * resilience.AttemptTimeout + waitsBetweenAttempts + attempts * RateLimitWaitPerAttempt(resilience, concurrentMessageLimit);
     }
+
+    /// <summary>The longest an attempt waits for its turn at the provider's rate (<see cref="SharedSendRate"/>):
+    /// <see cref="SmsResilienceOptions.MaxRateWait"/>, by default as long as this replica's own concurrent sends take.</summary>
+    public static TimeSpan RateLimitWaitPerAttempt(SmsResilienceOptions resilience, int concurrentMessageLimit) =>
+        resilience.MaxRateWait ?? TimeSpan.FromSeconds((double)concurrentMessageLimit / resilience.MessagesPerSecond);
 }

@@ -22,7 +22,15 @@ public sealed class SmsResilienceOptions
     [SettingRange(1, 100_000)]
     public int MessagesPerSecond { get; set; } = 1;
 
-    /// <summary>Sends waiting for the rate limiter; beyond this they fail (transiently) and MassTransit retries them.</summary>
+    /// <summary>The longest a send waits for its turn at <see cref="MessagesPerSecond"/> (shared by every replica); a send whose
+    /// turn is further away fails (transiently) and MassTransit tries it again later. Unset: as long as this replica's own
+    /// <c>Notifier:Sending:ConcurrentMessageLimit</c> sends take at the rate. With R replicas sending at full rate the queue
+    /// is R times that: set it to R × ConcurrentMessageLimit / MessagesPerSecond for all of them to wait, and ClaimTtl above it
+    /// (checked at start).</summary>
+    [SettingRange("00:00:00.010", "00:10:00")]
+    public TimeSpan? MaxRateWait { get; set; }
+
+    /// <summary>Sends of this replica waiting for their turn; beyond this they fail (transiently) and MassTransit retries them.</summary>
     [SettingRange(1, 100_000)]
     public int QueueLimit { get; set; } = 1000;
 

@@ -17,8 +17,9 @@ namespace FlexWhere.Notifier.Providers.Twilio;
 ///   may have accepted it, and sending again would text the code twice. It fails the message's
 ///   delivery, whose next try looks the message up at Twilio first (<c>SendSmsConsumer</c>);</item>
 /// <item>a circuit breaker, so a Twilio outage fails sends fast instead of piling attempts on it;</item>
-/// <item>a token-bucket rate limiter (messages per second) that queues sends rather than failing them;
-///   it sits inside the retry because every retry is another message to Twilio;</item>
+/// <item>the provider's rate (messages per second), counted across every replica in Redis (<see cref="SharedSendRate"/>),
+///   which makes sends wait for their turn rather than failing them; it sits inside the retry because every retry is
+///   another message to Twilio;</item>
 /// <item>a per-attempt timeout, so a hung connection costs one attempt, not the message.</item>
 /// </list>
 /// The second layer is MassTransit's retry of the whole message (<c>SendSmsConsumerDefinition</c>),
@@ -31,7 +32,7 @@ public static class SmsResiliencePipeline
     public static readonly IReadOnlySet<int> TransientTwilioCodes = new HashSet<int> { 20429, 20500, 20503 };
 
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SmsResilienceOptions options,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider, RateLimiter sendRate)
     {
         pipeline.AddRetry(new HttpRetryStrategyOptions
         {
@@ -57,15 +58,7 @@ public static class SmsResiliencePipeline
             ShouldHandle = args => IsTransientAsync(args.Outcome),
         });
 
-        pipeline.AddRateLimiter(new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.MessagesPerSecond,
-            TokensPerPeriod = options.MessagesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = options.QueueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        }));
+        pipeline.AddRateLimiter(sendRate);
 
         pipeline.AddTimeout(options.AttemptTimeout);
     }

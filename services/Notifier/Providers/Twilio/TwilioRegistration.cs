@@ -15,6 +15,7 @@ public static class TwilioRegistration
 
         builder.Services.AddSingleton<IValidateOptions<Sending.SendingOptions>, ClaimOutlastsPipelineValidation>();
 
+        builder.Services.AddSingleton<SharedSendRate>();
         builder.Services.AddTransient<TwilioBaseUrlHandler>();
         builder.Services.AddTransient<ISmsProvider, TwilioSmsProvider>();
 
@@ -30,7 +31,8 @@ public static class TwilioRegistration
         http.AddResilienceHandler("twilio-sms", (pipeline, context) => SmsResiliencePipeline.Configure(
             pipeline,
             context.ServiceProvider.GetRequiredService<IOptions<SmsResilienceOptions>>().Value,
-            context.ServiceProvider.GetRequiredService<TimeProvider>()));
+            context.ServiceProvider.GetRequiredService<TimeProvider>(),
+            context.ServiceProvider.GetRequiredService<SharedSendRate>()));
         http.AddHttpMessageHandler<TwilioBaseUrlHandler>();
     }
 }
