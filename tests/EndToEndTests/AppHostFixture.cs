@@ -28,8 +28,12 @@ public class AppHostFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>Set to a number (e.g. 3) to run the end-to-end and browser tests against that many replicas of every service.</summary>
+    public const string ReplicasVariable = "FLEXWHERE_E2E_REPLICAS";
+
     /// <summary>Arguments for the AppHost besides the Gateway's port.</summary>
-    protected virtual IEnumerable<string> Arguments => [];
+    protected virtual IEnumerable<string> Arguments =>
+        int.TryParse(Environment.GetEnvironmentVariable(ReplicasVariable), out var replicas) && replicas > 1 ? [$"--Replicas={replicas}"] : [];
 
     /// <summary>Changes to the application model before it is built.</summary>
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
