@@ -12,7 +12,7 @@ namespace FlexWhere.Challenges.IntegrationTests;
 /// a small reserve of its own is spent. Counted in one Redis script, so parallel sends cannot overspend.
 /// </summary>
 [Collection(ServersCollection.Name)]
-public sealed class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
+public class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     [Fact]
     public async Task Ordinary_sends_stop_at_the_share_open_to_everyone_while_a_priority_send_still_goes()

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlexWhere.Challenges.IntegrationTests;
 
 [Collection(ServersCollection.Name)]
-public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
+public class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     private static async Task<JsonElement> WaitForDeliveryAsync(ChallengesApp app, string challengeId, string state)
     {
