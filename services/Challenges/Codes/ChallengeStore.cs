@@ -45,7 +45,8 @@ public sealed record VerifyResult(VerifyOutcome Outcome, int AttemptsLeft, Guid?
 
 public enum ResendOutcome { Resent, NotFound, TooSoon, Expired, Closed }
 
-public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ChallengeOptions> options,
+    ILogger<ChallengeStore> logger)
 {
     private IDatabase Db => redis.GetDatabase();
 
@@ -177,9 +178,28 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
             "stale" => VerifyOutcome.Stale,
             _ => VerifyOutcome.NotFound,
         };
+        if (outcome is VerifyOutcome.Verified or VerifyOutcome.Invalid or VerifyOutcome.Locked)
+        {
+            await WaitForReplicasAsync(keys.Challenge(challengeId));
+        }
+
         return outcome == VerifyOutcome.Verified
             ? new VerifyResult(outcome, (int)result[1], Guid.Parse((string)result[2]!), Guid.Parse((string)result[3]!), (string)result[4]!)
             : new VerifyResult(outcome, (int)result[1], null, null, null);
+    }
+
+    /// <summary>WAIT: the primary holding <paramref name="key"/> has passed this connection's writes to the
+    /// replicas asked for, so a failover cannot bring back a used code or forget a wrong attempt.</summary>
+    private async Task WaitForReplicasAsync(RedisKey key)
+    {
+        var wanted = options.Value.ReplicasToAcknowledge;
+        if (wanted == 0) return;
+        var acknowledged = (long)await redis.GetServer(key).ExecuteAsync("WAIT", wanted,
+            (long)options.Value.ReplicaAcknowledgeTimeout.TotalMilliseconds);
+        if (acknowledged < wanted)
+        {
+            logger.LogWarning("A verify's write reached {Acknowledged} of {Wanted} Redis replicas in time", acknowledged, wanted);
+        }
     }
 
     public async Task<(ResendOutcome Outcome, TimeSpan RetryAfter)> ReplaceCodeAsync(
