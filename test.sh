@@ -10,6 +10,8 @@
 #   ./test.sh                                   every assembly
 #   ./test.sh --filter "FullyQualifiedName~Pin" extra arguments go to every `dotnet test`
 #   FLEXWHERE_TEST_ONLY="Accounts.UnitTests Gateway.IntegrationTests" ./test.sh   some assemblies only
+#   FLEXWHERE_TEST_CPU=1 ./test.sh              also the CPU time of each assembly and everything it started
+#                                               (as root, with cgroup v1's cpuacct; docs/testing.md)
 # docs/testing.md describes the suite.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,17 +39,37 @@ dotnet build FlexWhere.sln --nologo -clp:ErrorsOnly -p:UseSharedCompilation=true
 say "built"
 
 run=$(mktemp -d /tmp/flexwhere-test-run.XXXXXX)
+
+# FLEXWHERE_TEST_CPU=1: each assembly (and the shared servers) in a cpuacct cgroup of its own, which every
+# process it starts (AppHost, services, servers, Chromium) inherits; the CPU seconds are printed at the end.
+cpu_root=""
+if [ "${FLEXWHERE_TEST_CPU:-0}" = 1 ]; then
+  cpu_root=/sys/fs/cgroup/cpuacct/flexwhere-test-$$
+  mkdir "$cpu_root" 2>/dev/null || { echo "test.sh: FLEXWHERE_TEST_CPU needs root and cgroup v1's cpuacct; no CPU figures." >&2; cpu_root=""; }
+fi
+# Moves the calling (sub)shell into the cgroup named $1.
+account_cpu() { [ -z "$cpu_root" ] || { mkdir -p "$cpu_root/$1" && echo "$BASHPID" >"$cpu_root/$1/cgroup.procs"; }; }
+cpu_report() {
+  [ -n "$cpu_root" ] || return 0
+  echo "CPU seconds (user + system, with every process started):"
+  for group in "$cpu_root"/*/; do
+    printf '%8.1f  %s\n' "$(awk '{print $1 / 1e9}' "$group/cpuacct.usage")" "$(basename "$group")"
+  done | sort -rn
+}
 servers_pid=""
 cleanup() {
   if [ -n "$servers_pid" ]; then kill -TERM "$servers_pid" 2>/dev/null && wait "$servers_pid" 2>/dev/null || true; fi
   for pid in $(jobs -p); do kill -TERM "$pid" 2>/dev/null || true; done
   rm -rf "$run"
+  # A cgroup can go once no process is left in it.
+  if [ -n "$cpu_root" ]; then for group in "$cpu_root"/*/ "$cpu_root"; do rmdir "$group" 2>/dev/null || true; done; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The run's shared servers (tests/TestInfrastructure/SharedServers.cs); they stop when this script ends.
-dotnet tests/TestInfrastructure/bin/Debug/net10.0/FlexWhere.Testing.dll "$run/servers.env" $$ >"$run/servers.log" 2>&1 &
+(account_cpu shared-servers; exec dotnet tests/TestInfrastructure/bin/Debug/net10.0/FlexWhere.Testing.dll "$run/servers.env" $$) \
+  >"$run/servers.log" 2>&1 &
 servers_pid=$!
 
 # Longest first, so the short ones fill the gaps; those that need no shared server start at once: the
@@ -83,6 +105,7 @@ start_assembly() {
   local name=$1
   shift
   (
+    account_cpu "$name"
     # shellcheck disable=SC1091 # written by SharedServers at run time
     if [ -f "$run/servers.env" ]; then . "$run/servers.env"; fi
     exec timeout --kill-after=30s 25m dotnet test "tests/$name/bin/Debug/net10.0/$name.dll" --nologo \
@@ -177,6 +200,7 @@ fi
 crashed=""
 # An assembly whose test host died reports no count of its own: the line says so instead of "0 failed".
 if [ ${#failed_assemblies[@]} -gt 0 ]; then crashed=" (${#failed_assemblies[@]} assemblies failed: ${failed_assemblies[*]})"; fi
+cpu_report
 echo "${passed} passed, ${failed} failed, ${skipped} skipped${crashed}"
 if [ ${#failed_assemblies[@]} -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 if [ "$passed" -eq 0 ]; then echo "test.sh: no test ran." >&2; exit 1; fi

@@ -26,13 +26,9 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            UseQueueConventions(bus);
             configure?.Invoke(bus);
-            bus.UsingRabbitMq((context, rabbit) =>
-            {
-                rabbit.Host(brokerUri);
-                rabbit.ConfigureEndpoints(context);
-            });
+            bus.UsingRabbitMq((context, rabbit) => UseBroker(rabbit, context, brokerUri));
         });
 
         if (!brokerGatesReadiness)
@@ -47,5 +43,28 @@ public static class MessagingExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Every service's queues: kebab-case names, and quorum queues (replicated over a cluster's nodes by Raft,
+    /// every message on disk) for each consumer's queue and its <c>_error</c> and <c>_skipped</c> queues: a
+    /// message in any of them is an SMS, an e-mail or a delivery report that must survive the loss of a node.
+    /// </summary>
+    public static void UseQueueConventions(IBusRegistrationConfigurator bus)
+    {
+        bus.SetKebabCaseEndpointNameFormatter();
+        bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+        {
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+        });
+    }
+
+    /// <summary>The broker, quorum <c>_error</c> and <c>_skipped</c> queues, and the consumers' endpoints.</summary>
+    public static void UseBroker(IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, Uri broker)
+    {
+        rabbit.Host(broker);
+        rabbit.SendTopology.ConfigureErrorSettings = error => error.SetQuorumQueue();
+        rabbit.SendTopology.ConfigureDeadLetterSettings = skipped => skipped.SetQuorumQueue();
+        rabbit.ConfigureEndpoints(context);
     }
 }

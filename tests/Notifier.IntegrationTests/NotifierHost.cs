@@ -101,14 +101,10 @@ public sealed class NotifierHost : IAsyncDisposable
         builder.AddEmailDelivery();
         builder.Services.AddMassTransitTestHarness(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            MessagingExtensions.UseQueueConventions(bus);
             Extensions.AddSmsConsumers(bus);
             Extensions.AddEmailConsumers(bus);
-            bus.UsingRabbitMq((context, rabbit) =>
-            {
-                rabbit.Host(new Uri(servers.RabbitMq));
-                rabbit.ConfigureEndpoints(context);
-            });
+            bus.UsingRabbitMq((context, rabbit) => MessagingExtensions.UseBroker(rabbit, context, new Uri(servers.RabbitMq)));
         });
         builder.Services.Configure<TestHarnessOptions>(options =>
         {
