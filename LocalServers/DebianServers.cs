@@ -25,6 +25,9 @@ public static class DebianServers
 
     public static string? RedisServer => FirstExisting("/usr/bin/redis-server");
 
+    /// <summary>Installed with redis-server (redis-tools); creates a Redis Cluster from its nodes.</summary>
+    public static string? RedisCli => FirstExisting("/usr/bin/redis-cli");
+
     // The script in /usr/sbin switches to the rabbitmq user; this one runs as whoever calls it.
     public static string? RabbitMqServer => FirstExisting("/usr/lib/rabbitmq/bin/rabbitmq-server");
 

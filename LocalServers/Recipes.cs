@@ -94,8 +94,9 @@ public static class Recipes
 
     // ---- Redis --------------------------------------------------------------------------------
 
-    /// <summary>Redis with no persistence; the password goes in a config file, not on the command line.</summary>
-    public static ProcessSpec Redis(string dataDirectory, int port, string password)
+    /// <summary>Redis with no persistence; the password goes in a config file, not on the command line.
+    /// <paramref name="moreConfig"/> are further redis.conf lines.</summary>
+    public static ProcessSpec Redis(string dataDirectory, int port, string password, IReadOnlyList<string>? moreConfig = null)
     {
         var server = DebianServers.RedisServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
         Directory.CreateDirectory(dataDirectory);
@@ -111,12 +112,27 @@ public static class Recipes
             $"dir {dataDirectory}",
             $"pidfile {Path.Combine(dataDirectory, "redis.pid")}",
             $"requirepass {password}",
+            .. moreConfig ?? [],
         ]);
         FileModes.Set(config, FileModes.OwnerOnly);
         return new ProcessSpec(server, [config], new Dictionary<string, string>(), dataDirectory);
     }
 
     public static string RedisConnectionString(int port, string password) => $"127.0.0.1:{port},password={password}";
+
+    /// <summary>One node of a Redis Cluster: its bus on <paramref name="busPort"/>, the password for its
+    /// replication too, and a primary's failure noticed after <paramref name="nodeTimeout"/>. A replica
+    /// is promoted however far behind it was: a test that kills a primary wants the failover, not a stall.</summary>
+    public static ProcessSpec RedisClusterNode(string dataDirectory, int port, int busPort, string password, TimeSpan nodeTimeout) =>
+        Redis(dataDirectory, port, password,
+        [
+            "cluster-enabled yes",
+            $"cluster-port {busPort}",
+            $"cluster-config-file {Path.Combine(dataDirectory, "nodes.conf")}",
+            $"cluster-node-timeout {(long)nodeTimeout.TotalMilliseconds}",
+            "cluster-replica-validity-factor 0",
+            $"masterauth {password}",
+        ]);
 
     // ---- RabbitMQ -----------------------------------------------------------------------------
 

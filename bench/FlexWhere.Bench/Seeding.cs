@@ -1,6 +1,7 @@
 using FlexWhere.Challenges;
 using FlexWhere.Challenges.Codes;
 using FlexWhere.Contracts;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,9 +16,10 @@ public sealed class ChallengeSeeder
 {
     public ChallengeSeeder(IConnectionMultiplexer redis, string codeHashKey)
     {
-        Hasher = new CodeHasher(Options.Create(new ChallengeOptions { CodeHashKey = codeHashKey }));
+        var options = Options.Create(new ChallengeOptions { CodeHashKey = codeHashKey });
+        Hasher = new CodeHasher(options);
         Keys = new RedisKeys(Hasher.Pseudonymise);
-        Store = new ChallengeStore(redis, Keys);
+        Store = new ChallengeStore(redis, Keys, options, NullLogger<ChallengeStore>.Instance);
     }
 
     public CodeHasher Hasher { get; }

@@ -37,4 +37,15 @@ public sealed class ChallengeOptions
     /// <summary>How long a caller waits for the broker to take a SendSms before being told the code was not sent.</summary>
     [SettingRange("00:00:00.100", "00:00:30")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Replicas that must have a verify's write (a code used up, a wrong attempt counted) before it is
+    /// answered; 0 on a single Redis. Replication is asynchronous: on a Redis Cluster with replicas, 1 keeps a
+    /// used code used when its primary dies and the replica takes over (docs/reliability.md).</summary>
+    [SettingRange(0, 5)]
+    public int ReplicasToAcknowledge { get; set; }
+
+    /// <summary>How long a verify waits for <see cref="ReplicasToAcknowledge"/>; it is answered after that all the
+    /// same (a replica that is down would otherwise stop every sign-in), with a warning in the log.</summary>
+    [SettingRange("00:00:00.010", "00:00:02")]
+    public TimeSpan ReplicaAcknowledgeTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using FlexWhere.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace FlexWhere.Challenges.IntegrationTests;
@@ -11,7 +12,7 @@ namespace FlexWhere.Challenges.IntegrationTests;
 /// a small reserve of its own is spent. Counted in one Redis script, so parallel sends cannot overspend.
 /// </summary>
 [Collection(ServersCollection.Name)]
-public sealed class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
+public class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     [Fact]
     public async Task Ordinary_sends_stop_at_the_share_open_to_everyone_while_a_priority_send_still_goes()
@@ -74,7 +75,8 @@ public sealed class BudgetTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.All(ordinary.Concat(priority), status =>
             Assert.Contains(status, new[] { HttpStatusCode.Created, HttpStatusCode.TooManyRequests }));
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        Assert.Equal(10, (int)await connection.GetDatabase().StringGetAsync($"challenges:budget:{organisation:N}:20261128"));
+        var budget = app.Services.GetRequiredService<RedisKeys>().SmsBudget(organisation, new DateOnly(2026, 11, 28));
+        Assert.Equal(10, (int)await connection.GetDatabase().StringGetAsync(budget));
     }
 
     [Fact]

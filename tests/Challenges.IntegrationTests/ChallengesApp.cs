@@ -26,14 +26,15 @@ public sealed class ChallengesApp : IDisposable
     /// <summary>Redis down: the broker is real.</summary>
     public static ChallengesApp WithRedisDown(RabbitMqServer rabbitMq) =>
         new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString,
-            brokerAnswers: true);
+            brokerAnswers: true, [], redisAnswers: false);
 
     /// <summary>The broker down: Redis is real; a publish gives up after a second.</summary>
     public static ChallengesApp WithBrokerDown(RedisServer redis) =>
         new(redis.ConnectionString, $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}", brokerAnswers: false,
-            ("Challenges:PublishTimeout", "00:00:01"));
+            [("Challenges:PublishTimeout", "00:00:01")]);
 
-    private ChallengesApp(string redis, string rabbitMq, bool brokerAnswers, params (string Key, string? Value)[] overrides)
+    private ChallengesApp(string redis, string rabbitMq, bool brokerAnswers, (string Key, string? Value)[] overrides,
+        bool redisAnswers = true)
     {
         (string, string?)[] settings =
         [
@@ -54,6 +55,10 @@ public sealed class ChallengesApp : IDisposable
         Internal = _factory.CreateClient();
         Internal.DefaultRequestHeaders.Add("X-Internal-Api-Key", InternalKey);
         Public = _factory.CreateClient();
+        // The Redis client connects in the background; on a Redis Cluster a script sent before every node's role
+        // is known may reach a replica (READONLY). A service takes traffic once ready; the tests wait as long.
+        var connection = _factory.Services.GetRequiredService<IConnectionMultiplexer>();
+        if (redisAnswers) SpinWait.SpinUntil(() => connection.GetServers().All(server => server.IsConnected), TimeSpan.FromSeconds(10));
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlexWhere.Challenges.IntegrationTests;
 
 [Collection(ServersCollection.Name)]
-public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
+public class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     private static async Task<JsonElement> WaitForDeliveryAsync(ChallengesApp app, string challengeId, string state)
     {
@@ -75,8 +75,8 @@ public sealed class DeliveryTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal("undeliverable", failed.GetProperty("delivery").GetProperty("reason").GetString());
 
         // No cooldown and no send taken from the number's cap of one: the user can resend as soon as the
-        // status says "failed": the failure and the give-back are one step, so no resend can come between
-        // them and meet the cap.
+        // status says "failed": the send is given back before the failure is recorded, so no resend can come
+        // between them and meet the cap.
         using var resent = await app.ResendAsync(created.ChallengeId);
         Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         var second = await sms.WaitForAsync(s => s.ChallengeId == created.ChallengeId && s.MessageId != sent.MessageId);

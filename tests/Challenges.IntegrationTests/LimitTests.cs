@@ -6,7 +6,7 @@ using FlexWhere.Testing;
 namespace FlexWhere.Challenges.IntegrationTests;
 
 [Collection(ServersCollection.Name)]
-public sealed class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
+public class LimitTests(RedisServer redis, RabbitMqServer rabbitMq)
 {
     [Fact]
     public async Task Resend_is_refused_during_the_cooldown_then_sends_a_new_code_that_replaces_the_old()

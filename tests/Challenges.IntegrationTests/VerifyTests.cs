@@ -6,7 +6,7 @@ using FlexWhere.Testing;
 namespace FlexWhere.Challenges.IntegrationTests;
 
 [Collection(ServersCollection.Name)]
-public sealed class VerifyTests(RedisServer redis, RabbitMqServer rabbitMq) : IAsyncLifetime
+public class VerifyTests(RedisServer redis, RabbitMqServer rabbitMq) : IAsyncLifetime
 {
     private ChallengesApp _app = null!;
     private SmsCapture _sms = null!;

@@ -7,7 +7,7 @@ namespace FlexWhere.Notifier.IntegrationTests;
 
 /// <summary>The claim and the sent record, each one Redis round trip, on a real Redis.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
+public class SmsIdempotencyTests(RedisServer redis) : IAsyncLifetime
 {
     private ConnectionMultiplexer _connection = null!;
     private SmsIdempotency _idempotency = null!;

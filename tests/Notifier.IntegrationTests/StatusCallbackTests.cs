@@ -12,7 +12,7 @@ namespace FlexWhere.Notifier.IntegrationTests;
 
 /// <summary>Twilio's delivery reports, posted to the service over HTTP and turned into events on the real bus.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
+public class StatusCallbackTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
     private const string Path = "/api/notifier/twilio/status";
 

@@ -104,7 +104,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
         return reader.ReadToEnd().Split('\n').TakeLast(lines).ToArray();
     }
 
-    private void Kill()
+    /// <summary>SIGKILL, as a crash: no shutdown, nothing flushed.</summary>
+    public void Kill()
     {
         try
         {

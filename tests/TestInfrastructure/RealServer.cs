@@ -25,16 +25,19 @@ public abstract class RealServer : IAsyncLifetime
     /// <summary>False for a fixture that stops and starts its server: it never takes the shared one.</summary>
     protected virtual bool MayShare => true;
 
+    /// <summary>False for a fixture that only local processes can provide (several servers that kill each other's peers).</summary>
+    protected virtual bool MayUseContainer => true;
+
     public async Task InitializeAsync()
     {
-        (Source, var fromEnvironment) = ServerSources.Choose(MayShare ? EnvironmentVariable : null, DebianPackage);
+        (Source, var fromEnvironment) = ServerSources.Choose(MayShare ? EnvironmentVariable : null, DebianPackage, MayUseContainer);
         await StartAsync(fromEnvironment);
     }
 
     /// <summary>Starts a server of its own (a container or a local one), whatever the environment names.</summary>
     public async Task StartOwnAsync()
     {
-        (Source, _) = ServerSources.Choose(null, DebianPackage);
+        (Source, _) = ServerSources.Choose(null, DebianPackage, MayUseContainer);
         await StartAsync(null);
     }
 

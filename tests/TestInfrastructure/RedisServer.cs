@@ -5,7 +5,7 @@ using Testcontainers.Redis;
 namespace FlexWhere.Testing;
 
 /// <summary>A real Redis server; on a shared one, a database number of the fixture's own.</summary>
-public sealed class RedisServer : RealServer
+public class RedisServer : RealServer
 {
     public const string Variable = "FLEXWHERE_TEST_REDIS";
 

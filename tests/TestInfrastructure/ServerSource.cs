@@ -37,12 +37,14 @@ public static class ServerSources
         }
     });
 
-    /// <summary>The environment variable's value when set, else the first source available here.</summary>
-    public static (ServerSource Source, string? ConnectionString) Choose(string? environmentVariable, string debianPackage)
+    /// <summary>The environment variable's value when set, else the first source available here (a container
+    /// only when <paramref name="mayUseContainer"/>).</summary>
+    public static (ServerSource Source, string? ConnectionString) Choose(string? environmentVariable, string debianPackage,
+        bool mayUseContainer = true)
     {
         var fromEnvironment = environmentVariable is null ? null : System.Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment)) return (ServerSource.Environment, fromEnvironment);
-        if (ContainerEngineAnswers.Value) return (ServerSource.Container, null);
+        if (mayUseContainer && ContainerEngineAnswers.Value) return (ServerSource.Container, null);
         if (!DebianServers.Missing().Contains(debianPackage)) return (ServerSource.Local, null);
         throw new InvalidOperationException(HowToProvideServers);
     }

@@ -45,7 +45,8 @@ public sealed record VerifyResult(VerifyOutcome Outcome, int AttemptsLeft, Guid?
 
 public enum ResendOutcome { Resent, NotFound, TooSoon, Expired, Closed }
 
-public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ChallengeOptions> options,
+    ILogger<ChallengeStore> logger)
 {
     private IDatabase Db => redis.GetDatabase();
 
@@ -96,9 +97,9 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     // Delivery reports may arrive late or out of order: only the current send counts, and a final
     // state (delivered, failed) is never replaced by 'sent'.
-    /// <summary>Records a delivery state unless it is stale: a report for another send than the
-    /// current one, or one that would move the state back. Leaves <c>f[1]</c> (the message id) set.</summary>
-    private const string RecordDeliveryLua = """
+    /// <summary>Returns 0 for a stale report: one for another send than the current one, or one that
+    /// would move the state back. Leaves <c>f[1]</c> (the current message id) set otherwise.</summary>
+    private const string StaleReportLua = """
         local f = redis.call('HMGET', @key, 'messageId', 'delivery', 'providerMessageId')
         if not f[1] then return 0 end
         if @messageId ~= '' and f[1] ~= @messageId then return 0 end
@@ -107,21 +108,18 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
         local current = rank[f[2]] or 0
         if current >= 2 then return 0 end
         if rank[@delivery] <= current and @delivery ~= 'not_sent' then return 0 end
-        redis.call('HSET', @key, 'delivery', @delivery, 'deliveryAt', @at, 'deliveryReason', @reason)
-        if @providerId ~= '' then redis.call('HSET', @key, 'providerMessageId', @providerId) end
-        if @delivery == 'failed' then redis.call('HSET', @key, 'resendAfter', @at) end
 
         """;
 
-    private static readonly LuaScript DeliveryScript = LuaScript.Prepare(RecordDeliveryLua + "return 1");
-
-    /// <summary>A failure, and in the same step the send given back to the destination's windows
-    /// (their member is the message id): whoever reads "failed" can resend at once.</summary>
-    private static readonly LuaScript FailureScript = LuaScript.Prepare(RecordDeliveryLua + """
-        redis.call('ZREM', @destinationSends, f[1])
-        redis.call('ZREM', @destinationRate, f[1])
+    private static readonly LuaScript DeliveryScript = LuaScript.Prepare(StaleReportLua + """
+        redis.call('HSET', @key, 'delivery', @delivery, 'deliveryAt', @at, 'deliveryReason', @reason)
+        if @providerId ~= '' then redis.call('HSET', @key, 'providerMessageId', @providerId) end
+        if @delivery == 'failed' then redis.call('HSET', @key, 'resendAfter', @at) end
         return 1
         """);
+
+    /// <summary>The send a failure report would give back (its message id), or 0 for a stale report; changes nothing.</summary>
+    private static readonly LuaScript FailedSendScript = LuaScript.Prepare(StaleReportLua + "return f[1]");
 
     private static readonly LuaScript NotSentScript = LuaScript.Prepare("""
         if redis.call('HGET', @key, 'messageId') ~= @messageId then return 0 end
@@ -180,9 +178,28 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
             "stale" => VerifyOutcome.Stale,
             _ => VerifyOutcome.NotFound,
         };
+        if (outcome is VerifyOutcome.Verified or VerifyOutcome.Invalid or VerifyOutcome.Locked)
+        {
+            await WaitForReplicasAsync(keys.Challenge(challengeId));
+        }
+
         return outcome == VerifyOutcome.Verified
             ? new VerifyResult(outcome, (int)result[1], Guid.Parse((string)result[2]!), Guid.Parse((string)result[3]!), (string)result[4]!)
             : new VerifyResult(outcome, (int)result[1], null, null, null);
+    }
+
+    /// <summary>WAIT: the primary holding <paramref name="key"/> has passed this connection's writes to the
+    /// replicas asked for, so a failover cannot bring back a used code or forget a wrong attempt.</summary>
+    private async Task WaitForReplicasAsync(RedisKey key)
+    {
+        var wanted = options.Value.ReplicasToAcknowledge;
+        if (wanted == 0) return;
+        var acknowledged = (long)await redis.GetServer(key).ExecuteAsync("WAIT", wanted,
+            (long)options.Value.ReplicaAcknowledgeTimeout.TotalMilliseconds);
+        if (acknowledged < wanted)
+        {
+            logger.LogWarning("A verify's write reached {Acknowledged} of {Wanted} Redis replicas in time", acknowledged, wanted);
+        }
     }
 
     public async Task<(ResendOutcome Outcome, TimeSpan RetryAfter)> ReplaceCodeAsync(
@@ -234,23 +251,26 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     /// <summary>Records a failed SMS and releases its send from the destination's windows
-    /// (<paramref name="destinationSends"/>, <paramref name="destinationRate"/>) in one script.</summary>
+    /// (<paramref name="destinationSends"/>, <paramref name="destinationRate"/>).</summary>
+    /// <remarks>On a Redis Cluster the challenge and the windows live in different slots (the windows share the
+    /// limits' tag, <see cref="RedisKeys"/>), so this is three steps instead of one script: find the send a
+    /// non-stale report fails, give it back, then record "failed". Whoever reads "failed" can therefore resend at
+    /// once. A crash in between gives back a send that did fail, and the report's redelivery records it.</remarks>
     public async Task<bool> RecordFailureAsync(string challengeId, string? messageId, string? providerMessageId, DateTimeOffset at,
         string? reason,
         RedisKey destinationSends, RedisKey destinationRate)
     {
-        var changed = await Db.ScriptEvaluateAsync(FailureScript, new
+        var failedSend = await Db.ScriptEvaluateAsync(FailedSendScript, new
         {
             key = keys.Challenge(challengeId),
             messageId = messageId ?? "",
             providerId = providerMessageId ?? "",
             delivery = DeliveryStates.Failed,
-            at = at.ToUnixTimeMilliseconds(),
-            reason = reason ?? "",
-            destinationSends,
-            destinationRate,
         });
-        return (int)changed == 1;
+        if (failedSend.Resp2Type != ResultType.BulkString) return false;
+        await Task.WhenAll(Db.SortedSetRemoveAsync(destinationSends, (RedisValue)failedSend),
+            Db.SortedSetRemoveAsync(destinationRate, (RedisValue)failedSend));
+        return await RecordDeliveryAsync(challengeId, messageId, providerMessageId, DeliveryStates.Failed, at, reason);
     }
 
     public async Task<ChallengeState?> FindAsync(string challengeId)

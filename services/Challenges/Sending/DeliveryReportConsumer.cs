@@ -18,8 +18,8 @@ public sealed class DeliveryReportConsumer(ChallengeStore store, SendLimiter lim
     public async Task Consume(ConsumeContext<SmsFailed> context)
     {
         var report = context.Message;
-        // The destination names the windows to give the send back to; the record and the release are
-        // one script, so nobody sees "failed" while the send still counts.
+        // The destination names the windows to give the send back to; the release comes before the
+        // record, so nobody sees "failed" while the send still counts.
         var challenge = await store.FindAsync(report.ChallengeId);
         if (challenge is null) return;
         if (Destination.Parse(challenge.Destination) is not { } destination)

@@ -37,13 +37,11 @@ public abstract class SendIdempotency(IConnectionMultiplexer redis, IOptions<Sen
         return {'busy', ''}
         """;
 
-    // The sent record, the release of our own claim and (for an SMS) the provider id → challenge id
-    // mapping, in one round trip and atomically (a transaction and a script before).
+    // The sent record and the release of our own claim, in one round trip and atomically.
     private const string MarkSentScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         redis.call('DEL', KEYS[3])
         if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-        if KEYS[4] then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2]) end
         return 1
         """;
 
@@ -128,15 +126,18 @@ public abstract class SendIdempotency(IConnectionMultiplexer redis, IOptions<Sen
         };
     }
 
-    /// <summary>Records the accepted send, and with <paramref name="mapping"/> one more key (the SMS provider's id →
-    /// its challenge), and lets our claim go.</summary>
-    protected Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, (string Key, string Value)? mapping)
+    /// <summary>Records the accepted send, and before it with <paramref name="mapping"/> one more key (the SMS
+    /// provider's id → its challenge), and lets our claim go.</summary>
+    /// <remarks>The mapping is found by the provider's id alone, so on a Redis Cluster it cannot share the message's
+    /// slot: it is its own write, first, so that a crash in between leaves a mapping without a sent record (the next
+    /// delivery asks the provider), never a sent SMS whose status callbacks find no challenge.</remarks>
+    protected async Task MarkSentAsync(Guid messageId, string claimToken, string providerMessageId, (string Key, string Value)? mapping)
     {
-        RedisKey[] keys = [NotifierKeys.Sent(messageId, channel), NotifierKeys.Claim(messageId, channel),
-            NotifierKeys.Attempt(messageId, channel)];
-        RedisValue[] values = [providerMessageId, (long)options.Value.SentRecordTtl.TotalMilliseconds, claimToken];
-        return Database.ScriptEvaluateAsync(MarkSentScript,
-            mapping is { } extra ? [.. keys, extra.Key] : keys, mapping is { } more ? [.. values, more.Value] : values);
+        var ttl = options.Value.SentRecordTtl;
+        if (mapping is { } extra) await Database.StringSetAsync(extra.Key, extra.Value, ttl);
+        await Database.ScriptEvaluateAsync(MarkSentScript,
+            [NotifierKeys.Sent(messageId, channel), NotifierKeys.Claim(messageId, channel), NotifierKeys.Attempt(messageId, channel)],
+            [providerMessageId, (long)ttl.TotalMilliseconds, claimToken]);
     }
 
     public Task ReleaseAsync(Guid messageId, string claimToken) =>
