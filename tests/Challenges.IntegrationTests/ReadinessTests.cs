@@ -30,6 +30,13 @@ public class ReadinessTests(RedisServer redis, RabbitMqServer rabbitMq)
         Assert.Equal("Healthy", body!.Checks["StackExchange.Redis"].Status);
         Assert.Equal("Healthy", body.Checks["masstransit-bus"].Status);
     }
+}
+
+/// <summary>No Redis at all: one run is enough, so it is not repeated for the cluster (it waited 12–31 s there).</summary>
+[Collection(ServersCollection.Name)]
+public sealed class RedisDownReadinessTests(RabbitMqServer rabbitMq)
+{
+    private static readonly string CodeHashKey = new('k', 48);
 
     [Fact]
     public async Task Is_not_ready_when_redis_is_down_even_with_the_broker_up()
