@@ -1,9 +1,6 @@
-using Aspire.Hosting;
-using Aspire.Hosting.Testing;
-
 namespace FlexWhere.EndToEndTests.Deployment;
 
-/// <summary>The AppHost's application model in publish mode, built but never started (no server, no service runs).</summary>
+/// <summary>The AppHost in publish mode (<see cref="PublishModel"/>): what a deployment is given.</summary>
 public sealed class PublishModeTests
 {
     private static readonly string[] Servers = ["accountsdb", "redis", "rabbitmq"];
@@ -11,7 +8,7 @@ public sealed class PublishModeTests
     [Fact]
     public async Task Publish_mode_names_the_servers_by_connection_string_and_runs_no_server_executable()
     {
-        using var model = await PublishModelAsync();
+        using var model = await PublishModel.BuildAsync();
 
         Assert.True(model.Builder.ExecutionContext.IsPublishMode);
         foreach (var name in Servers)
@@ -28,7 +25,7 @@ public sealed class PublishModeTests
     [Fact]
     public async Task Publish_mode_still_gives_every_service_its_servers_and_secrets()
     {
-        using var model = await PublishModelAsync();
+        using var model = await PublishModel.BuildAsync();
 
         var services = model.Builder.Resources.OfType<ProjectResource>().Select(project => project.Name).Order().ToArray();
         Assert.Equal(["accounts", "accounts-migrations", "challenges", "gateway", "notifier"], services);
@@ -37,22 +34,5 @@ public sealed class PublishModeTests
         Assert.Superset(
             new HashSet<string>(["accounts-jwt-signing-key", "challenges-code-hash-key", "internal-api-key", "gateway-secret", "operator-key"]),
             new HashSet<string>(parameters));
-    }
-
-    private static async Task<PublishModel> PublishModelAsync()
-    {
-        var output = Directory.CreateTempSubdirectory("flexwhere-publish-");
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--operation", "publish", "--publisher", "manifest", "--output-path", output.FullName]);
-        return new PublishModel(builder, output);
-    }
-
-    private sealed record PublishModel(IDistributedApplicationTestingBuilder Builder, DirectoryInfo Output) : IDisposable
-    {
-        public void Dispose()
-        {
-            Builder.Dispose();
-            Output.Delete(recursive: true);
-        }
     }
 }
