@@ -163,8 +163,9 @@ public sealed class ManifestTests(RenderedManifests manifests) : IClassFixture<R
     /// <summary>The AppHost names its operator "developer"; a deployment names its own.</summary>
     private static string Operator(string name) => name.StartsWith("Operators__Keys__", StringComparison.Ordinal) ? "Operators__Keys__*" : name;
 
-    /// <summary>The AppHost's own plumbing (telemetry to its dashboard, ports, environment name, its proxy) is not a
-    /// service setting: in the cluster the image and Kubernetes provide it.</summary>
+    /// <summary>The AppHost's own plumbing (telemetry to its dashboard, ports, environment name) is not a service
+    /// setting: in the cluster the image and Kubernetes provide it. ASPNETCORE_FORWARDEDHEADERS_ENABLED, which Aspire
+    /// publishes, is left out on purpose (docs/operations.md, "What runs where").</summary>
     private static bool IsServiceSetting(string name) =>
         !name.StartsWith("OTEL_", StringComparison.Ordinal)
         && !name.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
