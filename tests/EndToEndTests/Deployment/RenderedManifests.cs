@@ -63,6 +63,10 @@ public sealed class RenderedManifests : IDisposable
                 ? new RenderedObject(name, typed, null)
                 : new RenderedObject(name, null, $"{head.ApiVersion} {head.Kind} is not a kind the Kubernetes API has");
         }
+        catch (KeyNotFoundException)
+        {
+            return new RenderedObject(name, null, $"{head.ApiVersion} {head.Kind} is not a kind the Kubernetes API has");
+        }
         catch (Exception exception) when (exception is YamlDotNet.Core.YamlException or InvalidOperationException or FormatException)
         {
             return new RenderedObject(name, null, (exception.InnerException ?? exception).Message);
