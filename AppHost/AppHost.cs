@@ -4,13 +4,18 @@ using FlexWhere.AppHost.Infrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var mode = InfrastructureModeSelector.Select(
-    builder.Configuration[InfrastructureModeSelector.SettingKey],
-    InfrastructureModeSelector.ContainerEngineAnswers,
-    FlexWhere.LocalServers.DebianServers.Missing);
-var infrastructure = mode == InfrastructureMode.Containers
-    ? builder.AddContainerInfrastructure()
-    : builder.AddLocalInfrastructure();
+var mode = builder.ExecutionContext.IsPublishMode
+    ? InfrastructureMode.External
+    : InfrastructureModeSelector.Select(
+        builder.Configuration[InfrastructureModeSelector.SettingKey],
+        InfrastructureModeSelector.ContainerEngineAnswers,
+        FlexWhere.LocalServers.DebianServers.Missing);
+var infrastructure = mode switch
+{
+    InfrastructureMode.External => builder.AddExternalInfrastructure(),
+    InfrastructureMode.Containers => builder.AddContainerInfrastructure(),
+    _ => builder.AddLocalInfrastructure(),
+};
 
 var codeHashKey = builder.AddGeneratedSecret("challenges-code-hash-key");
 var internalApiKey = builder.AddGeneratedSecret("internal-api-key");

@@ -4,7 +4,8 @@
 # when missing). The packages' own services are not needed: FlexWhere starts private instances.
 # Also the tools the build needs, from the same packages whatever runs the servers: Node.js and npm
 # (the Control Centre page); with --test-tools (./test.sh) also what only the tests need: Chromium's
-# headless shell (the browser tests) and oathtool (the TOTP tests).
+# headless shell (the browser tests), oathtool (the TOTP tests) and kubectl (the offline check of deploy/,
+# scripts/check-deploy.sh).
 #   scripts/ensure-servers.sh [--local] [--test-tools]
 #     --local       the local servers even when a container engine answers (./run.sh --Infra=local)
 set -euo pipefail
@@ -46,6 +47,8 @@ missing_tools() {
     [ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
     # The independent TOTP implementation the Accounts tests compare against (Debian's oath-toolkit).
     command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+    # kubectl renders deploy/ with its built-in kustomize; Debian bookworm packages it as kubernetes-client (1.20).
+    command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   fi
   echo "${missing[@]:-}"
 }
@@ -59,7 +62,7 @@ as_root() {
 tools=$(missing_tools)
 if [ -n "$tools" ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-servers: install these (the Control Centre page; with --test-tools also the browser and TOTP tests): $tools" >&2
+    echo "ensure-servers: install these (the Control Centre page; with --test-tools also the browser, TOTP and deploy/ checks): $tools" >&2
     exit 1
   fi
   echo "ensure-servers: installing $tools ..."

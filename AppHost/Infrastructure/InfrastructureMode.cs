@@ -11,6 +11,9 @@ public enum InfrastructureMode
 
     /// <summary>The servers from Debian's packages, run by the AppHost as executables on loopback.</summary>
     Local,
+
+    /// <summary>Publish mode: the deployment's own servers, named by connection strings (never chosen by <c>Infra</c>).</summary>
+    External,
 }
 
 public static class InfrastructureModeSelector

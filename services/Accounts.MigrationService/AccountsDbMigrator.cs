@@ -10,8 +10,13 @@ namespace FlexWhere.Accounts.MigrationService;
 /// <summary>Applies Accounts' migrations, then (Development only) the seed of docs/api.md.
 /// Accounts waits for this service to be healthy, so it never meets an old schema.</summary>
 public sealed class AccountsDbMigrator(
-    IServiceProvider services, IHostEnvironment environment, ILogger<AccountsDbMigrator> logger) : BackgroundService
+    IServiceProvider services, IHostEnvironment environment, IConfiguration configuration, IHostApplicationLifetime lifetime,
+    ILogger<AccountsDbMigrator> logger) : BackgroundService
 {
+    /// <summary>True for a run-once job (the Kubernetes Job in deploy/): the process exits when done, with 0 when the
+    /// database is migrated and 1 when it is not. Under the AppHost it stays up, and healthy once migrated.</summary>
+    public const string ExitWhenDoneSetting = "Migrations:ExitWhenDone";
+
     private static readonly ActivitySource Activity = new("FlexWhere");
 
     public Task Completion => completion.Task;
@@ -44,6 +49,12 @@ public sealed class AccountsDbMigrator(
         {
             logger.LogError(e, "Migrating the accounts database failed");
             completion.TrySetException(e);
+        }
+
+        if (configuration.GetValue<bool>(ExitWhenDoneSetting))
+        {
+            if (completion.Task.IsFaulted) Environment.ExitCode = 1;
+            lifetime.StopApplication();
         }
     }
 }
