@@ -34,7 +34,7 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
     /// <summary>From the promotion to the first sign-in that succeeds again.</summary>
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(10);
 
-    private sealed record Attempt(TimeSpan Started, TimeSpan Ended, HttpStatusCode Status, string MediaType, string Body);
+    private sealed record Attempt(TimeSpan Started, TimeSpan Ended, HttpStatusCode Status, string MediaType, string Body, bool RetryAfter);
 
     [Fact]
     public async Task Sign_ins_come_back_by_themselves_after_the_standby_is_promoted_and_no_signed_in_session_is_lost()
@@ -85,6 +85,7 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
             Assert.Equal("application/problem+json", attempt.MediaType);
             Assert.Equal("accounts_unavailable", JsonDocument.Parse(attempt.Body).RootElement.GetProperty("code").GetString());
             Assert.DoesNotContain("   at ", attempt.Body);
+            Assert.True(attempt.RetryAfter, "A refusal without Retry-After.");
         });
         Assert.NotEmpty(failed);
 
@@ -113,7 +114,7 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
             using var response = await client.PostAsJsonAsync("/api/auth/login",
                 new { email, password = Password, client = "mobile", deviceToken = (string?)null }, CancellationToken.None);
             attempts.Enqueue(new Attempt(started, clock.Elapsed, response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "",
-                await response.Content.ReadAsStringAsync(CancellationToken.None)));
+                await response.Content.ReadAsStringAsync(CancellationToken.None), response.Headers.RetryAfter is not null));
             // A stream, not a flood: the machine's cores are shared.
             await Task.Delay(50, CancellationToken.None);
         }
