@@ -51,12 +51,15 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
         var streams = employees.Select(employee => SignInStreamAsync(employee.Email, clock, attempts, stop.Token)).ToArray();
 
         await WaitUntilAsync(() => attempts.Count(a => a.Status == HttpStatusCode.OK) >= 2 * Streams, TimeSpan.FromSeconds(30));
-        var killed = clock.Elapsed;
+        var stopping = clock.Elapsed;
         await postgres.StopPrimaryImmediatelyAsync();
+        // pg_ctl returns once the primary is gone; a sign-in may still succeed while it starts up.
+        var killed = clock.Elapsed;
         var (down, _, downRaw) = await HealthProbe.WaitForReadinessAsync(Client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
         Assert.True(down == HttpStatusCode.ServiceUnavailable, $"Still ready without a primary: {downRaw}");
         var notReady = clock.Elapsed;
 
+        var promoting = clock.Elapsed;
         await postgres.PromoteStandbyAsync();
         var promoted = clock.Elapsed;
         var (back, _, backRaw) = await HealthProbe.WaitForReadinessAsync(Client, HttpStatusCode.OK, RecoveryBound);
@@ -71,12 +74,14 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
         var all = attempts.OrderBy(a => a.Started).ToList();
         // Nothing can sign in between the stop and the promotion: no server takes writes.
         var firstBack = all.Where(a => a.Status == HttpStatusCode.OK && a.Started > killed).Min(a => a.Ended);
+        Assert.True(firstBack > promoting, "A sign-in succeeded with no primary.");
         var failed = all.Where(a => a.Status != HttpStatusCode.OK).ToList();
-        output.WriteLine($"{all.Count} sign-ins: {all.Count - failed.Count} signed in, {failed.Count} refused; primary stopped at " +
-            $"{killed.TotalSeconds:0.00} s, not ready {(notReady - killed).TotalSeconds:0.00} s later, standby promoted at " +
-            $"{promoted.TotalSeconds:0.00} s; first sign-in back {(firstBack - promoted).TotalSeconds:0.00} s after the promotion " +
-            $"({(firstBack - killed).TotalSeconds:0.00} s after the stop), ready again {(readyAgain - promoted).TotalSeconds:0.00} s " +
-            $"after it; slowest refusal {failed.Select(a => a.Ended - a.Started).DefaultIfEmpty().Max().TotalSeconds:0.00} s.");
+        output.WriteLine($"{all.Count} sign-ins: {all.Count - failed.Count} signed in, {failed.Count} refused. Primary stopped at " +
+            $"{killed.TotalSeconds:0.00} s (pg_ctl {(killed - stopping).TotalSeconds:0.00} s), not ready {(notReady - killed).TotalSeconds:0.00} s " +
+            $"later; standby promoted at {promoted.TotalSeconds:0.00} s (pg_promote {(promoted - promoting).TotalSeconds:0.00} s); first " +
+            $"sign-in back {(firstBack - promoted).TotalSeconds:0.00} s after the promotion ({(firstBack - killed).TotalSeconds:0.00} s after " +
+            $"the stop); ready again {(readyAgain - promoted).TotalSeconds:0.00} s after the promotion; slowest refusal " +
+            $"{failed.Select(a => a.Ended - a.Started).DefaultIfEmpty().Max().TotalSeconds:0.00} s.");
 
         Assert.True(firstBack - promoted < RecoveryBound, $"Sign-ins came back {(firstBack - promoted).TotalSeconds:0.0} s after the promotion.");
         Assert.All(failed, attempt =>
@@ -99,7 +104,7 @@ public class PostgresFailoverTests(ReplicatedPostgresServer postgres, AccountsCl
             Assert.Equal(sessionIds.Count, kept);
         }
 
-        var lastBeforeStop = all.Last(a => a.Status == HttpStatusCode.OK && a.Ended < killed);
+        var lastBeforeStop = all.Last(a => a.Status == HttpStatusCode.OK && a.Ended < stopping);
         using var me = ClientWithToken(JsonDocument.Parse(lastBeforeStop.Body).RootElement.GetProperty("accessToken").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await me.GetAsync("/api/me")).StatusCode);
     }
