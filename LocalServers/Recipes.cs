@@ -46,7 +46,9 @@ public static class Recipes
         }
     }
 
-    public static ProcessSpec Postgres(string dataDirectory, int port)
+    /// <summary>PostgreSQL on loopback; <paramref name="moreSettings"/> (name=value) come after the
+    /// defaults here and so win over them (a primary that waits for its standby sets synchronous_commit).</summary>
+    public static ProcessSpec Postgres(string dataDirectory, int port, IReadOnlyList<string>? moreSettings = null)
     {
         var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
         var (command, args) = AsPostgresUser(Path.Combine(bin, "postgres"),
@@ -56,6 +58,7 @@ public static class Recipes
             // Throwaway data: durability buys nothing here and costs seconds per test run.
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "max_connections=200",
+            .. (moreSettings ?? []).SelectMany(setting => new[] { "-c", setting }),
         ]);
         var (shell, shellArgs) = StopFastOnTerm(command, args);
         return new ProcessSpec(shell, shellArgs, new Dictionary<string, string>(), dataDirectory);
@@ -82,6 +85,36 @@ public static class Recipes
             """,
             "postgres-fast-stop", command, .. args,
         ]);
+
+    /// <summary>
+    /// A hot standby of the server on <paramref name="primaryPort"/>: pg_basebackup copies its data into
+    /// <paramref name="dataDirectory"/> and, with -R, leaves standby.signal and the primary_conninfo it
+    /// streams from. The role needs REPLICATION; initdb's pg_hba.conf already lets replication in from
+    /// 127.0.0.1 with a password.
+    /// </summary>
+    public static async Task BaseBackupPostgresAsync(int primaryPort, string role, string password, string dataDirectory,
+        CancellationToken cancellationToken = default)
+    {
+        var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        Directory.CreateDirectory(dataDirectory);
+        // PostgreSQL refuses a data folder others may enter.
+        FileModes.Set(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (IsRoot) await RunAsync("chown", ["postgres:postgres", dataDirectory], cancellationToken);
+        var backup = AsPostgresUser(Path.Combine(bin, "pg_basebackup"),
+        [
+            "-h", "127.0.0.1", "-p", primaryPort.ToString(), "-U", role, "-D", dataDirectory,
+            "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
+        ]);
+        await RunAsync(backup.Command, backup.Args, cancellationToken, new Dictionary<string, string> { ["PGPASSWORD"] = password });
+    }
+
+    /// <summary>pg_ctl's immediate stop: the server quits at once without a shutdown checkpoint, as in a crash.</summary>
+    public static async Task StopPostgresImmediatelyAsync(string dataDirectory, CancellationToken cancellationToken = default)
+    {
+        var bin = DebianServers.PostgresBinDirectory ?? throw new InvalidOperationException(DebianServers.InstallHint);
+        var stop = AsPostgresUser(Path.Combine(bin, "pg_ctl"), ["stop", "-D", dataDirectory, "-m", "immediate", "-w"]);
+        await RunAsync(stop.Command, stop.Args, cancellationToken);
+    }
 
     public static string PostgresConnectionString(int port, string password, string? database = null) =>
         $"Host=127.0.0.1;Port={port};Username={PostgresUser};Password={password}" + (database is null ? "" : $";Database={database}");
@@ -203,7 +236,8 @@ public static class Recipes
 
     public static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
 
-    private static async Task RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    private static async Task RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(command, args)
         {
@@ -211,6 +245,7 @@ public static class Recipes
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) startInfo.Environment[key] = value;
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {command}.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);

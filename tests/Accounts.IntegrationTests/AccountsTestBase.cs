@@ -178,7 +178,7 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
     /// <summary>A context of its own, outside the service: what is really in the database.</summary>
     protected AccountsDbContext NewDbContext() => DbContextFor(ConnectionString);
 
-    private static AccountsDbContext DbContextFor(string connectionString) =>
+    protected static AccountsDbContext DbContextFor(string connectionString) =>
         new(new DbContextOptionsBuilder<AccountsDbContext>().UseNpgsql(connectionString).Options);
 
     protected async Task<Organisation> CreateOrganisationAsync(string name = "Acme", Action<Organisation>? configure = null)

@@ -6,7 +6,7 @@ using Testcontainers.PostgreSql;
 namespace FlexWhere.Testing;
 
 /// <summary>A real PostgreSQL server; each test class asks for a database of its own.</summary>
-public sealed class PostgresServer : RealServer
+public class PostgresServer : RealServer
 {
     public const string Variable = "FLEXWHERE_TEST_POSTGRES";
 
@@ -67,14 +67,21 @@ public sealed class PostgresServer : RealServer
         var dataDirectory = Path.Combine(folder.Path, "data");
         await Recipes.InitPostgresAsync(dataDirectory, password);
         var port = Ports.FreeLoopbackPort();
-        var process = StartProcess(Recipes.Postgres(dataDirectory, port), folder, "postgres", owned);
         var connectionString = Recipes.PostgresConnectionString(port, password, "postgres");
+        await StartLocalProcessAsync(Recipes.Postgres(dataDirectory, port), connectionString, folder, "postgres", owned);
+        return connectionString;
+    }
+
+    /// <summary>Starts one postgres process and waits until <paramref name="connectionString"/> opens.</summary>
+    protected static async Task StartLocalProcessAsync(ProcessSpec spec, string connectionString, DataFolder folder, string logName,
+        List<IAsyncDisposable> owned)
+    {
+        var process = StartProcess(spec, folder, logName, owned);
         await process.WaitUntilReadyAsync("PostgreSQL", async cancellationToken =>
         {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
             return true;
         }, StartTimeout);
-        return connectionString;
     }
 }
