@@ -16,7 +16,10 @@ public sealed partial class SignInTests
         var admin = await ApiSessionAsync(Admin, AdminPhone);
         await admin.PostAsync("/api/users", new { email, displayName = name, role = "Manager", phone, password = OwnPassword });
 
+        // A new user of the Dutch demo organisation gets Dutch; the switch makes it English (the texts below are English).
         await SignInWithCodeAsync(email, phone, password: OwnPassword);
+        await Expect(Heading($"Welkom, {name}")).ToBeVisibleAsync();
+        await Button("English").ClickAsync();
         await Expect(Heading($"Welcome, {name}")).ToBeVisibleAsync();
         var mine = _page.GetByRole(AriaRole.Region, new() { Name = "Your mobile number" });
         await mine.GetByLabel("Mobile phone", new() { Exact = true }).FillAsync(newPhone);
