@@ -386,16 +386,7 @@ function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): v
     resend.disabled = waiting;
     resend.textContent = waiting ? t.resendIn(formatWait(seconds)) : t.resend;
   };
-  if (sms) {
-    tick();
-    const timer = window.setInterval(tick, 1000);
-    stopView.push(() => window.clearInterval(timer));
-    followDelivery(step, () => {
-      // The provider gave up on this code: a new one may be sent at once.
-      resendAt = Date.now();
-      tick();
-    }, error, phone);
-  }
+  if (sms) tick();
 
   resend.addEventListener("click", async () => {
     error.textContent = "";
@@ -459,7 +450,15 @@ function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): v
   show(sms ? t.codePage : t.totpPage, secondFactorView(step, sms ? t.codeTitle : t.totpTitle, hint, form, error, factor), code,
     () => showCode(step, factor));
 
+  // After show(), which stops the timers of the view before: the countdown ticks, and the code's delivery is followed.
   if (sms) {
+    const timer = window.setInterval(tick, 1000);
+    stopView.push(() => window.clearInterval(timer));
+    followDelivery(step, () => {
+      // The provider gave up on this code: a new one may be sent at once.
+      resendAt = Date.now();
+      tick();
+    }, error, phone);
     void api.developmentInboxAvailable().then((available) => {
       inbox.hidden = !available;
     });

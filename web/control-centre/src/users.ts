@@ -23,7 +23,7 @@ export function usersSection(me: Me, settings: Promise<OrganisationSettings>): H
   const body = h("div", {}, h("p", {}, t.loading));
   const search = h("input", { id: "users-search", name: "search", type: "search", autocomplete: "off", spellcheck: "false",
     maxlength: "200" });
-  const find = h("form", { novalidate: true, role: "search", class: "inline-form", "aria-label": t.usersSearch },
+  const find = h("form", { novalidate: true, role: "search", class: "inline-form" },
     field(t.usersSearch, search), h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t.usersSearchButton)));
   const previous = h("button", { type: "button", class: "secondary" }, t.previousPage);
   const next = h("button", { type: "button", class: "secondary" }, t.nextPage);
