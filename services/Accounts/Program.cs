@@ -12,6 +12,7 @@ app.MapOpenApi();
 app.MapAuthApi();
 app.MapMfaApi();
 app.MapAccountSecurityApi();
+app.MapSessionsApi();
 app.MapAdminMfaApi();
 app.MapUsersApi();
 app.MapImportApi();

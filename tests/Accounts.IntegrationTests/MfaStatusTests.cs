@@ -112,4 +112,20 @@ public class MfaStatusTests(PostgresServer postgres, AccountsClassHost host, Red
 
         Assert.Equal("expired", (await JsonAsync(await StatusAsync(ticket))).GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Another_kind_of_ticket_of_the_same_user_or_a_huge_header_tells_nothing()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        using var session = ClientFor(admin, freshSecondFactor: false);
+        JsonElement stepUp = default;
+        await NextSmsToAsync(admin.PhoneNumber!, async () => stepUp = await JsonAsync(await session.PostAsync("/api/auth/step-up/sms", null)));
+
+        // A step-up ticket is bound to a session, not to a sign-in: as a login ticket it is unknown.
+        await ProblemAsync(await StatusAsync(stepUp.GetProperty("stepUpTicket").GetString()), HttpStatusCode.Gone, "challenge_expired");
+        await ProblemAsync(await StatusAsync(new string('T', 5000)), HttpStatusCode.BadRequest, "validation_failed");
+        var (ticket, _, _) = await StartSmsSignInAsync(admin);
+        Assert.Equal("pending", (await JsonAsync(await StatusAsync(ticket))).GetProperty("status").GetString());
+    }
 }

@@ -27,6 +27,8 @@ public static class AccountSecurityApi
             .WithSummary("Browsers that skip the SMS code while you sign in on them within 30 days.");
         me.MapDelete("/devices/{deviceId:guid}", RevokeMyDevice).WithName("RevokeMyTrustedDevice")
             .WithSummary("Stop trusting a browser: it needs an SMS code again.");
+        me.MapDelete("/devices", RevokeAllMyDevices).WithName("RevokeAllMyTrustedDevices")
+            .WithSummary("Stop trusting every browser of yours; the sessions they opened end (this one too, if it was one of them).");
         me.MapGet("/recovery-codes", RecoveryCodesStatusOf).RequireAuthorization(Policies.AdminOrManager).WithName("RecoveryCodesStatus");
         me.MapPost("/recovery-codes", GenerateRecoveryCodes).RequireAuthorization(Policies.AdminOrManager).RequireStepUp()
             .WithName("GenerateRecoveryCodes")
@@ -78,6 +80,20 @@ public static class AccountSecurityApi
             cancellationToken)
             ? TypedResults.NoContent()
             : AccountsRefusals.NotFound("trusted device");
+    }
+
+    public static async Task<Ok<SessionsEnded>> RevokeAllMyDevices(ClaimsPrincipal principal, AccountsDbContext db, TimeProvider time,
+        AuditLog audit, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var now = time.GetUtcNow();
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, caller.UserId, now, TrustedDevices.Reasons.RevokedByUser, cancellationToken);
+        var ended = await Sessions.EndAsync(db, s => s.UserId == caller.UserId && s.TrustedDeviceId != null, now,
+            SessionEndReasons.DeviceRevoked, cancellationToken);
+        audit.ByCaller(AuditEvents.TrustedDevicesRevoked, caller.UserId,
+            $"{revoked} trusted devices revoked by their user; {ended} sessions ended");
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new SessionsEnded(ended));
     }
 
     public static async Task<Ok<RecoveryCodesStatus>> RecoveryCodesStatusOf(ClaimsPrincipal principal, AccountsDbContext db,

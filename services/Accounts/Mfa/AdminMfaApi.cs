@@ -100,8 +100,11 @@ public static class AdminMfaApi
         var pending = await db.PendingPhoneChanges
             .Where(c => c.OrganisationId == caller.OrganisationId && c.State == PhoneChangeStates.Pending && c.ExpiresAt > now)
             .Join(db.Users, c => c.TargetUserId, u => u.Id, (c, u) => new { Change = c, u.Email })
+            // Who asked, so the approver knows whom to check with (the requester may since have been deleted).
+            .GroupJoin(db.Users, x => x.Change.RequestedBy, u => u.Id, (x, requesters) => new { x.Change, x.Email, requesters })
+            .SelectMany(x => x.requesters.DefaultIfEmpty(), (x, requester) => new { x.Change, x.Email, RequestedBy = requester!.Email })
             .OrderBy(x => x.Change.CreatedAt).ToListAsync(cancellationToken);
-        return TypedResults.Ok(pending.Select(x => PhoneChanges.ToDto(x.Change, x.Email)).ToList());
+        return TypedResults.Ok(pending.Select(x => PhoneChanges.ToDto(x.Change, x.Email, x.RequestedBy)).ToList());
     }
 
     public static async Task<Results<Ok<PendingPhoneChangeDto>, ApiProblem>> Approve(

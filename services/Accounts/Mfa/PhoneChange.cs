@@ -2,7 +2,7 @@ namespace FlexWhere.Accounts.Mfa;
 
 public sealed record PendingPhoneChangeDto(Guid Id, Guid TargetUserId, string TargetEmail, Guid RequestedBy, string? PhoneHint,
     bool Verified,
-    string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ApplyAfter);
+    string State, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ApplyAfter, string? RequestedByEmail = null);
 
 /// <summary>How a number changes, whoever asks: the old number's trust ends with it.</summary>
 public static class PhoneChanges
@@ -133,10 +133,10 @@ public static class PhoneChanges
         return change;
     }
 
-    public static PendingPhoneChangeDto ToDto(PendingPhoneChange change, string targetEmail) =>
+    public static PendingPhoneChangeDto ToDto(PendingPhoneChange change, string targetEmail, string? requestedByEmail = null) =>
         new(change.Id, change.TargetUserId, targetEmail, change.RequestedBy, change.PhoneNumber is null ? null
             : Phones.Mask(change.PhoneNumber),
-            change.Verified, change.State, change.CreatedAt, change.ExpiresAt, change.ApplyAfter);
+            change.Verified, change.State, change.CreatedAt, change.ExpiresAt, change.ApplyAfter, requestedByEmail);
 
     public static ApiProblem OwnNumberNeedsCode() =>
         new ApiProblem(StatusCodes.Status409Conflict, ProblemCodes.VerifyNewNumber, "Confirm your new number with a code.",

@@ -3,9 +3,40 @@ using System.Text;
 namespace FlexWhere.Accounts.Users;
 
 /// <summary>RFC 4180 CSV: comma-separated, fields optionally in double quotes with "" for a quote,
-/// CRLF or LF line ends. Blank lines are skipped.</summary>
-public static class Csv
+/// CRLF or LF line ends. Blank lines are skipped when reading; written with CRLF.</summary>
+public static partial class Csv
 {
+    /// <summary>What a spreadsheet reads as a formula when a cell starts with it (OWASP "CSV injection").</summary>
+    private static readonly char[] FormulaStarts = ['=', '+', '-', '@', '\t', '\r'];
+
+    /// <summary>The rows as a CSV file: every cell that a spreadsheet would run as a formula starts with a single quote, so it is
+    /// shown as text; cells with a comma, a quote or a line break are quoted. A file for a person's spreadsheet, never for
+    /// <see cref="Parse"/>.</summary>
+    public static string Write(IEnumerable<IEnumerable<string?>> rows)
+    {
+        var text = new StringBuilder();
+        foreach (var row in rows) text.Append(string.Join(',', row.Select(Cell))).Append("\r\n");
+        return text.ToString();
+    }
+
+    /// <summary>A download of <paramref name="text"/>: UTF-8 with a byte order mark, so spreadsheets read "•" and "é" right.</summary>
+    public static FileContentHttpResult File(string text, string name) =>
+        TypedResults.File([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text)], "text/csv; charset=utf-8", name);
+
+    private static string Cell(string? value)
+    {
+        var cell = value ?? "";
+        if (cell.Length > 0 && FormulaStarts.Contains(cell[0])) cell = "'" + cell;
+        return cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{cell.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : cell;
+    }
+
+    /// <summary>A full number that slipped into free text (a detail of an audit entry), masked as everywhere else.</summary>
+    public static string MaskNumbers(string text) => FullNumber().Replace(text, match =>
+        Phones.Check(match.Value).E164 is { } e164 ? Phones.Mask(e164) : new string('•', match.Length));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\+\d{7,15}")]
+    private static partial System.Text.RegularExpressions.Regex FullNumber();
+
     public static List<List<string>> Parse(string text)
     {
         var records = new List<List<string>>();

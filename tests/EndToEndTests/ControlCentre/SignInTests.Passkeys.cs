@@ -142,16 +142,15 @@ public sealed partial class SignInTests
     }
 
     /// <summary>A new organisation through the operator route, and its first admin, who has accepted the invitation.</summary>
-    private async Task<(string Email, string Phone)> NewOrganisationAdminAsync()
+    private async Task<(string Email, string Phone)> NewOrganisationAdminAsync(string purpose = "passkeys", string adminName = "Passkey Admin")
     {
         var run = Guid.NewGuid().ToString("N")[..12];
-        var (email, phone) = ($"e2e-passkeys-{run}@kontor.example", $"+4670{Random.Shared.Next(1_000_000, 9_999_999)}");
+        var (email, phone) = ($"e2e-{purpose}-{run}@kontor.example", SwedishMobile());
         using var accounts = _stack.App.CreateHttpClient("accounts");
         using var provision = new HttpRequestMessage(HttpMethod.Post, "/operator/organisations")
         {
             Headers = { { "X-Operator-Key", AppHostFixture.OperatorKey } },
-            Content = JsonContent.Create(new { name = $"Passkeys {run}", country = "SE", adminEmail = email, adminName = "Passkey Admin",
-                adminPhone = phone }),
+            Content = JsonContent.Create(new { name = $"{purpose} {run}", country = "SE", adminEmail = email, adminName, adminPhone = phone }),
         };
         using var created = await accounts.SendAsync(provision, _timeout.Token);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -167,6 +166,9 @@ public sealed partial class SignInTests
         set.EnsureSuccessStatusCode();
         return (email, phone);
     }
+
+    /// <summary>A number in a Swedish mobile range: the test organisations are Swedish.</summary>
+    private static string SwedishMobile() => $"+4670{Random.Shared.Next(1_000_000, 9_999_999)}";
 
     /// <summary>A platform authenticator with discoverable keys that verifies its user and answers at once.</summary>
     private static async Task<string> AddVirtualAuthenticatorAsync(ICDPSession devTools) =>

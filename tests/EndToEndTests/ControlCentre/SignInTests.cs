@@ -176,7 +176,7 @@ public sealed partial class SignInTests : IAsyncLifetime
         await Expect(_page.GetByText("Only administrators can change these settings.")).ToBeVisibleAsync();
         await Expect(Field("Require a PIN to open the app")).ToBeDisabledAsync();
         // And the user list, read-only: names are no buttons, and nobody is added.
-        await Expect(_page.GetByText("Only administrators change users; your own number is changed by an administrator too.",
+        await Expect(_page.GetByText("Only administrators change users; you change your own number under “Your mobile number”.",
             new() { Exact = false })).ToBeVisibleAsync();
         await Expect(_page.GetByRole(AriaRole.Table, new() { Name = "Users of your organisation" }).GetByText("Demo Employee"))
             .ToBeVisibleAsync();
@@ -272,17 +272,21 @@ public sealed partial class SignInTests : IAsyncLifetime
         Assert.Empty(_browserErrors);
     }
 
-    private async Task SignInWithCodeAsync(string email, string phone, bool rememberDevice = false, string password = Password)
+    /// <param name="page">Another browser context's page (a second person); this test's page by default.</param>
+    private async Task SignInWithCodeAsync(string email, string phone, bool rememberDevice = false, string password = Password,
+        IPage? page = null)
     {
-        await _page.GotoAsync("/");
+        page ??= _page;
+        ILocator Field(string label) => page.GetByLabel(label, new() { Exact = true });
+        await page.GotoAsync("/");
         await Field("E-mail address").FillAsync(email);
         await Field("Password").FillAsync(password);
         var before = await _inbox.LatestSentAtAsync(phone, _timeout.Token);
-        await Button("Sign in").ClickAsync();
-        await Expect(Heading("Enter your sign-in code")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Enter your sign-in code", Exact = true })).ToBeVisibleAsync();
         await Field("Sign-in code").FillAsync(await _inbox.WaitForCodeAsync(phone, before, _timeout.Token));
         if (rememberDevice) await Field("Remember this device for 30 days").CheckAsync();
-        await Button("Verify and sign in").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify and sign in", Exact = true }).ClickAsync();
     }
 
     private async Task SignOutAndSignInAsync(string email, string password = Password)

@@ -43,6 +43,12 @@ export interface MfaRequired {
   attemptsLeft?: number;
 }
 
+/** What became of a sign-in's SMS code (GET /api/auth/mfa/status). */
+export interface MfaStatus {
+  status: "pending" | "verified" | "locked" | "expired";
+  delivery: { state: "queued" | "not_sent" | "sent" | "delivered" | "failed"; at?: string | null; reason?: string | null };
+}
+
 export interface Me {
   id: string;
   email: string;
@@ -61,6 +67,24 @@ export interface TrustedDevice {
   lastSignInAt?: string | null;
   trustedUntil: string;
   current: boolean;
+}
+
+/** A live sign-in of the signed-in user. */
+export interface AccountSession {
+  id: string;
+  client: "control-centre" | "mobile";
+  signedInAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  amr: string[];
+  /** The trusted device that opened it, when one did. */
+  deviceName?: string | null;
+  current: boolean;
+}
+
+export interface RecoveryCodesStatus {
+  remaining: number;
+  createdAt?: string | null;
 }
 
 export interface User {
@@ -87,10 +111,15 @@ export interface NewUser {
   phone?: string;
 }
 
-/** The 202 of a number change that waits for a second admin. */
+/** The 202 of a number change that waits for a second admin, and each change in the approvals list. */
 export interface PendingPhoneChange {
   id: string;
   targetUserId: string;
+  targetEmail: string;
+  requestedBy: string;
+  /** In the approvals list: the address of the admin who asked (gone when that account was deleted). */
+  requestedByEmail?: string | null;
+  createdAt: string;
   phoneHint?: string | null;
   state: string;
   expiresAt: string;
@@ -100,13 +129,51 @@ export interface PendingPhoneChange {
 
 export interface UserPage {
   items: User[];
+  page: number;
+  pageSize: number;
   total: number;
+}
+
+export interface MfaReadinessEntry {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  reason: string;
+  phoneHint?: string | null;
 }
 
 export interface MfaReadiness {
   adminsAndManagers: number;
   ready: number;
-  notReady: { id: string; email: string; displayName: string; role: string; reason: string; phoneHint?: string | null }[];
+  notReady: MfaReadinessEntry[];
+  /** Numbers no code has proved yet: a typo shows only at the first sign-in. */
+  unverifiedNumbers: MfaReadinessEntry[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  event: string;
+  actorEmail?: string | null;
+  subjectEmail?: string | null;
+  clientIp?: string | null;
+  details?: string | null;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** The audit log's filters: from inclusive, to exclusive (ISO 8601). */
+export interface AuditFilter {
+  event?: string;
+  userId?: string;
+  from?: string;
+  to?: string;
 }
 
 export interface OrganisationSettings {
@@ -218,8 +285,13 @@ function readDeviceTokens(): Record<string, string> {
   }
 }
 
-async function send<T>(method: Method, path: string, body?: unknown, bearer?: string | null): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+/** text: a file the API makes (a CSV export), read as it is. */
+type Format = "json" | "text";
+
+async function send<T>(method: Method, path: string, body?: unknown, bearer?: string | null, format: Format = "json",
+    extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: format === "json" ? "application/json" : "text/csv, application/problem+json",
+    ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
 
@@ -234,6 +306,7 @@ async function send<T>(method: Method, path: string, body?: unknown, bearer?: st
   if (response.ok) {
     // 204, and a 202 without a body (a new invitation), carry nothing to read.
     const text = response.status === 204 ? "" : await response.text();
+    if (format === "text") return text as T;
     return (text === "" ? undefined : JSON.parse(text)) as T;
   }
   throw new ApiError(await readProblem(response));
@@ -257,6 +330,10 @@ async function readProblem(response: Response): Promise<Problem> {
     maxAge: typeof body.maxAge === "number" ? body.maxAge : undefined,
     retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
   };
+}
+
+function query(values: Record<string, string | undefined>): string {
+  return new URLSearchParams(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1])).toString();
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -311,12 +388,12 @@ function stepUp(problem: Problem): Promise<boolean> {
  * that needs a fresh second factor (step_up_required) asks the person once and is repeated after
  * they confirmed — a new token cannot answer that, only the person can.
  */
-async function authorised<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function authorised<T>(method: Method, path: string, body?: unknown, format: Format = "json"): Promise<T> {
   let refreshed = false;
   let steppedUp = false;
   for (;;) {
     try {
-      return await send<T>(method, path, body, accessToken);
+      return await send<T>(method, path, body, accessToken, format);
     } catch (error) {
       if (!(error instanceof ApiError) || error.problem.status !== 401) throw error;
       const { problem } = error;
@@ -350,6 +427,9 @@ export const api = {
   passwordlessOptions: () => send<PasskeyPrompt>("POST", "/api/auth/passkey/options"),
   passwordless: (ceremonyId: string, credential: unknown) =>
     send<SignedIn>("POST", "/api/auth/passkey", { ceremonyId, credential, client: "control-centre" }),
+  /** The ticket goes in a header: a GET has no body, and a URL ends up in logs. */
+  mfaStatus: (loginTicket: string) =>
+    send<MfaStatus>("GET", "/api/auth/mfa/status", undefined, null, "json", { "X-Login-Ticket": loginTicket }),
   resend: (loginTicket: string) => send<{ resendAfter: string; expiresAt: string }>("POST", "/api/auth/mfa/resend", { loginTicket }),
   forgotPassword: (email: string) => send<{ status: string }>("POST", "/api/auth/password/forgot", { email }),
   /** With the token of an e-mailed link; admins and managers send it twice: first without a code (which texts one), then with it. */
@@ -366,8 +446,22 @@ export const api = {
   me: () => authorised<Me>("GET", "/api/me"),
   devices: () => authorised<TrustedDevice[]>("GET", "/api/me/devices"),
   revokeDevice: (id: string) => authorised<void>("DELETE", `/api/me/devices/${encodeURIComponent(id)}`),
+  revokeAllDevices: () => authorised<{ ended: number }>("DELETE", "/api/me/devices"),
+  sessions: () => authorised<AccountSession[]>("GET", "/api/me/sessions"),
+  endSession: (id: string) => authorised<void>("DELETE", `/api/me/sessions/${encodeURIComponent(id)}`),
+  endOtherSessions: () => authorised<{ ended: number }>("DELETE", "/api/me/sessions"),
+  recoveryCodes: () => authorised<RecoveryCodesStatus>("GET", "/api/me/recovery-codes"),
+  newRecoveryCodes: () => authorised<{ codes: string[]; createdAt: string }>("POST", "/api/me/recovery-codes"),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    authorised<void>("PUT", "/api/me/password", { currentPassword, newPassword }),
   saveLocale: (locale: string) => authorised<void>("PUT", "/api/me/locale", { locale }),
-  users: () => authorised<UserPage>("GET", "/api/users?pageSize=100"),
+  users: (page = 1, search = "") =>
+    authorised<UserPage>("GET", `/api/users?${query({ page: String(page), pageSize: "100", search: search.trim() || undefined })}`),
+  deleteUser: (id: string) => authorised<void>("DELETE", `/api/users/${encodeURIComponent(id)}`),
+  startMyPhone: (phone: string) =>
+    authorised<{ verificationTicket: string; phoneHint: string; expiresAt: string }>("POST", "/api/me/phone", { phone }),
+  confirmMyPhone: (verificationTicket: string, code: string) =>
+    authorised<{ status: "changed" | "pending_approval"; phoneHint: string }>("POST", "/api/me/phone/confirm", { verificationTicket, code }),
   user: (id: string) => authorised<User>("GET", `/api/users/${encodeURIComponent(id)}`),
   createUser: (user: NewUser) => authorised<User>("POST", "/api/users", user),
   updateUser: (id: string, changes: { displayName: string; role: string }) =>
@@ -378,6 +472,13 @@ export const api = {
   /** disable, enable, unlock, mfa/reset, invitation: the user's actions without a body. */
   userAction: (id: string, action: "disable" | "enable" | "unlock" | "mfa/reset" | "invitation") =>
     authorised<User | undefined>("POST", `/api/users/${encodeURIComponent(id)}/${action}`),
+  phoneChanges: () => authorised<PendingPhoneChange[]>("GET", "/api/phone-changes"),
+  decidePhoneChange: (id: string, decision: "approve" | "reject") =>
+    authorised<PendingPhoneChange>("POST", `/api/phone-changes/${encodeURIComponent(id)}/${decision}`),
+  readinessCsv: () => authorised<string>("GET", "/api/organisation/mfa-readiness.csv", undefined, "text"),
+  auditEvents: () => authorised<string[]>("GET", "/api/audit/events"),
+  audit: (filter: AuditFilter, page: number) => authorised<AuditPage>("GET", `/api/audit?${query({ ...filter, page: String(page) })}`),
+  auditCsv: (filter: AuditFilter) => authorised<string>("GET", `/api/audit/export.csv?${query({ ...filter })}`, undefined, "text"),
   readiness: () => authorised<MfaReadiness>("GET", "/api/organisation/mfa-readiness"),
   settings: () => authorised<OrganisationSettings>("GET", "/api/organisation/settings"),
   saveSettings: (changes: Pick<OrganisationSettings, "mobileTotpRequired" | "mobilePinRequired" | "pinLength">) =>

@@ -7,6 +7,9 @@ import { browserLocale, formatDate, formatWait, isLocale, messageFor, rememberLo
 import { busy, field, loaded, problemOf, refusal, section, table } from "./ui";
 import { securitySection } from "./security";
 import { usersSection } from "./users";
+import { approvalsSection } from "./approvals";
+import { myPhoneSection, passwordSection, sessionsSection } from "./account";
+import { auditSection, readinessSection } from "./organisation";
 
 const main = document.getElementById("main") as HTMLElement;
 const account = document.getElementById("account") as HTMLElement;
@@ -332,6 +335,31 @@ function showPasskeyFactor(step: SecondStep, message?: string): void {
     submit, () => showPasskeyFactor(step));
 }
 
+/** Asks every few seconds what became of the SMS code until it is delivered or failed; a failure is said in the error line, with
+ * what to do (a new code, or another way below), and the resend opens at once. Stops with the view. */
+function followDelivery(step: SecondStep, resendNow: () => void, error: HTMLElement, phone: string): void {
+  const ticket = step.challenge.loginTicket;
+  let stopped = false;
+  stopView.push(() => (stopped = true));
+  const poll = async () => {
+    if (stopped) return;
+    try {
+      const { status, delivery } = await api.mfaStatus(ticket);
+      if (stopped || status !== "pending") return;
+      if (delivery.state === "failed" || delivery.state === "not_sent") {
+        error.textContent = delivery.state === "failed" ? t.deliveryFailed(phone) : t.deliveryNotSent(phone);
+        resendNow();
+      }
+      if (delivery.state !== "queued" && delivery.state !== "sent") return;
+    } catch {
+      // An ended ticket shows when the code is entered; a failing status call changes nothing on screen.
+      return;
+    }
+    window.setTimeout(() => void poll(), 5000);
+  };
+  window.setTimeout(() => void poll(), 3000);
+}
+
 /** The code step: the code from the SMS (with resend and, in Development, the inbox) or from the authenticator app. */
 function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): void {
   header();
@@ -358,11 +386,7 @@ function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): v
     resend.disabled = waiting;
     resend.textContent = waiting ? t.resendIn(formatWait(seconds)) : t.resend;
   };
-  if (sms) {
-    tick();
-    const timer = window.setInterval(tick, 1000);
-    stopView.push(() => window.clearInterval(timer));
-  }
+  if (sms) tick();
 
   resend.addEventListener("click", async () => {
     error.textContent = "";
@@ -426,7 +450,15 @@ function showCode(step: SecondStep, factor: "sms" | "totp", message?: string): v
   show(sms ? t.codePage : t.totpPage, secondFactorView(step, sms ? t.codeTitle : t.totpTitle, hint, form, error, factor), code,
     () => showCode(step, factor));
 
+  // After show(), which stops the timers of the view before: the countdown ticks, and the code's delivery is followed.
   if (sms) {
+    const timer = window.setInterval(tick, 1000);
+    stopView.push(() => window.clearInterval(timer));
+    followDelivery(step, () => {
+      // The provider gave up on this code: a new one may be sent at once.
+      resendAt = Date.now();
+      tick();
+    }, error, phone);
     void api.developmentInboxAvailable().then((available) => {
       inbox.hidden = !available;
     });
@@ -471,10 +503,15 @@ async function showSignedIn(): Promise<void> {
         h("dt", {}, t.organisation), h("dd", {}, me.organisation),
         h("dt", {}, t.phoneForCodes), h("dd", {}, me.phoneHint ?? t.noPhone))),
     devicesSection(me),
-    staff && securitySection(),
+    sessionsSection(),
+    myPhoneSection(me),
+    passwordSection(me),
+    staff && securitySection(me),
     settings && usersSection(me, settings),
+    me.role === "Admin" && approvalsSection(me),
     settings && readinessSection(),
-    settings && settingsSection(settings, me.role === "Admin"));
+    settings && settingsSection(settings, me.role === "Admin"),
+    me.role === "Admin" && auditSection());
   show(t.signedInPage, view, undefined, showSignedIn);
 }
 
@@ -483,8 +520,27 @@ function devicesSection(me: Me): HTMLElement {
   const body = h("div", {}, h("p", {}, t.loading));
   const status = h("p", { class: "status", role: "status" });
   const error = h("p", { class: "error", role: "alert" });
-  const element = section("devices-title", t.devicesTitle, h("p", {}, t.devicesLead), status, error, body);
+  const revokeAll = h("button", { type: "button", class: "secondary", hidden: true }, t.revokeAllDevices);
+  const element = section("devices-title", t.devicesTitle, h("p", {}, t.devicesLead), status, error, body,
+    h("div", { class: "actions" }, revokeAll));
   const heading = element.querySelector("h2") as HTMLElement;
+  // A session this browser's trust opened ends with it: the session-ended handler then shows the sign-in.
+  revokeAll.addEventListener("click", async () => {
+    error.textContent = "";
+    status.textContent = "";
+    busy(revokeAll, true);
+    try {
+      await api.revokeAllDevices();
+      deviceTokens.forget(me.email);
+      status.textContent = t.allDevicesRevoked;
+      await load();
+      heading.focus();
+    } catch (caught) {
+      error.textContent = refusal(caught);
+    } finally {
+      busy(revokeAll, false);
+    }
+  });
 
   const load = async () => {
     let devices: TrustedDevice[];
@@ -495,6 +551,7 @@ function devicesSection(me: Me): HTMLElement {
       error.textContent = refusal(caught);
       return;
     }
+    revokeAll.hidden = devices.length === 0;
     if (devices.length === 0) {
       replaceChildren(body, h("p", { class: "empty" }, t.noDevices));
       return;
@@ -527,15 +584,6 @@ function devicesSection(me: Me): HTMLElement {
   };
   void load();
   return element;
-}
-
-function readinessSection(): HTMLElement {
-  return section("readiness-title", t.readinessTitle, h("p", {}, t.readinessLead), loaded(api.readiness(), (report) => [
-    h("p", { class: report.notReady.length === 0 ? "ok" : "warning" }, t.readinessSummary(report.ready, report.adminsAndManagers)),
-    report.notReady.length > 0 && h("ul", {}, ...report.notReady.map((entry) =>
-      h("li", {}, h("strong", {}, entry.displayName),
-        ` (${entry.email}, ${t.roles[entry.role] ?? entry.role}): ${t.readinessReasons[entry.reason] ?? entry.reason}.`))),
-  ]));
 }
 
 function settingsSection(settings: Promise<OrganisationSettings>, canEdit: boolean): HTMLElement {

@@ -1,16 +1,17 @@
-// "My security" of admins and managers: their passkeys (add, rename, remove) and their authenticator app (link with a
-// QR code, remove). Adding and removing need a fresh factor: the page's step-up dialog asks for it (api.ts).
+// "My security" of admins and managers: their passkeys (add, rename, remove), their authenticator app (link with a
+// QR code, remove) and their recovery codes (a new set, shown once). Adding and removing need a fresh factor: the page's
+// step-up dialog asks for it (api.ts).
 import { api } from "./api";
-import type { AuthenticatorEnrollment, Passkey } from "./api";
+import type { AuthenticatorEnrollment, Me, Passkey } from "./api";
 import { h, replaceChildren } from "./dom";
 import { formatDate, t } from "./messages";
 import { createPasskey, passkeysSupported } from "./passkeys";
-import { busy, field, messages, openDialog, problemOf, refusal, section, table } from "./ui";
+import { busy, field, messages, openDialog, problemOf, refusal, saveFile, section, table } from "./ui";
 
-export function securitySection(): HTMLElement {
+export function securitySection(me: Me): HTMLElement {
   const lines = messages();
   const element = section("security-title", t.securityTitle, h("p", {}, t.securityLead), lines.status, lines.error,
-    passkeysPart(lines), authenticatorPart(lines));
+    passkeysPart(lines), authenticatorPart(lines), recoveryPart(me, lines));
   return element;
 }
 
@@ -246,4 +247,64 @@ function qrCode(svg: string): Element {
   image.setAttribute("role", "img");
   image.setAttribute("aria-label", t.qrCaption);
   return image;
+}
+
+// ---------------------------------------------------------------- recovery codes
+
+function recoveryPart(me: Me, lines: Lines): HTMLElement {
+  const heading = h("h3", { id: "recovery-title", tabindex: "-1" }, t.recoveryTitle);
+  const state = h("p", {}, t.loading);
+  const shown = h("div", {});
+  const create = h("button", { type: "button", class: "secondary" }, t.createRecoveryCodes);
+
+  const load = async () => {
+    try {
+      const status = await api.recoveryCodes();
+      state.textContent = status.remaining > 0 ? t.recoveryStatus(status.remaining, formatDate(status.createdAt)) : t.noRecoveryCodes;
+    } catch (caught) {
+      state.textContent = "";
+      lines.error.textContent = refusal(caught);
+    }
+  };
+  void load();
+
+  create.addEventListener("click", async () => {
+    lines.clear();
+    busy(create, true);
+    try {
+      const made = await api.newRecoveryCodes();
+      showCodes(shown, me, made.codes, formatDate(made.createdAt), lines);
+      await load();
+    } catch (caught) {
+      lines.error.textContent = refusal(caught);
+    } finally {
+      busy(create, false);
+      if (document.activeElement === document.body) create.focus();
+    }
+  });
+
+  return h("div", { class: "part", role: "group", "aria-labelledby": heading.id }, heading, h("p", { class: "note" }, t.recoveryLead),
+    state, h("div", { class: "actions" }, create), shown);
+}
+
+/** The new codes, this once: a list to read, to copy and to download as a text file; the focus goes to the list. */
+function showCodes(shown: HTMLElement, me: Me, codes: string[], created: string, lines: Lines): void {
+  const list = h("ol", { id: "recovery-codes", class: "recovery-codes", tabindex: "-1", "aria-label": t.recoveryCodesLabel,
+    "aria-describedby": "recovery-once" }, ...codes.map((code) => h("li", {}, h("code", {}, code))));
+  const text = `${t.recoveryFileHeader(me.email, created)}\n\n${codes.join("\n")}\n`;
+  const copy = h("button", { type: "button", class: "secondary" }, t.copyCodes);
+  copy.addEventListener("click", async () => {
+    lines.clear();
+    try {
+      await navigator.clipboard.writeText(text);
+      lines.status.textContent = t.codesCopied;
+    } catch {
+      lines.error.textContent = t.copyFailed;
+    }
+  });
+  const download = h("button", { type: "button", class: "secondary" }, t.downloadCodes);
+  download.addEventListener("click", () => saveFile("flexwhere-recovery-codes.txt", text, "text/plain"));
+  replaceChildren(shown, h("p", { id: "recovery-once", class: "warning" }, t.recoveryShownOnce), list,
+    h("div", { class: "actions" }, copy, download));
+  list.focus();
 }

@@ -76,3 +76,29 @@ export function messages() {
     },
   };
 }
+
+/** What a change elsewhere on the page makes stale: the user list after an approval, the approvals after a new number. */
+export type Topic = "users" | "phone-changes";
+
+export function changed(topic: Topic): void {
+  document.dispatchEvent(new CustomEvent(`cc:${topic}`));
+}
+
+/** Runs reload on each change of topic while element is on the page (a new view replaces it, and the listener goes). */
+export function onChanged(topic: Topic, element: HTMLElement, reload: () => void): void {
+  const listener = () => {
+    if (element.isConnected) reload();
+    else document.removeEventListener(`cc:${topic}`, listener);
+  };
+  document.addEventListener(`cc:${topic}`, listener);
+}
+
+/** Hands the browser a file to save; a CSV starts with a byte order mark, so spreadsheets read "•" and "é" right. */
+export function saveFile(name: string, text: string, type: "text/plain" | "text/csv"): void {
+  const url = URL.createObjectURL(new Blob(type === "text/csv" ? ["\uFEFF", text] : [text], { type: `${type};charset=utf-8` }));
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

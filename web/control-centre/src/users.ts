@@ -3,7 +3,7 @@ import { api } from "./api";
 import type { Me, OrganisationSettings, Problem, User } from "./api";
 import { h, replaceChildren } from "./dom";
 import { formatDate, t } from "./messages";
-import { busy, field, messages, openDialog, problemOf, refusal, section, table } from "./ui";
+import { busy, changed as stale, field, messages, onChanged, openDialog, problemOf, refusal, section, table } from "./ui";
 
 interface ListContext {
   me: Me;
@@ -21,8 +21,17 @@ export function usersSection(me: Me, settings: Promise<OrganisationSettings>): H
   const error = h("p", { class: "error", role: "alert" });
   const add = h("button", { type: "button", class: "secondary", hidden: true }, t.addUser);
   const body = h("div", {}, h("p", {}, t.loading));
-  const element = section("users-title", t.usersTitle, intro, h("div", { class: "actions" }, add), status, error, body);
+  const search = h("input", { id: "users-search", name: "search", type: "search", autocomplete: "off", spellcheck: "false",
+    maxlength: "200" });
+  const find = h("form", { novalidate: true, role: "search", class: "inline-form" },
+    field(t.usersSearch, search), h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t.usersSearchButton)));
+  const previous = h("button", { type: "button", class: "secondary" }, t.previousPage);
+  const next = h("button", { type: "button", class: "secondary" }, t.nextPage);
+  const where = h("span", { class: "note" });
+  const pager = h("div", { class: "actions pager", hidden: true }, previous, where, next);
+  const element = section("users-title", t.usersTitle, intro, h("div", { class: "actions" }, add), find, status, error, body, pager);
   const heading = element.querySelector("h2") as HTMLElement;
+  let page = 1;
 
   const context: ListContext = {
     me,
@@ -42,17 +51,35 @@ export function usersSection(me: Me, settings: Promise<OrganisationSettings>): H
 
   const load = async () => {
     try {
-      const [page, linked] = await Promise.all([api.users(), settings.then((values) => values.linkedDatabase, () => false)]);
+      const [found, linked] = await Promise.all([api.users(page, search.value),
+        settings.then((values) => values.linkedDatabase, () => false)]);
       context.linked = linked;
-      intro.textContent = `${t.usersCount(page.total)} ${!isAdmin ? t.usersReadOnly : linked ? t.usersLinked : t.usersHowTo}`;
+      intro.textContent = `${t.usersCount(found.total)} ${!isAdmin ? t.usersReadOnly : linked ? t.usersLinked : t.usersHowTo}`;
       add.hidden = !isAdmin || linked;
       error.textContent = "";
-      replaceChildren(body, table(t.usersCaption, t.usersHeadings, page.items.map((user) => userRow(user, isAdmin, context))));
+      const pages = Math.max(1, Math.ceil(found.total / found.pageSize));
+      pager.hidden = pages === 1;
+      previous.disabled = page <= 1;
+      next.disabled = page >= pages;
+      where.textContent = t.pageOf(page, pages);
+      replaceChildren(body, table(t.usersCaption, t.usersHeadings, found.items.map((user) => userRow(user, isAdmin, context))));
     } catch (caught) {
       replaceChildren(body);
       error.textContent = refusal(caught);
     }
   };
+  find.addEventListener("submit", (event) => {
+    event.preventDefault();
+    page = 1;
+    void load();
+  });
+  const turn = (by: number) => {
+    page += by;
+    void load().then(() => heading.focus());
+  };
+  previous.addEventListener("click", () => turn(-1));
+  next.addEventListener("click", () => turn(1));
+  onChanged("users", element, () => void load());
   void load();
   return element;
 }
@@ -123,17 +150,26 @@ function openEditor(user: User, context: ListContext): void {
   const own = user.id === context.me.id;
   let changed = false;
   const locked = !!(user.lockedUntil || user.secondFactorLockedUntil);
+  let gone = false;
 
-  openDialog("user-edit", t.editTitle(user.displayName), [
+  const dialog = openDialog("user-edit", t.editTitle(user.displayName), [
     h("p", { class: "lead" }, user.email),
     context.linked && h("p", { class: "note" }, t.linkedReadOnly),
     detailsForm(user, own, context.linked, () => (changed = true)),
     !own && phoneForm(user, context.linked, () => (changed = true)),
-    !own && accessPart(user, locked, () => (changed = true)),
+    !own && accessPart(user, locked, context.linked, () => (changed = true), () => {
+      gone = true;
+      dialog.close();
+    }),
     own && h("p", { class: "note" }, t.ownAccount),
   ], () => document.querySelector<HTMLElement>("#user-edit :is(input, select, button):not(:disabled)"),
   () => {
-    if (changed) void context.reload(user.id);
+    if (gone) {
+      context.announce(t.userDeleted(user.email));
+      void context.reload();
+    } else if (changed) {
+      void context.reload(user.id);
+    }
   });
 }
 
@@ -183,6 +219,7 @@ function phoneForm(user: User, linked: boolean, changed: () => void): HTMLElemen
       changed();
       phone.input.value = "";
       if ("state" in answer) {
+        stale("phone-changes");
         status.textContent = answer.applyAfter ? t.phoneScheduled(answer.phoneHint ?? "", formatDate(answer.applyAfter))
           : t.phoneWaiting(answer.phoneHint ?? "");
       } else {
@@ -200,7 +237,7 @@ function phoneForm(user: User, linked: boolean, changed: () => void): HTMLElemen
 }
 
 /** Disable or enable, unlock, reset the second factors, send the invitation again: each a button, each answered in place. */
-function accessPart(user: User, locked: boolean, changed: () => void): HTMLElement {
+function accessPart(user: User, locked: boolean, linked: boolean, changed: () => void, deleted: () => void): HTMLElement {
   const lines = messages();
   const action = (label: () => string, help: string | false, path: () => Parameters<typeof api.userAction>[1], done: () => string) => {
     const helpId = `user-${path().replace("/", "-")}-help`;
@@ -237,8 +274,32 @@ function accessPart(user: User, locked: boolean, changed: () => void): HTMLEleme
     action(() => t.resetMfa, t.resetMfaHelp, () => "mfa/reset", () => t.mfaResetDone),
     user.invitationPending && user.active && action(() => t.resendInvitation, t.invitationHelp, () => "invitation",
       () => t.invitationSent),
+    !linked && deleteButton(user, lines, deleted),
     lines.error,
     lines.status);
+}
+
+/** Two steps: the first click asks again with the user's name, the second deletes. */
+function deleteButton(user: User, lines: ReturnType<typeof messages>, deleted: () => void): HTMLElement {
+  let armed = false;
+  const button = h("button", { type: "button", class: "secondary danger", "aria-describedby": "user-delete-help" }, t.deleteUser);
+  button.addEventListener("click", async () => {
+    lines.clear();
+    if (!armed) {
+      armed = true;
+      button.textContent = t.deleteConfirm(user.displayName);
+      return;
+    }
+    busy(button, true);
+    try {
+      await api.deleteUser(user.id);
+      deleted();
+    } catch (caught) {
+      lines.error.textContent = refusal(caught);
+      busy(button, false);
+    }
+  });
+  return h("div", { class: "action" }, button, h("span", { id: "user-delete-help", class: "note" }, t.deleteHelp));
 }
 
 // ---------------------------------------------------------------- add a user
