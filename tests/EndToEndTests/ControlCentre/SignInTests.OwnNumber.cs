@@ -4,12 +4,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace FlexWhere.ControlCentre.BrowserTests;
 
-/// <summary>A manager's own number, proved by a code to the new number; then an admin finds the manager by search and deletes them.
+/// <summary>A manager's own number, proved by a code to the new number, and their password; then an admin finds the manager by
+/// search and deletes them.
 /// The manager is the test's own, so the seed's numbers stay as the other tests expect them.</summary>
 public sealed partial class SignInTests
 {
     [Fact]
-    public async Task A_manager_changes_their_own_number_with_a_code_to_it_and_an_admin_finds_them_by_search_and_deletes_them()
+    public async Task A_manager_changes_their_own_number_with_a_code_to_it_and_their_password_and_an_admin_finds_and_deletes_them()
     {
         var (name, email) = OwnUser("Own Number", "own.number");
         var (phone, newPhone) = (SwedishMobile(), SwedishMobile());
@@ -34,6 +35,25 @@ public sealed partial class SignInTests
         var masked = $"+46 7 •••• ••{newPhone[^2..]}";
         await Expect(mine.GetByRole(AriaRole.Status))
             .ToHaveTextAsync($"Your number is now {masked}. Your other sessions and trusted devices have ended.");
+
+        // A wrong current password is refused at its field; the right one changes it, and the new one signs in.
+        var password = _page.GetByRole(AriaRole.Region, new() { Name = "Password", Exact = true });
+        var current = password.GetByLabel("Current password", new() { Exact = true });
+        var changed = password.GetByLabel("New password (at least 12 characters)", new() { Exact = true });
+        const string newPassword = "Another-Long-Passphrase-2026";
+        await current.FillAsync("not-the-password-at-all");
+        await changed.FillAsync(newPassword);
+        await password.GetByRole(AriaRole.Button, new() { Name = "Change password", Exact = true }).ClickAsync();
+        await Expect(password.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Your current password is not right.");
+        await Expect(current).ToBeFocusedAsync();
+        await current.FillAsync(OwnPassword);
+        await password.GetByRole(AriaRole.Button, new() { Name = "Change password", Exact = true }).ClickAsync();
+        await Expect(password.GetByRole(AriaRole.Status))
+            .ToHaveTextAsync("Your password is changed. Your other sessions and trusted devices have ended.");
+        await Button("Sign out").ClickAsync();
+        await Expect(Heading("Sign in to the Control Centre")).ToBeVisibleAsync();
+        await SignInWithCodeAsync(email, newPhone, password: newPassword);
+        await Expect(Heading($"Welcome, {name}")).ToBeVisibleAsync();
 
         // The admin finds the manager by a part of the address, sees the new number masked, and deletes the account in two steps.
         await Button("Sign out").ClickAsync();

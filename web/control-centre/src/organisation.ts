@@ -56,7 +56,7 @@ export function auditSection(): HTMLElement {
     h("div", { class: "actions" }, show, exportCsv));
 
   void Promise.all([api.auditEvents(), api.users()]).then(([events, users]) => {
-    event.append(...events.map((name) => h("option", { value: name }, name)));
+    event.append(...events.map((name) => h("option", { value: name }, eventName(name))));
     user.append(...users.items.map((item) => h("option", { value: item.id }, `${item.displayName} (${item.email})`)));
   }, (caught: unknown) => {
     lines.error.textContent = refusal(caught);
@@ -99,10 +99,15 @@ export function auditSection(): HTMLElement {
     h("div", { class: "actions" }, more));
 }
 
+/** The event in the reader's language; an event the page does not know yet keeps its code. */
+function eventName(code: string): string {
+  return t.auditEventNames[code] ?? code;
+}
+
 function row(entry: AuditEntry): HTMLTableRowElement {
   return h("tr", {},
     h("th", { scope: "row" }, formatDate(entry.at)),
-    h("td", { class: "event" }, entry.event),
+    h("td", { class: "event" }, eventName(entry.event)),
     h("td", {}, entry.actorEmail ?? "—"),
     h("td", {}, entry.subjectEmail ?? "—"),
     h("td", {}, entry.clientIp ?? "—"),
