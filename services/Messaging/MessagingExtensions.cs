@@ -45,26 +45,17 @@ public static class MessagingExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Every service's queues: kebab-case names, and quorum queues (replicated over a cluster's nodes by Raft,
-    /// every message on disk) for each consumer's queue and its <c>_error</c> and <c>_skipped</c> queues: a
-    /// message in any of them is an SMS, an e-mail or a delivery report that must survive the loss of a node.
-    /// </summary>
+    /// <summary>Every service's queues: kebab-case names; classic durable queues (quorum queues were tried and taken back,
+    /// docs/operations.md).</summary>
     public static void UseQueueConventions(IBusRegistrationConfigurator bus)
     {
         bus.SetKebabCaseEndpointNameFormatter();
-        bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-        {
-            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
-        });
     }
 
-    /// <summary>The broker, quorum <c>_error</c> and <c>_skipped</c> queues, and the consumers' endpoints.</summary>
+    /// <summary>The broker and the consumers' endpoints.</summary>
     public static void UseBroker(IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, Uri broker)
     {
         rabbit.Host(broker);
-        rabbit.SendTopology.ConfigureErrorSettings = error => error.SetQuorumQueue();
-        rabbit.SendTopology.ConfigureDeadLetterSettings = skipped => skipped.SetQuorumQueue();
         rabbit.ConfigureEndpoints(context);
     }
 }

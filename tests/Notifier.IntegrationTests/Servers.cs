@@ -22,26 +22,7 @@ public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>,
 /// Notifiers that consume it.</summary>
 public static class SharedQueues
 {
-    public static readonly string[] Consumed = ["send-sms", "send-sms-fault", "send-email"];
-
-    /// <summary>Whether <paramref name="queue"/> is a quorum queue: the broker accepts a declaration only when
-    /// it matches the queue's type (otherwise 406 PRECONDITION_FAILED, which closes the channel).</summary>
-    public static async Task<bool> IsQuorumAsync(RabbitMqServer rabbitMq, string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-            return true;
-        }
-        catch (OperationInterruptedException refused) when (refused.ShutdownReason?.ReplyCode == 406)
-        {
-            return false;
-        }
-    }
+    private static readonly string[] Consumed = ["send-sms", "send-sms-fault", "send-email"];
 
     /// <summary>
     /// Waits (up to 30 s) until no Notifier consumes the queues, and fails the test otherwise: a consumer left
@@ -112,28 +93,42 @@ public static class ErrorQueues
     public static async Task<string?> FindAsync(RabbitMqServer rabbitMq, string queue, Guid messageId)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
+        // A queue whose broker process is still starting answers 541 (and the broker closes the connection): ask
+        // again, on a new connection, for a few seconds.
+        for (var attempt = 1; ; attempt++)
         {
-            await channel.QueueDeclarePassiveAsync(queue);
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return null;
-        }
+            try
+            {
+                await using var connection = await factory.CreateConnectionAsync();
+                await using (var channel = await connection.CreateChannelAsync())
+                {
+                    try
+                    {
+                        await channel.QueueDeclarePassiveAsync(queue);
+                    }
+                    catch (RabbitMQ.Client.Exceptions.OperationInterruptedException missing) when (missing.ShutdownReason?.ReplyCode == 404)
+                    {
+                        return null;
+                    }
+                }
 
-        await using var browse = await connection.CreateChannelAsync();
-        string? found = null;
-        // Read without acknowledging; closing the channel puts every message back.
-        while (await browse.BasicGetAsync(queue, autoAck: false) is { } delivery)
-        {
-            var body = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
-            var headers = string.Join(" ", delivery.BasicProperties.Headers?.Select(header =>
-                $"{header.Key}={(header.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : header.Value)}") ?? []);
-            if (body.Contains(messageId.ToString())) found = body + "\n" + headers;
-        }
+                await using var browse = await connection.CreateChannelAsync();
+                string? found = null;
+                // Read without acknowledging; closing the channel puts every message back.
+                while (await browse.BasicGetAsync(queue, autoAck: false) is { } delivery)
+                {
+                    var body = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
+                    var headers = string.Join(" ", delivery.BasicProperties.Headers?.Select(header =>
+                        $"{header.Key}={(header.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : header.Value)}") ?? []);
+                    if (body.Contains(messageId.ToString())) found = body + "\n" + headers;
+                }
 
-        return found;
+                return found;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException starting) when (starting.ShutdownReason?.ReplyCode == 541 && attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 }

@@ -347,7 +347,9 @@ function followDelivery(step: SecondStep, resendNow: () => void, error: HTMLElem
       const { status, delivery } = await api.mfaStatus(ticket);
       if (stopped || status !== "pending") return;
       if (delivery.state === "failed" || delivery.state === "not_sent") {
-        error.textContent = delivery.state === "failed" ? t.deliveryFailed(phone) : t.deliveryNotSent(phone);
+        // "Another way below" only where the step lists another way.
+        const otherWays = step.factors.some((factor) => factor !== "sms");
+        error.textContent = delivery.state === "failed" ? t.deliveryFailed(phone, otherWays) : t.deliveryNotSent(phone, otherWays);
         resendNow();
       }
       if (delivery.state !== "queued" && delivery.state !== "sent") return;

@@ -363,9 +363,10 @@ const en = {
   auditMore: "Show more",
   auditExported: "The audit log is downloaded with these filters (audit-log.csv).",
 
-  deliveryFailed: (phone: string) => `Your phone's network reported that the code to ${phone} was not delivered. Send a new code, ` +
-    "or choose another way below.",
-  deliveryNotSent: (phone: string) => `The code to ${phone} could not be sent. Send a new code, or choose another way below.`,
+  deliveryFailed: (phone: string, otherWays: boolean) => `Your phone's network reported that the code to ${phone} was not ` +
+    `delivered. Send a new code${otherWays ? ", or choose another way below" : ""}.`,
+  deliveryNotSent: (phone: string, otherWays: boolean) =>
+    `The code to ${phone} could not be sent. Send a new code${otherWays ? ", or choose another way below" : ""}.`,
 
   myPhoneTitle: "Your mobile number",
   myPhoneLead: (current: string) => `Your sign-in codes go to ${current}. A new number is confirmed with a code sent to it.`,
@@ -779,10 +780,10 @@ const nl: Texts = {
   auditMore: "Meer tonen",
   auditExported: "De auditlog is gedownload met deze filters (audit-log.csv).",
 
-  deliveryFailed: (phone) => `Het netwerk van je telefoon meldt dat de code naar ${phone} niet is afgeleverd. Laat een nieuwe ` +
-    "code sturen, of kies hieronder een andere manier.",
-  deliveryNotSent: (phone) => `De code naar ${phone} kon niet worden verstuurd. Laat een nieuwe code sturen, of kies hieronder een ` +
-    "andere manier.",
+  deliveryFailed: (phone, otherWays) => `Het netwerk van je telefoon meldt dat de code naar ${phone} niet is afgeleverd. Laat ` +
+    `een nieuwe code sturen${otherWays ? ", of kies hieronder een andere manier" : ""}.`,
+  deliveryNotSent: (phone, otherWays) => `De code naar ${phone} kon niet worden verstuurd. Laat een nieuwe code sturen` +
+    `${otherWays ? ", of kies hieronder een andere manier" : ""}.`,
 
   myPhoneTitle: "Je mobiele nummer",
   myPhoneLead: (current) => `Je inlogcodes gaan naar ${current}. Een nieuw nummer bevestig je met een code die we ernaartoe sturen.`,
