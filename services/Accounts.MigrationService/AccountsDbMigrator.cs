@@ -13,8 +13,8 @@ public sealed class AccountsDbMigrator(
     IServiceProvider services, IHostEnvironment environment, IConfiguration configuration, IHostApplicationLifetime lifetime,
     ILogger<AccountsDbMigrator> logger) : BackgroundService
 {
-    /// <summary>True for a run-once job (the Kubernetes Job in deploy/): the process exits when done, with 0 when the
-    /// database is migrated and 1 when it is not. Under the AppHost it stays up, and healthy once migrated.</summary>
+    /// <summary>True for a run-once job (the AppHost's resource and the Kubernetes Job in deploy/): the process exits
+    /// when done, with 0 when the database is migrated and 1 when it is not. False: it stays up, healthy once migrated.</summary>
     public const string ExitWhenDoneSetting = "Migrations:ExitWhenDone";
 
     private static readonly ActivitySource Activity = new("FlexWhere");

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text;
 using FlexWhere.Accounts.Audit;
@@ -106,6 +109,38 @@ public class SignInTests(PostgresServer postgres, AccountsClassHost host, Rabbit
         Assert.False(problem.TryGetProperty("accessToken", out _));
         await using var db = NewDbContext();
         Assert.Equal(0, await db.RefreshTokens.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_sign_in_is_refused_with_503_when_the_sms_code_service_takes_the_connection_and_never_answers()
+    {
+        var organisation = await CreateOrganisationAsync();
+        var admin = await CreateUserAsync(organisation, UserRole.Admin);
+        // A Challenges that accepts the connection and then says nothing: only Accounts' timeout ends the wait.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new ConcurrentBag<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true) held.Add(await silent.AcceptTcpClientAsync());
+        });
+        await using var accounts = NewAccounts(("Challenges:BaseUrl", $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"),
+            ("Challenges:Timeout", "00:00:01"));
+        using var client = accounts.CreateClient();
+        var clock = Stopwatch.StartNew();
+
+        using var response = await client.PostAsJsonAsync("/api/auth/login",
+            new { email = admin.Email, password = Password, client = "control-centre", deviceToken = (string?)null });
+
+        var problem = await ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "mfa_unavailable");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"The refusal took {clock.Elapsed}.");
+        Assert.NotEmpty(held);
+        Assert.False(problem.TryGetProperty("loginTicket", out _));
+        Assert.False(problem.TryGetProperty("accessToken", out _));
+        await using var db = NewDbContext();
+        Assert.Equal(0, await db.RefreshTokens.CountAsync());
+        silent.Stop();
+        foreach (var connection in held) connection.Dispose();
     }
 
     [Fact]

@@ -90,21 +90,6 @@ public class MfaSignInTests(AppHostFixture stack)
     }
 
     [Fact]
-    public async Task An_expired_code_is_refused()
-    {
-        var cancellationToken = Timeout();
-        var (login, code) = await LoginForCodeAsync("employee@demo.flexwhere.test", EmployeePhone, cancellationToken);
-
-        // The fixture gives codes the shortest lifetime Challenges allows.
-        await Task.Delay(AppHostFixture.CodeTtl + TimeSpan.FromSeconds(1), cancellationToken);
-        using var late = await VerifyAsync(login, code, cancellationToken);
-
-        Assert.Equal(HttpStatusCode.Gone, late.StatusCode);
-        Assert.Equal("challenge_expired", (await late.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("code")
-            .GetString());
-    }
-
-    [Fact]
     public async Task A_new_phone_number_ends_the_trusted_devices()
     {
         var cancellationToken = Timeout();

@@ -175,9 +175,8 @@ public sealed class ReliabilityStack : AppHostFixture
     public static string RandomClientIp() => $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
 
     /// <summary>Signs in as <paramref name="email"/> through the Gateway and returns the access token:
-    /// the password, then the SMS code from the development inbox when a second factor is asked.
-    /// Before issue 7 admins and managers get 503 mfa_unavailable; then the token is issued as Accounts
-    /// would (same key, claims and lifetime) so the admin routes can still be exercised.</summary>
+    /// the password, then the SMS code from the broker when a second factor is asked. Any other answer
+    /// (a 503 mfa_unavailable too) fails the test: no token is made up to carry on.</summary>
     public async Task<SignedInUser> SignInAsync(string email, string client = "control-centre")
     {
         using var http = NewClient();
@@ -195,11 +194,6 @@ public sealed class ReliabilityStack : AppHostFixture
             if (verify.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"Second factor refused for {email}: " +
                 $"{verified.ToJsonString()}");
             return await WithMeAsync(http, (string)verified["accessToken"]!);
-        }
-
-        if (login.StatusCode == HttpStatusCode.ServiceUnavailable && (string?)body["code"] == "mfa_unavailable")
-        {
-            return await WithMeAsync(http, await IssueAsAccountsWouldAsync(email));
         }
 
         throw new InvalidOperationException($"Sign-in of {email} answered {(int)login.StatusCode}: {body.ToJsonString()}");
