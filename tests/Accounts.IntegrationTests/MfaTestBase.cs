@@ -31,7 +31,10 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
     /// <summary>Challenges' clock (code expiry, resend waits), apart from Accounts' <see cref="AccountsTestBase.Time"/>.</summary>
     protected Microsoft.Extensions.Time.Testing.FakeTimeProvider ChallengesTime { get; } = new(DateTimeOffset.UtcNow);
 
-    protected override IEnumerable<(string Key, string? Value)> Settings => [("Challenges:BaseUrl", "http://challenges")];
+    /// <remarks>Challenges answers in-process; 30 s instead of production's 10 is room for a test run that keeps two cores
+    /// five times oversubscribed. A Challenges that never answers is refused after the timeout (SignInTests).</remarks>
+    protected override IEnumerable<(string Key, string? Value)> Settings =>
+        [("Challenges:BaseUrl", "http://challenges"), ("Challenges:Timeout", "00:00:30")];
 
     public override async Task InitializeAsync()
     {
@@ -73,7 +76,15 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
                     services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
                 },
             };
-            _ = service.Server;
+            // Started and asked for its readiness (Redis connected, the bus started) before any test's sign-in, so no
+            // sign-in pays Challenges' start: a clean-clone run (2026-11-30) saw the first sign-in of a class take
+            // over 10 s (Redis alone 2.7 s to connect) and get 503 mfa_unavailable.
+            using (var client = service.CreateClient())
+            {
+                using var ready = await client.GetAsync(Microsoft.Extensions.Hosting.HealthEndpoints.ReadinessPath);
+                ready.EnsureSuccessStatusCode();
+            }
+
             return new ChallengesBeside(clock) { Service = service, Sms = sms };
         }
 
