@@ -32,6 +32,32 @@ public class BoundedPublishTests
                 TimeSpan.FromMinutes(1), caller.Token));
     }
 
+    [Fact]
+    public async Task A_publish_that_ignores_its_cancellation_still_fails_after_the_timeout()
+    {
+        var broker = Deaf.Create();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failure = await Assert.ThrowsAsync<EventNotPublishedException>(() =>
+            broker.PublishWithinAsync(new SmsSent { MessageId = Guid.NewGuid(), ChallengeId = "ch_1", ProviderMessageId = "SM1",
+                SentAt = DateTimeOffset.UtcNow },
+                TimeSpan.FromMilliseconds(200), CancellationToken.None));
+
+        Assert.Equal("RabbitMQ did not confirm the SmsSent event within 0.2 s.", failure.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"It took {clock.Elapsed}.");
+    }
+
+    /// <summary>A publish endpoint whose publishes never end, cancelled or not: what a consumer saw across a broker
+    /// restart in a clean-clone run.</summary>
+    public class Deaf : DispatchProxy
+    {
+        public static IPublishEndpoint Create() => DispatchProxy.Create<IPublishEndpoint, Deaf>();
+
+        protected override object? Invoke(MethodInfo? method, object?[]? args) => method?.ReturnType == typeof(Task)
+            ? new TaskCompletionSource().Task
+            : throw new NotSupportedException($"{method?.Name} is not used by these tests.");
+    }
+
     /// <summary>A publish endpoint whose publishes wait for a confirm that never comes, as after a
     /// broker restart with RabbitMQ.Client 7 (rabbitmq-dotnet-client#1930): only cancellation ends them.</summary>
     public class NeverConfirming : DispatchProxy

@@ -151,7 +151,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox,
                 }
                 else
                 {
-                    await publish.Publish(outbox.Read<SendEmail>(message), bounded.Token);
+                    // WaitAsync: the bound holds even when a publish ignores its token (BoundedPublish in the Notifier).
+                    await publish.Publish(outbox.Read<SendEmail>(message), bounded.Token).WaitAsync(PublishTimeout, cancellationToken);
                 }
 
                 published.Add(message.Id);

@@ -143,7 +143,9 @@ public sealed class ChallengeIssuer(
         timeout.CancelAfter(Options.PublishTimeout);
         try
         {
-            await bus.Publish(message, context => context.MessageId = messageId, timeout.Token);
+            // WaitAsync: the bound holds even when a publish ignores its token (BoundedPublish in the Notifier says when).
+            await bus.Publish(message, context => context.MessageId = messageId, timeout.Token)
+                .WaitAsync(Options.PublishTimeout, cancellationToken);
             return true;
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

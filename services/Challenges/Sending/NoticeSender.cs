@@ -48,7 +48,8 @@ public sealed class NoticeSender(
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            await bus.Publish(message, publish => publish.MessageId = messageId, timeout.Token);
+            await bus.Publish(message, publish => publish.MessageId = messageId, timeout.Token)
+                .WaitAsync(options.Value.PublishTimeout, cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -9,6 +9,9 @@ namespace FlexWhere.Notifier.Sending;
 /// restart the receive endpoint while a consumer is still running, so the queue would stall for good.
 /// With a bound, the consumer fails instead; the SendSms comes back (retry or redelivery), finds the
 /// SMS already sent and publishes its event again.
+/// The bound does not rely on the publish honouring its cancellation token: a clean-clone run (2026-11-30)
+/// saw a consumer publishing SmsSent across a broker restart never return, token or not, and send-sms stall
+/// for good. The caller stops waiting after the timeout; the abandoned publish ends (or fails) on its own.
 /// </summary>
 public static class BoundedPublish
 {
@@ -18,12 +21,15 @@ public static class BoundedPublish
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(timeout);
+        var publish = endpoint.Publish(message, bounded.Token);
         try
         {
-            await endpoint.Publish(message, bounded.Token);
+            await publish.WaitAsync(timeout, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception late) when (late is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            // Observed, so a publish that fails after it was given up on is not an unobserved task exception.
+            _ = publish.ContinueWith(abandoned => abandoned.Exception, TaskContinuationOptions.OnlyOnFaulted);
             throw new EventNotPublishedException(typeof(T).Name, timeout);
         }
         catch (MassTransitException unreachable)
