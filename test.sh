@@ -140,8 +140,8 @@ descendants() {
 }
 
 # No test of $1 finished for the hang timeout: a dump of its test host into TestResults/, then it and everything
-# it started are stopped (the assembly fails). The log's last lines name the last test that finished; xUnit's
-# "[Long Running Test]" lines (tests/xunit.runner.json) name the ones still running.
+# it started are stopped (the assembly fails). xUnit's "[Long Running Test]" lines (tests/xunit.runner.json) name
+# the tests still running.
 stop_hung() {
   local name=$1 host
   hung[$name]=1

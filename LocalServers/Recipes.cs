@@ -220,10 +220,7 @@ public static class Recipes
             ["RABBITMQ_CONF_ENV_FILE"] = confEnvFile,
             ["RABBITMQ_CONFIG_FILE"] = configFile,
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = pluginsFile,
-            // Erlang's schedulers spin for a while before they sleep, which takes CPU from every other
-            // process on a shared machine (RabbitMQ's runtime guide); a developer's laptop or a CI runner is one.
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] =
-                "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false +sbwt none +sbwtdcpu none +sbwtdio none",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
             ["ERL_EPMD_PORT"] = epmdPort.ToString(),
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
             // Makes the start script exec the Erlang VM, so a stop signal reaches the broker itself.

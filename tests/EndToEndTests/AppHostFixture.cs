@@ -52,27 +52,7 @@ public class AppHostFixture : IAsyncLifetime
     {
     }
 
-    private static readonly TaskCompletionSource FirstBootDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private static int _boots;
-
-    /// <summary>The first stack this test process boots, done (healthy or failed); null while none has started.
-    /// <see cref="ShutdownTests"/> waits for it before it boots an AppHost of its own beside it.</summary>
-    public static Task? FirstBoot => Volatile.Read(ref _boots) > 0 ? FirstBootDone.Task : null;
-
     public virtual async Task InitializeAsync()
-    {
-        Interlocked.Increment(ref _boots);
-        try
-        {
-            await BootAsync();
-        }
-        finally
-        {
-            FirstBootDone.TrySetResult();
-        }
-    }
-
-    private async Task BootAsync()
     {
         // The start timeout counts from when this boot may start, not while another waits its turn.
         using var turn = await StackBootTurn.WaitAsync();

@@ -1,6 +1,4 @@
-// The tests of the shared AppHost (PostgreSQL, Redis, RabbitMQ and four services) and of its Chromium run one after
-// the other in their collection; beside them, one at a time, the deployment checks and ShutdownTests, whose own
-// AppHost boots once the shared one is up and runs at a lower priority. Run after the shared stack's tests, ShutdownTests
-// had made the assembly about a minute longer, and this assembly is one of ./test.sh's two longest chains.
-[assembly: CollectionBehavior(MaxParallelThreads = 2)]
+// Every test here shares one AppHost (PostgreSQL, Redis, RabbitMQ and four services) and one Chromium:
+// on two cores a second stack would only slow the first, so the tests run one after the other.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
 [assembly: TestCollectionOrderer(FlexWhere.EndToEndTests.SharedStackFirst.TypeName, FlexWhere.EndToEndTests.SharedStackFirst.AssemblyName)]

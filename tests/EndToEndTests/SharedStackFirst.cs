@@ -2,9 +2,9 @@ using Xunit.Abstractions;
 
 namespace FlexWhere.EndToEndTests;
 
-/// <summary>The shared stack's collection first, so it starts at once and its boot takes the turn (<see cref="StackBootTurn"/>)
-/// that the reliability suite waits for; the other collections (the deployment checks, <see cref="ShutdownTests"/>) run
-/// beside it, one at a time.</summary>
+/// <summary>The tests on the shared stack first, then the ones that boot an AppHost of their own
+/// (<see cref="ShutdownTests"/>): the shared stack is the one the reliability suite waits for to take
+/// its turn to boot (<see cref="StackBootTurn"/>), and it is stopped before the next boot starts.</summary>
 public sealed class SharedStackFirst : ITestCollectionOrderer
 {
     public const string TypeName = "FlexWhere.EndToEndTests.SharedStackFirst";

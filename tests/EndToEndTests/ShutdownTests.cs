@@ -6,9 +6,7 @@ using FlexWhere.LocalServers;
 
 namespace FlexWhere.EndToEndTests;
 
-/// <summary>The AppHost as a developer runs it: a process of its own, stopped with SIGTERM. It runs beside the shared
-/// stack's tests (AssemblyInfo.cs): it boots once the shared stack is up, without the boot turn, and at a lower priority
-/// (nice 5), so neither the shared stack's tests nor the reliability suite's boot wait for it.</summary>
+/// <summary>The AppHost as a developer runs it: a process of its own, stopped with SIGTERM.</summary>
 public class ShutdownTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
@@ -19,13 +17,19 @@ public class ShutdownTests
     {
         if (!OperatingSystem.IsLinux()) Assert.Fail("The local-infrastructure shutdown is defined for Linux.");
 
-        // The shared boot may wait 5 minutes for its turn and take 5 to become healthy.
-        if (AppHostFixture.FirstBoot is { } sharedBoot) await sharedBoot.WaitAsync(TimeSpan.FromMinutes(10));
         var gatewayPort = Ports.FreeLoopbackPort();
+        var turn = await StackBootTurn.WaitAsync();
         using var appHost = StartAppHost(gatewayPort, out var output);
         try
         {
-            await WaitUntilGatewayIsHealthyAsync(gatewayPort, appHost, output);
+            try
+            {
+                await WaitUntilGatewayIsHealthyAsync(gatewayPort, appHost, output);
+            }
+            finally
+            {
+                turn.Dispose();
+            }
 
             Assert.True(Text(output).Contains($"Gateway: http://localhost:{gatewayPort}", StringComparison.Ordinal),
                 $"The AppHost did not announce the Gateway on port {gatewayPort}.\n{Digest(output)}");
@@ -57,8 +61,7 @@ public class ShutdownTests
         var appHostDll = Path.Combine(projectDirectory, "bin", configuration, "net10.0", "AppHost.dll");
         Assert.True(File.Exists(appHostDll), $"Build the AppHost first: {appHostDll} is missing.");
 
-        // nice execs dotnet: the process (and its id, which the data folder is named after) is the AppHost's.
-        var startInfo = new ProcessStartInfo("nice", ["-n", "5", "dotnet", appHostDll, $"--Gateway:Port={gatewayPort}"])
+        var startInfo = new ProcessStartInfo("dotnet", [appHostDll, $"--Gateway:Port={gatewayPort}"])
         {
             WorkingDirectory = projectDirectory,
             RedirectStandardOutput = true,
