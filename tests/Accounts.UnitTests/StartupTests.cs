@@ -26,10 +26,9 @@ public class StartupTests
     [Fact]
     public void Refuses_to_start_without_the_key_it_calls_challenges_with()
     {
-        using var factory = new ServiceFactory<Program>([.. Broker, ("ConnectionStrings:accountsdb",
-            "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. Broker, ("ConnectionStrings:accountsdb",
+            "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")])));
 
         Assert.Contains("InternalApi:Key is not set", error.ToString());
     }
@@ -48,10 +47,9 @@ public class StartupTests
     [InlineData("control-centre.example", "AccountLinks:PublicBaseUrl must be an absolute http(s) URL")]
     public void Refuses_to_start_without_the_address_links_in_e_mails_open(string? url, string expected)
     {
-        using var factory = new ServiceFactory<Program>([.. Broker, ("AccountLinks:PublicBaseUrl", url),
-            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. Broker, ("AccountLinks:PublicBaseUrl", url),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)])));
 
         Assert.Contains(expected, error.ToString());
     }
@@ -61,10 +59,9 @@ public class StartupTests
     [InlineData("Alice Smith", "a-long-enough-operator-key-0123456789")]
     public void Refuses_to_start_with_an_operator_key_too_short_or_an_operator_name_not_fit_for_the_audit_log(string name, string key)
     {
-        using var factory = new ServiceFactory<Program>([.. Broker, ($"Operators:Keys:{name}", key),
-            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. Broker, ($"Operators:Keys:{name}", key),
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"), ("InternalApi:Key", ServiceKey)])));
 
         Assert.Contains("Operators:Keys:", error.ToString());
     }
@@ -84,11 +81,10 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_outside_development_without_a_signing_key()
     {
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("environment", "Production"),
-            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d")])));
 
         Assert.Contains("Tokens:SigningKeyPem is not set", error.ToString());
     }
@@ -96,11 +92,10 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_with_a_signing_key_that_is_not_an_rsa_private_key()
     {
-        using var factory = new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----")]);
-
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----")])));
 
         Assert.Contains("not an RSA private key", error.ToString());
     }
@@ -112,7 +107,8 @@ public class SigningKeyStartupTests
     [InlineData(null, "Tokens:ActiveKey is not set: name the key of Tokens:SigningKeys that signs (a, b)")]
     public void Refuses_to_start_with_a_key_ring_whose_active_key_is_unclear(string? activeKey, string message)
     {
-        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
             ("Tokens:SigningKeys:a", RingKey.Value), ("Tokens:SigningKeys:b", RingKey.Value), ("Tokens:ActiveKey", activeKey)])));
 
@@ -122,7 +118,8 @@ public class SigningKeyStartupTests
     [Fact]
     public void Refuses_to_start_with_a_key_id_a_token_header_should_not_carry()
     {
-        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
             ("Tokens:SigningKeys:key one", RingKey.Value)])));
 
@@ -135,7 +132,8 @@ public class DataProtectionStartupTests
     [Fact]
     public void Refuses_to_start_outside_development_without_a_certificate_for_the_data_protection_keys()
     {
-        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("environment", "Production"),
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
             ("Tokens:SigningKeys:a", SigningKeyStartupTests.RingKey.Value)])));
@@ -147,7 +145,8 @@ public class DataProtectionStartupTests
     public void Refuses_to_start_with_a_data_protection_certificate_without_its_private_key()
     {
         var pem = TestCertificates.Pem();
-        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. StartupTests.Broker,
+        var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
+            new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
             ("DataProtection:Certificate", pem[..(pem.IndexOf("-----END CERTIFICATE-----") + 25)])])));
 
