@@ -26,6 +26,7 @@ case $hang_timeout in
   *s) hang_seconds=${hang_timeout%s} ;;
   *) hang_seconds=$hang_timeout ;;
 esac
+[[ "$hang_seconds" =~ ^[0-9]+$ ]] || { echo "test.sh: FLEXWHERE_TEST_HANG_TIMEOUT is minutes (15m) or seconds (900 or 900s), not '$hang_timeout'." >&2; exit 2; }
 # The runtime's own dump tool, for the test host of an assembly that hangs.
 createdump=$(ls "$(dirname "$(readlink -f "$(command -v dotnet)")")"/shared/Microsoft.NETCore.App/*/createdump 2>/dev/null |
   sort -V | tail -1 || true)
