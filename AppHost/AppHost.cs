@@ -28,7 +28,8 @@ var dataProtectionCertificate = builder.AddParameter("accounts-data-protection-c
     new CertificateDefault("FlexWhere Accounts Data Protection"), secret: true, persist: true);
 
 // Applies Accounts' migrations (and the Development seed) and exits, as the deployment's Job does; Accounts
-// starts once it exited with 0. An idle process kept for its health took 12-18 CPU seconds over a test run.
+// starts once it exited with 0. Kept up for its health check it idled through every test run: the workers of a whole
+// ./test.sh took 32 CPU seconds then and 22 since (docs/testing.md).
 var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
     .WithHttpEndpoint().InAppHostEnvironment().WithEnvironment("Migrations__ExitWhenDone", "true");
