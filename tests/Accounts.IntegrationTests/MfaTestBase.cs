@@ -32,7 +32,8 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
     protected Microsoft.Extensions.Time.Testing.FakeTimeProvider ChallengesTime { get; } = new(DateTimeOffset.UtcNow);
 
     /// <remarks>Challenges answers in-process; 30 s instead of production's 10 is room for a test run that keeps two cores
-    /// five times oversubscribed. A Challenges that never answers is refused after the timeout (SignInTests).</remarks>
+    /// oversubscribed many times over, above the 20 s Challenges may wait for the broker here. A Challenges that never
+    /// answers is refused after the timeout (SignInTests).</remarks>
     protected override IEnumerable<(string Key, string? Value)> Settings =>
         [("Challenges:BaseUrl", "http://challenges"), ("Challenges:Timeout", "00:00:30")];
 
@@ -65,6 +66,9 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
                 ("ConnectionStrings:redis", redis.ConnectionString),
                 ("ConnectionStrings:rabbitmq", rabbitMq.ConnectionString),
                 ("Challenges:CodeHashKey", new string('k', 48)),
+                // A class's first SendSms opens the channel and declares the topology; on starved cores its confirm took
+                // over the default 5 s in a clean-clone run (503 sms_not_sent). Accounts waits 30 s (Settings).
+                ("Challenges:PublishTimeout", "00:00:20"),
                 ("InternalApi:Key", InternalKey),
                 // One client address for every test in this process: the per-IP limit is Challenges' own business, tested there.
                 ("Challenges:Limits:PerClientIp", "100000"),
