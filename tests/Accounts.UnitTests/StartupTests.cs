@@ -95,7 +95,8 @@ public class SigningKeyStartupTests
         var error = Assert.ThrowsAny<Exception>(() => ServiceStart.Start(() =>
             new ServiceFactory<Program>([.. StartupTests.Broker,
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
-            ("Tokens:SigningKeyPem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----")])));
+            // A private key, made here, that is not RSA.
+            ("Tokens:SigningKeyPem", System.Security.Cryptography.ECDsa.Create().ExportPkcs8PrivateKeyPem())])));
 
         Assert.Contains("not an RSA private key", error.ToString());
     }

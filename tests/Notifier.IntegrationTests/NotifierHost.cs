@@ -1,3 +1,4 @@
+using FlexWhere.Testing.Twilio;
 using FlexWhere.Contracts;
 using MassTransit;
 using MassTransit.Testing;
@@ -16,7 +17,7 @@ namespace FlexWhere.Notifier.IntegrationTests;
 /// </summary>
 public sealed class NotifierHost : IAsyncDisposable
 {
-    public const string AccountSid = "AC0123456789abcdef" + "0123456789abcdef";
+    public static readonly string AccountSid = FakeTwilio.NewAccountSid();
     public const string AuthToken = "fake-auth-token-for-tests";
     public const string From = "+3197010000001";
     public const string StatusCallbackUrl = "https://flexwhere.test/api/notifier/twilio/status";

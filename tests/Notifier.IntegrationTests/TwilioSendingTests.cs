@@ -56,10 +56,11 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
     [Fact]
     public async Task Sends_in_dutch_with_a_messaging_service_instead_of_a_from_number()
     {
+        var messagingService = FakeTwilio.NewMessagingServiceSid();
         await using var notifier = await StartNotifierAsync(settings =>
         {
             settings["Twilio:From"] = null;
-            settings["Twilio:MessagingServiceSid"] = "MG0123456789abcdef" + "0123456789abcdef";
+            settings["Twilio:MessagingServiceSid"] = messagingService;
         });
         var message = NotifierHost.NewSendSms(TimeSpan.FromMinutes(10), locale: "nl");
 
@@ -67,7 +68,7 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         await notifier.SentAsync(message.MessageId);
 
         var request = Assert.Single(_twilio.Requests);
-        Assert.Equal("MG0123456789abcdef" + "0123456789abcdef", request.Form["MessagingServiceSid"]);
+        Assert.Equal(messagingService, request.Form["MessagingServiceSid"]);
         Assert.False(request.Form.ContainsKey("From"));
         Assert.Matches(@"^Je FlexWhere-code is 493817\. Deze verloopt over (9|10) minuten\.$", request.Form["Body"]);
     }

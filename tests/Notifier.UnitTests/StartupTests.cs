@@ -1,3 +1,4 @@
+using FlexWhere.Testing.Twilio;
 using FlexWhere.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -52,8 +53,6 @@ public class StartupTests
     [InlineData("Twilio:AuthToken", null, "Twilio:AuthToken is not set")]
     [InlineData("Twilio:StatusCallbackUrl", null, "Twilio:StatusCallbackUrl is not set")]
     [InlineData("Twilio:AccountSid", "not-a-sid", "Twilio:AccountSid must look like AC")]
-    [InlineData("Twilio:MessagingServiceSid", "MG0123456789abcdef" + "0123456789abcdef",
-        "exactly one of Twilio:From and Twilio:MessagingServiceSid")]
     [InlineData("Twilio:From", "0612345678", "Twilio:From must be an E.164 number")]
     public void Refuses_to_start_with_an_incomplete_twilio_account(string key, string? value, string expected)
     {
@@ -63,6 +62,17 @@ public class StartupTests
             .. settings.Select(pair => (pair.Key, pair.Value))])));
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_both_a_from_number_and_a_messaging_service()
+    {
+        var settings = ValidTwilio();
+        settings["Twilio:MessagingServiceSid"] = FakeTwilio.NewMessagingServiceSid();
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceStart.Start(() => new ServiceFactory<Program>([.. Broker(),
+            .. settings.Select(pair => (pair.Key, pair.Value))])));
+
+        Assert.Contains("exactly one of Twilio:From and Twilio:MessagingServiceSid", error.Message);
     }
 
     [Fact]
@@ -124,7 +134,7 @@ public class StartupTests
 
     private static Dictionary<string, string?> ValidTwilio() => new()
     {
-        ["Twilio:AccountSid"] = "AC0123456789abcdef" + "0123456789abcdef",
+        ["Twilio:AccountSid"] = FakeTwilio.NewAccountSid(),
         ["Twilio:AuthToken"] = "token",
         ["Twilio:From"] = "+3197010000001",
         ["Twilio:StatusCallbackUrl"] = "https://flexwhere.test/api/notifier/twilio/status",

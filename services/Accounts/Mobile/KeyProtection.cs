@@ -73,7 +73,7 @@ public sealed class KeyProtectionCertificates
         using var certificate = TryRead(pem);
         if (certificate is null)
         {
-            return "is not a certificate and its private key in PEM (-----BEGIN CERTIFICATE----- and -----BEGIN PRIVATE KEY-----).";
+            return "is not a certificate and its private key in PEM (a CERTIFICATE block and a PRIVATE KEY block).";
         }
 
         using var key = certificate.GetRSAPrivateKey();

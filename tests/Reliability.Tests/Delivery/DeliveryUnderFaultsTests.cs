@@ -29,7 +29,7 @@ public sealed class DeliveryServers : ICollectionFixture<OwnRabbitMqServer>, ICo
 [Collection(DeliveryServers.Name)]
 public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
 {
-    private const string AccountSid = "AC0123456789abcdef" + "0123456789abcdef";
+    private static readonly string AccountSid = FakeTwilio.NewAccountSid();
     private const double FaultShare = 0.2;
     private const int ConcurrentMessageLimit = 16;
 

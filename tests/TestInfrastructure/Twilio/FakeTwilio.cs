@@ -35,8 +35,14 @@ public sealed class FakeTwilio : IAsyncDisposable
     private FakeTwilio(WebApplication app, IFakeTwilioReplies replies) => (_app, Replies) = (app, replies);
 
     /// <summary>A made-up account of the right shape (the Notifier checks the shape).</summary>
-    public static string NewAccountSid() =>
-        "AC" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    public static string NewAccountSid() => NewSid("AC");
+
+    /// <summary>A made-up Messaging Service of the right shape.</summary>
+    public static string NewMessagingServiceSid() => NewSid("MG");
+
+    // Made at run time, so no SID-shaped value is kept in the repository.
+    private static string NewSid(string prefix) =>
+        prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     public IFakeTwilioReplies Replies { get; }
 
