@@ -32,7 +32,7 @@ var dataProtectionCertificate = builder.AddParameter("accounts-data-protection-c
 // ./test.sh took 32 CPU seconds then and 22 since (docs/testing.md).
 var accountsMigrations = builder.AddProject<Projects.Accounts_MigrationService>("accounts-migrations", launchProfileName: null)
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
-    .WithHttpEndpoint().InAppHostEnvironment().WithEnvironment("Migrations__ExitWhenDone", "true");
+    .WithHttpEndpoint().InAppHostEnvironment().WithEnvironment("Migrations__ExitWhenDone", "true").RunsItsBuild();
 
 var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithReference(infrastructure.AccountsDatabase).WaitFor(infrastructure.AccountsDatabase)
@@ -42,14 +42,16 @@ var accounts = builder.AddProject<Projects.Accounts>("accounts")
     .WithEnvironment("Tokens__SigningKeyPem", jwtSigningKey)
     .WithEnvironment("DataProtection__Certificate", dataProtectionCertificate)
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
-    .WithServiceHealthCheck();
+    .WithServiceHealthCheck()
+    .RunsItsBuild();
 
 var challenges = builder.AddProject<Projects.Challenges>("challenges")
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithEnvironment("Challenges__CodeHashKey", codeHashKey)
     .WithEnvironment("InternalApi__Key", internalApiKey)
-    .WithServiceHealthCheck();
+    .WithServiceHealthCheck()
+    .RunsItsBuild();
 
 // A FlexWhere operator's key for POST /operator/organisations on Accounts (not routed by the Gateway): docs/api.md, "Operators".
 accounts.WithEnvironment("Operators__Keys__developer", builder.AddGeneratedSecret("operator-key"));
@@ -61,7 +63,8 @@ var notifier = builder.AddProject<Projects.Notifier>("notifier")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
-    .WithServiceHealthCheck();
+    .WithServiceHealthCheck()
+    .RunsItsBuild();
 
 // Twilio credentials and the mail server come only from the AppHost's user secrets or environment
 // (Twilio:AccountSid, Smtp:Host, …) and reach the Notifier only when set; without them it keeps SMS and
@@ -90,7 +93,8 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway", launchProfileName:
     .WithReference(notifier).WaitFor(notifier)
     .WithEnvironment("ForwardedHeaders__GatewaySecret", gatewaySecret)
     .WithHttpHealthCheck(HealthPaths.Readiness)
-    .InAppHostEnvironment();
+    .InAppHostEnvironment()
+    .RunsItsBuild();
 
 // Links in invitations and password e-mails open the Control Centre that the Gateway serves.
 accounts.WithEnvironment("AccountLinks__PublicBaseUrl", gateway.GetEndpoint("http"));

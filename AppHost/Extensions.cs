@@ -1,4 +1,6 @@
+using System.Reflection;
 using FlexWhere.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +17,29 @@ internal static class Extensions
     /// dashboard reports it healthy only when its readiness endpoint (its own dependencies) is.</summary>
     public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> project) =>
         project.WithHttpEndpoint().WithHttpHealthCheck(HealthPaths.Readiness).InAppHostEnvironment();
+
+    /// <summary>
+    /// Starts the project's built assembly (<c>dotnet bin/…/X.dll</c>) instead of Aspire's <c>dotnet run --no-build</c>, which
+    /// evaluates the project with MSBuild before every process it starts: about 2.5 CPU seconds each, 76–86 CPU seconds
+    /// of a whole <c>./test.sh</c> (docs/testing.md). Same working directory (the project's folder), same environment
+    /// and arguments. The AppHost's own build builds every project it references; where the assembly is missing, or under
+    /// <c>dotnet watch</c>, Aspire's launch stays.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> RunsItsBuild(this IResourceBuilder<ProjectResource> project)
+    {
+        var builder = project.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode || builder.Configuration.GetValue("DOTNET_WATCH", false)) return project;
+        var projectPath = project.Resource.GetProjectMetadata().ProjectPath;
+        var directory = Path.GetDirectoryName(projectPath)!;
+        var assembly = Path.Combine(directory, OutputFolder, $"{Path.GetFileNameWithoutExtension(projectPath)}.dll");
+        if (!File.Exists(assembly)) return project;
+        return project.WithAnnotation(new ExecutableAnnotation { Command = "dotnet", WorkingDirectory = directory }, ResourceAnnotationMutationBehavior.Replace)
+            .WithArgs(assembly);
+    }
+
+    // bin/<configuration>/<framework>: the services share the AppHost's target framework and are built in its configuration.
+    private static readonly string OutputFolder = typeof(Extensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(metadata => metadata.Key == "ProjectOutputFolder").Value!;
 
     /// <summary>A project without a launch profile would run as Production; the services follow the
     /// AppHost's environment instead (Development under <c>dotnet run</c>: the seed, the SMS inbox).</summary>

@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+
+namespace FlexWhere.EndToEndTests;
+
+/// <summary>The AppHost starts each service from its build (<c>dotnet bin/…/X.dll</c> in the project's folder), not
+/// through <c>dotnet run</c>, which evaluates the project with MSBuild before every process it starts.</summary>
+[Collection(AppHostCollection.Name)]
+public class ServiceLaunchTests(AppHostFixture stack)
+{
+    [Fact]
+    public async Task Every_service_runs_from_its_built_assembly_without_dotnet_run_in_front()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Fail("The process tree is read from /proc.");
+        using var health = await stack.Gateway.GetAsync("/health/downstream");
+        health.EnsureSuccessStatusCode();
+
+        // The process id of each running service replica, as Aspire reports it.
+        var projects = new[] { "Accounts", "Challenges", "Notifier", "Gateway" };
+        var pids = new Dictionary<string, (string Project, int Pid)>();
+        using (var enough = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            try
+            {
+                await foreach (var update in stack.App.ResourceNotifications.WatchAsync(enough.Token))
+                {
+                    var project = projects.FirstOrDefault(name => name.Equals(update.Resource.Name, StringComparison.OrdinalIgnoreCase));
+                    var pid = update.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value;
+                    if (project is not null && pid is not null) pids[update.ResourceId] = (project, Convert.ToInt32(pid));
+                    if (projects.All(name => pids.Values.Any(entry => entry.Project == name))) break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Checked below.
+            }
+        }
+
+        foreach (var project in projects)
+        {
+            var replicas = pids.Values.Where(entry => entry.Project == project).ToList();
+            Assert.True(replicas.Count >= 1, $"Aspire reported no running process for {project}.");
+            var built = new Regex($"/services/{project}/bin/[^/]+/net[^/]+/{project}\\.dll$");
+            foreach (var (_, pid) in replicas)
+            {
+                var process = Read(pid);
+                Assert.True(process.Arguments is [var host, var assembly] && Path.GetFileName(host) == "dotnet" && built.IsMatch(assembly),
+                    $"{project} runs as `{string.Join(' ', process.Arguments)}`, not from its built assembly.");
+                Assert.EndsWith($"/services/{project}", process.WorkingDirectory, StringComparison.Ordinal);
+                // Without the AppHost's launch, Aspire's process is `dotnet run --project …`, the service a child of it.
+                Assert.False(Read(process.ParentId).Arguments is [_, "run", ..], $"{project}'s parent is `dotnet run`.");
+            }
+        }
+    }
+
+    private sealed record LinuxProcess(int ParentId, string[] Arguments, string WorkingDirectory);
+
+    private static LinuxProcess Read(int pid)
+    {
+        // stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        return new LinuxProcess(parent, arguments, new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget ?? "");
+    }
+}
