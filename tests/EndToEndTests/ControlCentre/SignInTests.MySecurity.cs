@@ -44,6 +44,11 @@ public sealed partial class SignInTests
         var file = await File.ReadAllTextAsync(await download.PathAsync(), _timeout.Token);
         Assert.StartsWith($"FlexWhere recovery codes for {Manager}, created ", file);
         Assert.All(codes, code => Assert.Contains(code, file));
+        // Copy puts the same text on the clipboard (the browser asks the person; the test grants it).
+        await _page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await security.GetByRole(AriaRole.Button, new() { Name = "Copy", Exact = true }).ClickAsync();
+        await Expect(security.GetByRole(AriaRole.Status).Filter(new() { HasText = "copied" })).ToHaveTextAsync("The codes are copied.");
+        Assert.Equal(file, await _page.EvaluateAsync<string>("navigator.clipboard.readText()"));
 
         await sessions.GetByRole(AriaRole.Button, new() { Name = "End every other session", Exact = true }).ClickAsync();
         await Expect(sessions.GetByRole(AriaRole.Status))
