@@ -2,9 +2,8 @@ using Xunit.Abstractions;
 
 namespace FlexWhere.EndToEndTests;
 
-/// <summary>The tests on the shared stack first, then the ones that boot an AppHost of their own
-/// (<see cref="ShutdownTests"/>): the shared stack is the one the reliability suite waits for to take
-/// its turn to boot (<see cref="StackBootTurn"/>), and it is stopped before the next boot starts.</summary>
+/// <summary>The tests on the shared stack first, then the rest (the deployment checks need no stack): the shared stack
+/// is the one the reliability suite waits for to take its turn to boot (<see cref="StackBootTurn"/>).</summary>
 public sealed class SharedStackFirst : ITestCollectionOrderer
 {
     public const string TypeName = "FlexWhere.EndToEndTests.SharedStackFirst";

@@ -2,18 +2,23 @@ using System.Diagnostics;
 using System.Net;
 using System.Reflection;
 using System.Text;
+using FlexWhere.EndToEndTests;
 using FlexWhere.LocalServers;
 
-namespace FlexWhere.EndToEndTests;
+namespace FlexWhere.Reliability.Tests.Stack;
 
-/// <summary>The AppHost as a developer runs it: a process of its own, stopped with SIGTERM.</summary>
-public class ShutdownTests
+public sealed partial class StackTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan AppHostStartTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan AppHostStopTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// R7: the AppHost as a developer runs it, a process of its own, stopped with SIGTERM, leaves no server process and no
+    /// data folder behind. Last in this collection, once R2–R6 are done with the stack (which idles meanwhile): it boots a
+    /// second whole AppHost, and here it runs beside the end-to-end suite's browser tests instead of after them.
+    /// </summary>
     [Fact]
-    public async Task Sigterm_leaves_no_server_process_and_no_data_folder_behind()
+    public async Task R7_sigterm_on_the_apphost_leaves_no_server_process_and_no_data_folder_behind()
     {
         if (!OperatingSystem.IsLinux()) Assert.Fail("The local-infrastructure shutdown is defined for Linux.");
 
@@ -39,7 +44,7 @@ public class ShutdownTests
             Assert.True(servers.Count >= 3, $"Expected PostgreSQL, Redis and RabbitMQ in {folder}, found {servers.Count} processes.");
 
             using (var term = Process.Start("kill", ["-TERM", appHost.Id.ToString()])) await term.WaitForExitAsync();
-            using (var stop = new CancellationTokenSource(StopTimeout)) await appHost.WaitForExitAsync(stop.Token);
+            using (var stop = new CancellationTokenSource(AppHostStopTimeout)) await appHost.WaitForExitAsync(stop.Token);
 
             Assert.True(ServerProcesses.WaitUntilNoneUse(folder, TimeSpan.FromSeconds(30)),
                 $"Server processes still running after the AppHost stopped: {string.Join(", ", ServerProcesses.UsingProcessIds(folder))}");
@@ -57,7 +62,7 @@ public class ShutdownTests
         var projectDirectory = Projects.AppHost.ProjectPath.EndsWith(".csproj", StringComparison.Ordinal)
             ? Path.GetDirectoryName(Projects.AppHost.ProjectPath)!
             : Projects.AppHost.ProjectPath;
-        var configuration = typeof(ShutdownTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var configuration = typeof(StackTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var appHostDll = Path.Combine(projectDirectory, "bin", configuration, "net10.0", "AppHost.dll");
         Assert.True(File.Exists(appHostDll), $"Build the AppHost first: {appHostDll} is missing.");
 
@@ -91,7 +96,7 @@ public class ShutdownTests
     private static async Task WaitUntilGatewayIsHealthyAsync(int gatewayPort, Process appHost, StringBuilder output)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + StartTimeout;
+        var deadline = DateTime.UtcNow + AppHostStartTimeout;
         while (DateTime.UtcNow < deadline && !appHost.HasExited)
         {
             try
@@ -113,7 +118,7 @@ public class ShutdownTests
 
         Assert.Fail(appHost.HasExited
             ? $"The AppHost exited with code {appHost.ExitCode} before the Gateway was healthy.\n{Digest(output)}"
-            : $"The Gateway was not healthy within {StartTimeout.TotalMinutes} minutes.\n{Digest(output)}");
+            : $"The Gateway was not healthy within {AppHostStartTimeout.TotalMinutes} minutes.\n{Digest(output)}");
     }
 
     private static string Text(StringBuilder output)
