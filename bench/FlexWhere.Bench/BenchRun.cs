@@ -7,7 +7,7 @@ namespace FlexWhere.Bench;
 public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings,
     Dictionary<string, string> Builds)
 {
-    public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6"];
+    public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6", "Q1"];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -60,7 +60,7 @@ public static class BenchRun
                 $"cores (up to {limit.MostPerWindow(Environment.ProcessorCount)}): raise it in BenchLimits");
         }
 
-        var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5"]);
+        var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5", "Q1"]);
         var needAccounts = options.Scenarios.Overlaps(["P3", "P5"]);
         var ratios = new Dictionary<string, double>();
         Dictionary<(string Phase, string Name), long> peaks = [];
@@ -125,6 +125,9 @@ public static class BenchRun
                         $"{perSms:N0} µs; per SMS the Notifier does three Redis round trips (claim, rate, sent), the provider call and a " +
                             "publish confirm, with Notifier:Sending:ConcurrentMessageLimit messages in flight");
                 });
+
+                if (options.Scenarios.Contains("Q1")) await Scenario(report, "Q1", () =>
+                    QueueScenario.RunAsync(report, settings, servers.RabbitMqConnectionString));
 
                 rss.Sample();
                 peaks = new(rss.Peaks);
