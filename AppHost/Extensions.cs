@@ -1,6 +1,5 @@
 using System.Reflection;
 using FlexWhere.AppHost.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +27,8 @@ internal static class Extensions
     public static IResourceBuilder<ProjectResource> RunsItsBuild(this IResourceBuilder<ProjectResource> project)
     {
         var builder = project.ApplicationBuilder;
-        if (!builder.ExecutionContext.IsRunMode || builder.Configuration.GetValue("DOTNET_WATCH", false)) return project;
+        // dotnet watch sets DOTNET_WATCH=1.
+        if (!builder.ExecutionContext.IsRunMode || builder.Configuration["DOTNET_WATCH"] is "1" or "true" or "True") return project;
         var projectPath = project.Resource.GetProjectMetadata().ProjectPath;
         var directory = Path.GetDirectoryName(projectPath)!;
         var assembly = Path.Combine(directory, OutputFolder, $"{Path.GetFileNameWithoutExtension(projectPath)}.dll");

@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using System.Text.RegularExpressions;
 
 namespace FlexWhere.EndToEndTests;
@@ -61,5 +63,35 @@ public class ServiceLaunchTests(AppHostFixture stack)
         var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
         var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         return new LinuxProcess(parent, arguments, new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget ?? "");
+    }
+}
+
+/// <summary>Where the AppHost leaves Aspire's own launch in place: under <c>dotnet watch</c>, which rebuilds and restarts
+/// the projects itself, and in publish mode, where nothing runs locally.</summary>
+public class ServiceLaunchModelTests
+{
+    [Fact]
+    public async Task Under_dotnet_watch_and_in_publish_mode_the_projects_keep_aspires_launch()
+    {
+        using (var watched = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--DOTNET_WATCH=1"]))
+        {
+            Assert.All(watched.Resources.OfType<ProjectResource>(), project =>
+                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _), $"{project.Name} does not run under dotnet watch."));
+        }
+
+        using (var published = await Deployment.PublishModel.BuildAsync())
+        {
+            Assert.All(published.Builder.Resources.OfType<ProjectResource>(), project =>
+                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _), $"{project.Name} names a local command when published."));
+        }
+
+        // The control: a plain run gives every project its built assembly, in the project's folder.
+        using var run = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([]);
+        Assert.All(run.Resources.OfType<ProjectResource>(), project =>
+        {
+            Assert.True(project.TryGetLastAnnotation<ExecutableAnnotation>(out var launch), $"{project.Name} runs through dotnet run.");
+            Assert.Equal("dotnet", launch.Command);
+            Assert.Equal(Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath), launch.WorkingDirectory);
+        });
     }
 }
