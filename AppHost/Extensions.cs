@@ -33,7 +33,8 @@ internal static class Extensions
         var directory = Path.GetDirectoryName(projectPath)!;
         var assembly = Path.Combine(directory, OutputFolder, $"{Path.GetFileNameWithoutExtension(projectPath)}.dll");
         if (!File.Exists(assembly)) return project;
-        return project.WithAnnotation(new ExecutableAnnotation { Command = "dotnet", WorkingDirectory = directory }, ResourceAnnotationMutationBehavior.Replace)
+        return project.WithAnnotation(new ExecutableAnnotation { Command = "dotnet", WorkingDirectory = directory },
+                ResourceAnnotationMutationBehavior.Replace)
             .WithArgs(assembly);
     }
 

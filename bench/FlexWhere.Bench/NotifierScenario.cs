@@ -16,8 +16,8 @@ public static class NotifierScenario
 {
     private const string Exchange = "FlexWhere.Contracts:SendSms";
 
-    public static async Task<(double Notifier, double Raw, double NotifierMicrosecondsPerSms)> RunAsync(Report report, BenchSettings settings, string rabbitMq,
-        FakeTwilioServer twilio, RssSampler rss)
+    public static async Task<(double Notifier, double Raw, double NotifierMicrosecondsPerSms)> RunAsync(Report report,
+        BenchSettings settings, string rabbitMq, FakeTwilioServer twilio, RssSampler rss)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
         await using var connection = await factory.CreateConnectionAsync("bench-publisher");

@@ -76,13 +76,15 @@ public class ServiceLaunchModelTests
         using (var watched = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--DOTNET_WATCH=1"]))
         {
             Assert.All(watched.Resources.OfType<ProjectResource>(), project =>
-                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _), $"{project.Name} does not run under dotnet watch."));
+                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
+                    $"{project.Name} does not run under dotnet watch."));
         }
 
         using (var published = await Deployment.PublishModel.BuildAsync())
         {
             Assert.All(published.Builder.Resources.OfType<ProjectResource>(), project =>
-                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _), $"{project.Name} names a local command when published."));
+                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
+                    $"{project.Name} names a local command when published."));
         }
 
         // The control: a plain run gives every project its built assembly, in the project's folder.

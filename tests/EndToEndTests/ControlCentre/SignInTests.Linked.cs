@@ -23,7 +23,8 @@ public sealed partial class SignInTests
         await SignInWithCodeAsync(email, phone, password: OwnPassword);
         await Expect(Heading("Welcome, Linked Admin")).ToBeVisibleAsync();
         var users = _page.GetByRole(AriaRole.Region, new() { Name = "Users" });
-        await Expect(users).ToContainTextAsync("Names, roles and numbers come from your organisation's linked database: change them there.");
+        await Expect(users)
+            .ToContainTextAsync("Names, roles and numbers come from your organisation's linked database: change them there.");
         await Expect(Button("Add a user")).ToBeHiddenAsync();
 
         await Button("Imported Person").ClickAsync();

@@ -102,7 +102,8 @@ public sealed partial class StackTests
             try
             {
                 using var response = await client.GetAsync($"http://localhost:{gatewayPort}/health");
-                if (response.StatusCode == HttpStatusCode.OK && Text(output).Contains("FlexWhere is ready", StringComparison.Ordinal)) return;
+                if (response.StatusCode == HttpStatusCode.OK
+                    && Text(output).Contains("FlexWhere is ready", StringComparison.Ordinal)) return;
             }
             catch (HttpRequestException)
             {
@@ -131,7 +132,8 @@ public sealed partial class StackTests
     private static string Digest(StringBuilder output)
     {
         var lines = Text(output).Split('\n');
-        var telling = lines.Where(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)
+        var telling = lines.Where(line => line.StartsWith("warn:", StringComparison.Ordinal)
+            || line.StartsWith("fail:", StringComparison.Ordinal)
             || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal)).Take(40);
         return $"Warnings and errors:\n{string.Join('\n', telling)}\nLast 60 lines:\n{string.Join('\n', lines.TakeLast(60))}";
     }
