@@ -73,27 +73,41 @@ public class ServiceLaunchModelTests
     [Fact]
     public async Task Under_dotnet_watch_and_in_publish_mode_the_projects_keep_aspires_launch()
     {
-        using (var watched = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--DOTNET_WATCH=1"]))
+        // A run-mode model makes its local servers' data folder at once; no server starts here, so nothing would delete it.
+        var before = Folders();
+        try
         {
-            Assert.All(watched.Resources.OfType<ProjectResource>(), project =>
-                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
-                    $"{project.Name} does not run under dotnet watch."));
-        }
+            using (var watched = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--DOTNET_WATCH=1"]))
+            {
+                Assert.All(watched.Resources.OfType<ProjectResource>(), project =>
+                    Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
+                        $"{project.Name} does not run under dotnet watch."));
+            }
 
-        using (var published = await Deployment.PublishModel.BuildAsync())
-        {
-            Assert.All(published.Builder.Resources.OfType<ProjectResource>(), project =>
-                Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
-                    $"{project.Name} names a local command when published."));
-        }
+            using (var published = await Deployment.PublishModel.BuildAsync())
+            {
+                Assert.All(published.Builder.Resources.OfType<ProjectResource>(), project =>
+                    Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
+                        $"{project.Name} names a local command when published."));
+            }
 
-        // The control: a plain run gives every project its built assembly, in the project's folder.
-        using var run = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([]);
-        Assert.All(run.Resources.OfType<ProjectResource>(), project =>
+            // The control: a plain run gives every project its built assembly, in the project's folder.
+            using var run = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([]);
+            Assert.All(run.Resources.OfType<ProjectResource>(), project =>
+            {
+                Assert.True(project.TryGetLastAnnotation<ExecutableAnnotation>(out var launch), $"{project.Name} runs through dotnet run.");
+                Assert.Equal("dotnet", launch.Command);
+                Assert.Equal(Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath), launch.WorkingDirectory);
+            });
+        }
+        finally
         {
-            Assert.True(project.TryGetLastAnnotation<ExecutableAnnotation>(out var launch), $"{project.Name} runs through dotnet run.");
-            Assert.Equal("dotnet", launch.Command);
-            Assert.Equal(Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath), launch.WorkingDirectory);
-        });
+            foreach (var folder in Folders().Except(before)) Directory.Delete(folder, recursive: true);
+        }
     }
+
+    private static HashSet<string> Folders() =>
+        Directory.Exists(FlexWhere.LocalServers.DataFolder.Root)
+            ? [.. Directory.GetDirectories(FlexWhere.LocalServers.DataFolder.Root, $"apphost-{Environment.ProcessId}-*")]
+            : [];
 }
