@@ -79,6 +79,7 @@ public class ServiceLaunchModelTests
         {
             using (var watched = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--DOTNET_WATCH=1"]))
             {
+                Assert.Equal(5, watched.Resources.OfType<ProjectResource>().Count());
                 Assert.All(watched.Resources.OfType<ProjectResource>(), project =>
                     Assert.False(project.TryGetLastAnnotation<ExecutableAnnotation>(out _),
                         $"{project.Name} does not run under dotnet watch."));
@@ -93,6 +94,7 @@ public class ServiceLaunchModelTests
 
             // The control: a plain run gives every project its built assembly, in the project's folder.
             using var run = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([]);
+            Assert.Equal(5, run.Resources.OfType<ProjectResource>().Count());
             Assert.All(run.Resources.OfType<ProjectResource>(), project =>
             {
                 Assert.True(project.TryGetLastAnnotation<ExecutableAnnotation>(out var launch), $"{project.Name} runs through dotnet run.");
