@@ -31,6 +31,9 @@ public static class DebianServers
     // The script in /usr/sbin switches to the rabbitmq user; this one runs as whoever calls it.
     public static string? RabbitMqServer => FirstExisting("/usr/lib/rabbitmq/bin/rabbitmq-server");
 
+    /// <summary>Installed with rabbitmq-server; asks a running node (its queues' leaders) by its node name.</summary>
+    public static string? RabbitMqCtl => FirstExisting("/usr/lib/rabbitmq/bin/rabbitmqctl");
+
     public static string? Epmd => FirstExisting("/usr/bin/epmd", "/usr/lib/erlang/bin/epmd");
 
     /// <summary>The servers that are missing, by package name; empty when all are there.</summary>

@@ -180,15 +180,16 @@ public static class Recipes
 
     /// <summary>A single RabbitMQ node; <paramref name="logToStdout"/> sends its log to the console
     /// (the dashboard shows it) instead of a file in the data folder. <paramref name="moreConfig"/>
-    /// are further rabbitmq.conf lines (the test run's shared broker loads its virtual hosts so).</summary>
+    /// are further rabbitmq.conf lines (the test run's shared broker loads its virtual hosts so).
+    /// The nodes of one cluster share their port mapper and <paramref name="erlangCookie"/> (a new one by default).</summary>
     public static ProcessSpec RabbitMq(string baseDirectory, int nodePort, int distributionPort, int epmdPort, string password,
-        bool logToStdout, IReadOnlyList<string>? moreConfig = null)
+        bool logToStdout, IReadOnlyList<string>? moreConfig = null, string? erlangCookie = null)
     {
         var server = DebianServers.RabbitMqServer ?? throw new InvalidOperationException(DebianServers.InstallHint);
-        var home = Path.Combine(baseDirectory, "home");
+        var home = RabbitMqHome(baseDirectory);
         Directory.CreateDirectory(home);
         var cookie = Path.Combine(home, ".erlang.cookie");
-        File.WriteAllText(cookie, Convert.ToHexString(RandomNumberGenerator.GetBytes(20)));
+        File.WriteAllText(cookie, erlangCookie ?? NewErlangCookie());
         FileModes.Set(cookie, UnixFileMode.UserRead);
 
         var configFile = Path.Combine(baseDirectory, "rabbitmq.conf");
@@ -208,7 +209,7 @@ public static class Recipes
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = home,
-            ["RABBITMQ_NODENAME"] = $"flexwhere-{nodePort}@localhost",
+            ["RABBITMQ_NODENAME"] = RabbitMqNodeName(nodePort),
             ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
             ["RABBITMQ_NODE_PORT"] = nodePort.ToString(),
             // The default (node port + 20000) can pass 65535.
@@ -228,6 +229,14 @@ public static class Recipes
         };
         return new ProcessSpec(server, [], environment, baseDirectory);
     }
+
+    /// <summary>The Erlang node name of the local RabbitMQ node listening on <paramref name="nodePort"/>.</summary>
+    public static string RabbitMqNodeName(int nodePort) => $"flexwhere-{nodePort}@localhost";
+
+    /// <summary>The HOME of a node started by <see cref="RabbitMq"/>: its .erlang.cookie, which rabbitmqctl reads too.</summary>
+    public static string RabbitMqHome(string baseDirectory) => Path.Combine(baseDirectory, "home");
+
+    public static string NewErlangCookie() => Convert.ToHexString(RandomNumberGenerator.GetBytes(20));
 
     public static string RabbitMqConnectionString(int port, string password) =>
         $"amqp://{RabbitMqUser}:{Uri.EscapeDataString(password)}@127.0.0.1:{port}";

@@ -1,3 +1,4 @@
+using FlexWhere.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,7 +6,7 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class MessagingExtensions
 {
-    /// <summary>The AppHost's RabbitMQ resource; its connection string is an amqp:// URI.</summary>
+    /// <summary>The AppHost's RabbitMQ resource; its connection string is an amqp:// URI (<see cref="BrokerAddress"/>).</summary>
     public const string ConnectionName = "rabbitmq";
 
     /// <summary>
@@ -17,18 +18,15 @@ public static class MessagingExtensions
         bool brokerGatesReadiness = true)
         where TBuilder : IHostApplicationBuilder
     {
-        const string example = "an amqp:// URI such as amqp://user:password@127.0.0.1:5672";
-        var connectionString = builder.RequireConnectionString(ConnectionName, example);
-        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var brokerUri) || brokerUri.Scheme is not ("amqp" or "amqps"))
-        {
-            throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {example}.");
-        }
+        var connectionString = builder.RequireConnectionString(ConnectionName, BrokerAddress.Example);
+        var broker = BrokerAddress.Parse(connectionString)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {BrokerAddress.Example}.");
 
         builder.Services.AddMassTransit(bus =>
         {
             UseQueueConventions(bus);
             configure?.Invoke(bus);
-            bus.UsingRabbitMq((context, rabbit) => UseBroker(rabbit, context, brokerUri));
+            bus.UsingRabbitMq((context, rabbit) => UseBroker(rabbit, context, broker));
         });
 
         if (!brokerGatesReadiness)
@@ -45,17 +43,40 @@ public static class MessagingExtensions
         return builder;
     }
 
-    /// <summary>Every service's queues: kebab-case names; classic durable queues (quorum queues were tried and taken back,
-    /// docs/operations.md).</summary>
+    /// <summary>
+    /// Every service's queues: kebab-case names, and quorum queues (replicated over a cluster's nodes by Raft,
+    /// every message on disk) for each consumer's queue and its <c>_error</c> and <c>_skipped</c> queues: a
+    /// message in any of them is an SMS, an e-mail or a delivery report that must survive the loss of a node.
+    /// </summary>
     public static void UseQueueConventions(IBusRegistrationConfigurator bus)
     {
         bus.SetKebabCaseEndpointNameFormatter();
+        bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+        {
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+        });
     }
 
-    /// <summary>The broker and the consumers' endpoints.</summary>
-    public static void UseBroker(IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, Uri broker)
+    /// <summary>The broker, quorum <c>_error</c> and <c>_skipped</c> queues, and the consumers' endpoints.</summary>
+    public static void UseBroker(IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, BrokerAddress broker)
     {
-        rabbit.Host(broker);
+        UseHost(rabbit, broker);
+        rabbit.SendTopology.ConfigureErrorSettings = error => error.SetQuorumQueue();
+        rabbit.SendTopology.ConfigureDeadLetterSettings = skipped => skipped.SetQuorumQueue();
         rabbit.ConfigureEndpoints(context);
+    }
+
+    /// <summary>The broker's node, or a cluster's nodes: the bus connects to the first and, when its node is lost, to the
+    /// next in turn.</summary>
+    public static void UseHost(IRabbitMqBusFactoryConfigurator rabbit, BrokerAddress broker)
+    {
+        rabbit.Host(broker.Uri, host =>
+        {
+            if (!broker.IsCluster) return;
+            host.UseCluster(cluster =>
+            {
+                foreach (var node in broker.Nodes) cluster.Node(node);
+            });
+        });
     }
 }

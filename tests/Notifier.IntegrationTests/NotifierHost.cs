@@ -1,5 +1,6 @@
 using FlexWhere.Testing.Twilio;
 using FlexWhere.Contracts;
+using FlexWhere.Messaging;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -105,7 +106,7 @@ public sealed class NotifierHost : IAsyncDisposable
             MessagingExtensions.UseQueueConventions(bus);
             Extensions.AddSmsConsumers(bus);
             Extensions.AddEmailConsumers(bus);
-            bus.UsingRabbitMq((context, rabbit) => MessagingExtensions.UseBroker(rabbit, context, new Uri(servers.RabbitMq)));
+            bus.UsingRabbitMq((context, rabbit) => MessagingExtensions.UseBroker(rabbit, context, BrokerAddress.Parse(servers.RabbitMq)!));
         });
         builder.Services.Configure<TestHarnessOptions>(options =>
         {

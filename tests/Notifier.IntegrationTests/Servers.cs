@@ -22,7 +22,26 @@ public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>,
 /// Notifiers that consume it.</summary>
 public static class SharedQueues
 {
-    private static readonly string[] Consumed = ["send-sms", "send-sms-fault", "send-email"];
+    public static readonly string[] Consumed = ["send-sms", "send-sms-fault", "send-email"];
+
+    /// <summary>Whether <paramref name="queue"/> is a quorum queue: the broker accepts a declaration only when
+    /// it matches the queue's type (otherwise 406 PRECONDITION_FAILED, which closes the channel).</summary>
+    public static async Task<bool> IsQuorumAsync(RabbitMqServer rabbitMq, string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+            return true;
+        }
+        catch (OperationInterruptedException refused) when (refused.ShutdownReason?.ReplyCode == 406)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Waits (up to 30 s) until no Notifier consumes the queues, and fails the test otherwise: a consumer left

@@ -161,6 +161,30 @@ public sealed class TwilioSendingTests(RabbitMqServer rabbitMq, RedisServer redi
         Assert.Contains("MT-Fault-Message=twilio_20500", dead);
         Assert.Contains("MT-Fault-ExceptionType=FlexWhere.Notifier.Providers.SmsSendException", dead);
         Assert.False(await notifier.Harness.Published.Any<SmsSent>(sent => sent.Context.Message.MessageId == message.MessageId));
+        // The error queue keeps what no retry could send: it must survive the loss of a broker node too.
+        Assert.True(await SharedQueues.IsQuorumAsync(rabbitMq, "send-sms_error"), "send-sms_error is not a quorum queue.");
+    }
+
+    [Fact]
+    public async Task Every_queue_the_notifier_consumes_is_a_quorum_queue_that_survives_the_loss_of_a_node()
+    {
+        await using var notifier = await StartNotifierAsync();
+
+        foreach (var queue in SharedQueues.Consumed)
+        {
+            Assert.True(await SharedQueues.IsQuorumAsync(rabbitMq, queue), $"{queue} is not a quorum queue.");
+        }
+
+        // The probe tells the types apart: a durable classic queue is refused as quorum.
+        var classic = $"classic-probe-{Guid.NewGuid():N}";
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync(classic, durable: true, exclusive: false, autoDelete: false);
+            Assert.False(await SharedQueues.IsQuorumAsync(rabbitMq, classic));
+            await channel.QueueDeleteAsync(classic);
+        }
     }
 
     [Fact]

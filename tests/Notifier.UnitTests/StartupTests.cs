@@ -13,6 +13,7 @@ public class StartupTests
     [Theory]
     [InlineData("")]
     [InlineData("not a uri")]
+    [InlineData("amqp://u:p@127.0.0.1:5672,,127.0.0.1:5673")]
     public void Refuses_to_start_without_a_broker_uri(string connectionString)
     {
         var error = Assert.Throws<InvalidOperationException>(() => ServiceStart.Start(() =>

@@ -91,15 +91,7 @@ public class RabbitMqServer : RealServer
 
     protected override async Task<string> StartLocalAsync(DataFolder folder, List<IAsyncDisposable> owned)
     {
-        var epmdPort = Ports.FreeLoopbackPort();
-        var epmd = StartProcess(Recipes.Epmd(epmdPort, folder.Path), folder, "epmd", owned);
-        await epmd.WaitUntilReadyAsync("epmd", async cancellationToken =>
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            await client.ConnectAsync("127.0.0.1", epmdPort, cancellationToken);
-            return true;
-        }, StartTimeout);
-
+        var epmdPort = await StartPortMapperAsync(folder, owned);
         var password = Recipes.NewPassword();
         var port = Ports.FreeLoopbackPort();
         var definitions = WriteDefinitions(folder.Path, password);
@@ -109,6 +101,20 @@ public class RabbitMqServer : RealServer
         (_spec, _folder, _owned) = (spec, folder, owned);
         await StartBrokerAsync(connectionString);
         return connectionString;
+    }
+
+    /// <summary>Starts a private Erlang port mapper for local brokers and returns its port once it answers.</summary>
+    internal static async Task<int> StartPortMapperAsync(DataFolder folder, List<IAsyncDisposable> owned)
+    {
+        var epmdPort = Ports.FreeLoopbackPort();
+        var epmd = StartProcess(Recipes.Epmd(epmdPort, folder.Path), folder, "epmd", owned);
+        await epmd.WaitUntilReadyAsync("epmd", async cancellationToken =>
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync("127.0.0.1", epmdPort, cancellationToken);
+            return true;
+        }, StartTimeout);
+        return epmdPort;
     }
 
     /// <summary>The running local broker's console output (null for a container).</summary>

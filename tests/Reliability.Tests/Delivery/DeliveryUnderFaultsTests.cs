@@ -12,29 +12,30 @@ using Xunit.Abstractions;
 namespace FlexWhere.Reliability.Tests.Delivery;
 
 [CollectionDefinition(Name)]
-/// <summary>R1 restarts its broker: one of its own, whatever the run shares.</summary>
-public sealed class DeliveryServers : ICollectionFixture<OwnRabbitMqServer>, ICollectionFixture<RedisServer>
+/// <summary>R1 kills a broker node: a three-node cluster of its own, whatever the run shares.</summary>
+public sealed class DeliveryServers : ICollectionFixture<RabbitMqClusterServer>, ICollectionFixture<RedisServer>
 {
     public const string Name = "delivery-servers";
 }
 
 /// <summary>
-/// R1: SendSms through a real RabbitMQ to the built Notifier (its own process), while the Notifier is
-/// killed with SIGKILL and started again three times, RabbitMQ is restarted once, and Twilio (a fake
-/// on Kestrel, through the real Twilio SDK) answers a fifth of the requests with 429 or 503. Every
-/// message must end exactly once at the provider, or in the error queue with an SmsFailed.
+/// R1: SendSms through a real three-node RabbitMQ cluster (quorum queues) to the built Notifier (its own process),
+/// while the Notifier is killed with SIGKILL and started again three times, the broker node that leads
+/// <c>send-sms</c> is killed with SIGKILL once, and Twilio (a fake on Kestrel, through the real Twilio SDK) answers
+/// a fifth of the requests with 429 or 503. Every message must end exactly once at the provider, or in the error
+/// queue with an SmsFailed.
 /// Through the same kills, SendEmail to an SMTP server on a loopback socket (<see cref="EmailBurst"/>): none
 /// lost, and none twice except what SMTP cannot avoid: one the server kept before the Notifier, killed, recorded it.
 /// </summary>
 [Collection(DeliveryServers.Name)]
-public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisServer redis, ITestOutputHelper output)
+public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, RedisServer redis, ITestOutputHelper output)
 {
     private static readonly string AccountSid = FakeTwilio.NewAccountSid();
     private const double FaultShare = 0.2;
     private const int ConcurrentMessageLimit = 16;
 
     [Fact]
-    public async Task Every_SendSms_ends_once_at_the_provider_or_failed_in_the_error_queue_through_kills_and_a_broker_restart()
+    public async Task Every_SendSms_ends_once_at_the_provider_or_failed_in_the_error_queue_through_kills_of_notifiers_and_a_broker_node()
     {
         var total = SuiteSize.DeliveryMessages;
         var seed = Environment.TickCount;
@@ -50,6 +51,8 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         await using var notifier = new ServiceProcess("Notifier", settings, logPath);
         await notifier.StartAsync(TimeSpan.FromSeconds(60));
 
+        // The queue's leader stays where the Notifier declared it until a node dies: asked now, so the kill itself is instant.
+        var sendSmsLeader = await rabbitMq.LeaderPortAsync("send-sms");
         var messages = Enumerable.Range(0, total).Select(NewMessage).ToArray();
         foreach (var batch in messages.Chunk(250))
         {
@@ -58,24 +61,34 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
 
         output.WriteLine($"published in {clock.Elapsed.TotalSeconds:0.0} s");
 
-        // The faults land while the queue drains, at fixed shares of the messages settled. The broker
-        // restart comes last: the Notifier drains again as soon as the broker is back, before the
-        // restart call returns, so a fault due after it could find every message settled and never be
-        // injected. A kill stops the draining until the Notifier is up again, so the kills can come before it.
+        // The faults land while the queue drains, at fixed shares of the messages settled. The broker node's
+        // kill comes last: the Notifier drains again as soon as it has reconnected to another node, so a fault
+        // due after it could find every message settled and never be injected. A Notifier's kill stops the
+        // draining until the Notifier is up again, so those kills can come before it.
         // Each kill comes amid a wave of e-mails published just before it.
         Task KillAmidEmailsAsync() => RestartKilledAmidEmailsAsync(notifier, emails, events.Publisher, clock);
+        (int Node, TimeSpan At, int Settled)? nodeKill = null;
+        TimeSpan? settlingAgain = null;
+        Task KillSendSmsLeaderAsync()
+        {
+            rabbitMq.Kill(sendSmsLeader);
+            nodeKill = (sendSmsLeader, clock.Elapsed, events.Settled);
+            return Task.CompletedTask;
+        }
+
         var faults = new (double At, string What, Func<Task> Inject)[]
         {
             (0.10, "kill -9 Notifier", KillAmidEmailsAsync),
             (0.30, "kill -9 Notifier", KillAmidEmailsAsync),
             (0.45, "kill -9 Notifier", KillAmidEmailsAsync),
-            (0.60, "restart RabbitMQ", rabbitMq.RestartAsync),
+            (0.60, "kill -9 the RabbitMQ node that leads send-sms", KillSendSmsLeaderAsync),
         };
         var deadline = DateTime.UtcNow + SuiteSize.DeliveryDeadline;
         var nextFault = 0;
         var (settled, lastProgress) = (-1, DateTime.UtcNow);
         while (!(AllSettled(messages, events, twilio) && await emails.AllSentAsync()) && DateTime.UtcNow < deadline)
         {
+            if (nodeKill is { } kill && settlingAgain is null && events.Settled > kill.Settled) settlingAgain = clock.Elapsed - kill.At;
             var progress = events.Settled + emails.AtServer;
             if (progress != settled) (settled, lastProgress) = (progress, DateTime.UtcNow);
             else if (DateTime.UtcNow - lastProgress > SuiteSize.DeliveryStall)
@@ -97,6 +110,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
 
         var inErrorQueue = await ErrorQueueAsync(events.Failed.Keys);
         var leftInQueue = await QueueDepthAsync("send-sms");
+        var leaderAfter = await rabbitMq.LeaderPortAsync("send-sms");
         var delivered = messages.Count(message => twilio.AcceptedFor(message.Destination) == 1);
         var duplicates = messages.Where(message => twilio.AcceptedFor(message.Destination) > 1).ToArray();
         var failedProperly = messages.Where(message => twilio.AcceptedFor(message.Destination) == 0
@@ -128,7 +142,11 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
             ["providerFaultsInjected"] = providerFaults.Faults,
             ["providerLookupsAfterUnknownOutcome"] = twilio.Lookups,
             ["notifierKills"] = notifier.Kills,
-            ["rabbitMqRestarts"] = 1,
+            ["rabbitMqNodes"] = RabbitMqClusterServer.NodeCount,
+            ["rabbitMqNodeKilled"] = nodeKill?.Node.ToString() ?? "none",
+            ["smsSettledAtTheNodeKill"] = nodeKill?.Settled.ToString() ?? "none",
+            ["sendSmsLeaderAfterwards"] = leaderAfter,
+            ["secondsFromNodeKillToTheNextEventSettled"] = settlingAgain is { } again ? Math.Round(again.TotalSeconds, 1) : "never",
             ["faultsInjected"] = nextFault,
             ["logLinesWithAFullNumberOrCode"] = leaks.Count,
             ["emails"] = mail.Published,
@@ -158,14 +176,21 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
         if (clean) File.Delete(logPath);
         else
         {
-            // The broker's folder goes with the fixture: keep a copy of its output beside the Notifier's.
-            var brokerLog = Path.ChangeExtension(logPath, ".rabbitmq.log");
-            if (rabbitMq.BrokerLogPath is { } source && File.Exists(source)) File.Copy(source, brokerLog);
-            output.WriteLine($"The Notifier's log is kept at {logPath}, the broker's at {brokerLog}.");
+            // The brokers' folder goes with the fixture: keep a copy of each node's output beside the Notifier's.
+            foreach (var port in rabbitMq.NodePorts)
+            {
+                var nodeLog = rabbitMq.LogPath(port);
+                if (File.Exists(nodeLog)) File.Copy(nodeLog, Path.ChangeExtension(logPath, $".rabbitmq-{port}.log"));
+            }
+
+            output.WriteLine($"The Notifier's log is kept at {logPath}, the broker nodes' beside it.");
         }
 
         Assert.Equal(faults.Length, nextFault);
         Assert.Equal(3, notifier.Kills);
+        // The node died while SMS were still to be sent, and the queue's leadership moved to a node that lives.
+        Assert.True(nodeKill is { } node && node.Settled < total, "The broker node was killed after every SMS had settled.");
+        Assert.NotEqual(sendSmsLeader, leaderAfter);
         Assert.Empty(duplicates.Select(message => $"{message.MessageId}: {twilio.AcceptedFor(message.Destination)} at the provider"));
         Assert.Empty(lost.Select(message => message.MessageId));
         Assert.Empty(deliveredButFailed.Select(message => message.MessageId));
@@ -272,7 +297,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
     /// message under "message").</summary>
     private async Task ReadErrorQueueAsync(string queue, HashSet<Guid> ids)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        var factory = new ConnectionFactory { Uri = rabbitMq.LiveNodeUri };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         try
@@ -295,7 +320,7 @@ public sealed class DeliveryUnderFaultsTests(OwnRabbitMqServer rabbitMq, RedisSe
     /// lost message does not.</summary>
     private async Task<uint> QueueDepthAsync(string queue)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+        var factory = new ConnectionFactory { Uri = rabbitMq.LiveNodeUri };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;

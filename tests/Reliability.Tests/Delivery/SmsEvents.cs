@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using FlexWhere.Contracts;
+using FlexWhere.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 
 namespace FlexWhere.Reliability.Tests.Delivery;
 
 /// <summary>
 /// A bus of the test's own on the real RabbitMQ, as Challenges has: publishes SendSms and keeps the
-/// SmsSent and SmsFailed events per message. Its queue is durable, so events wait out a broker restart.
+/// SmsSent and SmsFailed events per message. Its queue is a quorum queue, so events outlive a broker node.
 /// </summary>
 public sealed class SmsEvents : IAsyncDisposable
 {
@@ -27,10 +29,10 @@ public sealed class SmsEvents : IAsyncDisposable
         SmsEvents? events = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(new Uri(rabbitMqUri));
+            MessagingExtensions.UseHost(rabbit, BrokerAddress.Parse(rabbitMqUri)!);
             rabbit.ReceiveEndpoint(queueName, endpoint =>
             {
-                endpoint.Durable = true;
+                endpoint.SetQuorumQueue();
                 endpoint.Handler<SmsSent>(context =>
                 {
                     events!.Sent.AddOrUpdate(context.Message.MessageId, 1, (_, count) => count + 1);
