@@ -16,8 +16,8 @@ public sealed record BenchUser(Guid Id, string Email, string Phone);
 
 /// <summary>
 /// P3 (full MFA sign-in through the Gateway: password → SMS challenge → SendSms → fake provider →
-/// verify, versus the bare password-hash rate) and P5 (latency from the sign-in POST to the SMS at
-/// the provider at a steady half of the hash-bound capacity, split into its stages).
+/// verify, versus the bare password-hash rate), P5 (latency from the sign-in POST to the SMS at
+/// the provider at a steady half of the hash-bound capacity, split into its stages) and P7 (the 09:00 burst).
 /// </summary>
 public static partial class AccountsScenarios
 {
@@ -131,7 +131,7 @@ public static partial class AccountsScenarios
         rss.Phase = "P3 sign-in";
         var warmed = await Load.RunAsync("warm-up", concurrency, TimeSpan.Zero, warmUp, async _ =>
             await SignInAsync(client, gateway, twilio, NextUser(), null));
-        report.Failures(options.Scenarios.Contains("P3") ? "P3" : "P5").Add(warmed.Failures);
+        report.Failures(new[] { "P3", "P5", "P7" }.First(options.Scenarios.Contains)).Add(warmed.Failures);
         rss.Phase = "idle";
 
         if (options.Scenarios.Contains("P3"))
@@ -157,6 +157,11 @@ public static partial class AccountsScenarios
         if (options.Scenarios.Contains("P5"))
         {
             await SmsLatencyAsync(report, settings, services, servers, twilio, client, gateway, hashRate, rss);
+        }
+
+        if (options.Scenarios.Contains("P7"))
+        {
+            await BurstAsync(report, settings, twilio, gateway, hashRate, rss);
         }
     }
 

@@ -7,7 +7,7 @@ namespace FlexWhere.Bench;
 public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings,
     Dictionary<string, string> Builds)
 {
-    public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6", "Q1"];
+    public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "Q1"];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -60,8 +60,8 @@ public static class BenchRun
                 $"cores (up to {limit.MostPerWindow(Environment.ProcessorCount)}): raise it in BenchLimits");
         }
 
-        var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5", "Q1"]);
-        var needAccounts = options.Scenarios.Overlaps(["P3", "P5"]);
+        var needStack = options.Scenarios.Overlaps(["P1", "P2", "P3", "P4", "P5", "P7", "Q1"]);
+        var needAccounts = options.Scenarios.Overlaps(["P3", "P5", "P7"]);
         var ratios = new Dictionary<string, double>();
         Dictionary<(string Phase, string Name), long> peaks = [];
         try
@@ -110,7 +110,8 @@ public static class BenchRun
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.7", http / raw >= 0.7);
                 });
 
-                if (needAccounts) await Scenario(report, string.Join('/', new[] { "P3", "P5" }.Where(options.Scenarios.Contains)), () =>
+                var signIns = string.Join('/', new[] { "P3", "P5", "P7" }.Where(options.Scenarios.Contains));
+                if (needAccounts) await Scenario(report, signIns, () =>
                     AccountsScenarios.RunAsync(report, settings, options, services, servers, twilio, rss));
 
                 if (options.Scenarios.Contains("P4")) await Scenario(report, "P4", async () =>

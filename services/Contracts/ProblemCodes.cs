@@ -31,6 +31,7 @@ public static class ProblemCodes
     public const string AccountDisabled = "account_disabled";
     public const string SessionRevoked = "session_revoked";
     public const string AccountsUnavailable = "accounts_unavailable";
+    public const string SignInBusy = "sign_in_busy";
 
     // Accounts: second factors and step-up.
     public const string InvalidCode = "invalid_code";

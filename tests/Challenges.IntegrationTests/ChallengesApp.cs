@@ -42,6 +42,10 @@ public sealed class ChallengesApp : IDisposable
             ("ConnectionStrings:rabbitmq", rabbitMq),
             ("Challenges:CodeHashKey", CodeHashKey),
             ("InternalApi:Key", InternalKey),
+            // The shared broker can take over 5 s (the default) to confirm a publish while the run's other suites boot their
+            // stacks: a clean-clone run on 2026-11-30 saw a code refused 503 sms_not_sent so. The tests of the timeout set
+            // their own.
+            ("Challenges:PublishTimeout", "00:00:30"),
             .. overrides,
         ];
         _factory = new ServiceFactory<Program>(settings)

@@ -44,6 +44,7 @@ public static class Extensions
         builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         builder.Services.AddOptions<PasswordSignInOptions>().BindConfiguration(PasswordSignInOptions.Section).ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<PasswordCheckGate>();
         builder.Services.AddOptions<SessionLimits>().BindConfiguration(SessionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<SigningKeyRing>();

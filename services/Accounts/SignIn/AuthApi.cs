@@ -53,7 +53,7 @@ public static class AuthApi
 
     public static async Task<Results<Ok<SignedIn>, Ok<MfaRequired>, ApiProblem>> Login(
         LoginRequest? request, SignInContext context, IPasswordHasher<User> hasher, IOptions<PasswordSignInOptions> options,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        PasswordCheckGate gate, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (db, time, audit) = (context.Db, context.Time, context.Audit);
         var logger = loggers.CreateLogger("FlexWhere.Accounts.SignIn");
@@ -76,6 +76,10 @@ public static class AuthApi
             return ApiProblem.Validation(field, "Send email, password and client (\"control-centre\" or \"mobile\").");
         }
 
+        // Admitted before any database work: a refused sign-in has cost next to nothing and counts as no attempt.
+        using var check = await gate.EnterAsync(cancellationToken);
+        if (!check.IsAcquired) return gate.Busy();
+
         var normalized = User.Normalize(request.Email);
         var user = await db.Users.Include(u => u.Organisation)
             .SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
@@ -97,6 +101,7 @@ public static class AuthApi
 
         // An unknown address costs the same hash as a wrong password, and counts the same.
         var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHashes.GetValue(hasher, DummyHashFor), request.Password);
+        check.Dispose(); // the hash is done: the next sign-in may use the core
         if (user?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
         {
             var lockedUntil = await SignInThrottles.FailedAsync(db, throttleKey, now, options.Value, cancellationToken);

@@ -413,6 +413,7 @@ const en = {
   attemptsLeft: (left: number) => `That code is not right. You have ${left} attempt${left === 1 ? "" : "s"} left.`,
   accountLocked: "This account is locked after too many failed sign-ins.",
   rateLimited: "Too many attempts from this network.",
+  signInBusy: "Many people are signing in right now.",
   secondFactorLocked: "Too many wrong codes in a row: codes for your account are locked for now.",
   resendTooSoon: "A new code can be sent soon.",
   sendLimit: "No more codes can be sent for now.",
@@ -864,6 +865,7 @@ const nl: Texts = {
   attemptsLeft: (left) => `Die code klopt niet. Je kunt het nog ${left} keer proberen.`,
   accountLocked: "Dit account is geblokkeerd na te veel mislukte inlogpogingen.",
   rateLimited: "Te veel pogingen vanaf dit netwerk.",
+  signInBusy: "Er loggen nu veel mensen tegelijk in.",
   secondFactorLocked: "Te vaak achter elkaar een verkeerde code: codes voor je account zijn voorlopig geblokkeerd.",
   resendTooSoon: "Je kunt zo een nieuwe code laten sturen.",
   sendLimit: "Er kunnen voorlopig geen codes meer worden gestuurd.",
@@ -934,6 +936,8 @@ export function messageFor(problem: Problem): string {
       return t.accountLocked + wait;
     case "rate_limited":
       return t.rateLimited + wait;
+    case "sign_in_busy":
+      return t.signInBusy + wait;
     case "second_factor_locked":
       return t.secondFactorLocked + wait;
     case "resend_too_soon":
