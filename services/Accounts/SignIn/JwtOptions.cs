@@ -90,11 +90,11 @@ public sealed class PasswordSignInOptions
     [Range(1, 1440)] public int LockoutMinutes { get; set; } = 15;
 
     /// <summary>Password checks (one PBKDF2 hash each) run at once by this process; 0: one per processor the process may use.</summary>
-    [Range(0, 1024)] public int ConcurrentPasswordChecks { get; set; }
+    [Range(0, 1024)] public int ConcurrentChecks { get; set; }
 
     /// <summary>Sign-ins that may wait for a check, per concurrent check; beyond them a sign-in is refused at once
     /// (503 <c>sign_in_busy</c>).</summary>
-    [Range(0, 1000)] public int QueuedPerPasswordCheck { get; set; } = 8;
+    [Range(0, 1000)] public int QueuedPerCheck { get; set; } = 8;
 
     /// <summary>The <c>Retry-After</c> of a refused sign-in.</summary>
     [Range(1, 60)] public int BusyRetryAfterSeconds { get; set; } = 2;

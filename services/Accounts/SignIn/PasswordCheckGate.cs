@@ -6,7 +6,7 @@ namespace FlexWhere.Accounts.Auth;
 /// <summary>
 /// Admission to a sign-in's password check. Each check is a PBKDF2 hash that keeps a core busy for tens of
 /// milliseconds, so a 09:00 burst can ask for more than the cores can hash. At most
-/// <see cref="PasswordSignInOptions.ConcurrentPasswordChecks"/> run at once and a short queue waits, oldest first. A
+/// <see cref="PasswordSignInOptions.ConcurrentChecks"/> run at once and a short queue waits, oldest first. A
 /// sign-in beyond both is refused at once with 503 <c>sign_in_busy</c> and <c>Retry-After</c>: a fast answer to
 /// retry on, instead of a request that queues until it times out. Per process: each replica admits what its own
 /// cores can hash.
@@ -19,8 +19,8 @@ public sealed class PasswordCheckGate : IDisposable
     public PasswordCheckGate(IOptions<PasswordSignInOptions> options, IMeterFactory meters)
     {
         var settings = options.Value;
-        Concurrent = settings.ConcurrentPasswordChecks > 0 ? settings.ConcurrentPasswordChecks : Environment.ProcessorCount;
-        Queue = Concurrent * settings.QueuedPerPasswordCheck;
+        Concurrent = settings.ConcurrentChecks > 0 ? settings.ConcurrentChecks : Environment.ProcessorCount;
+        Queue = Concurrent * settings.QueuedPerCheck;
         RetryAfter = TimeSpan.FromSeconds(settings.BusyRetryAfterSeconds);
         _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
