@@ -44,7 +44,8 @@ public sealed class ReliabilityStack : AppHostFixture
     /// <summary>Secrets the tests handled (passwords, codes, tokens, phone numbers) that must appear nowhere at rest or in logs.</summary>
     public ConcurrentBag<string> Secrets { get; } = [Password];
 
-    /// <summary>Two replicas of every service: each property is checked where a replica's memory cannot help.</summary>
+    /// <summary>Two replicas of every service (the Notifier's set back to one in <see cref="Configure"/>): each property is
+    /// checked where a replica's memory cannot help.</summary>
     protected override IEnumerable<string> Arguments => ["--Replicas=2"];
 
     /// <summary>Eight service processes and three servers on two cores take longer than the end-to-end stack, and boot while
@@ -67,6 +68,10 @@ public sealed class ReliabilityStack : AppHostFixture
         gateway.WithEnvironment("Gateway__RateLimits__PerUserPerMinute", "100000");
         // The test users' numbers share one prefix and the suite signs them in often: the send limits
         // (proved in Challenges' own tests) would stop R2 before it reaches the guesses it is about.
+        // One Notifier: none of R2–R6 is about sending (R1 is, with Notifiers of its own), and a second one only costs the
+        // run CPU. The last replica annotation counts.
+        builder.CreateResourceBuilder<ProjectResource>("notifier")
+            .WithAnnotation(new ReplicaAnnotation(1), ResourceAnnotationMutationBehavior.Replace);
         var challenges = builder.CreateResourceBuilder<ProjectResource>("challenges");
         foreach (var (limit, value) in new[] { ("PerNumberPrefix", "100000"), ("PerClientIp", "100000"), ("PerUser", "100000"),
             ("PerDestination", "100000"), ("SendsPerDestination", "100") })
