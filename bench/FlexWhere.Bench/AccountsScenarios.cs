@@ -134,6 +134,7 @@ public static partial class AccountsScenarios
         report.Failures(new[] { "P3", "P5", "P7" }.First(options.Scenarios.Contains)).Add(warmed.Failures);
         rss.Phase = "idle";
 
+        double? signInRate = null;
         if (options.Scenarios.Contains("P3"))
         {
             rss.Phase = "P3 sign-in";
@@ -148,6 +149,7 @@ public static partial class AccountsScenarios
                 });
             rss.Phase = "idle";
             report.Row("P3 sign-in", result, "sign-ins/s");
+            signInRate = result.PerSecond;
             report.Line($"P3 CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)} (one " +
                 $"hash: {hashRate.MedianMs:N0} ms on a busy core)");
             report.Ratio("P3 sign-in / raw hash rate", result.PerSecond / hashRate.PerSecond, "≥ 0.9",
@@ -156,7 +158,10 @@ public static partial class AccountsScenarios
 
         if (options.Scenarios.Contains("P5"))
         {
-            await SmsLatencyAsync(report, settings, services, servers, twilio, client, gateway, hashRate, rss);
+            // Half of what the whole stack can sign in (P3, same run): half the hash rate is more than that on cores that
+            // every service shares, and Accounts' password-check gate then refuses what does not fit.
+            var rate = Math.Max(1, (signInRate ?? hashRate.PerSecond) / 2);
+            await SmsLatencyAsync(report, settings, services, servers, twilio, client, gateway, hashRate, rate, rss);
         }
 
         if (options.Scenarios.Contains("P7"))
@@ -239,7 +244,7 @@ public static partial class AccountsScenarios
     }
 
     /// <summary>
-    /// P5. Sign-ins at a fixed rate (open loop: half the measured hash rate). Per sign-in: the POST
+    /// P5. Sign-ins at a fixed rate (open loop: half P3's sign-in rate, else half the hash rate). Per sign-in: the POST
     /// leaves (t0); Challenges starts the challenge after Accounts checked the password (the
     /// SendSms's expiresAt minus the code lifetime the bench gives Challenges); Challenges publishes
     /// SendSms (MassTransit's sentTime; both read from a spy queue bound to the contract's
@@ -247,7 +252,7 @@ public static partial class AccountsScenarios
     /// </summary>
     private static async Task SmsLatencyAsync(Report report, BenchSettings settings, Services services, Servers servers,
         FakeTwilioServer twilio,
-        HttpClient client, string gateway, (double PerSecond, double MedianMs) hashRate, RssSampler rss)
+        HttpClient client, string gateway, (double PerSecond, double MedianMs) hashRate, double rate, RssSampler rss)
     {
         var published = new ConcurrentDictionary<string, (DateTimeOffset ChallengeStarted, DateTimeOffset Published)>();
         var factory = new ConnectionFactory { Uri = new Uri(servers.RabbitMqConnectionString) };
@@ -268,7 +273,6 @@ public static partial class AccountsScenarios
         };
         await channel.BasicConsumeAsync(spy, autoAck: true, consumer);
 
-        var rate = Math.Max(1, hashRate.PerSecond / 2);
         var duration = SmsLatencyDuration(settings);
         var timings = new ConcurrentDictionary<Guid, SignInTiming>();
         var failures = report.Failures("P5");
