@@ -16,7 +16,8 @@ public class SignInCapacityTests(PostgresServer postgres, AccountsClassHost host
     : AccountsTestBase(postgres, host, rabbitMq)
 {
     protected override IEnumerable<(string Key, string? Value)> Settings =>
-        [("SignIn:ConcurrentChecks", "1"), ("SignIn:QueuedPerCheck", "1"), ("SignIn:BusyRetryAfterSeconds", "3")];
+        [("SignIn:ConcurrentChecks", "1"), ("SignIn:QueuedPerCheck", "1"), ("SignIn:BusyRetryAfterSeconds", "3"),
+            ("SignIn:BusyRetryAfterMaxSeconds", "3")];
 
     [Fact]
     public async Task Sign_ins_beyond_the_running_check_and_its_queue_are_refused_at_once_and_count_as_no_attempt()

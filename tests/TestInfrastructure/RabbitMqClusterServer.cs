@@ -71,7 +71,23 @@ public sealed class RabbitMqClusterServer : RealServer
             }
         }
 
+        await _nodes[0].Process.WaitUntilReadyAsync("RabbitMQ cluster (a quorum queue on its three nodes)",
+            _ => HoldsAQuorumQueueAsync(ports[0]), StartTimeout);
         return $"amqp://{Recipes.RabbitMqUser}:{_password}@" + string.Join(',', ports.Select(port => $"127.0.0.1:{port}"));
+    }
+
+    /// <summary>Whether the cluster can declare (and delete) a quorum queue with a member on every node (a failure throws, and
+    /// the caller asks again). Just after it forms, on busy cores, a declaration can time out: a clean-clone run on 2026-11-30
+    /// saw R1's first one fail so.</summary>
+    private async Task<bool> HoldsAQuorumQueueAsync(int port)
+    {
+        await using var connection = await new ConnectionFactory { Uri = NodeUri(port) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var probe = $"flexwhere-cluster-probe-{Guid.NewGuid():N}";
+        await channel.QueueDeclareAsync(probe, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await channel.QueueDeleteAsync(probe);
+        return true;
     }
 
     /// <summary>The nodes' AMQP ports, in the order of the connection string.</summary>

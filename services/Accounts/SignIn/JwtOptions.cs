@@ -96,6 +96,10 @@ public sealed class PasswordSignInOptions
     /// (503 <c>sign_in_busy</c>).</summary>
     [Range(0, 1000)] public int QueuedPerCheck { get; set; } = 8;
 
-    /// <summary>The <c>Retry-After</c> of a refused sign-in.</summary>
+    /// <summary>The shortest <c>Retry-After</c> of a refused sign-in: what it says while few are refused.</summary>
     [Range(1, 60)] public int BusyRetryAfterSeconds { get; set; } = 2;
+
+    /// <summary>The longest: while many more are refused than admitted, the wait grows towards it, so that those turned away
+    /// do not all come back at once (<see cref="Auth.PasswordCheckGate"/>).</summary>
+    [Range(1, 600)] public int BusyRetryAfterMaxSeconds { get; set; } = 30;
 }

@@ -24,7 +24,23 @@ public sealed class SmsEvents : IAsyncDisposable
 
     public int Settled => Sent.Keys.Union(Failed.Keys).Count();
 
+    /// <summary>Starts the bus; a start that fails (its quorum queue's declaration can time out on busy cores) is tried
+    /// twice more with a new bus.</summary>
     public static async Task<SmsEvents> StartAsync(string rabbitMqUri, string queueName)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(rabbitMqUri, queueName);
+            }
+            catch (MassTransit.RabbitMqConnectionException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<SmsEvents> TryStartAsync(string rabbitMqUri, string queueName)
     {
         SmsEvents? events = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
@@ -47,7 +63,24 @@ public sealed class SmsEvents : IAsyncDisposable
         });
         events = new SmsEvents(bus);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await bus.StartAsync(timeout.Token);
+        try
+        {
+            await bus.StartAsync(timeout.Token);
+        }
+        catch (MassTransit.RabbitMqConnectionException)
+        {
+            // Stop what did start (its connection); the start's own failure is the one to report.
+            try
+            {
+                await events.DisposeAsync();
+            }
+            catch (Exception stopping) when (stopping is not OutOfMemoryException)
+            {
+            }
+
+            throw;
+        }
+
         return events;
     }
 
