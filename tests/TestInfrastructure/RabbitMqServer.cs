@@ -117,9 +117,6 @@ public class RabbitMqServer : RealServer
         return epmdPort;
     }
 
-    /// <summary>The running local broker's console output (null for a container).</summary>
-    public string? BrokerLogPath => _broker?.LogPath;
-
     /// <summary>Stops the local broker (SIGTERM, as an operator's restart would); clients see their connections drop.</summary>
     public async Task StopAsync()
     {
@@ -132,12 +129,6 @@ public class RabbitMqServer : RealServer
     /// <summary>Starts the stopped local broker again on the same port, node name and data.</summary>
     public Task StartAsync() => _broker is not null ? throw new InvalidOperationException("The broker is running.")
         : StartBrokerAsync(ConnectionString);
-
-    public async Task RestartAsync()
-    {
-        await StopAsync();
-        await StartAsync();
-    }
 
     private async Task StartBrokerAsync(string connectionString)
     {
