@@ -22,6 +22,7 @@ public static class MessagingExtensions
         var broker = BrokerAddress.Parse(connectionString)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {BrokerAddress.Example}.");
 
+        builder.Services.AddSingleton<BrokerReachability>();
         builder.Services.AddMassTransit(bus =>
         {
             UseQueueConventions(bus);

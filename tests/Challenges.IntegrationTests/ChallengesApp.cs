@@ -28,10 +28,11 @@ public sealed class ChallengesApp : IDisposable
         new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString,
             brokerAnswers: true, [], redisAnswers: false);
 
-    /// <summary>The broker down: Redis is real; a publish gives up after a second.</summary>
-    public static ChallengesApp WithBrokerDown(RedisServer redis) =>
+    /// <summary>The broker down: Redis is real; a publish gives up after <paramref name="publishTimeout"/> (a second unless
+    /// given).</summary>
+    public static ChallengesApp WithBrokerDown(RedisServer redis, TimeSpan? publishTimeout = null) =>
         new(redis.ConnectionString, $"amqp://guest:guest@127.0.0.1:{HealthProbe.ClosedPort()}", brokerAnswers: false,
-            [("Challenges:PublishTimeout", "00:00:01")]);
+            [("Challenges:PublishTimeout", (publishTimeout ?? TimeSpan.FromSeconds(1)).ToString("c"))]);
 
     private ChallengesApp(string redis, string rabbitMq, bool brokerAnswers, (string Key, string? Value)[] overrides,
         bool redisAnswers = true)

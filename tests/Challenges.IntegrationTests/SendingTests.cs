@@ -84,6 +84,30 @@ public sealed class SendingTests(RedisServer redis, RabbitMqServer rabbitMq)
     }
 
     [Fact]
+    public async Task Once_the_bus_knows_its_broker_is_unreachable_codes_and_notices_are_refused_at_once_not_after_the_publish_timeout()
+    {
+        var publishTimeout = TimeSpan.FromSeconds(30);
+        using var app = ChallengesApp.WithBrokerDown(redis, publishTimeout);
+        var broker = app.Services.GetRequiredService<FlexWhere.Messaging.BrokerReachability>();
+        Assert.True(SpinWait.SpinUntil(() => broker.KnownUnreachable, TimeSpan.FromSeconds(30)),
+            "The bus did not find its broker unreachable within 30 s.");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var code = await app.CreateAsync(ChallengeRequest.Fresh());
+        using var notice = await app.Internal.PostAsJsonAsync("/internal/notices", new
+        {
+            OrganisationId = Guid.NewGuid(), UserId = Guid.NewGuid(), To = ChallengeRequest.NewDutchMobile(),
+            Kind = "phone_change_scheduled", EffectiveAt = new DateTimeOffset(2026, 12, 5, 11, 30, 0, TimeSpan.FromHours(1)), Locale = "en",
+        });
+        clock.Stop();
+
+        await code.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "sms_not_sent");
+        await notice.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "sms_not_sent");
+        // Without the check each would wait out its 30 s for a broker that is known to be gone.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Both answers took {clock.Elapsed.TotalSeconds:0.0} s.");
+    }
+
+    [Fact]
     public async Task Create_fails_closed_with_a_problem_and_publishes_nothing_when_redis_is_down()
     {
         using var app = ChallengesApp.WithRedisDown(rabbitMq);

@@ -1,3 +1,4 @@
+using FlexWhere.Messaging;
 using MassTransit;
 
 namespace FlexWhere.Challenges.Sending;
@@ -17,6 +18,7 @@ public sealed class ChallengeIssuer(
     SendLimiter limiter,
     CodeHasher hasher,
     IBus bus,
+    BrokerReachability broker,
     TimeProvider time,
     IOptions<ChallengeOptions> options,
     ILogger<ChallengeIssuer> logger)
@@ -139,6 +141,12 @@ public sealed class ChallengeIssuer(
             ExpiresAt = challenge.ExpiresAt,
             AutofillDomain = Options.AutofillDomain,
         };
+        if (broker.KnownUnreachable)
+        {
+            logger.LogError("Did not publish the SMS for challenge {ChallengeId}: the broker is unreachable", challenge.Id);
+            return false;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.PublishTimeout);
         try

@@ -1,3 +1,4 @@
+using FlexWhere.Messaging;
 using MassTransit;
 
 namespace FlexWhere.Challenges.Sending;
@@ -14,7 +15,8 @@ public sealed record NewNotice(
 /// reserves, as an admin's sign-in code may.
 /// </summary>
 public sealed class NoticeSender(
-    SendLimiter limiter, IBus bus, TimeProvider time, IOptions<ChallengeOptions> options, ILogger<NoticeSender> logger)
+    SendLimiter limiter, IBus bus, BrokerReachability broker, TimeProvider time, IOptions<ChallengeOptions> options,
+    ILogger<NoticeSender> logger)
 {
     /// <summary>A notice after the fact is worth sending within a day of the change.</summary>
     public static readonly TimeSpan AfterTheFactLifetime = TimeSpan.FromDays(1);
@@ -44,6 +46,13 @@ public sealed class NoticeSender(
             // Told after a scheduled change took effect, the user could no longer stop it.
             ExpiresAt = NoticeKinds.IsAhead(notice.Kind) ? notice.EffectiveAt : notice.EffectiveAt + AfterTheFactLifetime,
         };
+        if (broker.KnownUnreachable)
+        {
+            logger.LogError("Did not publish notice {NoticeId}: the broker is unreachable", noticeId);
+            await limiter.ReleaseAsync(admission!);
+            return (null, ChallengeIssuer.NotSent());
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
