@@ -138,8 +138,8 @@ public static class PasswordLinksApi
         else
         {
             // Whoever knew the old password is out: every session and trusted device ends.
-            var ended = await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordReset, cancellationToken);
-            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordReset,
+            var ended = await Sessions.EndForUserAsync(db, user.Id, now, RevocationReasons.PasswordReset, cancellationToken);
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, RevocationReasons.PasswordReset,
                 cancellationToken);
             audit.About(user, AuditEvents.PasswordReset, $"by e-mailed link; {ended} sessions ended, {revoked} trusted devices revoked");
         }

@@ -76,7 +76,7 @@ public static class AccountSecurityApi
             CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await RevokeDeviceAsync(db, audit, time, caller, caller.UserId, deviceId, TrustedDevices.Reasons.RevokedByUser,
+        return await RevokeDeviceAsync(db, audit, time, caller, caller.UserId, deviceId, RevocationReasons.RevokedByUser,
             cancellationToken)
             ? TypedResults.NoContent()
             : AccountsRefusals.NotFound("trusted device");
@@ -87,9 +87,9 @@ public static class AccountSecurityApi
     {
         var caller = Caller.From(principal);
         var now = time.GetUtcNow();
-        var revoked = await TrustedDevices.RevokeForUserAsync(db, caller.UserId, now, TrustedDevices.Reasons.RevokedByUser, cancellationToken);
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, caller.UserId, now, RevocationReasons.RevokedByUser, cancellationToken);
         var ended = await Sessions.EndAsync(db, s => s.UserId == caller.UserId && s.TrustedDeviceId != null, now,
-            SessionEndReasons.DeviceRevoked, cancellationToken);
+            RevocationReasons.DeviceRevoked, cancellationToken);
         audit.ByCaller(AuditEvents.TrustedDevicesRevoked, caller.UserId,
             $"{revoked} trusted devices revoked by their user; {ended} sessions ended");
         await db.SaveChangesAsync(cancellationToken);
@@ -161,8 +161,8 @@ public static class AccountSecurityApi
         await SignInThrottles.ReleaseAsync(db, key, cancellationToken);
         user.PasswordHash = hasher.HashPassword(user, request.NewPassword);
         var session = Guid.TryParse(principal.FindFirstValue(TokenClaims.Session), out var sid) ? sid : Guid.Empty;
-        await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PasswordChanged, cancellationToken, except: session);
-        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.PasswordChanged, cancellationToken);
+        await Sessions.EndForUserAsync(db, user.Id, now, RevocationReasons.PasswordChanged, cancellationToken, except: session);
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, RevocationReasons.PasswordChanged, cancellationToken);
         audit.BySelf(user, AuditEvents.PasswordChanged, $"other sessions ended; {revoked} trusted devices revoked");
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
@@ -287,7 +287,7 @@ public static class AccountSecurityApi
         {
             // Trust ends with the sessions it opened, not just the next sign-in.
             var ended = await Sessions.EndAsync(db, s => s.TrustedDeviceId == deviceId && s.UserId == userId, time.GetUtcNow(),
-                SessionEndReasons.DeviceRevoked, cancellationToken);
+                RevocationReasons.DeviceRevoked, cancellationToken);
             audit.ByCaller(AuditEvents.TrustedDevicesRevoked, userId, $"device {deviceId}: {reason}; {ended} sessions ended");
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -39,7 +39,7 @@ public static class AdminMfaApi
             CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        return await AccountSecurityApi.RevokeDeviceAsync(db, audit, time, caller, userId, deviceId, TrustedDevices.Reasons.RevokedByAdmin,
+        return await AccountSecurityApi.RevokeDeviceAsync(db, audit, time, caller, userId, deviceId, RevocationReasons.RevokedByAdmin,
             cancellationToken)
             ? TypedResults.NoContent()
             : AccountsRefusals.NotFound("trusted device");
@@ -75,9 +75,9 @@ public static class AdminMfaApi
         }
 
         var now = time.GetUtcNow();
-        var devices = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, TrustedDevices.Reasons.MfaReset, cancellationToken);
+        var devices = await TrustedDevices.RevokeForUserAsync(db, user.Id, now, RevocationReasons.MfaReset, cancellationToken);
         var codes = await db.RecoveryCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
-        await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.MfaReset, cancellationToken);
+        await Sessions.EndForUserAsync(db, user.Id, now, RevocationReasons.MfaReset, cancellationToken);
         // The authenticator app and the PINs of the ended sessions go too: the next mobile sign-in enrolls anew.
         await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
         // A lost passkey may be in someone else's hands: it stops working with the reset.

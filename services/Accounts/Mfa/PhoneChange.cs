@@ -96,11 +96,11 @@ public static class PhoneChanges
         user.PhoneVerified = phone is not null && verified;
         audit.Record(user.OrganisationId, AuditEvents.PhoneChanged, actor: actor, subject: user.Id,
             details: $"{before} → {after} ({how})");
-        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.PhoneChanged,
+        var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.PhoneChanged,
             cancellationToken);
         if (revoked > 0) audit.Record(user.OrganisationId, AuditEvents.TrustedDevicesRevoked, actor: actor, subject: user.Id,
             details: $"{revoked} trusted devices: phone number changed");
-        var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.PhoneChanged, cancellationToken,
+        var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.PhoneChanged, cancellationToken,
             except: keepSession);
         if (ended > 0) audit.Record(user.OrganisationId, AuditEvents.SessionsEnded, actor: actor, subject: user.Id,
             details: $"{ended} sessions: phone number changed");

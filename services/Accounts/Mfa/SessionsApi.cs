@@ -41,7 +41,7 @@ public static class SessionsApi
     {
         var caller = Caller.From(principal);
         var ended = await Sessions.EndAsync(db, s => s.Id == sessionId && s.UserId == caller.UserId
-            && s.OrganisationId == caller.OrganisationId, time.GetUtcNow(), SessionEndReasons.RevokedByUser, cancellationToken);
+            && s.OrganisationId == caller.OrganisationId, time.GetUtcNow(), RevocationReasons.RevokedByUser, cancellationToken);
         if (ended == 0) return AccountsRefusals.NotFound("session");
         audit.ByCaller(AuditEvents.SessionsEnded, caller.UserId,
             $"session {sessionId} ended by its user{(sessionId == CurrentSession(principal) ? " (the one in use)" : "")}");
@@ -53,7 +53,7 @@ public static class SessionsApi
         AuditLog audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        var ended = await Sessions.EndForUserAsync(db, caller.UserId, time.GetUtcNow(), SessionEndReasons.RevokedByUser, cancellationToken,
+        var ended = await Sessions.EndForUserAsync(db, caller.UserId, time.GetUtcNow(), RevocationReasons.RevokedByUser, cancellationToken,
             except: CurrentSession(principal));
         audit.ByCaller(AuditEvents.SessionsEnded, caller.UserId, $"{ended} other sessions ended by their user");
         await db.SaveChangesAsync(cancellationToken);

@@ -173,7 +173,7 @@ public static class OrganisationApi
             {
                 var now = time.GetUtcNow();
                 var revoked = await TrustedDevices.RevokeForOrganisationAsync(db, organisation.Id, now,
-                    TrustedDevices.Reasons.PolicyTightened, cancellationToken);
+                    RevocationReasons.PolicyTightened, cancellationToken);
                 audit.ByCaller(AuditEvents.TrustedDevicesRevoked, details: $"{revoked} trusted devices: policy tightened");
                 // The sessions the old rules let in end with them: those a trusted device opened, mobile
                 // sessions without an authenticator once one is required, and mobile sessions whose PIN
@@ -187,7 +187,7 @@ public static class OrganisationApi
                         // passkey or ends too (it is asked to sign in with the passkey it has).
                         || passkeyRuleNow && s.Role == UserRole.Admin && s.Client == Clients.ControlCentre
                             && s.Acr != Assurance.PhishingResistant),
-                    now, SessionEndReasons.PolicyTightened, cancellationToken);
+                    now, RevocationReasons.PolicyTightened, cancellationToken);
                 if (pinTightened) await db.MobilePins.Where(p => p.OrganisationId == orgId).ExecuteDeleteAsync(cancellationToken);
                 audit.ByCaller(AuditEvents.SessionsEnded, details: $"{ended} sessions: policy tightened");
             }

@@ -65,7 +65,9 @@ public static class Assurance
         organisation.AdminsNeedPasskey && role == UserRole.Admin && client == Clients.ControlCentre;
 }
 
-public static class SessionEndReasons
+/// <summary>Why a session ended or a trusted device stopped vouching (<c>RevokedReason</c> of either): one vocabulary, as one
+/// change to an account often ends both.</summary>
+public static class RevocationReasons
 {
     public const string Logout = "logout";
     public const string Reuse = "reuse";
@@ -80,6 +82,7 @@ public static class SessionEndReasons
     public const string PinLocked = "pin_locked";
     public const string AssuranceTooLow = "assurance_too_low";
     public const string RevokedByUser = "revoked_by_user";
+    public const string RevokedByAdmin = "revoked_by_admin";
 }
 
 public sealed class SessionLimits

@@ -187,7 +187,7 @@ public static class AuthApi
         var user = await db.Users.Include(u => u.Organisation).SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
         if (user is not { Active: true })
         {
-            await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.UserDisabled, cancellationToken);
+            await Sessions.EndAsync(db, session.Id, now, RevocationReasons.UserDisabled, cancellationToken);
             return InvalidToken();
         }
 
@@ -220,7 +220,7 @@ public static class AuthApi
         if (!rotated)
         {
             // A used token came back: someone holds a copy. End the whole session.
-            await Sessions.EndAsync(db, token.SessionId, now, SessionEndReasons.Reuse, cancellationToken);
+            await Sessions.EndAsync(db, token.SessionId, now, RevocationReasons.Reuse, cancellationToken);
             audit.Record(token.OrganisationId, AuditEvents.TokenReuseDetected, subject: token.UserId,
                 details: $"session {token.SessionId} revoked");
             await db.SaveChangesAsync(cancellationToken);
@@ -231,7 +231,7 @@ public static class AuthApi
         // than the session proved (a promotion, a stricter policy) ends the session.
         if (user.Role != session.Role || !Assurance.Satisfies(session.Acr, user.Role, session.Client, user.Organisation))
         {
-            await Sessions.EndAsync(db, session.Id, now, SessionEndReasons.AssuranceTooLow, cancellationToken);
+            await Sessions.EndAsync(db, session.Id, now, RevocationReasons.AssuranceTooLow, cancellationToken);
             audit.About(user, AuditEvents.SessionsEnded,
                 $"session {session.Id}: opened as {session.Role} with {session.Acr}, the account now needs more");
             await db.SaveChangesAsync(cancellationToken);
@@ -254,7 +254,7 @@ public static class AuthApi
         var token = await db.RefreshTokens.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         if (token is not null)
         {
-            await Sessions.EndAsync(db, token.SessionId, time.GetUtcNow(), SessionEndReasons.Logout, cancellationToken);
+            await Sessions.EndAsync(db, token.SessionId, time.GetUtcNow(), RevocationReasons.Logout, cancellationToken);
             audit.Record(token.OrganisationId, AuditEvents.TokenRevoked, actor: token.UserId, subject: token.UserId, details: "signed out");
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -131,7 +131,7 @@ public static class PinApi
         audit.Record(session.OrganisationId, MobileAuditEvents.PinFailed, subject: session.UserId, details: $"session {session.SessionId}");
         if (failed == options.PinAttempts)
         {
-            await Sessions.EndAsync(db, session.SessionId, now, SessionEndReasons.PinLocked, cancellationToken);
+            await Sessions.EndAsync(db, session.SessionId, now, RevocationReasons.PinLocked, cancellationToken);
             await db.MobilePins.Where(p => p.SessionId == pin.SessionId).ExecuteDeleteAsync(cancellationToken);
             audit.Record(session.OrganisationId, MobileAuditEvents.PinLocked, subject: session.UserId,
                 details: $"{options.PinAttempts} wrong PINs; session {session.SessionId} revoked");

@@ -10,19 +10,6 @@ public sealed record TrustedDeviceDto(Guid Id, string Name, DateTimeOffset Creat
 
 public static class TrustedDevices
 {
-    public static class Reasons
-    {
-        public const string PhoneChanged = "phone_changed";
-        public const string PasswordChanged = "password_changed";
-        public const string PasswordReset = "password_reset";
-        public const string RoleChanged = "role_changed";
-        public const string MfaReset = "mfa_reset";
-        public const string PolicyTightened = "policy_tightened";
-        public const string RevokedByUser = "revoked_by_user";
-        public const string RevokedByAdmin = "revoked_by_admin";
-        public const string UserDisabled = "user_disabled";
-    }
-
     /// <summary>The device this token names, when it still vouches for this user in this organisation and role.</summary>
     public static async Task<TrustedDevice?> FindTrustedAsync(AccountsDbContext db, User user, string? token, DateTimeOffset now,
         CancellationToken cancellationToken)

@@ -165,8 +165,8 @@ public static class ImportApi
             {
                 user.SetRole(role, now);
                 changed = true;
-                await RevokeTrustAsync(user, TrustedDevices.Reasons.RoleChanged);
-                await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.RoleChanged, cancellationToken);
+                await RevokeTrustAsync(user, RevocationReasons.RoleChanged);
+                await Sessions.EndForUserAsync(db, user.Id, now, RevocationReasons.RoleChanged, cancellationToken);
             }
 
             if (!user.Active) { user.Active = true; changed = true; }
@@ -194,8 +194,8 @@ public static class ImportApi
                 // The directory is the authority on the number; the first sign-in code to it verifies it.
                 user.PhoneVerified = false;
                 changed = true;
-                await RevokeTrustAsync(user, TrustedDevices.Reasons.PhoneChanged);
-                await Sessions.EndForUserAsync(db, user.Id, now, SessionEndReasons.PhoneChanged, cancellationToken);
+                await RevokeTrustAsync(user, RevocationReasons.PhoneChanged);
+                await Sessions.EndForUserAsync(db, user.Id, now, RevocationReasons.PhoneChanged, cancellationToken);
             }
 
             if (changed) updated++; else unchanged++;
@@ -207,7 +207,7 @@ public static class ImportApi
             // The calling admin is never disabled by their own sync: that would lock the organisation out.
             var missing = existing.Values.Where(u => u.Active && !seen.Contains(u.NormalizedEmail) && u.Id != caller.UserId).ToList();
             var missingIds = missing.Select(u => u.Id).ToList();
-            await Sessions.EndAsync(db, s => missingIds.Contains(s.UserId), now, SessionEndReasons.UserDisabled, cancellationToken);
+            await Sessions.EndAsync(db, s => missingIds.Contains(s.UserId), now, RevocationReasons.UserDisabled, cancellationToken);
 
             foreach (var user in missing)
             {

@@ -160,11 +160,11 @@ public static class UsersApi
         {
             changes.Add($"role {user.Role} → {role}");
             user.SetRole(role.Value, time.GetUtcNow());
-            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.RoleChanged,
+            var revoked = await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.RoleChanged,
                 cancellationToken);
             if (revoked > 0) audit.ByCaller(AuditEvents.TrustedDevicesRevoked, user.Id, $"{revoked} trusted devices: role changed");
             // A session was earned for the role it was opened with.
-            var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.RoleChanged, cancellationToken);
+            var ended = await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.RoleChanged, cancellationToken);
             if (ended > 0) audit.ByCaller(AuditEvents.SessionsEnded, user.Id, $"{ended} sessions: role changed");
         }
 
@@ -242,8 +242,8 @@ public static class UsersApi
             user.Active = active;
             if (!active)
             {
-                await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), SessionEndReasons.UserDisabled, cancellationToken);
-                await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), TrustedDevices.Reasons.UserDisabled,
+                await Sessions.EndForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.UserDisabled, cancellationToken);
+                await TrustedDevices.RevokeForUserAsync(db, user.Id, time.GetUtcNow(), RevocationReasons.UserDisabled,
                     cancellationToken);
             }
 
