@@ -6,7 +6,8 @@ namespace FlexWhere.Testing;
 
 /// <summary>
 /// A RabbitMQ cluster of its own: three local rabbitmq-server nodes on loopback ports, one port mapper and one
-/// Erlang cookie. The first node starts on its own; the other two find it by classic peer discovery and join it.
+/// Erlang cookie. The first node starts on its own; once it answers, the other two find it by classic peer discovery and
+/// join it.
 /// Never shared and never a container, as a test may kill one of its nodes. <see cref="RealServer.ConnectionString"/>
 /// names every node (<c>amqp://user:password@127.0.0.1:a,127.0.0.1:b,127.0.0.1:c</c>), as a service is configured.
 /// </summary>
@@ -34,8 +35,10 @@ public sealed class RabbitMqClusterServer : RealServer
         _password = Recipes.NewPassword();
         var cookie = Recipes.NewErlangCookie();
         var ports = Enumerable.Range(0, NodeCount).Select(_ => Ports.FreeLoopbackPort()).ToArray();
-        // All three boot at once. The first forms the cluster; the others look for it (every half second, for up to
-        // two minutes) and join it, so none can form a cluster of its own while the first is still booting.
+        // The first boots alone and forms the cluster; once it answers, the other two boot at once, find it (looking every
+        // half second, for up to two minutes) and join it. All three booting at once was a race: a clean-clone run on
+        // 2026-11-30 saw a node stop at start with schema_integrity_check_failed (table_attributes_mismatch on
+        // rabbit_user and rabbit_vhost), its tables copied from a first node that was still enabling its feature flags.
         string[] joinFirst =
         [
             "cluster_formation.peer_discovery_backend = classic_config",
@@ -50,17 +53,10 @@ public sealed class RabbitMqClusterServer : RealServer
                 port == ports[0] ? null : joinFirst, cookie);
             _cliHome = Recipes.RabbitMqHome(baseDirectory);
             _nodes.Add((port, StartProcess(spec, folder, $"rabbitmq-{port}", owned)));
+            if (port == ports[0]) await WaitUntilAnswersAsync(_nodes[0]);
         }
 
-        foreach (var (port, process) in _nodes)
-        {
-            await process.WaitUntilReadyAsync("RabbitMQ cluster node", async cancellationToken =>
-            {
-                var factory = new ConnectionFactory { Uri = NodeUri(port) };
-                await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-                return connection.IsOpen;
-            }, StartTimeout);
-        }
+        foreach (var node in _nodes.Skip(1)) await WaitUntilAnswersAsync(node);
 
         var members = await CtlAsync(ports[0], "cluster_status", "--formatter", "json");
         foreach (var port in ports)
@@ -75,6 +71,14 @@ public sealed class RabbitMqClusterServer : RealServer
             _ => HoldsAQuorumQueueAsync(ports[0]), StartTimeout);
         return $"amqp://{Recipes.RabbitMqUser}:{_password}@" + string.Join(',', ports.Select(port => $"127.0.0.1:{port}"));
     }
+
+    private Task WaitUntilAnswersAsync((int Port, LocalServerProcess Process) node) =>
+        node.Process.WaitUntilReadyAsync("RabbitMQ cluster node", async cancellationToken =>
+        {
+            var factory = new ConnectionFactory { Uri = NodeUri(node.Port) };
+            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+            return connection.IsOpen;
+        }, StartTimeout);
 
     /// <summary>Whether the cluster can declare (and delete) a quorum queue with a member on every node (a failure throws, and
     /// the caller asks again). Just after it forms, on busy cores, a declaration can time out: a clean-clone run on 2026-11-30
