@@ -81,8 +81,8 @@ public sealed class OutboxSignal
 /// Hands on what <see cref="Outbox"/> holds: e-mails to RabbitMQ, SMS notices to Challenges. Each round leases a batch of due rows in one statement
 /// (<c>FOR UPDATE SKIP LOCKED</c>, then the rows' next attempt moved past the lease), so replicas share the
 /// work and no lock is held while RabbitMQ is asked; a row is deleted once RabbitMQ confirmed it (within
-/// <see cref="PublishTimeout"/>). A failed publish (the broker is away) is tried again with a growing wait,
-/// up to <see cref="MaxWait"/>; the rows wait in PostgreSQL meanwhile, so nothing is lost while RabbitMQ is away.
+/// <see cref="PublishTimeout"/>). A failed hand-over is tried again with a growing wait (<see cref="RetryWait"/>); the
+/// rows wait in PostgreSQL meanwhile, so nothing is lost while RabbitMQ or Challenges is away.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox, OutboxSignal signal, TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
@@ -90,7 +90,13 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox,
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
+    /// <summary>An e-mail's publish fails only while the broker is away, and its retry costs a round trip: it waits at most
+    /// this long, so it goes out within seconds of the broker's return. With 5 minutes, as a notice has, an invitation or
+    /// password link queued during an outage of a few minutes could wait up to 5 more after the broker was back.</summary>
+    private static readonly TimeSpan MaxEmailWait = TimeSpan.FromSeconds(15);
+
+    /// <summary>A notice Challenges refused for a full budget or its limits: those last minutes to hours.</summary>
+    private static readonly TimeSpan MaxNoticeWait = TimeSpan.FromMinutes(5);
     private const int BatchSize = 20;
 
     /// <summary>A notice about a change is worth sending within a day of it; after that the user has heard by e-mail.</summary>
@@ -160,7 +166,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox,
             catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var attempts = message.Attempts + 1;
-                var wait = TimeSpan.FromSeconds(Math.Min(MaxWait.TotalSeconds, Math.Pow(2, attempts)));
+                var wait = RetryWait(message.Kind, attempts);
                 logger.LogWarning("Outbox message {MessageId} ({Kind}) not published (attempt {Attempt}): {Reason}; next try in {Wait}",
                     message.Id, message.Kind, attempts, failure.Message, wait);
                 await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(set => set
@@ -176,6 +182,14 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, Outbox outbox,
 
         if (published.Count > 0) await db.Outbox.Where(m => published.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
         return published.Count;
+    }
+
+    /// <summary>How long a message waits after its <paramref name="attempts"/>th failed hand-over: 2, 4, 8 … s, at most
+    /// <see cref="MaxEmailWait"/> for an e-mail and <see cref="MaxNoticeWait"/> for a notice.</summary>
+    public static TimeSpan RetryWait(string kind, int attempts)
+    {
+        var most = kind == Outbox.SmsNoticeKind ? MaxNoticeWait : MaxEmailWait;
+        return TimeSpan.FromSeconds(Math.Min(most.TotalSeconds, Math.Pow(2, Math.Min(attempts, 30))));
     }
 
     /// <summary>Asks Challenges to text the notice. A refusal that waiting cannot change (the number's country no longer allowed,
