@@ -301,6 +301,9 @@ public sealed partial class StackTests
                 healthWhileDown = await GatewayHealthWithinAsync(http, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30),
                     "/health/downstream");
                 using (var own = await http.GetAsync("/health")) gatewayReadyWhileDown = own.StatusCode;
+                // The login below is timed against Challenges' knowing its broker is gone: wait until Challenges says so itself
+                // (the downstream report may have turned 503 on another service's check first).
+                if (server == "rabbitmq") await DownstreamUnhealthyWithinAsync(http, "challenges", TimeSpan.FromSeconds(30));
 
                 var loginClock = System.Diagnostics.Stopwatch.StartNew();
                 using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = admin, password = ReliabilityStack.Password,
@@ -414,6 +417,20 @@ public sealed partial class StackTests
         var last = await GatewayHealthWithinAsync(http, expected, timeout, path);
         if (last != expected) throw new TimeoutException($"The Gateway's {path} stayed {(int)last} instead of {(int)expected} for " +
             $"{timeout.TotalSeconds:0} s.");
+    }
+
+    /// <summary>Polls the Gateway's downstream report until <paramref name="service"/>'s check there is not healthy (at most
+    /// <paramref name="timeout"/>).</summary>
+    private static async Task DownstreamUnhealthyWithinAsync(HttpClient http, string service, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await http.GetAsync("/health/downstream");
+            var report = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+            if ((string?)report?["checks"]?[$"downstream-{service}"]?["status"] is { } status && status != "Healthy") return;
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>Polls the Gateway's <paramref name="path"/> until it answers <paramref name="expected"/>; the last answer otherwise.</summary>
