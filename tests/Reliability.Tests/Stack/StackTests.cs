@@ -513,9 +513,8 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
     private const string PendingOutboxRow = $"pg:{ReliabilityStack.OutboxRow}";
 
     /// <summary>What a request wrote between two snapshots: every change except outbox rows that left. The outbox's
-    /// dispatcher leases, reschedules and deletes, at its own pace, rows an earlier request added (a clean-clone run
-    /// on a slow machine saw a notice rescheduled while two refused requests were judged); a row that arrives is a
-    /// write.</summary>
+    /// dispatcher leases, reschedules and deletes, at its own pace, rows an earlier request added (CI's run of a4f1390
+    /// saw an outbox row change while two refused requests were judged); a row that arrives is a write.</summary>
     private static List<string> Writes(Dictionary<string, long> before, Dictionary<string, long> after)
     {
         var changes = Changes(before, after);
