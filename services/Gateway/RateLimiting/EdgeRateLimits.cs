@@ -1,12 +1,13 @@
 using System.Threading.RateLimiting;
-using RedisRateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlexWhere.Gateway.RateLimiting;
 
 /// <summary>
 /// Limits at the edge, counted in Redis so that they hold across Gateway replicas: per client IP on
 /// the anonymous routes (sign-in, MFA, refresh), per signed-in user on the rest. Each route names its
-/// policy in the proxy configuration.
+/// policy in the proxy configuration. Each replica reserves permits in blocks (<see cref="ReservingWindowRateLimiter"/>),
+/// so most requests are counted without a round trip to Redis.
 /// </summary>
 public static class EdgeRateLimits
 {
@@ -17,6 +18,7 @@ public static class EdgeRateLimits
 
     public static void AddEdgeRateLimiting(this IHostApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddRateLimiter(options =>
         {
             options.OnRejected = (context, _) =>
@@ -41,12 +43,9 @@ public static class EdgeRateLimits
     {
         var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.RateLimits;
         var redis = context.RequestServices.GetRequiredService<IConnectionMultiplexer>();
-        return RedisRateLimitPartition.GetFixedWindowRateLimiter($"gateway:ratelimit:{key}", _ => new RedisFixedWindowRateLimiterOptions
-        {
-            ConnectionMultiplexerFactory = () => redis,
-            PermitLimit = permits(limits),
-            Window = Window,
-        });
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        return RateLimitPartition.Get(key,
+            _ => new ReservingWindowRateLimiter(redis, $"gateway:ratelimit:{key}", permits(limits), Window, time));
     }
 
     // The forwarded-headers middleware has already replaced this with the client's address where a
