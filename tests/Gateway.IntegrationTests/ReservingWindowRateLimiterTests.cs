@@ -80,6 +80,7 @@ public sealed class ReservingWindowRateLimiterTests(RedisServer redis) : IAsyncL
         Assert.InRange(wait, TimeSpan.FromSeconds(50), Minute);
         Assert.False((await second.AcquireAsync()).IsAcquired);
         Assert.False(first.AttemptAcquire().IsAcquired);
+        Assert.False((await first.AcquireAsync(permitCount: 0)).IsAcquired);
     }
 
     [Fact]

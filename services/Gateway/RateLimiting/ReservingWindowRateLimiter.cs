@@ -115,7 +115,8 @@ public sealed class ReservingWindowRateLimiter : RateLimiter
             return null;
         }
 
-        if (_local >= permitCount)
+        // Zero permits asks whether any are left: not once the window is used up and nothing is held here.
+        if (_local >= permitCount && !(permitCount == 0 && _exhausted && _local == 0))
         {
             _local -= permitCount;
             return Granted;
