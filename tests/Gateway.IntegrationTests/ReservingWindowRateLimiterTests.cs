@@ -65,6 +65,19 @@ public sealed class ReservingWindowRateLimiterTests(RedisServer redis) : IAsyncL
     }
 
     [Fact]
+    public async Task A_replica_holding_unused_permits_of_a_live_window_is_not_idle_so_its_block_is_not_dropped()
+    {
+        var window = TimeSpan.FromMilliseconds(500);
+        var replica = Replica(320, window);
+
+        Assert.True((await replica.AcquireAsync()).IsAcquired);
+        Assert.Null(replica.IdleDuration);
+
+        await Task.Delay(window + TimeSpan.FromMilliseconds(100));
+        Assert.NotNull(replica.IdleDuration);
+    }
+
+    [Fact]
     public async Task A_small_limit_is_counted_one_by_one_and_refuses_with_the_time_left_in_the_window()
     {
         var first = Replica(5);

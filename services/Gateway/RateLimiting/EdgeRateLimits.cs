@@ -7,7 +7,7 @@ namespace FlexWhere.Gateway.RateLimiting;
 /// Limits at the edge, counted in Redis so that they hold across Gateway replicas: per client IP on
 /// the anonymous routes (sign-in, MFA, refresh), per signed-in user on the rest. Each route names its
 /// policy in the proxy configuration. Each replica reserves permits in blocks (<see cref="ReservingWindowRateLimiter"/>),
-/// so most requests are counted without a round trip to Redis.
+/// so a key that sends many requests is counted without a round trip to Redis for each.
 /// </summary>
 public static class EdgeRateLimits
 {

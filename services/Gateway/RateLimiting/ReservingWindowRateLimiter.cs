@@ -52,7 +52,19 @@ public sealed class ReservingWindowRateLimiter : RateLimiter
     /// <summary>How many permits one reservation takes from Redis: 1/32 of the limit, at least 1 and at most 64.</summary>
     public int BlockSize => Math.Clamp(_limit / 32, 1, 64);
 
-    public override TimeSpan? IdleDuration => _time.GetElapsedTime(Volatile.Read(ref _lastUsed));
+    /// <summary>Null (not idle) while this replica holds reserved permits of a window that has not ended: the rate-limiting
+    /// middleware drops idle limiters, and a dropped limiter's block would stay counted in Redis unused, so a key that
+    /// sends a request every few seconds would lose a block each time and be refused early.</summary>
+    public override TimeSpan? IdleDuration
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _local > 0 && _time.GetTimestamp() < _windowEnds ? null : _time.GetElapsedTime(_lastUsed);
+            }
+        }
+    }
 
     public override RateLimiterStatistics? GetStatistics()
     {
@@ -99,6 +111,8 @@ public sealed class ReservingWindowRateLimiter : RateLimiter
             {
                 lock (_gate) _reserving = null;
                 mine.SetException(exception);
+                // The waiters, if any, get it from the task; this caller throws it. Read so that no waiter is needed.
+                _ = mine.Task.Exception;
                 throw;
             }
         }
@@ -108,7 +122,7 @@ public sealed class ReservingWindowRateLimiter : RateLimiter
     private RateLimitLease? TakeLocal(int permitCount)
     {
         var now = _time.GetTimestamp();
-        Volatile.Write(ref _lastUsed, now);
+        _lastUsed = now;
         if (now >= _windowEnds)
         {
             (_local, _exhausted) = (0, false);
