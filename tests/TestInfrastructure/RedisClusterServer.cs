@@ -46,7 +46,8 @@ public sealed class RedisClusterServer : RedisServer
         return string.Join(',', _nodes.Keys.Select(port => $"127.0.0.1:{port}")) + $",password={_password}";
     }
 
-    /// <summary>Every node says the cluster is ok, and every primary has its replica connected.</summary>
+    /// <summary>Every node says the cluster is ok, and every primary has its replica online: connected and through its
+    /// first sync (until then, a failover would promote a replica without the primary's data).</summary>
     private async Task<bool> IsReadyAsync()
     {
         foreach (var port in _nodes.Keys)
@@ -57,7 +58,7 @@ public sealed class RedisClusterServer : RedisServer
         var primaries = await PrimaryPortsAsync();
         foreach (var port in primaries)
         {
-            if (!(await CliAsync(port, "INFO", "replication")).Contains("connected_slaves:1")) return false;
+            if ((await ReplicationOffsetsAsync(port)).Acknowledged is null) return false;
         }
 
         return primaries.Count == Primaries;
@@ -77,6 +78,19 @@ public sealed class RedisClusterServer : RedisServer
 
     /// <summary>How many keys the node on <paramref name="port"/> holds.</summary>
     public async Task<long> KeyCountAsync(int port) => long.Parse(await CliAsync(port, "DBSIZE"));
+
+    /// <summary>The primary on <paramref name="port"/>'s replication stream: how far it has written
+    /// (<c>master_repl_offset</c>), and how far its replica has acknowledged (null without a replica online). A
+    /// replica acknowledges about once a second.</summary>
+    public async Task<(long Written, long? Acknowledged)> ReplicationOffsetsAsync(int port)
+    {
+        var info = (await CliAsync(port, "INFO", "replication")).Split('\n', StringSplitOptions.TrimEntries);
+        var written = long.Parse(info.Single(line => line.StartsWith("master_repl_offset:", StringComparison.Ordinal)).Split(':')[1]);
+        // slave0:ip=127.0.0.1,port=…,state=online,offset=…,lag=…
+        var replica = info.FirstOrDefault(line => line.StartsWith("slave0:", StringComparison.Ordinal))?["slave0:".Length..]
+            .Split(',').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1]);
+        return (written, replica is not null && replica["state"] == "online" ? long.Parse(replica["offset"]) : null);
+    }
 
     /// <summary>Kills the node on <paramref name="port"/> as a crash would (SIGKILL): what it had not yet sent to its replica is lost.</summary>
     public void Kill(int port) => _nodes[port].Kill();
