@@ -5,6 +5,14 @@ public sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> log
     new("Redis", ProblemCodes.ChallengesUnavailable, "Codes unavailable",
         "Codes cannot be issued or checked just now. Try again in a moment."))
 {
-    protected override bool IsUnavailable(Exception exception) => exception
-        is RedisException or RedisTimeoutException or RedisConnectionException;
+    protected override bool IsUnavailable(Exception exception) => StoreFailure.Is(exception);
+}
+
+/// <summary>What the Redis client throws when the store does not answer. Besides its own exceptions, a connection that a
+/// dying node resets can surface as the socket library's <see cref="Pipelines.Sockets.Unofficial.ConnectionResetException"/>
+/// (seen when a cluster primary was killed: the request answered 500).</summary>
+public static class StoreFailure
+{
+    public static bool Is(Exception exception) =>
+        exception is RedisException or RedisTimeoutException or Pipelines.Sockets.Unofficial.ConnectionResetException;
 }

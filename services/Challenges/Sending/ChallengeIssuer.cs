@@ -1,3 +1,4 @@
+using FlexWhere.Challenges.Apis;
 using FlexWhere.Messaging;
 using MassTransit;
 
@@ -48,7 +49,7 @@ public sealed class ChallengeIssuer(
         {
             await store.CreateAsync(challenge, hasher.Hash(challengeId, request.Purpose, code), KeepFor);
         }
-        catch (RedisException error)
+        catch (Exception error) when (StoreFailure.Is(error))
         {
             logger.LogError(error, "Could not store a challenge for {MaskedDestination}", request.Destination.Masked);
             await TryReleaseAsync(admission!);
@@ -169,7 +170,7 @@ public sealed class ChallengeIssuer(
         {
             await limiter.ReleaseAsync(admission);
         }
-        catch (RedisException error)
+        catch (Exception error) when (StoreFailure.Is(error))
         {
             logger.LogWarning(error, "Could not hand back the limits of an unsent SMS");
         }
