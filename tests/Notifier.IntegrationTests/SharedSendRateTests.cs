@@ -47,17 +47,20 @@ public sealed class SharedSendRateTests(RabbitMqServer rabbitMq, RedisServer red
 
         Assert.Equal(2 * SendsPerReplica, _twilio.Calls);
         var times = _twilio.Requests.Select(request => request.ReceivedAt).Order().ToList();
-        // Four a second for both replicas: the twenty sends span about 4.75 s, and any nine consecutive ones about 2 s.
-        // Counted per replica, each would send four a second: 2.4 s and 1 s. The bounds leave room for a busy machine,
-        // where a send that waited for its turn may reach the provider a moment late, next to the one after it.
+        // The slots are booked in Redis 250 ms apart, and each send waits for its own with a timer. On busy cores a send can
+        // reach the provider late, next to the ones after it: a stall of the process shortens every window that starts
+        // with a late send by up to the stall's length (one clean-clone run saw 8 intervals in 1,416 ms, 2 s nominal).
+        // So the windows are wide: shared by both replicas, any 17 consecutive sends span 4 s and the twenty 4.75 s;
+        // counted per replica (eight a second together) they would span 2 s and 2.4 s. The bounds sit between the two,
+        // 1 s and 1.25 s below the shared rate.
         var whole = times[^1] - times[0];
-        Assert.True(whole >= TimeSpan.FromSeconds(4), $"{times.Count} sends went out within {whole.TotalMilliseconds:0} ms: " +
+        Assert.True(whole >= TimeSpan.FromSeconds(3.5), $"{times.Count} sends went out within {whole.TotalMilliseconds:0} ms: " +
             $"more than {MessagesPerSecond} a second.");
-        const int window = 2 * MessagesPerSecond;
+        const int window = 4 * MessagesPerSecond;
         for (var i = 0; i + window < times.Count; i++)
         {
             var span = times[i + window] - times[i];
-            Assert.True(span >= TimeSpan.FromSeconds(1.5),
+            Assert.True(span >= TimeSpan.FromSeconds(3),
                 $"Sends {i} to {i + window} went out within {span.TotalMilliseconds:0} ms: more than {MessagesPerSecond} a second.");
         }
     }
