@@ -55,12 +55,21 @@ public sealed class SmtpEmailSender : IEmailSender
             .Build();
     }
 
+    /// <remarks>The caller's cancellation (MassTransit cancels a consume when the broker connection drops, or the host stops)
+    /// ends an attempt only until the message's content is on its way to the server. From then on the attempt is finished,
+    /// within its own timeout: cut off after the server kept the message, it would leave no sent record, and the message's
+    /// redelivery would send the e-mail a second time. No attempt starts once the caller has cancelled.</remarks>
     public async Task SendAsync(OutgoingEmail email, CancellationToken cancellationToken)
     {
         var message = Compose(email);
+        using var cancellation = new CancellableUntilContent(cancellationToken);
         try
         {
-            await _pipeline.ExecuteAsync(async token => await SendOnceAsync(message, token), cancellationToken);
+            await _pipeline.ExecuteAsync(async token =>
+            {
+                cancellation.BeginAttempt();
+                await SendOnceAsync(message, cancellation, token);
+            }, cancellation.Token);
         }
         catch (SmtpCommandException refused)
         {
@@ -90,7 +99,7 @@ public sealed class SmtpEmailSender : IEmailSender
         return message;
     }
 
-    private async Task SendOnceAsync(MimeMessage message, CancellationToken cancellationToken)
+    private async Task SendOnceAsync(MimeMessage message, ITransferProgress content, CancellationToken cancellationToken)
     {
         var client = new SmtpClient();
         try
@@ -100,7 +109,7 @@ public sealed class SmtpEmailSender : IEmailSender
             {
                 await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", cancellationToken);
             }
-            await client.SendAsync(message, cancellationToken);
+            await client.SendAsync(message, cancellationToken, content);
         }
         catch
         {
@@ -111,6 +120,44 @@ public sealed class SmtpEmailSender : IEmailSender
         // The server has the message (its 250): the caller records it as sent at once, while the goodbye goes on. Waiting for
         // the QUIT's reply first would widen the window in which a killed Notifier sends the e-mail a second time.
         _ = QuitAsync(client);
+    }
+
+    /// <summary>The caller's cancellation, passed on to an attempt until MailKit reports the first bytes of the message's
+    /// content (its DATA or BDAT): before the final dot the server keeps nothing, so a cut-off attempt sent nothing.</summary>
+    private sealed class CancellableUntilContent : ITransferProgress, IDisposable
+    {
+        private readonly CancellationToken _caller;
+        private readonly CancellationTokenSource _attempts = new();
+        private readonly CancellationTokenRegistration _registration;
+        private volatile bool _contentOnItsWay;
+
+        public CancellableUntilContent(CancellationToken caller)
+        {
+            _caller = caller;
+            _registration = caller.Register(() =>
+            {
+                if (!_contentOnItsWay) _attempts.Cancel();
+            });
+        }
+
+        public CancellationToken Token => _attempts.Token;
+
+        public void BeginAttempt()
+        {
+            _contentOnItsWay = false;
+            if (_caller.IsCancellationRequested) _attempts.Cancel();
+            _attempts.Token.ThrowIfCancellationRequested();
+        }
+
+        public void Report(long bytesTransferred, long totalSize) => _contentOnItsWay = true;
+
+        public void Report(long bytesTransferred) => _contentOnItsWay = true;
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            _attempts.Dispose();
+        }
     }
 
     private static async Task QuitAsync(SmtpClient client)

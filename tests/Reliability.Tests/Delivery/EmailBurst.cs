@@ -63,9 +63,13 @@ public sealed partial class EmailBurst : IAsyncDisposable
         var wave = _waves[_wavesPublished++];
         // The rest of the wave waits at the server's door until the kill: on a busy machine the Notifier would
         // otherwise send it all before the kill lands, and the kill would test nothing about e-mail.
-        _server.HoldMailOnceReceived(_server.Received.Count + wave.Length / 3);
-        await Task.WhenAll(wave.Select(email => publisher.Publish(email)));
+        // Only this wave's e-mails count: a Notifier started after a kill may still be sending the waves before it (a message
+        // its dead predecessor held waits for the claim to expire), and those would shut the door before a third of this
+        // wave is in, and the kill would wait out its time limit. A clean-clone run once did, with 84 e-mails unsent at the
+        // kill; that this was the cause is likely, not proven.
         var ofWave = wave.Select(email => email.To).ToHashSet();
+        _server.HoldMailOnce(mail => ofWave.Contains(mail.To.Mailboxes.Single().Address), wave.Length / 3);
+        await Task.WhenAll(wave.Select(email => publisher.Publish(email)));
         await UntilAsync(() => Addresses().Count(ofWave.Contains) >= wave.Length / 3, TimeSpan.FromSeconds(30));
         await notifier.KillAsync();
         _server.Release();

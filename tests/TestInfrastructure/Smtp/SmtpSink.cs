@@ -22,8 +22,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly TimeSpan _dataReplyDelay;
     private readonly Task _accepting;
     private int _openSessions;
-    private int _holdAt = int.MaxValue;
-    private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Hold? _hold;
 
     private SmtpSink(TimeSpan dataReplyDelay)
     {
@@ -48,20 +47,22 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private int _dataAttempts;
 
-    /// <summary>Once <paramref name="received"/> messages are kept, every new message waits at its MAIL command until
-    /// <see cref="Release"/>: a test can kill a client while messages are surely still to be sent, however slow the machine.
+    /// <summary>Once <paramref name="count"/> of the messages kept are <paramref name="counted"/> ones, every new message waits
+    /// at its MAIL command until <see cref="Release"/>: a test can kill a client while messages are surely still to be sent,
+    /// however slow the machine. Only the messages the test is waiting for count: copies and late ones of an earlier batch,
+    /// which the client may send meanwhile, would otherwise close the door before the test's own are in.
     /// A client that died meanwhile then finds its connection gone, and no message of it is kept.</summary>
-    public void HoldMailOnceReceived(int received)
-    {
-        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _holdAt, received);
-    }
+    public void HoldMailOnce(Func<MimeMessage, bool> counted, int count) =>
+        _hold = new Hold(counted, count, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public void Release()
     {
-        Volatile.Write(ref _holdAt, int.MaxValue);
-        _gate.TrySetResult();
+        var hold = _hold;
+        _hold = null;
+        hold?.Gate.TrySetResult();
     }
+
+    private sealed record Hold(Func<MimeMessage, bool> Counted, int Count, TaskCompletionSource Gate);
 
     /// <summary>The next DATA commands are answered with these replies (e.g. "451 4.3.0 Try again later"), in order;
     /// then every message is accepted.</summary>
@@ -108,8 +109,7 @@ public sealed class SmtpSink : IAsyncDisposable
                             await writer.WriteLineAsync("250-smtp-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8");
                             break;
                         case "MAIL":
-                            var gate = _gate;
-                            if (Received.Count >= Volatile.Read(ref _holdAt)) await gate.Task.WaitAsync(_stop.Token);
+                            if (_hold is { } hold && Received.Count(hold.Counted) >= hold.Count) await hold.Gate.Task.WaitAsync(_stop.Token);
                             await writer.WriteLineAsync("250 2.0.0 OK");
                             break;
                         case "HELO" or "RCPT" or "RSET" or "NOOP":
