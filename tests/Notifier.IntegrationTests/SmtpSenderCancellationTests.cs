@@ -7,14 +7,15 @@ namespace FlexWhere.Notifier.IntegrationTests;
 /// way, ignored after, when stopping would leave an e-mail the server kept without a sent record.</summary>
 public sealed class SmtpSenderCancellationTests
 {
-    private static SmtpEmailSender SenderTo(SmtpSink server) => new(Microsoft.Extensions.Options.Options.Create(new SmtpOptions
+    private static SmtpEmailSender SenderTo(SmtpSink server, TimeSpan? retryDelay = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(new SmtpOptions
     {
         Host = "127.0.0.1",
         Port = server.Port,
         Security = MailKit.Security.SecureSocketOptions.None,
         From = "no-reply@flexwhere.test",
         AttemptTimeout = TimeSpan.FromSeconds(20),
-        BaseDelay = TimeSpan.FromMilliseconds(50),
+        BaseDelay = retryDelay ?? TimeSpan.FromMilliseconds(50),
     }), TimeProvider.System);
 
     private static OutgoingEmail Email() => new(Guid.NewGuid(), "j.de.vries@acme.example", "j•••@acme.example", "Onderwerp", "Tekst.");
@@ -59,7 +60,8 @@ public sealed class SmtpSenderCancellationTests
         server.ScriptDataReplies("451 4.3.0 Try again later"); // the first attempt's content is refused "for now"
         using var cancellation = new CancellationTokenSource();
 
-        var send = SenderTo(server).SendAsync(Email(), cancellation.Token);
+        // The retry waits about 2 s (with jitter), long enough for the hold and the cancellation below to come first.
+        var send = SenderTo(server, retryDelay: TimeSpan.FromSeconds(2)).SendAsync(Email(), cancellation.Token);
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (server.DataAttempts == 0 && DateTime.UtcNow < until) await Task.Delay(1);
         server.HoldMailOnce(_ => true, 0); // a second attempt, started anyway, would wait in its envelope until it timed out
