@@ -276,9 +276,10 @@ public sealed partial class StackTests(ReliabilityStack stack, ITestOutputHelper
                     $"organisation id");
             }
 
+            // The refused attempts write nothing, the audit log included (refresh tokens stay out of the comparison). Until
+            // 2026-12-01 an exception for the audit log stood here that never matched its key (pg:audit_log), so this held before.
             var changed = Writes(before, await SnapshotAsync());
-            changed.RemoveAll(change => change.StartsWith("audit_log", StringComparison.Ordinal)
-                || change.StartsWith("pg:refresh_tokens", StringComparison.Ordinal));
+            changed.RemoveAll(change => change.StartsWith("pg:refresh_tokens", StringComparison.Ordinal));
             if (changed.Count > 0) failures.Add($"Attempts by {caller.Email} on {victimOrganisation} changed {string.Join(", ", changed)}");
         }
 
