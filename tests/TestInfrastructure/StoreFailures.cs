@@ -38,3 +38,17 @@ public static class StoreFailures
             problem.RootElement.GetProperty("code").GetString());
     }
 }
+
+/// <summary>A Redis-backed service's handler for its store not answering: every failure of <see cref="StoreFailures"/> is a
+/// 503 with Retry-After and the service's problem <paramref name="code"/>; anything else is left to the general handler.</summary>
+public abstract class StoreUnavailableHandlerTests(IExceptionHandler handler, string code)
+{
+    [Theory]
+    [MemberData(nameof(StoreFailures.FromTheRedisClient), MemberType = typeof(StoreFailures))]
+    public async Task A_store_failure_is_answered_503_with_retry_after_and_the_services_problem_code(Exception failure) =>
+        Assert.Equal((true, 503, true, code), await StoreFailures.HandleAsync(handler, failure));
+
+    [Fact]
+    public async Task Any_other_failure_is_left_to_the_general_handler() =>
+        Assert.False((await StoreFailures.HandleAsync(handler, new InvalidOperationException("a bug"))).Handled);
+}

@@ -1,7 +1,6 @@
 using FlexWhere.Challenges;
 using FlexWhere.Challenges.Apis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
 
 public static class Extensions
 {
@@ -21,10 +20,7 @@ public static class Extensions
         builder.Services.AddSingleton<IValidateOptions<InternalApiKeys>, InternalApiKeysValidator>();
 
         // Registers the Redis readiness check; MassTransit adds the broker's.
-        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
-        // The client's I/O completions on the .NET thread pool instead of its own pool of ten threads: less CPU per Redis
-        // operation on few cores (docs/benchmarks.md, "Redis completions on the thread pool").
-        builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.SocketManager = SocketManager.ThreadPool);
+        builder.AddRedisStore(RedisConnectionName);
         builder.AddMessaging(bus => bus.AddConsumer<DeliveryReportConsumer>(typeof(DeliveryReportConsumerDefinition)));
         builder.AddDefaultOpenApi();
         // A body that does not bind answers 400 validation_failed with errors, as the endpoints' own checks do.

@@ -1,5 +1,5 @@
-using FlexWhere.Challenges.Apis;
 using FlexWhere.Messaging;
+using FlexWhere.RedisStore;
 using MassTransit;
 
 namespace FlexWhere.Challenges.Sending;

@@ -1,3 +1,5 @@
+using FlexWhere.RedisStore;
+
 namespace FlexWhere.Gateway;
 
 /// <summary>
@@ -8,8 +10,5 @@ public sealed class RateLimitStoreUnavailableHandler(ILogger<RateLimitStoreUnava
     : DependencyUnavailableHandler(logger, new("Redis (the rate-limit store)", ProblemCodes.ServiceUnavailable, "Service unavailable",
         "The service is briefly unavailable: try again in a few seconds."))
 {
-    // A connection that a dying Redis node resets can surface as the socket library's own exception, not a RedisException
-    // (a Challenges request answered 500 that way in a failover test).
-    protected override bool IsUnavailable(Exception exception) =>
-        exception is RedisException or RedisTimeoutException or Pipelines.Sockets.Unofficial.ConnectionResetException;
+    protected override bool IsUnavailable(Exception exception) => StoreFailure.Is(exception);
 }

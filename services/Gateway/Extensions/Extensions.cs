@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 public static class Extensions
 {
     public const string ReverseProxySection = "ReverseProxy";
@@ -14,10 +12,7 @@ public static class Extensions
             .ValidateOnStart();
         var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
 
-        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
-        // The client's I/O completions on the .NET thread pool instead of its own pool of ten threads: less CPU per Redis
-        // operation on few cores (docs/benchmarks.md, "Redis completions on the thread pool").
-        builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.SocketManager = SocketManager.ThreadPool);
+        builder.AddRedisStore(RedisConnectionName);
 
         builder.AddGatewayAuthentication();
         builder.AddEdgeRateLimiting();

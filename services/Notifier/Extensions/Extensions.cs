@@ -2,7 +2,6 @@ using FlexWhere.Notifier.Callbacks;
 using FlexWhere.Notifier.DevInbox;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
 
 public static class Extensions
 {
@@ -63,10 +62,7 @@ public static class Extensions
             .ValidateOnStart();
 
         // Registers the Redis readiness check: without Redis the Notifier cannot promise one SMS per message.
-        builder.RequireConnectionString(RedisConnectionName, "a StackExchange.Redis configuration such as 127.0.0.1:6379,password=…");
-        // The client's I/O completions on the .NET thread pool instead of its own pool of ten threads: less CPU per Redis
-        // operation on few cores (docs/benchmarks.md, "Redis completions on the thread pool").
-        builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.SocketManager = SocketManager.ThreadPool);
+        builder.AddRedisStore(RedisConnectionName);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SmsIdempotency>();
 
