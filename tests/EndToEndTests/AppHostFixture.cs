@@ -2,10 +2,12 @@ using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using FlexWhere.AppHost.Infrastructure;
 using FlexWhere.LocalServers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace FlexWhere.EndToEndTests;
 
@@ -20,9 +22,6 @@ public class AppHostFixture : IAsyncLifetime
 
     /// <summary>The operator key Accounts is given (as operator "e2e"), for <c>POST /operator/organisations</c>.</summary>
     public const string OperatorKey = "e2e-operator-key-0123456789abcdefghijklmnop";
-
-    /// <summary>The shortest code lifetime Challenges allows, so a test can watch a code expire.</summary>
-    public static readonly TimeSpan CodeTtl = TimeSpan.FromSeconds(30);
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -63,8 +62,7 @@ public class AppHostFixture : IAsyncLifetime
         // numbers, which share one prefix, in minutes (the admin alone gets several a minute): Challenges'
         // SMS-pumping limits (3 a minute and 5 in 10 minutes per number, 10 per prefix, 20 per address)
         // are tested in its own integration tests and would refuse the later tests' codes here.
-        builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__CodeTtl", CodeTtl.ToString())
-            .WithEnvironment("Challenges__Limits__PerClientIp", "500")
+        builder.CreateResourceBuilder<ProjectResource>("challenges").WithEnvironment("Challenges__Limits__PerClientIp", "500")
             .WithEnvironment("Challenges__Limits__PerNumberPrefix", "500")
             .WithEnvironment("Challenges__Limits__PerDestination", "50")
             .WithEnvironment("Challenges__Limits__SendsPerDestination", "50")
@@ -106,6 +104,20 @@ public class AppHostFixture : IAsyncLifetime
         }
 
         Gateway = App.CreateHttpClient("gateway");
+    }
+
+    /// <summary>Ends the life of every SMS code the stack holds now, as its lifetime's end does: Challenges keeps each code
+    /// in a Redis key that lives as long as the code (5 minutes), and this cuts the key's time to live to a millisecond,
+    /// so Redis itself expires it. A test that watches a code expire need not wait out its lifetime.</summary>
+    public async Task ExpireSmsCodesAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = await App.GetConnectionStringAsync(InfrastructureNames.Redis, cancellationToken);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var database = redis.GetDatabase();
+        await foreach (var key in redis.GetServers().Single().KeysAsync(pattern: "challenges:challenge:*").WithCancellation(cancellationToken))
+        {
+            await database.KeyExpireAsync(key, TimeSpan.FromMilliseconds(1));
+        }
     }
 
     public virtual async Task DisposeAsync()
