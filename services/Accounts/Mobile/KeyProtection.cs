@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Npgsql;
 
 namespace FlexWhere.Accounts.Mobile;
 
@@ -117,43 +118,63 @@ public static class KeyProtection
 
 /// <summary>
 /// Reads every stored key at start. A key the configured certificates cannot decrypt would be skipped silently, and
-/// what it protected (TOTP secrets) lost: a wrong certificate stops the start instead, naming the setting. Without
-/// the database the check is left to the first use (readiness reports the database).
+/// what it protected (TOTP secrets, outbox messages) lost: a wrong certificate stops the start instead, naming the setting.
+/// <para>
+/// It also makes the key ring, one replica at a time (a PostgreSQL advisory lock): replicas that start together on a
+/// database without a usable key would each store a key of their own and protect with it, and a replica could not read
+/// what another protected until its key ring's daily refresh. Under the lock the first stores the key and the others
+/// find it. Without the database both are left to the first use (readiness reports the database).
+/// </para>
 /// </summary>
-public sealed class KeyProtectionCheck(IKeyManager keys, KeyProtectionCertificates certificates, ILogger<KeyProtectionCheck> logger)
-    : IHostedService
+public sealed class KeyProtectionCheck(IKeyManager keys, IDataProtectionProvider protection, KeyProtectionCertificates certificates,
+    IConfiguration configuration, ILogger<KeyProtectionCheck> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The advisory lock's key: "FWDPKEYS" in ASCII.</summary>
+    private const long KeyRingLock = 0x4657_4450_4B45_5953;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await using var connection = new NpgsqlConnection(configuration.GetConnectionString(AccountsDbContext.ConnectionName));
+        NpgsqlTransaction transaction;
         IReadOnlyCollection<IKey> stored;
         try
         {
+            await connection.OpenAsync(cancellationToken);
+            transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({KeyRingLock})", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
             stored = keys.GetAllKeys();
         }
-        catch (Exception e) when (e is not CryptographicException)
+        catch (Exception e) when (e is not CryptographicException and not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not read the Data Protection keys at start to check that they can be decrypted");
-            return Task.CompletedTask;
+            return;
         }
 
-        foreach (var key in stored)
+        // Ended (rolled back) on the way out, which releases the lock.
+        await using (transaction)
         {
-            try
-            {
-                _ = key.Descriptor;
-            }
-            catch (CryptographicException e)
-            {
-                var configured = certificates.All.Count == 0 ? "no certificate is configured"
-                    : $"the configured certificates ({string.Join(", ", certificates.All.Select(c => c.Thumbprint))}) cannot";
-                throw new InvalidOperationException(
-                    $"The Data Protection key {key.KeyId} in the database is encrypted, and {configured} decrypt it: set " +
-                    "DataProtection:Certificate to the certificate that encrypted it, or list that one in " +
-                    "DataProtection:PreviousCertificates when the certificate was replaced.", e);
-            }
+            foreach (var key in stored) Check(key);
+            // A protect stores the first key when there is no usable one, while the lock is held.
+            _ = protection.CreateProtector(nameof(KeyProtectionCheck)).Protect([]);
         }
+    }
 
-        return Task.CompletedTask;
+    private void Check(IKey key)
+    {
+        try
+        {
+            _ = key.Descriptor;
+        }
+        catch (CryptographicException e)
+        {
+            var configured = certificates.All.Count == 0 ? "no certificate is configured"
+                : $"the configured certificates ({string.Join(", ", certificates.All.Select(c => c.Thumbprint))}) cannot";
+            throw new InvalidOperationException(
+                $"The Data Protection key {key.KeyId} in the database is encrypted, and {configured} decrypt it: set " +
+                "DataProtection:Certificate to the certificate that encrypted it, or list that one in " +
+                "DataProtection:PreviousCertificates when the certificate was replaced.", e);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
