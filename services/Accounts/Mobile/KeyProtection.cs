@@ -155,8 +155,16 @@ public sealed class KeyProtectionCheck(IKeyManager keys, IDataProtectionProvider
         await using (transaction)
         {
             foreach (var key in stored) Check(key);
-            // A protect stores the first key when there is no usable one, while the lock is held.
-            _ = protection.CreateProtector(nameof(KeyProtectionCheck)).Protect([]);
+            try
+            {
+                // A protect stores the first key when there is no usable one, while the lock is held.
+                _ = protection.CreateProtector(nameof(KeyProtectionCheck)).Protect([]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // As the framework's own warm-up does: the first use tries again.
+                logger.LogWarning(e, "Could not make the Data Protection key ring at start");
+            }
         }
     }
 
