@@ -160,6 +160,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
             ["emailCopiesWithAnotherMessageId"] = mail.WithAnotherMessageId.Length,
             ["messageIdsSharedByTwoEmails"] = mail.SharedMessageIds.Length,
             ["emailsToUnknownRecipients"] = mail.ToStrangers,
+            ["emailsNotToExactlyOneRecipient"] = mail.NotOneRecipient.Length,
             ["emailsInSendEmailErrorQueue"] = emailErrorQueue.Count,
             ["logLinesWithAFullEmailAddressOrLink"] = mailLeaks.Count,
             ["logLinesNamingARecipientMasked"] = linesNamingARecipient,
@@ -203,7 +204,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
     private static bool EmailsClean(EmailOutcome mail, int duplicateBound) =>
         mail.Published == SuiteSize.DeliveryEmails && mail.Lost.Length == 0 && mail.Duplicated <= duplicateBound
         && mail.OutsideTheWindow.Length == 0 && mail.WithAnotherMessageId.Length == 0 && mail.SharedMessageIds.Length == 0
-        && mail.ToStrangers == 0;
+        && mail.ToStrangers == 0 && mail.NotOneRecipient.Length == 0;
 
     private static void AssertEmails(EmailOutcome mail, EmailBurst emails, int duplicateBound, List<string> leaks,
         int linesNamingARecipient)
@@ -215,6 +216,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
         Assert.Empty(mail.WithAnotherMessageId);
         Assert.Empty(mail.SharedMessageIds);
         Assert.Equal(0, mail.ToStrangers);
+        Assert.Empty(mail.NotOneRecipient);
         // A second copy only of an e-mail the server had without a sent record when its sender died.
         Assert.Empty(mail.OutsideTheWindow);
         Assert.InRange(mail.Duplicated, 0, duplicateBound);
