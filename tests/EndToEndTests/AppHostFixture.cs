@@ -78,6 +78,11 @@ public class AppHostFixture : IAsyncLifetime
         // tested in Accounts.IntegrationTests.
         builder.CreateResourceBuilder<ProjectResource>("accounts").WithEnvironment("Operators__Keys__e2e", OperatorKey)
             .WithEnvironment("Challenges__Timeout", "00:00:40");
+        // The tests read every code from the development inbox (/dev/sms), polling it five times a second from the one client
+        // address, and that route counts against the same per-address limit as sign-in (300 a minute): a run faster than
+        // usual (without the JIT's second tier, 2026-12-01) had sign-ins refused with 429. The limit holds in the Gateway's
+        // own tests and in the reliability suite (which sets it back to 300).
+        builder.CreateResourceBuilder<ProjectResource>("gateway").WithEnvironment("Gateway__RateLimits__AnonymousPerIpPerMinute", "10000");
         builder.Services.AddLogging(logging => logging.AddProvider(_diagnostics));
         Configure(builder);
         App = await builder.BuildAsync(timeout.Token);
