@@ -39,9 +39,6 @@ jobs=${FLEXWHERE_TEST_JOBS:-4}
 # Tiered PGO instruments the first calls of every method to optimise a long run; test hosts and the
 # stacks under test are short runs, and without it they took a fifth less CPU (docs/testing.md).
 export DOTNET_TieredPGO=0
-# Nor do they live long enough to repay the JIT's second tier: without call counting every method keeps its first,
-# quickly made code (ReadyToRun code stays as it is). The end-to-end suite alone took 141 instead of 241 CPU seconds.
-export DOTNET_TC_CallCounting=0
 # Every `dotnet test`, and the `dotnet run` that starts each service of an AppHost, would otherwise try to send
 # telemetry (about 0.3 CPU seconds each, measured on `dotnet run --no-build`; this network refuses it anyway).
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
