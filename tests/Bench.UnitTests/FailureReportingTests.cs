@@ -86,18 +86,28 @@ public sealed class FailureReportingTests
     public async Task Failures_during_the_warm_up_are_kept_though_the_measured_window_does_not_count_them()
     {
         var measuring = false;
-        // A window of a second: a clean-clone run on busy cores once counted nothing in a window of 200 ms.
+        // The window opens only once an operation has failed: on busy cores a clean-clone run once saw no operation start
+        // within the 300 ms warm-up, and another counted nothing in a window of 200 ms (a second since).
+        using var failedInWarmUp = new ManualResetEventSlim();
         var result = await Load.RunAsync("warm", concurrency: 2, warmUp: TimeSpan.FromMilliseconds(300),
             duration: TimeSpan.FromSeconds(1), async _ =>
             {
                 // Yields first: two workers failing synchronously in a loop can hold the thread pool's first threads, and
                 // keep the timers that open and close the window waiting.
                 await Task.Yield();
-                // Failing at once in the warm-up: however busy the machine, some fail before the window opens.
-                if (!Volatile.Read(ref measuring)) throw new OperationFailedException("503 service_unavailable");
+                if (!Volatile.Read(ref measuring))
+                {
+                    failedInWarmUp.Set();
+                    throw new OperationFailedException("503 service_unavailable");
+                }
+
                 await Task.Delay(1);
                 return true;
-            }, measuring: on => Volatile.Write(ref measuring, on || Volatile.Read(ref measuring)));
+            }, measuring: on =>
+            {
+                if (on) Assert.True(failedInWarmUp.Wait(TimeSpan.FromSeconds(30)), "No operation failed in the warm-up within 30 s.");
+                Volatile.Write(ref measuring, on || Volatile.Read(ref measuring));
+            });
 
         Assert.True(result.Completed > 0);
         // At most the operations in flight when the window opened can land in it; the warm-up's stay out.
