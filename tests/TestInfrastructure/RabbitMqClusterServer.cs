@@ -100,6 +100,9 @@ public sealed class RabbitMqClusterServer : RealServer
     /// <summary>One node's own URI (for a plain RabbitMQ.Client connection).</summary>
     public Uri NodeUri(int port) => new(Recipes.RabbitMqConnectionString(port, _password));
 
+    /// <summary>The ports of the nodes that have not been killed.</summary>
+    public IReadOnlyList<int> LivePorts => _nodes.Where(node => !node.Process.HasExited).Select(node => node.Port).ToList();
+
     /// <summary>The URI of a node that has not been killed.</summary>
     public Uri LiveNodeUri => NodeUri(_nodes.First(node => !node.Process.HasExited).Port);
 
@@ -124,6 +127,12 @@ public sealed class RabbitMqClusterServer : RealServer
 
         throw new InvalidOperationException($"The cluster has no queue {queue} on a node of its own: {lines}");
     }
+
+    /// <summary>Each queue's type, leader, members, members online and ready messages, as a live node sees them: the
+    /// record a failed run keeps.</summary>
+    public Task<string> DescribeQueuesAsync() =>
+        CtlAsync(_nodes.First(node => !node.Process.HasExited).Port, "list_queues", "name", "type", "leader", "members", "online",
+            "messages");
 
     /// <summary>Kills the node on <paramref name="port"/> as a crash would (SIGKILL).</summary>
     public void Kill(int port) => _nodes.Single(node => node.Port == port).Process.Kill();

@@ -44,7 +44,8 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
 
         var providerFaults = new RandomFaults(FaultShare, seed);
         await using var twilio = await FakeTwilio.StartAsync(providerFaults);
-        await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, $"reliability-sms-events-{Guid.NewGuid():N}");
+        var eventsQueue = $"reliability-sms-events-{Guid.NewGuid():N}";
+        await using var events = await SmsEvents.StartAsync(rabbitMq.ConnectionString, eventsQueue);
         await using var emails = await EmailBurst.StartAsync(SuiteSize.DeliveryEmails, waves: 3, redis.ConnectionString);
         var logPath = Path.Combine(Path.GetTempPath(), $"flexwhere-r1-notifier-{Guid.NewGuid():N}.log");
         var settings = NotifierSettings(twilio.BaseUrl).Concat(emails.NotifierSettings()).ToDictionary();
@@ -184,7 +185,12 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
                 if (File.Exists(nodeLog)) File.Copy(nodeLog, Path.ChangeExtension(logPath, $".rabbitmq-{port}.log"));
             }
 
-            output.WriteLine($"The Notifier's log is kept at {logPath}, the broker nodes' beside it.");
+            // What the cluster says of its queues, and whether a new connection to each live node can publish to the
+            // events queue, while the Notifier still runs: a stall after the node's kill is told apart from a lost message.
+            var cluster = $"{await rabbitMq.DescribeQueuesAsync()}\n\n{await ProbeEventsQueueAsync(eventsQueue)}";
+            await File.WriteAllTextAsync(Path.ChangeExtension(logPath, ".queues.txt"), cluster);
+            output.WriteLine(cluster);
+            output.WriteLine($"The Notifier's log is kept at {logPath}, the broker nodes' and the queues' beside it.");
         }
 
         Assert.Equal(faults.Length, nextFault);
@@ -262,6 +268,8 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
         ["Notifier__Sending__PublishTimeout"] = "00:00:05",
         // The receive endpoint's life (stop, restart, consumer ok) is logged at Debug: the log is kept when the run fails.
         ["Logging__LogLevel__MassTransit"] = "Debug",
+        // Each line's time, to line the log up with the broker nodes' when the run fails.
+        ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
     };
 
     /// <summary>Each message has a recipient and a code of its own, so the provider counts per message.</summary>
@@ -316,6 +324,34 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
             using var envelope = JsonDocument.Parse(result.Body);
             ids.Add(envelope.RootElement.GetProperty("message").GetProperty("messageId").GetGuid());
         }
+    }
+
+    /// <summary>
+    /// Publishes one message with publisher confirms straight to <paramref name="queue"/> on a new connection to each live
+    /// node, and says per node whether the broker confirmed it. The message is no event, so the test's bus moves it to
+    /// its error queue; this runs only once the run has failed.
+    /// </summary>
+    private async Task<string> ProbeEventsQueueAsync(string queue)
+    {
+        var lines = new List<string>();
+        foreach (var port in rabbitMq.LivePorts)
+        {
+            try
+            {
+                await using var connection = await new ConnectionFactory { Uri = rabbitMq.NodeUri(port) }.CreateConnectionAsync();
+                await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await channel.BasicPublishAsync("", queue, true, new BasicProperties { ContentType = "text/plain" },
+                    "r1 probe"u8.ToArray(), timeout.Token);
+                lines.Add($"publish to {queue} through node {port}: confirmed");
+            }
+            catch (Exception failure) when (failure is not OutOfMemoryException)
+            {
+                lines.Add($"publish to {queue} through node {port}: {failure.GetType().Name}: {failure.Message}");
+            }
+        }
+
+        return string.Join('\n', lines);
     }
 
     /// <summary>Messages ready in <paramref name="queue"/> (not delivered to a consumer): a stalled consumer leaves them there, a
