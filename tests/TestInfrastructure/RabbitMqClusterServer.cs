@@ -128,11 +128,15 @@ public sealed class RabbitMqClusterServer : RealServer
         throw new InvalidOperationException($"The cluster has no queue {queue} on a node of its own: {lines}");
     }
 
-    /// <summary>Each queue's type, leader, members, members online and ready messages, as a live node sees them: the
-    /// record a failed run keeps.</summary>
-    public Task<string> DescribeQueuesAsync() =>
-        CtlAsync(_nodes.First(node => !node.Process.HasExited).Port, "list_queues", "name", "type", "leader", "members", "online",
-            "messages");
+    /// <summary>Each queue's type, process (a classic queue's names its node), leader, members, members online and ready
+    /// messages, then every binding, as a live node sees them: the record a failed run keeps.</summary>
+    public async Task<string> DescribeQueuesAsync()
+    {
+        var live = _nodes.First(node => !node.Process.HasExited).Port;
+        var queues = await CtlAsync(live, "list_queues", "name", "type", "pid", "leader", "members", "online", "messages");
+        var bindings = await CtlAsync(live, "list_bindings", "source_name", "destination_name", "destination_kind");
+        return $"{queues}\n\n{bindings}";
+    }
 
     /// <summary>Kills the node on <paramref name="port"/> as a crash would (SIGKILL).</summary>
     public void Kill(int port) => _nodes.Single(node => node.Port == port).Process.Kill();

@@ -1,4 +1,6 @@
 using MassTransit;
+using MassTransit.RabbitMqTransport;
+using RabbitMQ.Client;
 
 namespace FlexWhere.Notifier.Sending;
 
@@ -12,6 +14,7 @@ namespace FlexWhere.Notifier.Sending;
 /// The bound does not rely on the publish honouring its cancellation token: a clean-clone run (2026-11-30)
 /// saw a consumer publishing SmsSent across a broker restart never return, token or not, and send-sms stall
 /// for good. The caller stops waiting after the timeout; the abandoned publish ends (or fails) on its own.
+/// A consumer's event that is refused or not confirmed also closes that consumer's channel (<see cref="RenewChannel"/>).
 /// </summary>
 public static class BoundedPublish
 {
@@ -30,7 +33,16 @@ public static class BoundedPublish
         {
             // Observed, so a publish that fails after it was given up on is not an unobserved task exception.
             _ = publish.ContinueWith(abandoned => abandoned.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            // MassTransit retries a refused publish (a nack) as it does a lost connection, so a refusal ends here too.
+            if (endpoint is ConsumeContext consumed) RenewChannel(consumed, late);
             throw new EventNotPublishedException(typeof(T).Name, timeout);
+        }
+        catch (MassTransitException refused) when (IsNack(refused))
+        {
+            // The broker refused the event (a nack). Its channel may refuse every later publish to the same queue, so the
+            // channel goes: see RenewChannel.
+            if (endpoint is ConsumeContext consumed) RenewChannel(consumed, refused);
+            throw new EventNotPublishedException(typeof(T).Name, refused);
         }
         catch (MassTransitException unreachable)
         {
@@ -38,8 +50,61 @@ public static class BoundedPublish
             throw new EventNotPublishedException(typeof(T).Name, timeout, unreachable);
         }
     }
+
+    /// <summary>Whether the broker refused the publish (<c>basic.nack</c>), as opposed to returning it or not answering: MassTransit
+    /// wraps RabbitMQ.Client's <see cref="RabbitMQ.Client.Exceptions.PublishException"/>, once or more.</summary>
+    private static bool IsNack(Exception failure)
+    {
+        for (var cause = failure; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is RabbitMQ.Client.Exceptions.PublishException { IsReturn: false }) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Closes the channel the consumed message came on, which MassTransit also publishes the consumer's events on, after an
+    /// event published on it was refused or not confirmed in time. The receive endpoint then starts again on a new channel, and
+    /// the broker hands out again what the old one had not acknowledged (this message too, which will find its SMS sent and
+    /// publish the event again). Needed on RabbitMQ 3.10 (Debian's): a channel whose first publish to a quorum queue comes
+    /// while that queue has no leader (its leader's node has just died and the election is not over) has every later publish
+    /// to that queue refused for as long as the channel lives, while a new channel's are confirmed (docs/reliability.md, "R1 on
+    /// a RabbitMQ cluster"). Not awaited: closing a channel waits for its consumers, and this runs inside one of them.
+    /// </summary>
+    private static void RenewChannel(ConsumeContext consumed, Exception failure)
+    {
+        if (!consumed.ReceiveContext.TryGetPayload(out ChannelContext? channel) || channel.Channel.IsClosed) return;
+        var log = consumed.TryGetPayload(out IServiceProvider? services)
+            ? services.GetService<ILoggerFactory>()?.CreateLogger(typeof(BoundedPublish).FullName!)
+            : null;
+        log?.LogWarning("An event published on channel {Channel} of {Queue} was refused or not confirmed ({Failure}); closing the " +
+            "channel so the endpoint starts again on a new one", channel.Channel.ChannelNumber, consumed.ReceiveContext.InputAddress,
+            failure.GetType().Name);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await channel.Channel.CloseAsync(Constants.ReplySuccess, "An event published on this channel was refused or not confirmed");
+            }
+            catch (Exception closing) when (closing is not OutOfMemoryException)
+            {
+                log?.LogDebug(closing, "The refused channel was closing already");
+            }
+        });
+    }
 }
 
-/// <summary>RabbitMQ did not confirm an event in time; the operation that published it should be tried again.</summary>
-public sealed class EventNotPublishedException(string eventName, TimeSpan timeout, Exception? cause = null)
-    : Exception($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.", cause);
+/// <summary>RabbitMQ did not confirm an event in time, or refused it; the operation that published it should be tried again.</summary>
+public sealed class EventNotPublishedException : Exception
+{
+    public EventNotPublishedException(string eventName, TimeSpan timeout, Exception? cause = null)
+        : base($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.", cause)
+    {
+    }
+
+    public EventNotPublishedException(string eventName, Exception refusal)
+        : base($"RabbitMQ refused the {eventName} event.", refusal)
+    {
+    }
+}

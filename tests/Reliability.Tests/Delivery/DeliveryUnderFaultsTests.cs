@@ -187,7 +187,17 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
 
             // What the cluster says of its queues, and whether a new connection to each live node can publish to the
             // events queue, while the Notifier still runs: a stall after the node's kill is told apart from a lost message.
-            var cluster = $"{await rabbitMq.DescribeQueuesAsync()}\n\n{await ProbeEventsQueueAsync(eventsQueue)}";
+            string queues;
+            try
+            {
+                queues = await rabbitMq.DescribeQueuesAsync();
+            }
+            catch (Exception failure) when (failure is not OutOfMemoryException)
+            {
+                queues = $"rabbitmqctl failed: {failure.Message}"; // The run's own failure is the one to report.
+            }
+
+            var cluster = $"{queues}\n\n{await ProbeEventsQueueAsync(eventsQueue)}";
             await File.WriteAllTextAsync(Path.ChangeExtension(logPath, ".queues.txt"), cluster);
             output.WriteLine(cluster);
             output.WriteLine($"The Notifier's log is kept at {logPath}, the broker nodes' and the queues' beside it.");
@@ -327,27 +337,32 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
     }
 
     /// <summary>
-    /// Publishes one message with publisher confirms straight to <paramref name="queue"/> on a new connection to each live
-    /// node, and says per node whether the broker confirmed it. The message is no event, so the test's bus moves it to
-    /// its error queue; this runs only once the run has failed.
+    /// Publishes one message with publisher confirms on a new connection to each live node, once straight to
+    /// <paramref name="queue"/> and once to SmsSent's exchange (as the Notifier does), and says of each whether the broker
+    /// confirmed it. The messages are no events, so the test's bus moves them to its error queue; this runs only once the run
+    /// has failed.
     /// </summary>
     private async Task<string> ProbeEventsQueueAsync(string queue)
     {
         var lines = new List<string>();
         foreach (var port in rabbitMq.LivePorts)
         {
-            try
+            foreach (var (exchange, routingKey) in new[] { ("", queue), ("FlexWhere.Contracts:SmsSent", "") })
             {
-                await using var connection = await new ConnectionFactory { Uri = rabbitMq.NodeUri(port) }.CreateConnectionAsync();
-                await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await channel.BasicPublishAsync("", queue, true, new BasicProperties { ContentType = "text/plain" },
-                    "r1 probe"u8.ToArray(), timeout.Token);
-                lines.Add($"publish to {queue} through node {port}: confirmed");
-            }
-            catch (Exception failure) when (failure is not OutOfMemoryException)
-            {
-                lines.Add($"publish to {queue} through node {port}: {failure.GetType().Name}: {failure.Message}");
+                var target = exchange == "" ? $"queue {queue}" : $"exchange {exchange}";
+                try
+                {
+                    await using var connection = await new ConnectionFactory { Uri = rabbitMq.NodeUri(port) }.CreateConnectionAsync();
+                    await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    await channel.BasicPublishAsync(exchange, routingKey, true, new BasicProperties { ContentType = "text/plain" },
+                        "r1 probe"u8.ToArray(), timeout.Token);
+                    lines.Add($"publish to {target} through node {port}: confirmed");
+                }
+                catch (Exception failure) when (failure is not OutOfMemoryException)
+                {
+                    lines.Add($"publish to {target} through node {port}: {failure.GetType().Name}: {failure.Message}");
+                }
             }
         }
 
