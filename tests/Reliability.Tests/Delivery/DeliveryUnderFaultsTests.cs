@@ -278,7 +278,9 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
         ["Notifier__Sending__PublishTimeout"] = "00:00:05",
         // The receive endpoint's life (stop, restart, consumer ok) is logged at Debug: the log is kept when the run fails.
         ["Logging__LogLevel__MassTransit"] = "Debug",
-        // Each line's time, to line the log up with the broker nodes' when the run fails.
+        // Each line's time, to line the log up with the broker nodes' when the run fails (the formatter's options apply only
+        // once a formatter is named).
+        ["Logging__Console__FormatterName"] = "simple",
         ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
     };
 
