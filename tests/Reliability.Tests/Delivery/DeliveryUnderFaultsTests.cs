@@ -122,6 +122,9 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
         var deliveredWithoutSent = messages.Where(message => twilio.AcceptedFor(message.Destination) == 1
             && !events.Sent.ContainsKey(message.MessageId)).ToArray();
         var leaks = LogLeaks(logPath, messages);
+        // The Notifier closes a consumer's channel when an event it published there was refused or not confirmed in time.
+        var channelsClosed = File.ReadLines(logPath, Encoding.UTF8).Count(line => line.Contains("was refused or not confirmed (",
+            StringComparison.Ordinal));
         var mail = emails.Outcome();
         var (mailLeaks, linesNamingARecipient) = emails.ScanLog(logPath);
         var emailErrorQueue = new HashSet<Guid>();
@@ -150,6 +153,7 @@ public sealed class DeliveryUnderFaultsTests(RabbitMqClusterServer rabbitMq, Red
             ["secondsFromNodeKillToTheNextEventSettled"] = settlingAgain is { } again ? Math.Round(again.TotalSeconds, 1) : "never",
             ["faultsInjected"] = nextFault,
             ["logLinesWithAFullNumberOrCode"] = leaks.Count,
+            ["notifierChannelsClosedAfterARefusedOrUnconfirmedEvent"] = channelsClosed,
             ["emails"] = mail.Published,
             ["emailsLost"] = mail.Lost.Length,
             ["emailsArrivedMoreThanOnce"] = mail.Duplicated,
