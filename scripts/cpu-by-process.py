@@ -36,7 +36,8 @@ def kind(command: str, name: str) -> str:
         return "Redis"
     if name.startswith("dcp"):
         return "DCP (Aspire)"
-    test_host = re.search(r"--runtimeconfig \S*/([^/ ]+)\.runtimeconfig\.json \S+ \S*testhost\.dll", command)
+    # dotnet exec --runtimeconfig …/X.runtimeconfig.json --depsfile …/X.deps.json …/testhost.dll --port …
+    test_host = re.search(r"--runtimeconfig \S*/([^/ ]+)\.runtimeconfig\.json (?:\S+ )*?\S*testhost\.dll", command)
     if test_host:
         return f"test host: {test_host.group(1)}"
     if "vstest.console" in command or re.search(r"\bdotnet(\.dll)? test\b", command):

@@ -167,9 +167,11 @@ public sealed class NotifierHost : IAsyncDisposable
         return PublishedSoFar<SmsFailed>(failed => failed.MessageId == messageId)[0];
     }
 
-    /// <summary>The events of type <typeparamref name="T"/> published so far that match, without waiting.</summary>
+    /// <summary>The events of type <typeparamref name="T"/> published so far that match, without waiting: those the broker
+    /// confirmed (the harness also lists a publish that failed, with its exception).</summary>
     public IReadOnlyList<T> PublishedSoFar<T>(Func<T, bool> match) where T : class =>
-        [.. Harness.Published.Select<T>(_ => true, NoWait).Select(published => published.Context.Message).Where(match)];
+        [.. Harness.Published.Select<T>(_ => true, NoWait).Where(published => published.Exception is null)
+            .Select(published => published.Context.Message).Where(match)];
 
     /// <summary>The messages of type <typeparamref name="T"/> consumed so far that match, without waiting.</summary>
     public IReadOnlyList<T> ConsumedSoFar<T>(Func<T, bool> match) where T : class =>

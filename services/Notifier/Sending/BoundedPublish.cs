@@ -33,34 +33,16 @@ public static class BoundedPublish
         {
             // Observed, so a publish that fails after it was given up on is not an unobserved task exception.
             _ = publish.ContinueWith(abandoned => abandoned.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            // MassTransit retries a refused publish (a nack) as it does a lost connection, so a refusal ends here too.
+            // MassTransit retries a publish the broker refused (a nack) as it does a lost connection, until this timeout, so a
+            // refusal ends here too; and the channel it was refused on may refuse every later one (see RenewChannel).
             if (endpoint is ConsumeContext consumed) RenewChannel(consumed, late);
             throw new EventNotPublishedException(typeof(T).Name, timeout);
-        }
-        catch (MassTransitException refused) when (IsNack(refused))
-        {
-            // The broker refused the event (a nack). Its channel may refuse every later publish to the same queue, so the
-            // channel goes: see RenewChannel.
-            if (endpoint is ConsumeContext consumed) RenewChannel(consumed, refused);
-            throw new EventNotPublishedException(typeof(T).Name, refused);
         }
         catch (MassTransitException unreachable)
         {
             // A bus that has given up on its broker for now fails at once ("Broker unreachable") instead of waiting.
             throw new EventNotPublishedException(typeof(T).Name, timeout, unreachable);
         }
-    }
-
-    /// <summary>Whether the broker refused the publish (<c>basic.nack</c>), as opposed to returning it or not answering: MassTransit
-    /// wraps RabbitMQ.Client's <see cref="RabbitMQ.Client.Exceptions.PublishException"/>, once or more.</summary>
-    private static bool IsNack(Exception failure)
-    {
-        for (var cause = failure; cause is not null; cause = cause.InnerException)
-        {
-            if (cause is RabbitMQ.Client.Exceptions.PublishException { IsReturn: false }) return true;
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -95,16 +77,6 @@ public static class BoundedPublish
     }
 }
 
-/// <summary>RabbitMQ did not confirm an event in time, or refused it; the operation that published it should be tried again.</summary>
-public sealed class EventNotPublishedException : Exception
-{
-    public EventNotPublishedException(string eventName, TimeSpan timeout, Exception? cause = null)
-        : base($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.", cause)
-    {
-    }
-
-    public EventNotPublishedException(string eventName, Exception refusal)
-        : base($"RabbitMQ refused the {eventName} event.", refusal)
-    {
-    }
-}
+/// <summary>RabbitMQ did not confirm an event in time; the operation that published it should be tried again.</summary>
+public sealed class EventNotPublishedException(string eventName, TimeSpan timeout, Exception? cause = null)
+    : Exception($"RabbitMQ did not confirm the {eventName} event within {timeout.TotalSeconds:0.#} s.", cause);
