@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -53,6 +54,20 @@ public static class Extensions
     /// <summary>The standard switch of the OpenTelemetry SDK: true makes every provider a no-op.</summary>
     public const string SdkDisabledKey = "OTEL_SDK_DISABLED";
 
+    /// <summary>Where OpenTelemetry exports to over OTLP; without it <see cref="ConfigureOpenTelemetry{TBuilder}"/> switches the
+    /// SDK off.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// Whether this service records telemetry, by the rule of <see cref="ConfigureOpenTelemetry{TBuilder}"/> (whether or not it
+    /// has run yet): OTEL_SDK_DISABLED when the operator set it, else whether there is an OTLP endpoint. For instrumentation
+    /// that records before anything listens, such as the Redis client's command profiler, which the SDK's switch does not reach.
+    /// </summary>
+    public static bool RecordsTelemetry(IConfiguration configuration) => configuration[SdkDisabledKey] is { } disabled
+        && !string.IsNullOrWhiteSpace(disabled)
+            ? !string.Equals(disabled.Trim(), "true", StringComparison.OrdinalIgnoreCase)
+            : !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+
     /// <summary>
     /// Traces, metrics and logs through OpenTelemetry, exported over OTLP to the endpoint in
     /// OTEL_EXPORTER_OTLP_ENDPOINT (the AppHost sets it to its dashboard; production sets its collector).
@@ -63,7 +78,7 @@ public static class Extensions
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
         if (!exporting && string.IsNullOrWhiteSpace(builder.Configuration[SdkDisabledKey]))
         {
             builder.Configuration[SdkDisabledKey] = "true";

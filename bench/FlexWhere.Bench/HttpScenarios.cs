@@ -154,9 +154,17 @@ public static class HttpScenarios
                 report.Failures("P2").Add(warmUp.Failures);
                 var set = await seeder.SeedAsync(settings.Verifies);
                 rss.Phase = $"P2 {name}";
-                var result = await RunSupplyAsync(set, settings.Concurrency, $"{name} (round {round})", verify);
+                CpuMeter? cpu = null;
+                (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
+                var result = await RunSupplyAsync(set, settings.Concurrency, $"{name} (round {round})", verify, on =>
+                {
+                    if (on) cpu = CpuMeter.Start();
+                    else used = cpu!.Stop();
+                });
                 rss.Phase = "idle";
                 report.Row("P2 verify", result, "verifies/s");
+                report.Line($"P2 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
+                    $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 perRound[name].Add(result.PerSecond);
             }
         }
@@ -166,9 +174,9 @@ public static class HttpScenarios
     }
 
     private static Task<LoadResult> RunSupplyAsync(SeededChallenge[] set, int concurrency, string name,
-        Func<SeededChallenge, Task<bool>> verify) =>
+        Func<SeededChallenge, Task<bool>> verify, Action<bool>? measuring = null) =>
         Load.RunAsync(name, concurrency, TimeSpan.Zero, TimeSpan.FromMinutes(5), n =>
-            n < set.Length ? verify(set[n]) : throw new SupplyExhaustedException());
+            n < set.Length ? verify(set[n]) : throw new SupplyExhaustedException(), measuring);
 }
 
 /// <summary>The consume script's success path, called by SHA like the service's LuaScript.</summary>

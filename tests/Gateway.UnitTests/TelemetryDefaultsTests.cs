@@ -39,6 +39,30 @@ public sealed class TelemetryDefaultsTests
         }
     }
 
+    /// <summary>
+    /// Aspire's Redis tracing profiles every command from the moment the connection exists, listener or not, so it follows
+    /// the same rule as the SDK: on with an endpoint, off without one, and the operator's OTEL_SDK_DISABLED wins either way.
+    /// Its registration is what is looked at: the profiler itself is internal to the connection.
+    /// </summary>
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("http://127.0.0.1:4317", null, true)]
+    [InlineData("http://127.0.0.1:4317", "true", false)]
+    [InlineData("http://127.0.0.1:4317", " TRUE ", false)]
+    [InlineData(null, "false", true)]
+    public void The_Redis_client_is_traced_only_where_telemetry_is_recorded(string? endpoint, string? sdkDisabled, bool traced)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
+        builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
+        builder.Configuration["OTEL_SDK_DISABLED"] = sdkDisabled;
+        builder.Configuration["ConnectionStrings:redis"] = "127.0.0.1:1,abortConnect=false";
+        builder.AddServiceDefaults();
+        builder.AddRedisStore("redis");
+
+        Assert.Equal(traced, builder.Services.Any(service => service.ServiceType.FullName
+            == "OpenTelemetry.Instrumentation.StackExchangeRedis.StackExchangeRedisInstrumentation"));
+    }
+
     /// <summary>A host with the service defaults; the application name, one of the traced sources, is
     /// unique per test so other hosts in this process cannot add listeners to it.</summary>
     private static async Task<(string SourceName, IHost Host)> StartAsync(string? endpoint, string? sdkDisabled = null)
