@@ -7,6 +7,12 @@ namespace FlexWhere.Bench;
 public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Write, string Command, Dictionary<string, string> Settings,
     Dictionary<string, string> Builds)
 {
+    /// <summary>--p1-seconds N: each measured round of P1, longer than its 10 s for a profiler to sample (docs/benchmarks.md).</summary>
+    public TimeSpan? P1Round { get; init; }
+
+    /// <summary>--p2-verifies N: challenges per P2 loop, more than its 20,000 for the same reason.</summary>
+    public int? P2Verifies { get; init; }
+
     public static readonly string[] All = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "Q1"];
 
     public static BenchOptions Parse(string[] args)
@@ -20,7 +26,21 @@ public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Wr
         var write = !smoke && !args.Contains("--no-write");
         // --set KEY=VALUE: more environment for the services (an experiment; the run is then not the shipped configuration).
         // --build NAME=DIR: run that service from another build output (before/after comparisons).
-        return new BenchOptions(smoke, only, write, "bench/run.sh " + string.Join(' ', args), Pairs(args, "--set"), Pairs(args, "--build"));
+        return new BenchOptions(smoke, only, write, "bench/run.sh " + string.Join(' ', args), Pairs(args, "--set"), Pairs(args, "--build"))
+        {
+            P1Round = Positive(args, "--p1-seconds", 3_600) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            P2Verifies = Positive(args, "--p2-verifies", 10_000_000),
+        };
+    }
+
+    /// <summary>The whole number after <paramref name="name"/>, from 1 to <paramref name="max"/>, or null when the option is absent.</summary>
+    private static int? Positive(string[] args, string name, int max)
+    {
+        if (Array.IndexOf(args, name) < 0) return null;
+        return int.TryParse(Value(args, name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1
+            && value <= max
+            ? value
+            : throw new ArgumentException($"{name} takes a whole number from 1 to {max.ToString("N0", CultureInfo.InvariantCulture)}.");
     }
 
     private static Dictionary<string, string> Pairs(string[] args, string name) =>
@@ -53,6 +73,8 @@ public static class BenchRun
         report.Line($"tools: {Nginx.Version()}; settings: warm-up {settings.WarmUp.TotalSeconds} s, measured " +
             $"{settings.Duration.TotalSeconds} s, {settings.Concurrency} connections, {settings.Rounds} round(s), {settings.Verifies} " +
             $"verifies per loop, {settings.Messages} SMS per round");
+        if (options.P1Round is { } round) report.Line($"P1 measures {round.TotalSeconds} s a round (--p1-seconds)");
+        if (options.P2Verifies is { } verifies) report.Line($"P2 verifies {verifies} challenges a loop (--p2-verifies)");
         report.Line($"logs: {logs}");
         foreach (var limit in BenchLimits.Reachable(Environment.ProcessorCount))
         {
@@ -92,7 +114,8 @@ public static class BenchRun
                 if (options.Scenarios.Contains("P1")) await Scenario(report, "P1", async () =>
                 {
                     nginx = await Nginx.StartAsync(services.Url("Challenges"), Path.Combine(work, "nginx"), logs, services.Probe);
-                    var p1 = await HttpScenarios.ProxyAsync(report, settings, services, nginx, seeder, rss);
+                    var p1 = await HttpScenarios.ProxyAsync(report,
+                        settings with { Duration = options.P1Round ?? settings.Duration }, services, nginx, seeder, rss);
                     var gateway = p1["Gateway (YARP) → Challenges"];
                     var direct = p1["direct to Challenges"];
                     var viaNginx = p1["nginx → Challenges"];
@@ -104,7 +127,8 @@ public static class BenchRun
 
                 if (options.Scenarios.Contains("P2")) await Scenario(report, "P2", async () =>
                 {
-                    var p2 = await HttpScenarios.VerifyAsync(report, settings, services, seeder, redis, rss);
+                    var p2 = await HttpScenarios.VerifyAsync(report,
+                        settings with { Verifies = options.P2Verifies ?? settings.Verifies }, services, seeder, redis, rss);
                     var http = p2["Challenges HTTP verify (direct)"];
                     var raw = p2["raw StackExchange.Redis (HGET + EVALSHA)"];
                     report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.7", http / raw >= 0.7);

@@ -1,7 +1,17 @@
 using FlexWhere.Bench;
 
 // bench/run.sh builds in Release and runs this; see docs/benchmarks.md.
-var options = BenchOptions.Parse(args);
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException wrong)
+{
+    Console.Error.WriteLine($"bench: {wrong.Message}");
+    return 1;
+}
+
 using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT,
     Stop);
 using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
