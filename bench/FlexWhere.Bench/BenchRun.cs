@@ -28,8 +28,8 @@ public sealed record BenchOptions(bool Smoke, HashSet<string> Scenarios, bool Wr
         // --build NAME=DIR: run that service from another build output (before/after comparisons).
         return new BenchOptions(smoke, only, write, "bench/run.sh " + string.Join(' ', args), Pairs(args, "--set"), Pairs(args, "--build"))
         {
-            P1Round = Positive(args, "--p1-seconds", 3_600) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            P2Verifies = Positive(args, "--p2-verifies", 10_000_000),
+            P1Round = Positive(args, "--p1-seconds", 600) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            P2Verifies = Positive(args, "--p2-verifies", 1_000_000),
         };
     }
 
