@@ -35,14 +35,7 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
     [Fact]
     public async Task A_refused_SmsSent_closes_the_consumers_channel_and_goes_out_once_the_broker_takes_it_without_a_second_sms()
     {
-        await WithChannelAsync(async channel =>
-        {
-            // The exchange as MassTransit declares it, so the Notifier's own declaration matches.
-            await channel.ExchangeDeclareAsync(SmsSentExchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-            await channel.QueueDeclareAsync(_refusing, durable: false, exclusive: false, autoDelete: false,
-                arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" });
-            await channel.QueueBindAsync(_refusing, SmsSentExchange, "");
-        });
+        await RefuseWhatIsPublishedToAsync(SmsSentExchange);
         var settings = NotifierHost.TwilioSettings(_twilio.BaseUrl);
         // MassTransit logs a channel's shutdown, with the reason it was closed, at Debug.
         settings["Logging:LogLevel:MassTransit"] = "Debug";
@@ -53,10 +46,10 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
         var message = NotifierHost.NewSendSms();
 
         await notifier.Harness.Bus.Publish(message);
-        await NotifierHost.EventuallyAsync(() => notifier.Logs.GetSnapshot().Any(log =>
-                log.Message.Contains("Channel Shutdown", StringComparison.Ordinal)
-                && log.Message.Contains("An event published on this channel was refused or not confirmed", StringComparison.Ordinal)),
-            "The Notifier did not close the channel its refused SmsSent was published on.");
+        // MassTransit reports each refused attempt to the publish observers, so the first refusal closes the channel
+        // (RefusedPublishObserver); an event that is never confirmed closes it after the timeout (BoundedPublish).
+        await ChannelClosedAsync(notifier, "The Notifier did not close the channel its refused SmsSent was published on.",
+            Sending.RefusedPublishObserver.Reason, "An event published on this channel was refused or not confirmed");
         Assert.Empty(notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId));
 
         // The broker takes SmsSent again: it goes out (confirmed).
@@ -66,6 +59,60 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
         Assert.Contains(notifier.Logs.GetSnapshot(),
             log => log.Message.Contains("was refused or not confirmed (", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// MassTransit publishes the <c>Fault</c> of a message given up after its retries on the message's channel too. A refused
+    /// fault kept the message out of the error queue for good in a clean-clone run of R1 (RabbitMQ 3.10, after the node kill):
+    /// it came back, failed its retries and had its fault refused again. Here the fault's exchange gets a queue that takes
+    /// nothing; the Notifier must close the channel, and once the broker takes faults again the message must reach the error
+    /// queue.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_fault_closes_the_channel_and_the_given_up_message_reaches_the_error_queue_once_the_broker_takes_it()
+    {
+        const string faultExchange = "MassTransit:Fault--FlexWhere.Contracts:SendSms--";
+        var replies = new ScriptedReplies { AlwaysFailWith = new FakeReply.ServerError() };
+        await using var twilio = await FakeTwilio.StartAsync(replies);
+        await RefuseWhatIsPublishedToAsync(faultExchange);
+        var settings = NotifierHost.TwilioSettings(twilio.BaseUrl);
+        settings["Logging:LogLevel:MassTransit"] = "Debug";
+        await using var notifier = await NotifierHost.StartAsync(new ServerAddresses(rabbitMq.ConnectionString, redis.ConnectionString),
+            settings);
+        var message = NotifierHost.NewSendSms();
+
+        await notifier.Harness.Bus.Publish(message);
+        await ChannelClosedAsync(notifier, "The Notifier did not close the channel its refused fault was published on.",
+            Sending.RefusedPublishObserver.Reason);
+
+        // Once the broker takes faults again the message leaves send-sms for the error queue, and no SMS was sent. Whether its
+        // SmsFailed goes out is the fault consumer's part (TwilioSendingTests): here the refused fault also reaches that
+        // consumer, as a nack from one bound queue does not stop the others, which a spoiled channel's refusal does.
+        await WithChannelAsync(channel => channel.QueueDeleteAsync(_refusing));
+        // The copy in the error queue is this message, given up with Twilio's 500 or, when the fault consumer had already
+        // given it up from a refused fault it still received, as a copy of a given-up message.
+        await NotifierHost.EventuallyAsync(
+            async () => await ErrorQueues.FindAsync(rabbitMq, "send-sms_error", message.MessageId) is not null,
+            "The given-up message did not reach send-sms_error once the broker took faults again.");
+        Assert.Contains("MT-Fault-ExceptionType=FlexWhere.Notifier.",
+            await ErrorQueues.FindAsync(rabbitMq, "send-sms_error", message.MessageId));
+        Assert.Equal(0, twilio.AcceptedFor(message.Destination));
+    }
+
+    /// <summary>Waits until MassTransit has logged (at Debug) a channel's shutdown for one of <paramref name="reasons"/>.</summary>
+    private static Task ChannelClosedAsync(NotifierHost notifier, string because, params string[] reasons) =>
+        NotifierHost.EventuallyAsync(() => notifier.Logs.GetSnapshot().Any(log =>
+            log.Message.Contains("Channel Shutdown", StringComparison.Ordinal)
+            && reasons.Any(reason => log.Message.Contains(reason, StringComparison.Ordinal))), because);
+
+    /// <summary>Binds to <paramref name="exchange"/> (declared as MassTransit declares it, so the Notifier's own declaration
+    /// matches) a queue that takes no message and refuses each one: every publish to the exchange is then nacked.</summary>
+    private Task RefuseWhatIsPublishedToAsync(string exchange) => WithChannelAsync(async channel =>
+    {
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync(_refusing, durable: false, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" });
+        await channel.QueueBindAsync(_refusing, exchange, "");
+    });
 
     private async Task WithChannelAsync(Func<IChannel, Task> use)
     {

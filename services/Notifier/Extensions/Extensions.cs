@@ -26,6 +26,7 @@ public static class Extensions
     {
         bus.AddConsumer<SendSmsConsumer, SendSmsConsumerDefinition>();
         bus.AddConsumer<SendSmsFaultConsumer>();
+        bus.AddPublishObserver<RefusedPublishObserver>();
     }
 
     public static void AddEmailConsumers(IBusRegistrationConfigurator bus) => bus.AddConsumer<SendEmailConsumer, SendEmailConsumerDefinition>();

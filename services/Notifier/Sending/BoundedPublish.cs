@@ -35,7 +35,15 @@ public static class BoundedPublish
             _ = publish.ContinueWith(abandoned => abandoned.Exception, TaskContinuationOptions.OnlyOnFaulted);
             // MassTransit retries a publish the broker refused (a nack) as it does a lost connection, until this timeout, so a
             // refusal ends here too; and the channel it was refused on may refuse every later one (see RenewChannel).
-            if (endpoint is ConsumeContext consumed) RenewChannel(consumed, late);
+            if (endpoint is ConsumeContext consumed)
+            {
+                var log = consumed.TryGetPayload(out IServiceProvider? services)
+                    ? services.GetService<ILoggerFactory>()?.CreateLogger(typeof(BoundedPublish).FullName!)
+                    : null;
+                RenewChannel(consumed.ReceiveContext, log, "An event published on this channel was refused or not confirmed",
+                    late.GetType().Name);
+            }
+
             throw new EventNotPublishedException(typeof(T).Name, timeout);
         }
         catch (MassTransitException unreachable)
@@ -46,28 +54,25 @@ public static class BoundedPublish
     }
 
     /// <summary>
-    /// Closes the channel the consumed message came on, which MassTransit also publishes the consumer's events on, after an
-    /// event published on it was refused or not confirmed in time. The receive endpoint then starts again on a new channel, and
-    /// the broker hands out again what the old one had not acknowledged (this message too, which will find its SMS sent and
-    /// publish the event again). Needed on RabbitMQ 3.10 (Debian's): a channel whose first publish to a quorum queue comes
-    /// while that queue has no leader (its leader's node has just died and the election is not over) has every later publish
-    /// to that queue refused for as long as the channel lives, while a new channel's are confirmed (docs/reliability.md, "R1 on
-    /// a RabbitMQ cluster"). Not awaited: closing a channel waits for its consumers, and this runs inside one of them.
+    /// Closes the channel a message came on, which MassTransit also publishes that message's events and its fault on, after a
+    /// publish on it was refused or not confirmed in time (<paramref name="reason"/> goes to the broker and into MassTransit's
+    /// log of the channel's shutdown). The receive endpoint then starts again on a new channel, and the broker hands out again
+    /// what the old one had not acknowledged (this message too, which will find its SMS sent and publish the event again).
+    /// Needed on RabbitMQ 3.10 (Debian's): a channel whose first publish to a quorum queue comes while that queue has no leader
+    /// (its leader's node has just died and the election is not over) has every later publish to that queue refused for as
+    /// long as the channel lives, while a new channel's are confirmed (docs/reliability.md, "R1 on a RabbitMQ cluster").
+    /// Not awaited: closing a channel waits for its consumers, and this can run inside one of them.
     /// </summary>
-    private static void RenewChannel(ConsumeContext consumed, Exception failure)
+    internal static void RenewChannel(ReceiveContext received, ILogger? log, string reason, string failure)
     {
-        if (!consumed.ReceiveContext.TryGetPayload(out ChannelContext? channel) || channel.Channel.IsClosed) return;
-        var log = consumed.TryGetPayload(out IServiceProvider? services)
-            ? services.GetService<ILoggerFactory>()?.CreateLogger(typeof(BoundedPublish).FullName!)
-            : null;
-        log?.LogWarning("An event published on channel {Channel} of {Queue} was refused or not confirmed ({Failure}); closing the " +
-            "channel so the endpoint starts again on a new one", channel.Channel.ChannelNumber, consumed.ReceiveContext.InputAddress,
-            failure.GetType().Name);
+        if (!received.TryGetPayload(out ChannelContext? channel) || channel.Channel.IsClosed) return;
+        log?.LogWarning("A message published on channel {Channel} of {Queue} was refused or not confirmed ({Failure}); closing the " +
+            "channel so the endpoint starts again on a new one", channel.Channel.ChannelNumber, received.InputAddress, failure);
         _ = Task.Run(async () =>
         {
             try
             {
-                await channel.Channel.CloseAsync(Constants.ReplySuccess, "An event published on this channel was refused or not confirmed");
+                await channel.Channel.CloseAsync(Constants.ReplySuccess, reason);
             }
             catch (Exception closing) when (closing is not OutOfMemoryException)
             {
