@@ -4,10 +4,11 @@ namespace FlexWhere.Notifier.Sending;
 
 /// <summary>
 /// A publish the broker refused (a nack) while a message was being handled gets that message's channel closed
-/// (<see cref="BoundedPublish.RenewChannel"/>). The Notifier's own events are bounded by <see cref="BoundedPublish"/>, which
-/// renews the channel itself when MassTransit keeps retrying a refused event until the timeout; this covers what MassTransit
-/// publishes on the same channel and fails at once when refused, above all the <c>Fault</c> of a message given up after its
-/// retries. On RabbitMQ 3.10 that fault, refused on a spoiled channel, kept the message from ever reaching the error queue:
+/// (<see cref="BoundedPublish.RenewChannel"/>). MassTransit reports every refused attempt to the publish observers, so the
+/// first refusal of anything published for the message closes the channel: the Notifier's events, and what MassTransit
+/// publishes itself, above all the <c>Fault</c> of a message given up after its retries (<see cref="BoundedPublish"/> still
+/// closes it for a publish that is never confirmed). On RabbitMQ 3.10 that fault, refused on a spoiled channel, kept the
+/// message from ever reaching the error queue:
 /// the message came back, failed its retries and had its fault refused again, for as long as the channel lived (a clean-clone
 /// run of R1, 2026-12-01; docs/reliability.md). Only a refusal counts: a cancelled or timed-out publish proves nothing about
 /// the channel. Publishes outside a consumer (none in the Notifier's sending path) carry no channel and are left alone.
