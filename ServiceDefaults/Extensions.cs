@@ -78,8 +78,8 @@ public static class Extensions
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
-        if (!exporting && string.IsNullOrWhiteSpace(builder.Configuration[SdkDisabledKey]))
+        // Where the operator left OTEL_SDK_DISABLED unset, RecordsTelemetry's rule decides it: no endpoint, no SDK.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[SdkDisabledKey]) && !RecordsTelemetry(builder.Configuration))
         {
             builder.Configuration[SdkDisabledKey] = "true";
         }
@@ -106,7 +106,7 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(HealthEndpoints.LivenessPath))
                 .AddHttpClientInstrumentation());
 
-        if (exporting)
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
