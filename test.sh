@@ -246,7 +246,9 @@ grep -hoE '^\s+(Passed|Failed) [^ ]+ \[[0-9 .msh]+\]' TestResults/*.log 2>/dev/n
     t+=v*(u=="ms" ? 0.001 : u=="m" ? 60 : u=="h" ? 3600 : 1)} printf "%7.1f s  %s\n", t, $2}' | sort -rn | head -8 || true
 if [ ${#failed_assemblies[@]} -gt 0 ]; then
   echo "Failed tests (first lines of each message; whole logs in TestResults/):"
-  for name in "${failed_assemblies[@]}"; do failures "TestResults/$name.log" 3; done
+  # Up to 25 lines: most messages are a few lines, and those that carry what a test saw (a queue's state, log lines) are
+  # what a failure in CI is read from.
+  for name in "${failed_assemblies[@]}"; do failures "TestResults/$name.log" 25; done
   echo "Failed assemblies: ${failed_assemblies[*]}"
 fi
 crashed=""
