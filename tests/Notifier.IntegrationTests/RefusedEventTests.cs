@@ -115,7 +115,8 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
             string queue;
             try
             {
-                await using var connection = await new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) }.CreateConnectionAsync();
+                var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
+                await using var connection = await factory.CreateConnectionAsync();
                 await using var channel = await connection.CreateChannelAsync();
                 var state = await channel.QueueDeclarePassiveAsync("send-sms");
                 queue = $"send-sms holds {state.MessageCount} ready message(s) and has {state.ConsumerCount} consumer(s).";
