@@ -36,20 +36,15 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
     public async Task A_refused_SmsSent_closes_the_consumers_channel_and_goes_out_once_the_broker_takes_it_without_a_second_sms()
     {
         await RefuseWhatIsPublishedToAsync(SmsSentExchange);
-        var settings = NotifierHost.TwilioSettings(_twilio.BaseUrl);
-        // MassTransit logs a channel's shutdown, with the reason it was closed, at Debug.
-        settings["Logging:LogLevel:MassTransit"] = "Debug";
         // MassTransit retries a refused publish as it does a lost connection: the Notifier gives up on it after this.
-        settings["Notifier:Sending:PublishTimeout"] = "00:00:02";
-        await using var notifier = await NotifierHost.StartAsync(new ServerAddresses(rabbitMq.ConnectionString, redis.ConnectionString),
-            settings);
+        await using var notifier = await StartNotifierAsync(_twilio, ("Notifier:Sending:PublishTimeout", "00:00:02"));
         var message = NotifierHost.NewSendSms();
 
         await notifier.Harness.Bus.Publish(message);
         // MassTransit reports each refused attempt to the publish observers, so the first refusal closes the channel
         // (RefusedPublishObserver); an event that is never confirmed closes it after the timeout (BoundedPublish).
         await ChannelClosedAsync(notifier, "The Notifier did not close the channel its refused SmsSent was published on.",
-            Sending.RefusedPublishObserver.Reason, "An event published on this channel was refused or not confirmed");
+            Sending.RefusedPublishObserver.Reason, Sending.BoundedPublish.UnconfirmedReason);
         Assert.Empty(notifier.PublishedSoFar<SmsSent>(sent => sent.MessageId == message.MessageId));
 
         // The broker takes SmsSent again: it goes out (confirmed).
@@ -74,10 +69,7 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
         var replies = new ScriptedReplies { AlwaysFailWith = new FakeReply.ServerError() };
         await using var twilio = await FakeTwilio.StartAsync(replies);
         await RefuseWhatIsPublishedToAsync(faultExchange);
-        var settings = NotifierHost.TwilioSettings(twilio.BaseUrl);
-        settings["Logging:LogLevel:MassTransit"] = "Debug";
-        await using var notifier = await NotifierHost.StartAsync(new ServerAddresses(rabbitMq.ConnectionString, redis.ConnectionString),
-            settings);
+        await using var notifier = await StartNotifierAsync(twilio);
         var message = NotifierHost.NewSendSms();
 
         await notifier.Harness.Bus.Publish(message);
@@ -115,10 +107,7 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
             string queue;
             try
             {
-                var factory = new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) };
-                await using var connection = await factory.CreateConnectionAsync();
-                await using var channel = await connection.CreateChannelAsync();
-                var state = await channel.QueueDeclarePassiveAsync("send-sms");
+                var state = await WithChannelAsync(channel => channel.QueueDeclarePassiveAsync("send-sms"));
                 queue = $"send-sms holds {state.MessageCount} ready message(s) and has {state.ConsumerCount} consumer(s).";
             }
             catch (Exception asking) when (asking is not OutOfMemoryException)
@@ -152,10 +141,26 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
         await channel.QueueBindAsync(_refusing, exchange, "");
     });
 
-    private async Task WithChannelAsync(Func<IChannel, Task> use)
+    /// <summary>A Notifier sending through <paramref name="twilio"/>, with MassTransit's log at Debug: it logs a channel's
+    /// shutdown, with the reason it was closed, at that level.</summary>
+    private Task<NotifierHost> StartNotifierAsync(FakeTwilio twilio, params (string Key, string Value)[] more)
+    {
+        var settings = NotifierHost.TwilioSettings(twilio.BaseUrl);
+        settings["Logging:LogLevel:MassTransit"] = "Debug";
+        foreach (var (key, value) in more) settings[key] = value;
+        return NotifierHost.StartAsync(new ServerAddresses(rabbitMq.ConnectionString, redis.ConnectionString), settings);
+    }
+
+    private Task WithChannelAsync(Func<IChannel, Task> use) => WithChannelAsync(async channel =>
+    {
+        await use(channel);
+        return true;
+    });
+
+    private async Task<T> WithChannelAsync<T>(Func<IChannel, Task<T>> use)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(rabbitMq.ConnectionString) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await use(channel);
+        return await use(channel);
     }
 }

@@ -18,6 +18,9 @@ namespace FlexWhere.Notifier.Sending;
 /// </summary>
 public static class BoundedPublish
 {
+    /// <summary>What the broker and MassTransit's log are told when a channel is closed for an event not confirmed in time.</summary>
+    public const string UnconfirmedReason = "An event published on this channel was refused or not confirmed";
+
     public static async Task PublishWithinAsync<T>(this IPublishEndpoint endpoint, T message, TimeSpan timeout,
         CancellationToken cancellationToken)
         where T : class
@@ -40,8 +43,7 @@ public static class BoundedPublish
                 var log = consumed.TryGetPayload(out IServiceProvider? services)
                     ? services.GetService<ILoggerFactory>()?.CreateLogger(typeof(BoundedPublish).FullName!)
                     : null;
-                RenewChannel(consumed.ReceiveContext, log, "An event published on this channel was refused or not confirmed",
-                    late.GetType().Name);
+                RenewChannel(consumed.ReceiveContext, log, UnconfirmedReason, late.GetType().Name);
             }
 
             throw new EventNotPublishedException(typeof(T).Name, timeout);
