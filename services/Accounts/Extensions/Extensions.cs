@@ -17,7 +17,11 @@ public static class Extensions
         // EF's default retrying strategy (6 retries, up to 30 s apart) makes a sign-in wait about a minute
         // for its 503 while the database is down; a person at the sign-in page should hear within seconds.
         // Three quick retries still ride out a dropped pooled connection or a failover.
-        builder.AddNpgsqlDbContext<AccountsDbContext>(DatabaseConnectionName, settings => settings.DisableHealthChecks = true,
+        builder.AddNpgsqlDbContext<AccountsDbContext>(DatabaseConnectionName, settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.ConnectionString = FlexWhere.Accounts.Extensions.DatabaseConnection.Tuned(settings.ConnectionString);
+            },
             options => options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(2),
                 errorCodesToAdd: null)));
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>(
