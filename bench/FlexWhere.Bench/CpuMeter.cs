@@ -9,7 +9,7 @@ namespace FlexWhere.Bench;
 /// </summary>
 public sealed class CpuMeter
 {
-    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on Linux for every architecture .NET runs on.
+    public const double TicksPerSecond = 100; // USER_HZ: 100 on Linux for every architecture .NET runs on.
     private readonly Dictionary<int, (string Name, long Ticks)> _start;
     private readonly DateTime _startedAt = DateTime.UtcNow;
 
@@ -63,10 +63,7 @@ public sealed class CpuMeter
             if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
             try
             {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                var ticks = TicksOf(File.ReadAllText(Path.Combine(directory, "stat")));
                 var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
                 result[pid] = (pid == self ? "bench (load generator, fake Twilio)" : PartOf(commandLine), ticks);
             }
@@ -78,6 +75,14 @@ public sealed class CpuMeter
         }
 
         return result;
+    }
+
+    /// <summary>User and system time, in ticks, from a process's or a thread's <c>stat</c>.</summary>
+    public static long TicksOf(string stat)
+    {
+        // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     private static string PartOf(string commandLine) => commandLine switch

@@ -19,7 +19,9 @@ public sealed class DatabaseConnectionTests
             ("InternalApi:Key", StartupTests.ServiceKey)]);
         using var scope = factory.Services.CreateScope();
 
-        var used = new NpgsqlConnectionStringBuilder(scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.GetConnectionString());
+        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+
+        var used = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
 
         Assert.Equal(DatabaseConnection.AutoPreparedStatements, used.MaxAutoPrepare);
         Assert.True(used.NoResetOnClose);
