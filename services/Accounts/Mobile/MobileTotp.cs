@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using QRCoder;
 
 namespace FlexWhere.Accounts.Mobile;
@@ -20,8 +21,11 @@ public sealed record TotpOutcome(TotpVerdict Verdict, bool Confirmed = false, Da
 /// change that a race could double (an accepted step, a failure count) is one conditional UPDATE.</summary>
 public sealed class MobileTotp(TotpSecrets secrets, IOptions<MobileOptions> options, TimeProvider time, ILogger<MobileTotp> logger)
 {
+    /// <summary>An authenticator the user confirmed with a code: the one rule, in a query of its own or inside another.</summary>
+    public static readonly Expression<Func<TotpFactor, bool>> Confirmed = f => f.ConfirmedAt != null;
+
     public static Task<bool> IsEnrolledAsync(AccountsDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        db.TotpFactors.AnyAsync(f => f.UserId == userId && f.ConfirmedAt != null, cancellationToken);
+        db.TotpFactors.Where(Confirmed).AnyAsync(f => f.UserId == userId, cancellationToken);
 
     /// <summary>A new secret for a user who has not confirmed one yet; replaces a pending one.
     /// Null when the user is already enrolled (a new authenticator needs an MFA reset by an admin).</summary>
