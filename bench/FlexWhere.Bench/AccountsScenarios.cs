@@ -142,7 +142,7 @@ public static partial class AccountsScenarios
         {
             rss.Phase = "P3 sign-in";
             CpuMeter? cpu = null;
-            (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
+            var used = CpuUse.None;
             var result = await Load.RunAsync($"full MFA sign-in through the Gateway (login → SMS → verify), closed loop", concurrency,
                 TimeSpan.Zero, settings.Duration,
                 async _ => await SignInAsync(client, gateway, twilio, NextUser(), null), measuring: on =>
@@ -157,7 +157,7 @@ public static partial class AccountsScenarios
             FloorRow();
             report.Row("P3 sign-in", result, "sign-ins/s");
             signInRate = result.PerSecond;
-            report.Line($"P3 CPU: {CpuMeter.Format(used.Parts, used.Wall)}; {CpuMeter.PerOperation(used.Parts, result.Completed)} (one " +
+            report.Line($"P3 CPU: {CpuMeter.Format(used)}; {CpuMeter.PerOperation(used.Parts, result.Completed)} (one " +
                 $"hash: {hashRate.MedianMs:N0} ms on a busy core)");
             report.Ratio("P3 sign-in / raw hash rate", result.PerSecond / hashRate.PerSecond, "≥ 0.9",
                 result.PerSecond / hashRate.PerSecond >= 0.9);

@@ -10,16 +10,25 @@ namespace FlexWhere.Bench;
 public sealed class CpuMeter
 {
     public const double TicksPerSecond = 100; // USER_HZ: 100 on Linux for every architecture .NET runs on.
+    private static readonly string[] Services = ["Accounts", "Gateway", "Challenges", "Notifier"];
     private readonly Dictionary<int, (string Name, long Ticks)> _start;
+    private readonly JitMeter _jit;
     private readonly DateTime _startedAt = DateTime.UtcNow;
 
-    private CpuMeter(Dictionary<int, (string Name, long Ticks)> start) => _start = start;
+    private CpuMeter(Dictionary<int, (string Name, long Ticks)> start)
+    {
+        _start = start;
+        _jit = new JitMeter([.. start.Where(process => Services.Contains(process.Value.Name)).Select(process => process.Key)]);
+    }
 
     public static CpuMeter Start() => new(Read());
 
-    /// <summary>CPU seconds per part since <see cref="Start"/>, largest first, and the wall-clock seconds.</summary>
-    public (IReadOnlyList<(string Part, double Seconds)> Parts, double WallSeconds) Stop()
+    /// <summary>CPU seconds per part since <see cref="Start"/>, largest first; the wall-clock seconds; and how much of it the
+    /// services' tiered-compilation threads used (a window that still holds the JIT's warm-up says so).</summary>
+    public CpuUse Stop()
     {
+        var jitSeconds = _jit.Seconds;
+        _jit.Dispose();
         var now = Read();
         var parts = new Dictionary<string, double>();
         foreach (var (pid, (name, ticks)) in now)
@@ -29,18 +38,19 @@ public sealed class CpuMeter
             if (seconds > 0) parts[name] = parts.GetValueOrDefault(name) + seconds;
         }
 
-        return (parts.OrderByDescending(part => part.Value).Select(part => (part.Key, part.Value)).ToList(), (DateTime.UtcNow - _startedAt)
-            .TotalSeconds);
+        return new CpuUse([.. parts.OrderByDescending(part => part.Value).Select(part => (part.Key, part.Value))],
+            (DateTime.UtcNow - _startedAt).TotalSeconds, jitSeconds);
     }
 
-    /// <summary>"Notifier 4.1 s, RabbitMQ 2.2 s, …" for the parts that used at least 2 % of the total.</summary>
-    public static string Format(IReadOnlyList<(string Part, double Seconds)> parts, double wallSeconds)
+    /// <summary>"Notifier 4.1 s, RabbitMQ 2.2 s, …" for the parts that used at least 2 % of the total, and the services' JIT.</summary>
+    public static string Format(CpuUse use)
     {
-        var total = parts.Sum(part => part.Seconds);
-        var shown = parts.Where(part => part.Seconds >= total * 0.02)
+        var total = use.Parts.Sum(part => part.Seconds);
+        var shown = use.Parts.Where(part => part.Seconds >= total * 0.02)
             .Select(part => string.Create(CultureInfo.InvariantCulture, $"{part.Part} {part.Seconds:0.0} s"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{string.Join(", ", shown)} (all processes {total:0.0} CPU-s in {wallSeconds:0.0} s on {Environment.ProcessorCount} cores)");
+            $"{string.Join(", ", shown)} (all processes {total:0.0} CPU-s in {use.WallSeconds:0.0} s on {Environment.ProcessorCount} " +
+            $"cores; the services' tier-1 JIT threads {use.JitSeconds:0.00} CPU-s of it)");
     }
 
     /// <summary>"CPU per request: Gateway 210 µs, Challenges 180 µs, …": what one operation costs each part.</summary>
@@ -97,4 +107,11 @@ public sealed class CpuMeter
         _ when commandLine.Contains("nginx", StringComparison.Ordinal) => "nginx",
         _ => "other",
     };
+}
+
+/// <summary>What <see cref="CpuMeter"/> saw in a window: CPU seconds per part, largest first; the window's wall-clock seconds;
+/// the services' tiered-compilation threads' CPU seconds (<see cref="JitMeter"/>).</summary>
+public sealed record CpuUse(IReadOnlyList<(string Part, double Seconds)> Parts, double WallSeconds, double JitSeconds)
+{
+    public static readonly CpuUse None = new([], 0, 0);
 }

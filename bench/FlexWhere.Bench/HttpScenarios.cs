@@ -71,7 +71,7 @@ public static class HttpScenarios
                 using var client = NewClient(settings.Concurrency);
                 rss.Phase = $"P1 {name}";
                 CpuMeter? cpu = null;
-                (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
+                var used = CpuUse.None;
                 var result = await Load.RunAsync($"{name} (round {round})", settings.Concurrency, settings.WarmUp, settings.Duration,
                     _ => GetAsync(client, baseUrl), measuring: on =>
                 {
@@ -80,7 +80,7 @@ public static class HttpScenarios
                 });
                 rss.Phase = "idle";
                 report.Row("P1 document read", result);
-                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
+                report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used)}; " +
                     $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
             }
@@ -155,7 +155,7 @@ public static class HttpScenarios
                 var set = await seeder.SeedAsync(settings.Verifies);
                 rss.Phase = $"P2 {name}";
                 CpuMeter? cpu = null;
-                (IReadOnlyList<(string Part, double Seconds)> Parts, double Wall) used = ([], 0);
+                var used = CpuUse.None;
                 var result = await RunSupplyAsync(set, settings.Concurrency, $"{name} (round {round})", verify, on =>
                 {
                     if (on) cpu = CpuMeter.Start();
@@ -163,7 +163,7 @@ public static class HttpScenarios
                 });
                 rss.Phase = "idle";
                 report.Row("P2 verify", result, "verifies/s");
-                report.Line($"P2 {name} (round {round}) CPU: {CpuMeter.Format(used.Parts, used.Wall)}; " +
+                report.Line($"P2 {name} (round {round}) CPU: {CpuMeter.Format(used)}; " +
                     $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 perRound[name].Add(result.PerSecond);
             }

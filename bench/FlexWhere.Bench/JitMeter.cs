@@ -14,6 +14,7 @@ public sealed class JitMeter : IDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private readonly IReadOnlyCollection<int> _processes;
     private readonly Dictionary<(int Process, int Thread), long> _lastTicks = [];
+    private readonly Dictionary<(int Process, int Thread), int> _otherReadings = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
     private long _ticks;
@@ -76,11 +77,20 @@ public sealed class JitMeter : IDisposable
             foreach (var directory in threads)
             {
                 if (!int.TryParse(Path.GetFileName(directory), out var thread)) continue;
+                var key = (process, thread);
                 try
                 {
-                    if (File.ReadAllText(Path.Combine(directory, "comm")).TrimEnd('\n') != ThreadName) continue;
+                    // A new thread names itself just after it starts, so a thread counts as another kind only after two readings;
+                    // from then on it costs nothing but its place in the directory listing.
+                    var otherReadings = _otherReadings.GetValueOrDefault(key);
+                    if (otherReadings >= 2) continue;
+                    if (File.ReadAllText(Path.Combine(directory, "comm")).TrimEnd('\n') != ThreadName)
+                    {
+                        _otherReadings[key] = otherReadings + 1;
+                        continue;
+                    }
+
                     var ticks = CpuMeter.TicksOf(File.ReadAllText(Path.Combine(directory, "stat")));
-                    var key = (process, thread);
                     _ticks += ticks - _lastTicks.GetValueOrDefault(key);
                     _lastTicks[key] = ticks;
                 }

@@ -34,7 +34,8 @@ public static class NotifierScenario
             rss.Phase = "P4 Notifier";
             var cpu = CpuMeter.Start();
             var (elapsed, sample) = await PublishAndWaitAsync(channel, twilio, settings.Messages, $"round {round}");
-            var (parts, wall) = cpu.Stop();
+            var used = cpu.Stop();
+            var parts = used.Parts;
             rss.Phase = "idle";
             // The last round's figure is the one compared: round 1 still pays for tier-1 compilations.
             perSms = parts.Where(part => part.Part == "Notifier").Sum(part => part.Seconds) * 1e6 / settings.Messages;
@@ -46,7 +47,7 @@ public static class NotifierScenario
                     $"{Report.LoadAverage()}");
             report.Line($"P4 Notifier round {round}: {settings.Messages} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s " +
                 $"({sample} bytes per envelope), load {Report.LoadAverage()}");
-            report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(parts, wall)}; " +
+            report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(used)}; " +
                 $"{CpuMeter.PerOperation(parts, settings.Messages)}");
 
             var rawRate = await RawAsync(factory, settings.Messages, sample);

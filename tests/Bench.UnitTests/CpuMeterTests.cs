@@ -35,7 +35,8 @@ public sealed class CpuMeterTests
             if (process.TotalProcessorTime >= target) break;
         }
 
-        var (parts, wall) = meter.Stop();
+        var used = meter.Stop();
+        var (parts, wall) = (used.Parts, used.WallSeconds);
 
         var self = parts.Single(part => part.Part.StartsWith("bench", StringComparison.Ordinal));
         Assert.InRange(self.Seconds, 0.18, wall * Environment.ProcessorCount + 0.05);
