@@ -8,7 +8,7 @@ using Npgsql;
 namespace FlexWhere.Accounts.UnitTests;
 
 /// <summary>Accounts' connections prepare their statements and skip the reset on reuse, unless the connection string says
-/// otherwise (docs/benchmarks.md, "Fewer statements per sign-in").</summary>
+/// otherwise (docs/benchmarks.md, "Fewer statements for PostgreSQL to plan").</summary>
 public sealed class DatabaseConnectionTests
 {
     [Fact]
@@ -18,7 +18,6 @@ public sealed class DatabaseConnectionTests
             ("ConnectionStrings:accountsdb", "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d"),
             ("InternalApi:Key", StartupTests.ServiceKey)]);
         using var scope = factory.Services.CreateScope();
-
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
 
         var used = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
