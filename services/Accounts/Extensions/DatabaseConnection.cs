@@ -11,7 +11,9 @@ namespace FlexWhere.Accounts.Extensions;
 /// column, so a migration that adds a column does not change a prepared statement's result.</item>
 /// <item><b>No reset when a connection goes back to the pool</b> (<c>No Reset On Close</c>): EF Core leaves no session state
 /// behind (no <c>SET</c>, temporary tables or session-level advisory locks; the key ring's lock ends with its
-/// transaction), so the <c>DISCARD ALL</c>-like reset the server ran on every reuse, 17 times a sign-in, bought nothing.</item>
+/// transaction), so the <c>DISCARD ALL</c>-like reset the server ran on every reuse, 17 times a sign-in, bought nothing. Code
+/// that sets session state on these connections must undo it itself: the next request that takes the connection would
+/// inherit it.</item>
 /// </list>
 /// docs/benchmarks.md ("Fewer statements for PostgreSQL to plan") has the measurements.
 /// </summary>
