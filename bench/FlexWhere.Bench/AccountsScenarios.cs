@@ -133,7 +133,7 @@ public static partial class AccountsScenarios
 
         var concurrency = Environment.ProcessorCount * 4;
         rss.Phase = "P3 sign-in";
-        await WarmUpAsync(report, settings, services, report.Failures(new[] { "P3", "P5", "P7" }.First(options.Scenarios.Contains)),
+        await WarmUpAsync(report, settings, report.Failures(new[] { "P3", "P5", "P7" }.First(options.Scenarios.Contains)),
             concurrency, async _ => await SignInAsync(client, gateway, twilio, NextUser(), null));
         rss.Phase = "idle";
 
@@ -185,27 +185,29 @@ public static partial class AccountsScenarios
     /// JIT thread still used a third of a core. So the warm-up goes on, in rounds of 5 s, until that thread's CPU in a
     /// round is under 1 % of a core (<see cref="JitMeter.Settled"/>), and says so if it never is.
     /// </summary>
-    private static async Task WarmUpAsync(Report report, BenchSettings settings, Services services, FailureTally failures, int concurrency,
+    private static async Task WarmUpAsync(Report report, BenchSettings settings, FailureTally failures, int concurrency,
         Func<long, Task<bool>> signIn)
     {
         var (atLeast, atMost) = SignInWarmUp(settings);
-        using var jit = new JitMeter([.. services.Names.Select(name => services.Process(name).Id)]);
         var warmed = TimeSpan.Zero;
         long signedIn = 0;
-        double lastRound;
+        double jitInAll = 0, lastRound;
+        bool settled;
         do
         {
-            var before = jit.Seconds;
             var round = Min(WarmUpRound, atMost - warmed);
+            var cpu = CpuMeter.Start();
             var result = await Load.RunAsync("warm-up", concurrency, TimeSpan.Zero, round, signIn);
+            lastRound = cpu.Stop().JitSeconds;
             failures.Add(result.Failures);
-            (warmed, signedIn, lastRound) = (warmed + round, signedIn + result.Completed, jit.Seconds - before);
+            (warmed, signedIn, jitInAll) = (warmed + round, signedIn + result.Completed, jitInAll + lastRound);
+            settled = JitMeter.Settled(warmed, atLeast, lastRound, round);
         }
-        while (warmed < atMost && !JitMeter.Settled(warmed, atLeast, lastRound, WarmUpRound));
+        while (!settled && warmed < atMost);
 
-        var settled = JitMeter.Settled(warmed, atLeast, lastRound, WarmUpRound) ? "the services' JIT settled" : "the JIT had not settled";
-        report.Line(string.Create(CultureInfo.InvariantCulture, $"P3 warm-up: {warmed.TotalSeconds:0} s, {signedIn} sign-ins; {settled} " +
-            $"(tier-1 compilation threads: {jit.Seconds:0.00} CPU-s in all, {lastRound:0.00} in the last {WarmUpRound.TotalSeconds:0} s)"));
+        report.Line(string.Create(CultureInfo.InvariantCulture, $"P3 warm-up: {warmed.TotalSeconds:0} s, {signedIn} sign-ins; " +
+            $"{(settled ? "the services' JIT settled" : "the JIT had not settled")} (tier-1 compilation threads: {jitInAll:0.00} CPU-s " +
+            $"in all, {lastRound:0.00} in the last round)"));
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
