@@ -85,6 +85,34 @@ public class PasskeyTests(PostgresServer postgres, AccountsClassHost host, Redis
     }
 
     [Fact]
+    public async Task A_passkey_stops_finishing_sign_ins_once_the_organisation_drops_passkeys_even_one_begun_before()
+    {
+        var organisation = await PasskeyOrganisationAsync();
+        var admin = await CreateMfaUserAsync(organisation);
+        using var key = NewKey();
+        await RegisterAsync(admin, key);
+        var ticket = (await PasswordStepAsync(admin)).GetProperty("loginTicket").GetString()!;
+        var prompt = await JsonAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey/options", new { loginTicket = ticket }));
+
+        using (var client = ClientFor(admin))
+        {
+            await JsonAsync(await client.PutAsJsonAsync("/api/organisation/settings", new { controlCentreFactors = new[] { "sms" } }));
+        }
+
+        // The prompt was given while passkeys counted; the answer comes after the rule changed.
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey", new
+        {
+            loginTicket = ticket, ceremonyId = prompt.GetProperty("ceremonyId").GetGuid(),
+            credential = key.Sign(prompt.GetProperty("options")),
+        }), HttpStatusCode.Conflict, "second_factor_not_allowed");
+        await ProblemAsync(await Client.PostAsJsonAsync("/api/auth/mfa/passkey/options", new { loginTicket = ticket }),
+            HttpStatusCode.Conflict, "second_factor_not_allowed");
+        var login = await PasswordStepAsync(admin);
+        Assert.Equal("sms", login.GetProperty("method").GetString());
+        Assert.DoesNotContain("passkey", login.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public async Task A_user_with_a_passkey_may_still_choose_a_text_message()
     {
         var organisation = await PasskeyOrganisationAsync();
