@@ -28,6 +28,7 @@ public static class NotifierScenario
 
         var notifier = new List<double>();
         var raw = new List<double>();
+        var rawQuorum = new List<double>();
         var perSms = 0.0;
         for (var round = 1; round <= settings.Rounds; round++)
         {
@@ -50,14 +51,26 @@ public static class NotifierScenario
             report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(used)}; " +
                 $"{CpuMeter.PerOperation(parts, settings.Messages)}");
 
-            var rawRate = await RawAsync(factory, settings.Messages, sample);
+            var rawRate = await RawAsync(factory, settings.Messages, sample, quorum: false);
             raw.Add(rawRate.Rate);
             report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume (round {round})", $"{rawRate.Rate:N0} msg/s", "–", "–",
                 $"{settings.Messages:N0} persistent messages, prefetch 16, ack each, {rawRate.Elapsed.TotalSeconds:N2} s; load " +
                     $"{Report.LoadAverage()}");
             report.Line($"P4 raw round {round}: {settings.Messages} messages in {rawRate.Elapsed.TotalSeconds:N2} s = {rawRate.Rate:N0} " +
                 $"msg/s");
+
+            // The services' queues are quorum queues (replicated on a cluster); the target's peer above is a classic queue, as
+            // the issue measured it. The same client on the services' queue type says how much of the gap is the queue's.
+            var quorumRate = await RawAsync(factory, settings.Messages, sample, quorum: true);
+            rawQuorum.Add(quorumRate.Rate);
+            report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume, quorum queue (round {round})", $"{quorumRate.Rate:N0} msg/s",
+                "–", "–", $"{settings.Messages:N0} messages, the queue type the services declare; no target; load {Report.LoadAverage()}");
+            report.Line($"P4 raw round {round}, quorum queue: {settings.Messages} messages in {quorumRate.Elapsed.TotalSeconds:N2} s = " +
+                $"{quorumRate.Rate:N0} msg/s");
         }
+
+        report.Line($"P4 Notifier / raw RabbitMQ on a quorum queue, the services' queue type (no target of its own): " +
+            $"{notifier.Average() / rawQuorum.Average():N2}");
 
         return (notifier.Average(), raw.Average(), perSms);
     }
@@ -130,14 +143,16 @@ public static class NotifierScenario
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private static async Task<(double Rate, TimeSpan Elapsed)> RawAsync(ConnectionFactory factory, int count, int size)
+    private static async Task<(double Rate, TimeSpan Elapsed)> RawAsync(ConnectionFactory factory, int count, int size, bool quorum)
     {
         await using var connection = await factory.CreateConnectionAsync("bench-raw");
         await using var publisher = await connection.CreateChannelAsync();
         await using var consumerChannel =
             await connection.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 8));
         var queue = $"bench-raw-{Guid.NewGuid():N}";
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: true);
+        // A quorum queue cannot be auto-deleted; it is deleted below, as the classic one is.
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: !quorum,
+            arguments: quorum ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null);
         await consumerChannel.BasicQosAsync(0, 16, false);
         var consumed = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
