@@ -87,6 +87,19 @@ public sealed class CpuMeter
         return result;
     }
 
+    /// <summary>A process's user and system time since it started, in seconds; 0 when it is gone.</summary>
+    public static double SecondsSinceStart(int pid)
+    {
+        try
+        {
+            return TicksOf(File.ReadAllText($"/proc/{pid}/stat")) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>User and system time, in ticks, from a process's or a thread's <c>stat</c>.</summary>
     public static long TicksOf(string stat)
     {

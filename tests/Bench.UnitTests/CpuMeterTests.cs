@@ -42,4 +42,19 @@ public sealed class CpuMeterTests
         Assert.InRange(self.Seconds, 0.18, wall * Environment.ProcessorCount + 0.05);
         Assert.True(spin > 0);
     }
+
+    [Fact]
+    public void A_process_CPU_since_its_start_matches_the_runtime_own_count_and_a_process_that_is_gone_has_none()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var before = process.TotalProcessorTime.TotalSeconds;
+
+        var seconds = CpuMeter.SecondsSinceStart(Environment.ProcessId);
+
+        process.Refresh();
+        // /proc counts in ticks of 10 ms; the runtime reads the same kernel counters.
+        Assert.InRange(seconds, before - 0.02, process.TotalProcessorTime.TotalSeconds + 0.02);
+        Assert.True(seconds > 0);
+        Assert.Equal(0, CpuMeter.SecondsSinceStart(int.MaxValue));
+    }
 }
