@@ -49,7 +49,8 @@ public static class AppHostScenario
             // The CPU a start took varies far less from run to run than the wall-clock time does (docs/benchmarks.md).
             var cpu = pids.Sum(CpuMeter.SecondsSinceStart);
             if (pids.Count > 0) started.Add($"{name} {cpu:N1}");
-            report.Line($"P6 idle RSS {name}: {idle[name] / 1048576.0:N0} MiB, CPU since its start {cpu:N1} s (pids {string.Join(',', pids)})");
+            report.Line($"P6 idle RSS {name}: {idle[name] / 1048576.0:N0} MiB, CPU since its start {cpu:N1} s " +
+                $"(pids {string.Join(',', pids)})");
         }
 
         report.Line($"P6 CPU seconds of each service from its start to 10 s after ready: {string.Join(", ", started)}");
