@@ -51,29 +51,10 @@ public static class NotifierScenario
             report.Line($"P4 Notifier round {round} CPU: {CpuMeter.Format(used)}; " +
                 $"{CpuMeter.PerOperation(parts, settings.Messages)}");
 
-            // Metered as the Notifier's round is: what the broker spends per message with a bare client beside what it spends per SMS.
-            var rawCpu = CpuMeter.Start();
-            var rawRate = await RawAsync(factory, settings.Messages, sample, quorum: false);
-            var rawUsed = rawCpu.Stop();
-            raw.Add(rawRate.Rate);
-            report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume (round {round})", $"{rawRate.Rate:N0} msg/s", "–", "–",
-                $"{settings.Messages:N0} persistent messages, prefetch 16, ack each, {rawRate.Elapsed.TotalSeconds:N2} s; load " +
-                    $"{Report.LoadAverage()}");
-            report.Line($"P4 raw round {round}: {settings.Messages} messages in {rawRate.Elapsed.TotalSeconds:N2} s = {rawRate.Rate:N0} " +
-                $"msg/s; CPU: {CpuMeter.Format(rawUsed)}; {CpuMeter.PerOperation(rawUsed.Parts, settings.Messages)}");
-
+            raw.Add(await RawRoundAsync(report, factory, settings.Messages, sample, round, quorum: false));
             // The services' queues are quorum queues (replicated on a cluster); the target's peer above is a classic queue, as
             // the issue measured it. The same client on the services' queue type says how much of the gap is the queue's.
-            var quorumCpu = CpuMeter.Start();
-            var quorumRate = await RawAsync(factory, settings.Messages, sample, quorum: true);
-            var quorumUsed = quorumCpu.Stop();
-            rawQuorum.Add(quorumRate.Rate);
-            report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume, quorum queue (round {round})",
-                $"{quorumRate.Rate:N0} msg/s", "–", "–",
-                $"{settings.Messages:N0} messages, the queue type the services declare; no target; load {Report.LoadAverage()}");
-            report.Line($"P4 raw round {round}, quorum queue: {settings.Messages} messages in {quorumRate.Elapsed.TotalSeconds:N2} s = " +
-                $"{quorumRate.Rate:N0} msg/s; CPU: {CpuMeter.Format(quorumUsed)}; " +
-                $"{CpuMeter.PerOperation(quorumUsed.Parts, settings.Messages)}");
+            rawQuorum.Add(await RawRoundAsync(report, factory, settings.Messages, sample, round, quorum: true));
         }
 
         report.Line($"P4 Notifier / raw RabbitMQ on a quorum queue, the services' queue type (no target of its own): " +
@@ -149,6 +130,23 @@ public static class NotifierScenario
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>One round of the bare client, metered as the Notifier's round is (what the broker spends per message with a
+    /// bare client beside what it spends per SMS), reported as a row and a line; its rate.</summary>
+    private static async Task<double> RawRoundAsync(Report report, ConnectionFactory factory, int count, int size, int round, bool quorum)
+    {
+        var cpu = CpuMeter.Start();
+        var (rate, elapsed) = await RawAsync(factory, count, size, quorum);
+        var used = cpu.Stop();
+        var (variant, notes) = quorum
+            ? (", quorum queue", $"{count:N0} messages, the queue type the services declare; no target")
+            : ("", $"{count:N0} persistent messages, prefetch 16, ack each, {elapsed.TotalSeconds:N2} s");
+        report.Row("P4 SMS send", $"raw RabbitMQ.Client publish + consume{variant} (round {round})", $"{rate:N0} msg/s", "–", "–",
+            $"{notes}; load {Report.LoadAverage()}");
+        report.Line($"P4 raw round {round}{variant}: {count} messages in {elapsed.TotalSeconds:N2} s = {rate:N0} msg/s; " +
+            $"CPU: {CpuMeter.Format(used)}; {CpuMeter.PerOperation(used.Parts, count)}");
+        return rate;
+    }
 
     private static async Task<(double Rate, TimeSpan Elapsed)> RawAsync(ConnectionFactory factory, int count, int size, bool quorum)
     {
