@@ -34,6 +34,9 @@ internal sealed class DownstreamService : IAsyncDisposable
     /// <summary>Served at /openapi/v1.json when set: the service's own OpenAPI document.</summary>
     public string? OpenApiDocument { get; set; }
 
+    /// <summary>How long the service takes to answer /openapi/v1.json (a service building its document cold).</summary>
+    public TimeSpan OpenApiDelay { get; set; }
+
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
     public IEnumerable<ReceivedRequest> ReceivedApiRequests =>
@@ -63,6 +66,7 @@ internal sealed class DownstreamService : IAsyncDisposable
                     await context.Response.WriteAsync(service.Jwks);
                     return;
                 case "/openapi/v1.json" when service.OpenApiDocument is not null:
+                    await Task.Delay(service.OpenApiDelay, context.RequestAborted);
                     context.Response.ContentType = "application/json";
                     await context.Response.WriteAsync(service.OpenApiDocument);
                     return;
