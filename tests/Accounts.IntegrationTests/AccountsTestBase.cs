@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FlexWhere.Accounts.Auth;
@@ -18,28 +19,73 @@ using Npgsql;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 /// <summary>
-/// What the tests of one class share: Accounts in memory on one migrated database of the real
-/// PostgreSQL server, the clock it follows, and what a base class runs beside it (<see cref="Companion"/>:
-/// Challenges for the SMS flows). A host per test cost each test a service start; instead each test
-/// starts on empty tables (<see cref="AccountsTestBase.InitializeAsync"/>), which is what a fresh copy
-/// of the migrated template holds. xUnit makes one per test class and disposes it after the class's
-/// last test; the tests of a class run one after the other.
+/// What the tests of one class share: Accounts in memory on one migrated database of the real PostgreSQL server, the
+/// clock it follows, and what a base class runs beside it (<see cref="Companion"/>: Challenges for the SMS flows). A host
+/// per test cost each test a service start; instead each test starts on empty tables
+/// (<see cref="AccountsTestBase.InitializeAsync"/>), which is what a fresh copy of the migrated template holds. xUnit makes
+/// one per test class; the host itself is the collection's (<see cref="AccountsHostPool"/>), so the next class of the
+/// collection with the same settings goes on with it instead of starting another. The tests of a collection run one
+/// after the other.
 /// </summary>
-public sealed class AccountsClassHost : IAsyncLifetime
+public sealed class AccountsClassHost(AccountsHostPool pool)
 {
+    private AccountsHost? _host;
+
     /// <summary>The service's clock: each test puts a fake clock of its own in it, set to the real time.</summary>
+    public TestClock Clock => Host.Clock;
+
+    public ServiceFactory<Program>? Factory { get => Host.Factory; set => Host.Factory = value; }
+
+    public string ConnectionString { get => Host.ConnectionString; set => Host.ConnectionString = value; }
+
+    /// <summary>Started with the host, disposed before Accounts when the host goes.</summary>
+    public IAsyncDisposable? Companion { get => Host.Companion; set => Host.Companion = value; }
+
+    private AccountsHost Host => _host ?? throw new InvalidOperationException("The class has not taken its host yet (BindAsync).");
+
+    /// <summary>Takes the collection's host for <paramref name="key"/> (the class's settings and test services) once.</summary>
+    public async Task BindAsync(string key) => _host ??= await pool.TakeAsync(key);
+}
+
+/// <summary>
+/// The Accounts host of one test collection, handed from class to class while their settings and test services are
+/// the same (the key), and disposed when a class needs other ones or the collection ends. One at a time: a host left
+/// idle beside the next one would still consume from the collection's virtual host. Each host start compiled every
+/// route and built the service again; 24 classes made 24 starts (docs/testing.md, "One Accounts host per collection").
+/// </summary>
+public sealed class AccountsHostPool : IAsyncLifetime
+{
+    private AccountsHost? _current;
+
+    public async Task<AccountsHost> TakeAsync(string key)
+    {
+        if (_current?.Key == key) return _current;
+        if (_current is not null) await _current.DisposeAsync();
+        return _current = new AccountsHost(key);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_current is not null) await _current.DisposeAsync();
+    }
+}
+
+/// <summary>Accounts on one database and clock, and what runs beside it.</summary>
+public sealed class AccountsHost(string key) : IAsyncDisposable
+{
+    public string Key { get; } = key;
+
     public TestClock Clock { get; } = new();
 
     public ServiceFactory<Program>? Factory { get; set; }
 
     public string ConnectionString { get; set; } = "";
 
-    /// <summary>Started with the class's first test, disposed before Accounts after its last.</summary>
     public IAsyncDisposable? Companion { get; set; }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Factory is not null) await Factory.DisposeAsync();
         if (Companion is not null) await Companion.DisposeAsync();
@@ -113,8 +159,18 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
     public static PasswordHasher<User> NewPasswordHasher() =>
         new(Options.Create(new PasswordHasherOptions { IterationCount = HashIterations }));
 
+    /// <summary>What decides whether two classes can share a host: the settings they give Accounts and the class that
+    /// last overrides <see cref="ConfigureTestServices"/> (what it adds, such as Challenges beside Accounts).</summary>
+    private string HostKey =>
+        string.Join('\n', Settings.Select(setting => $"{setting.Key}={setting.Value}")) + "\n" +
+        GetType().GetMethod(nameof(ConfigureTestServices), BindingFlags.Instance | BindingFlags.NonPublic)!.DeclaringType!.FullName;
+
+    /// <summary>Takes the collection's host for this class's settings; before anything uses <see cref="Host"/>.</summary>
+    protected Task BindHostAsync() => host.BindAsync(HostKey);
+
     public virtual async Task InitializeAsync()
     {
+        await BindHostAsync();
         host.Clock.Current = Time;
         if (host.Factory is null)
         {

@@ -13,14 +13,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [CollectionDefinition(Name)]
-public sealed class MfaCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RedisServer>, ICollectionFixture<RabbitMqServer>
+public sealed class MfaCollection : ICollectionFixture<AccountsHostPool>,
+    ICollectionFixture<PostgresServer>, ICollectionFixture<RedisServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "Accounts with Challenges";
 }
 
 /// <summary>Accounts with the real Challenges service beside it (real Redis, real RabbitMQ): the SMS
 /// codes are read from the broker where the Notifier would take them. Challenges, its clock and the
-/// capture of the broker's SendSms are shared by the tests of a class, as Accounts is.</summary>
+/// capture of the broker's SendSms are shared by the tests that share Accounts (<see cref="AccountsHostPool"/>).</summary>
 public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost host, RedisServer redis, RabbitMqServer rabbitMq)
     : AccountsTestBase(postgres, host, rabbitMq)
 {
@@ -39,6 +40,7 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
 
     public override async Task InitializeAsync()
     {
+        await BindHostAsync();
         Host.Companion ??= await ChallengesBeside.StartAsync(redis, Broker);
         Beside.Clock.Current = ChallengesTime;
         await base.InitializeAsync();

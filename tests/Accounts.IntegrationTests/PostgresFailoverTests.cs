@@ -14,7 +14,8 @@ namespace FlexWhere.Accounts.IntegrationTests;
 
 /// <summary>The failover test's primary and standby, apart from the run's shared server: it stops one of them.</summary>
 [CollectionDefinition(Name)]
-public sealed class FailoverPostgresCollection : ICollectionFixture<ReplicatedPostgresServer>, ICollectionFixture<RabbitMqServer>
+public sealed class FailoverPostgresCollection : ICollectionFixture<AccountsHostPool>,
+    ICollectionFixture<ReplicatedPostgresServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "postgres-failover";
 }

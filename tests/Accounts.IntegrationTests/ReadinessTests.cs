@@ -6,7 +6,8 @@ using Npgsql;
 namespace FlexWhere.Accounts.IntegrationTests;
 
 [CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
+public sealed class PostgresCollection : ICollectionFixture<AccountsHostPool>,
+    ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "postgres";
 }
@@ -14,7 +15,8 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresServer>, ICo
 /// <summary>The mobile sign-in classes, with a PostgreSQL server of their own: a collection's classes
 /// run one after another, so a second collection lets them run beside the first.</summary>
 [CollectionDefinition(Name)]
-public sealed class MobilePostgresCollection : ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
+public sealed class MobilePostgresCollection : ICollectionFixture<AccountsHostPool>,
+    ICollectionFixture<PostgresServer>, ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "postgres-mobile";
 }
