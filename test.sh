@@ -33,8 +33,8 @@ createdump=$(ls "$(dirname "$(readlink -f "$(command -v dotnet)")")"/shared/Micr
 # The two suites that boot a whole stack are the run's longest chains (docs/testing.md); every other assembly
 # runs at a lower priority and takes the CPU they leave.
 critical="EndToEndTests Reliability.Tests"
-# How many test assemblies run at once besides the lane of those without servers (light, below): two cores, most
-# assemblies wait on servers and sockets, and one of the two that boot a whole stack waits for its turn (below).
+# How many test assemblies run at once: two cores, most assemblies wait on servers and sockets, and
+# one of the two that boot a whole stack waits for its turn (below).
 jobs=${FLEXWHERE_TEST_JOBS:-4}
 # Tiered PGO instruments the first calls of every method to optimise a long run; test hosts and the
 # stacks under test are short runs, and without it they took a fifth less CPU (docs/testing.md).
@@ -95,25 +95,9 @@ servers_pid=$!
 # Longest first, so the short ones fill the gaps; those that need no shared server start at once: the
 # end-to-end tests and the reliability suite boot the AppHost, which starts its own (R1 starts its own too).
 assemblies=(EndToEndTests Reliability.Tests Accounts.IntegrationTests Challenges.IntegrationTests Notifier.IntegrationTests
-  Gateway.IntegrationTests Notifier.UnitTests Accounts.UnitTests Gateway.UnitTests Bench.UnitTests Challenges.UnitTests
+  Gateway.IntegrationTests Accounts.UnitTests Gateway.UnitTests Challenges.UnitTests Notifier.UnitTests Bench.UnitTests
   LocalServers.Tests)
 needs_servers() { [[ "$1" == *.IntegrationTests ]]; }
-# The assemblies without servers run in a lane of their own, one at a time from the start, beside the $jobs others.
-# They take little CPU and much of their time is waiting (start-up checks against servers that do not answer): queued
-# behind the integration tests, they were the run's last minute, waiting out their timeouts alone (docs/testing.md).
-light() { [[ "$1" == *.UnitTests || "$1" == LocalServers.Tests ]]; }
-heavy_queued() {
-  local name
-  for name in "${queue[@]}"; do if ! light "$name"; then return 0; fi; done
-  return 1
-}
-running() { # running light|heavy: how many of that kind run now
-  local name count=0
-  for name in "${!pids[@]}"; do
-    if light "$name"; then [ "$1" = light ] && count=$((count + 1)); else [ "$1" = heavy ] && count=$((count + 1)); fi
-  done
-  echo "$count"
-}
 # The two assemblies that boot a whole stack take turns (StackBootTurn in tests/EndToEndTests/AppHostFixture.cs,
 # an flock on this file). The end-to-end stack goes first: its tests run longest after the boot. The
 # reliability suite starts once that boot holds the turn (or after 60 s, or at once without the end-to-end tests).
@@ -202,14 +186,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
   for name in "${queue[@]}"; do if second_boot "$name"; then held=1; fi; done
   for name in "${queue[@]}"; do
     if second_boot "$name"; then held=0; fi
-    if light "$name"; then
-      # One at a time beside the others; all the slots once nothing else is left (FLEXWHERE_TEST_ONLY=…UnitTests).
-      lane=1
-      if [ "$(running heavy)" -eq 0 ] && ! heavy_queued; then lane=$jobs; fi
-      if [ "$(running light)" -lt "$lane" ]; then start_assembly "$name" "$@"; else waiting+=("$name"); fi
-      continue
-    fi
-    if [ $(($(running heavy) + held)) -lt "$jobs" ] && { ! needs_servers "$name" || servers_ready; } \
+    if [ $((${#pids[@]} + held)) -lt "$jobs" ] && { ! needs_servers "$name" || servers_ready; } \
       && { ! second_boot "$name" || first_boot_under_way; }; then
       start_assembly "$name" "$@"
     else
