@@ -51,7 +51,11 @@ def kind(command: str, name: str) -> str:
 
 
 def main() -> None:
-    seen: dict[tuple[str, str], list] = {}  # (pid, start time) -> [kind, CPU at first sight, CPU now]
+    seen: dict[tuple[str, str], list] = {}  # (pid, start time) -> [kind, CPU at first sight, CPU now, name]
+
+    def command_of(pid: str) -> str:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
 
     def read() -> None:
         for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -63,11 +67,13 @@ def main() -> None:
                 cpu, started = (int(fields[11]) + int(fields[12])) / TICKS, fields[19]
                 entry = seen.get((pid, started))
                 if entry is None:
-                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                        command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
-                    seen[(pid, started)] = [kind(command, name), cpu if first_round else 0.0, cpu]
+                    seen[(pid, started)] = [kind(command_of(pid), name), cpu if first_round else 0.0, cpu, name]
                 else:
                     entry[2] = cpu
+                    # A script that execs what it starts keeps its pid (rabbitmq-server → erl → erlexec → beam.smp):
+                    # it counts as what it became, not as what it was first seen as.
+                    if name != entry[3]:
+                        entry[0], entry[3] = kind(command_of(pid), name), name
             except (OSError, ValueError):
                 pass  # ended meanwhile
 
