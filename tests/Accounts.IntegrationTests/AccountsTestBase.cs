@@ -43,22 +43,33 @@ public sealed class AccountsClassHost(AccountsHostPool pool)
 
     private AccountsHost Host => _host ?? throw new InvalidOperationException("The class has not taken its host yet (BindAsync).");
 
-    /// <summary>Takes the collection's host for <paramref name="key"/> (the class's settings and test services) once.</summary>
-    public async Task BindAsync(string key) => _host ??= await pool.TakeAsync(key);
+    /// <summary>Takes the collection's host for <paramref name="key"/> (the class's settings and test services) once, on
+    /// <paramref name="servers"/>.</summary>
+    public async Task BindAsync(string key, IEnumerable<RealServer> servers) => _host ??= await pool.TakeAsync(key, servers);
 }
 
 /// <summary>
 /// The Accounts host of one test collection, handed from class to class while their settings and test services are
 /// the same (the key), and disposed when a class needs other ones or the collection ends. One at a time: a host left
-/// idle beside the next one would still consume from the collection's virtual host. Each host start compiled every
-/// route and built the service again; 24 classes made 24 starts (docs/testing.md, "One Accounts host per collection").
+/// idle beside the next one would still consume from the collection's virtual host. It is stopped before the servers'
+/// fixtures give their parts back (<see cref="RealServer.BeforeRelease"/>): xUnit disposes a collection's fixtures side by
+/// side, and a virtual host given back while this host's bus still ran could go to another collection. Each host start
+/// compiled every route and built the service again (docs/testing.md, "One Accounts host per collection").
 /// </summary>
 public sealed class AccountsHostPool : IAsyncLifetime
 {
+    private readonly HashSet<RealServer> _servers = [];
     private AccountsHost? _current;
+    private Task? _closing;
 
-    public async Task<AccountsHost> TakeAsync(string key)
+    /// <summary>The host for <paramref name="key"/>, on the servers it uses.</summary>
+    public async Task<AccountsHost> TakeAsync(string key, IEnumerable<RealServer> servers)
     {
+        foreach (var server in servers)
+        {
+            if (_servers.Add(server)) server.BeforeRelease(CloseAsync);
+        }
+
         if (_current?.Key == key) return _current;
         if (_current is not null) await _current.DisposeAsync();
         return _current = new AccountsHost(key);
@@ -66,9 +77,12 @@ public sealed class AccountsHostPool : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => CloseAsync();
+
+    /// <summary>Disposes the last host once, for whichever asks first: the pool or a server's fixture.</summary>
+    private Task CloseAsync()
     {
-        if (_current is not null) await _current.DisposeAsync();
+        lock (_servers) return _closing ??= _current is null ? Task.CompletedTask : _current.DisposeAsync().AsTask();
     }
 }
 
@@ -165,8 +179,9 @@ public abstract class AccountsTestBase(PostgresServer postgres, AccountsClassHos
         string.Join('\n', Settings.Select(setting => $"{setting.Key}={setting.Value}")) + "\n" +
         GetType().GetMethod(nameof(ConfigureTestServices), BindingFlags.Instance | BindingFlags.NonPublic)!.DeclaringType!.FullName;
 
-    /// <summary>Takes the collection's host for this class's settings; before anything uses <see cref="Host"/>.</summary>
-    protected Task BindHostAsync() => host.BindAsync(HostKey);
+    /// <summary>Takes the collection's host for this class's settings; before anything uses <see cref="Host"/>. The host is
+    /// stopped before the broker's fixture, or any of <paramref name="alsoUsed"/>, gives its part of the server back.</summary>
+    protected Task BindHostAsync(params RealServer[] alsoUsed) => host.BindAsync(HostKey, [rabbitMq, .. alsoUsed]);
 
     public virtual async Task InitializeAsync()
     {

@@ -40,7 +40,8 @@ public abstract class MfaTestBase(PostgresServer postgres, AccountsClassHost hos
 
     public override async Task InitializeAsync()
     {
-        await BindHostAsync();
+        // Challenges beside Accounts uses the collection's Redis database too.
+        await BindHostAsync(redis);
         Host.Companion ??= await ChallengesBeside.StartAsync(redis, Broker);
         Beside.Clock.Current = ChallengesTime;
         await base.InitializeAsync();

@@ -12,6 +12,7 @@ namespace FlexWhere.Testing;
 public abstract class RealServer : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<Func<Task>> _beforeRelease = [];
     private DataFolder? _folder;
 
     protected abstract string EnvironmentVariable { get; }
@@ -52,8 +53,21 @@ public abstract class RealServer : IAsyncLifetime
         };
     }
 
+    /// <summary>
+    /// Runs <paramref name="stop"/> first when this fixture is disposed, before its part of the server (a virtual host, a
+    /// database number) is given back to the run: for a client that outlives a test class, such as the Accounts host the
+    /// classes of a collection share. xUnit disposes a collection's fixtures side by side, so their order does not do it.
+    /// </summary>
+    public void BeforeRelease(Func<Task> stop)
+    {
+        lock (_beforeRelease) _beforeRelease.Add(stop);
+    }
+
     public async Task DisposeAsync()
     {
+        Func<Task>[] first;
+        lock (_beforeRelease) first = [.. _beforeRelease];
+        foreach (var stop in first) await stop();
         // Stop in reverse order of start (RabbitMQ before its port mapper).
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
         _folder?.Delete();
