@@ -13,7 +13,8 @@ public sealed class BrokerReachability(IBusControl bus)
 {
     public bool KnownUnreachable => bus.CheckHealth() is { Status: not BusHealthStatus.Healthy } health && Unreachable(health.Exception);
 
-    private static bool Unreachable(Exception? failure)
+    /// <summary>Whether <paramref name="failure"/> (a bus's or an endpoint's health exception) says the broker cannot be reached.</summary>
+    public static bool Unreachable(Exception? failure)
     {
         for (; failure is not null; failure = failure.InnerException)
         {

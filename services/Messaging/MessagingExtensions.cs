@@ -29,6 +29,8 @@ public static class MessagingExtensions
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) => UseBroker(rabbit, context, broker));
         });
+        // After MassTransit's hosted service, so the watchdog stops first when the service stops.
+        builder.Services.AddReceiveEndpointWatchdog();
 
         if (!brokerGatesReadiness)
         {
@@ -42,6 +44,22 @@ public static class MessagingExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Starts the bus again when a receive endpoint stays without a consumer (<see cref="ReceiveEndpointWatchdog"/>).
+    /// Register it after the bus.</summary>
+    public static IServiceCollection AddReceiveEndpointWatchdog(this IServiceCollection services)
+    {
+        services.AddOptions<EndpointWatchdogOptions>()
+            .BindConfiguration(EndpointWatchdogOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ReceiveEndpointWatchdog>();
+        // MassTransit connects every observer in the container to the bus it builds, before the bus starts.
+        services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
+        services.AddSingleton<IBusObserver>(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
+        services.AddHostedService(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
+        return services;
     }
 
     /// <summary>

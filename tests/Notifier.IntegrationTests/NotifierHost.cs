@@ -108,6 +108,8 @@ public sealed class NotifierHost : IAsyncDisposable
             Extensions.AddEmailConsumers(bus);
             bus.UsingRabbitMq((context, rabbit) => MessagingExtensions.UseBroker(rabbit, context, BrokerAddress.Parse(servers.RabbitMq)!));
         });
+        // As in the Notifier (MessagingExtensions.AddMessaging): after the bus.
+        builder.Services.AddReceiveEndpointWatchdog();
         builder.Services.Configure<TestHarnessOptions>(options =>
         {
             options.TestTimeout = TimeSpan.FromSeconds(60);
