@@ -67,10 +67,17 @@ public abstract class RealServer : IAsyncLifetime
     {
         Func<Task>[] first;
         lock (_beforeRelease) first = [.. _beforeRelease];
-        foreach (var stop in first) await stop();
-        // Stop in reverse order of start (RabbitMQ before its port mapper).
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        _folder?.Delete();
+        try
+        {
+            foreach (var stop in first) await stop();
+        }
+        finally
+        {
+            // Given back even when a stop before it failed (its failure still fails the run), so the part is not kept
+            // taken until the test host exits. In reverse order of start (RabbitMQ before its port mapper).
+            for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+            _folder?.Delete();
+        }
     }
 
     /// <summary>The connection string to this fixture's own part of a shared server (a database number, a

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Http.Resilience;
 
 namespace FlexWhere.Gateway.Health;
 
@@ -21,10 +20,7 @@ public static class DownstreamHealthChecks
     public static void AddDownstreamHealthChecks(this IHostApplicationBuilder builder, IConfigurationSection proxyConfig)
     {
         // A probe must answer within its own timeout, not after the standard handler's retries.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
-        builder.Services.AddHttpClient(HttpClientName, client => client.Timeout = ProbeTimeout)
-            .RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        builder.Services.AddOneTryHttpClient(HttpClientName, ProbeTimeout);
 
         var healthChecks = builder.Services.AddHealthChecks();
         foreach (var cluster in proxyConfig.GetSection("Clusters").GetChildren())

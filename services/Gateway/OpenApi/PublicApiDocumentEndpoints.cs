@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Http.Resilience;
 using Scalar.AspNetCore;
 
 namespace FlexWhere.Gateway.OpenApi;
@@ -17,11 +16,7 @@ public static class PublicApiDocumentEndpoints
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PublicApiDocumentSource>();
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
-        builder.Services.AddHttpClient(PublicApiDocumentSource.HttpClientName,
-                client => client.Timeout = PublicApiDocumentSource.FetchTimeout)
-            .RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        builder.Services.AddOneTryHttpClient(PublicApiDocumentSource.HttpClientName, PublicApiDocumentSource.FetchTimeout);
     }
 
     public static WebApplication MapPublicApiDocument(this WebApplication app)
