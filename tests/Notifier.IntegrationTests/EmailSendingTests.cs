@@ -99,7 +99,37 @@ public sealed class EmailSendingTests(RabbitMqServer rabbitMq, RedisServer redis
         Assert.Equal(3, _smtp.DataAttempts);
         Assert.Single(_smtp.Received);
         Assert.Null(await ErrorQueues.FindAsync(rabbitMq, "send-email_error", message.MessageId));
+        // Each refused attempt is logged, with the message and the masked address only; the server kept nothing.
+        var attempts = FailedAttempts(notifier, message.MessageId);
+        Assert.Equal(2, attempts.Length);
+        Assert.Contains("(the server answered 451); the server kept nothing", attempts[0], StringComparison.Ordinal);
+        Assert.Contains("(the server answered 421); the server kept nothing", attempts[1], StringComparison.Ordinal);
+        Assert.All(attempts, line => Assert.DoesNotContain(message.To, line, StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// The connection breaks after the content went out and before the server's answer, and the server had kept the message: the
+    /// sender's next attempt delivers a second copy with the same Message-ID (SMTP cannot tell; docs/reliability.md, "What
+    /// remains"). The log must say so, naming the message: a copy outside a Notifier's death is otherwise unexplained.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_lost_after_the_content_is_logged_as_a_possible_second_copy()
+    {
+        _smtp.ScriptDataReplies(SmtpSink.KeepAndDrop);
+        await using var notifier = await StartNotifierAsync();
+        var message = NotifierHost.NewSendEmail();
+
+        await notifier.Harness.Bus.Publish(message);
+        await NotifierHost.EventuallyAsync(() => _smtp.Received.Count == 2, "The e-mail did not reach the server twice.");
+
+        Assert.All(_smtp.Received, mail => Assert.Equal($"{message.MessageId:N}@flexwhere.test", mail.MessageId));
+        var attempt = Assert.Single(FailedAttempts(notifier, message.MessageId));
+        Assert.Contains("after its content went out; the server may have kept it", attempt, StringComparison.Ordinal);
+    }
+
+    private static string[] FailedAttempts(NotifierHost notifier, Guid messageId) =>
+        [.. notifier.Logs.GetSnapshot().Select(log => log.Message)
+            .Where(line => line.StartsWith($"An SMTP attempt for e-mail {messageId}", StringComparison.Ordinal))];
 
     [Fact]
     public async Task A_final_refusal_is_not_retried_and_leaves_the_message_in_the_error_queue()

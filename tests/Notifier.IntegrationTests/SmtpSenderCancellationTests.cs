@@ -1,5 +1,9 @@
 using FlexWhere.Notifier.Email;
 using FlexWhere.Testing.Smtp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Polly.Timeout;
 
 namespace FlexWhere.Notifier.IntegrationTests;
 
@@ -7,16 +11,18 @@ namespace FlexWhere.Notifier.IntegrationTests;
 /// way, ignored after, when stopping would leave an e-mail the server kept without a sent record.</summary>
 public sealed class SmtpSenderCancellationTests
 {
-    private static SmtpEmailSender SenderTo(SmtpSink server, TimeSpan? retryDelay = null) =>
+    private static SmtpEmailSender SenderTo(SmtpSink server, TimeSpan? retryDelay = null, TimeSpan? attemptTimeout = null,
+        ILogger<SmtpEmailSender>? logger = null) =>
         new(Microsoft.Extensions.Options.Options.Create(new SmtpOptions
     {
         Host = "127.0.0.1",
         Port = server.Port,
         Security = MailKit.Security.SecureSocketOptions.None,
         From = "no-reply@flexwhere.test",
-        AttemptTimeout = TimeSpan.FromSeconds(20),
+        AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(20),
         BaseDelay = retryDelay ?? TimeSpan.FromMilliseconds(50),
-    }), TimeProvider.System);
+        MaxRetryAttempts = 1,
+    }), TimeProvider.System, logger ?? NullLogger<SmtpEmailSender>.Instance);
 
     private static OutgoingEmail Email() => new(Guid.NewGuid(), "j.de.vries@acme.example", "j•••@acme.example", "Onderwerp", "Tekst.");
 
@@ -71,5 +77,25 @@ public sealed class SmtpSenderCancellationTests
         server.Release();
         Assert.Equal(1, server.DataAttempts);
         Assert.Empty(server.Received);
+    }
+
+    /// <summary>An attempt whose answer does not come within its timeout after the server kept the message: the next attempt
+    /// delivers a second copy, and each timed-out attempt is logged as one that may have left a copy.</summary>
+    [Fact]
+    public async Task An_attempt_that_timed_out_after_its_content_is_logged_as_a_possible_second_copy()
+    {
+        await using var server = SmtpSink.Start(dataReplyDelay: TimeSpan.FromSeconds(3));
+        var logger = new FakeLogger<SmtpEmailSender>();
+        var email = Email();
+
+        await Assert.ThrowsAsync<TimeoutRejectedException>(() =>
+            SenderTo(server, attemptTimeout: TimeSpan.FromSeconds(1), logger: logger).SendAsync(email, CancellationToken.None));
+
+        Assert.Equal(2, server.Received.Count);
+        var attempts = logger.Collector.GetSnapshot().Select(log => log.Message).ToArray();
+        Assert.Equal(2, attempts.Length);
+        Assert.All(attempts, line => Assert.Contains(
+            $"e-mail {email.MessageId} to j•••@acme.example failed (no answer within 1 s) after its content went out", line,
+            StringComparison.Ordinal));
     }
 }

@@ -38,10 +38,12 @@ public sealed class SmtpEmailSender : IEmailSender
 {
     private readonly SmtpOptions _options;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger<SmtpEmailSender> _logger;
 
-    public SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider timeProvider)
+    public SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider timeProvider, ILogger<SmtpEmailSender> logger)
     {
         _options = options.Value;
+        _logger = logger;
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
             {
@@ -68,7 +70,15 @@ public sealed class SmtpEmailSender : IEmailSender
             await _pipeline.ExecuteAsync(async token =>
             {
                 cancellation.BeginAttempt();
-                await SendOnceAsync(message, cancellation, token);
+                try
+                {
+                    await SendOnceAsync(message, cancellation, token);
+                }
+                catch (Exception failed) when (IsTransient(failed) || TimedOut(failed, token, cancellation.Token))
+                {
+                    LogFailedAttempt(email, failed, cancellation.ContentOnItsWay);
+                    throw;
+                }
             }, cancellation.Token);
         }
         catch (SmtpCommandException refused)
@@ -76,6 +86,37 @@ public sealed class SmtpEmailSender : IEmailSender
             throw new EmailSendException($"smtp_{(int)refused.StatusCode}", permanent: (int)refused.StatusCode >= 500);
         }
     }
+
+    /// <summary>
+    /// Each attempt that failed in a way the pipeline tries again (or gives up on, after the last). A lost connection or a timeout
+    /// after the content went out leaves it unknown whether the server kept the message: the next attempt may make a second copy
+    /// (with the same <c>Message-ID</c>), and without this line nothing would say so. The address is never logged in full.
+    /// </summary>
+    private void LogFailedAttempt(OutgoingEmail email, Exception failed, bool contentOnItsWay)
+    {
+        var failure = failed switch
+        {
+            SmtpCommandException refused => $"the server answered {(int)refused.StatusCode}",
+            OperationCanceledException => $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s",
+            _ => failed.GetType().Name,
+        };
+        if (failed is SmtpCommandException || !contentOnItsWay)
+        {
+            _logger.LogWarning("An SMTP attempt for e-mail {MessageId} to {Destination} failed ({Failure}); the server kept nothing",
+                email.MessageId, email.MaskedTo, failure);
+        }
+        else
+        {
+            _logger.LogWarning("An SMTP attempt for e-mail {MessageId} to {Destination} failed ({Failure}) after its content went out; " +
+                "the server may have kept it, and another attempt may deliver a second copy with the same Message-ID",
+                email.MessageId, email.MaskedTo, failure);
+        }
+    }
+
+    /// <summary>The attempt's own timeout ended it (the pipeline then reports <see cref="TimeoutRejectedException"/>), not the
+    /// caller's cancellation.</summary>
+    private static bool TimedOut(Exception failed, CancellationToken attempt, CancellationToken caller) =>
+        failed is OperationCanceledException && attempt.IsCancellationRequested && !caller.IsCancellationRequested;
 
     /// <summary>"Later" answers and lost connections; never a 5xx, a failed sign-in to the server or a bad message.</summary>
     public static bool IsTransient(Exception? failure) => failure switch
@@ -141,6 +182,9 @@ public sealed class SmtpEmailSender : IEmailSender
         }
 
         public CancellationToken Token => _attempts.Token;
+
+        /// <summary>Whether this attempt's content has begun to go out: from then on the server may keep the message.</summary>
+        public bool ContentOnItsWay => _contentOnItsWay;
 
         public void BeginAttempt()
         {

@@ -64,8 +64,12 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private sealed record Hold(Func<MimeMessage, bool> Counted, int Count, TaskCompletionSource Gate);
 
-    /// <summary>The next DATA commands are answered with these replies (e.g. "451 4.3.0 Try again later"), in order;
-    /// then every message is accepted.</summary>
+    /// <summary>A scripted DATA reply that keeps the message and closes the connection without answering: the client cannot
+    /// know whether the server kept it.</summary>
+    public const string KeepAndDrop = "<keep and drop>";
+
+    /// <summary>The next DATA commands are answered with these replies (e.g. "451 4.3.0 Try again later", or
+    /// <see cref="KeepAndDrop"/>), in order; then every message is accepted.</summary>
     public void ScriptDataReplies(params string[] replies)
     {
         foreach (var reply in replies) _dataReplies.Enqueue(reply);
@@ -122,8 +126,14 @@ public sealed class SmtpSink : IAsyncDisposable
                             Interlocked.Increment(ref _dataAttempts);
                             if (_dataReplies.TryDequeue(out var scripted))
                             {
-                                await writer.WriteLineAsync(scripted);
-                                break;
+                                if (scripted != KeepAndDrop)
+                                {
+                                    await writer.WriteLineAsync(scripted);
+                                    break;
+                                }
+
+                                Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
+                                return;
                             }
 
                             Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
