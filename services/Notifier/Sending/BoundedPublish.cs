@@ -60,6 +60,8 @@ public static class BoundedPublish
     /// publish on it was refused or not confirmed in time (<paramref name="reason"/> goes to the broker and into MassTransit's
     /// log of the channel's shutdown). The receive endpoint then starts again on a new channel, and the broker hands out again
     /// what the old one had not acknowledged (this message too, which will find its SMS sent and publish the event again).
+    /// RabbitMQ.Client 7.2.2 then also ends the whole connection (541, "The CancellationTokenSource has been disposed") and the
+    /// bus connects again: every endpoint starts again (docs/reliability.md, "R1 on a RabbitMQ cluster").
     /// Needed on RabbitMQ 3.10 (Debian's): a channel whose first publish to a quorum queue comes while that queue has no leader
     /// (its leader's node has just died and the election is not over) has every later publish to that queue refused for as
     /// long as the channel lives, while a new channel's are confirmed (docs/reliability.md, "R1 on a RabbitMQ cluster").
