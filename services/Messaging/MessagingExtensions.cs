@@ -46,8 +46,8 @@ public static class MessagingExtensions
         return builder;
     }
 
-    /// <summary>Starts the bus again when a receive endpoint stays without a consumer (<see cref="ReceiveEndpointWatchdog"/>).
-    /// Register it after the bus.</summary>
+    /// <summary>Starts a receive endpoint again when it stays without a consumer while the broker is reachable
+    /// (<see cref="ReceiveEndpointWatchdog"/>). Register it after the bus.</summary>
     public static IServiceCollection AddReceiveEndpointWatchdog(this IServiceCollection services)
     {
         services.AddOptions<EndpointWatchdogOptions>()

@@ -30,7 +30,7 @@ public sealed class EndpointWatchdogOptions
 /// that fails; but a clean-clone run under load (2026-12-02) saw <c>send-sms</c> fault once (its new channel's open not answered
 /// within 20 s) and then stay without a consumer for the minute and a half the test waited, with nothing in the log after the
 /// fault: no SMS went out until the Notifier was restarted. What kept it down was not found; a slow broker alone does not
-/// (the endpoint consumed again as soon as the broker answered, in a test that held the answer for 25 s). So this is a safety
+/// (the endpoints consumed again as soon as the broker answered, in a scratch test that held its answers for 25 s). So this is a safety
 /// net for an endpoint that stays down, whatever the cause: the endpoint is stopped (for at most
 /// <see cref="EndpointWatchdogOptions.StopTimeout"/>) and started, on a new channel, and the broker hands out again what the old
 /// one had not acknowledged. Starting the whole bus again does not do it in MassTransit 8: the bus's own endpoint comes back, the

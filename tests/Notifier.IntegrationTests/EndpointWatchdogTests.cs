@@ -76,7 +76,8 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
         Assert.Equal(0, Restarts(notifier));
     }
 
-    /// <summary>Runs <paramref name="wait"/>; its failure also gives the Notifier's log since it started (MassTransit's at Debug).</summary>
+    /// <summary>Runs <paramref name="wait"/>; its failure also gives the Notifier's log since it started (MassTransit's at
+    /// Debug).</summary>
     private static async Task WithLogOnFailureAsync(NotifierHost notifier, Func<Task> wait)
     {
         try
