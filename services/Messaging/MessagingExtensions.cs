@@ -1,6 +1,7 @@
 using FlexWhere.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -59,6 +60,8 @@ public static class MessagingExtensions
         services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
         services.AddSingleton<IBusObserver>(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
         services.AddHostedService(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());
+        services.AddHealthChecks().Add(new HealthCheckRegistration(ReceiveEndpointWatchdog.LivenessCheckName,
+            provider => provider.GetRequiredService<ReceiveEndpointWatchdog>(), failureStatus: null, [HealthEndpoints.LiveTag]));
         return services;
     }
 

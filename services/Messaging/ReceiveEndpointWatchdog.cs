@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,10 +39,16 @@ public sealed class EndpointWatchdogOptions
 /// While an endpoint's last fault says the broker is unreachable (a connection refused or lost,
 /// <see cref="BrokerReachability.Unreachable"/>) MassTransit's own reconnection is in charge, and nothing is counted. An endpoint
 /// is watched once it has been ready, and only while the bus is started: the bus's own start and stop are MassTransit's.
+/// An endpoint that was started again and still does not consume by the next limit fails the service's liveness
+/// (<see cref="CheckHealthAsync"/>): a new channel on the same connection did not help, and only a new process will.
 /// </summary>
 public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<EndpointWatchdogOptions> options,
-    ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService, IReceiveEndpointObserver, IBusObserver
+    ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService, IReceiveEndpointObserver, IBusObserver, IHealthCheck
 {
+    /// <summary>The name of the liveness check (<see cref="HealthEndpoints.LiveTag"/>) that fails while an endpoint started again
+    /// still does not consume.</summary>
+    public const string LivenessCheckName = "receive-endpoints";
+
     /// <summary>The machine's clock, never the service's <see cref="TimeProvider"/>: a broker's silence is real time, and a test
     /// that moves its fake clock by days would make a periodic timer on it fire for every period in between.</summary>
     private static readonly TimeProvider Clock = TimeProvider.System;
@@ -78,7 +85,7 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
         {
             if (!_busStarted)
             {
-                foreach (var endpoint in _watched.Values) endpoint.NotConsumingSince = null;
+                foreach (var endpoint in _watched.Values) endpoint.Consumes();
                 return stuck;
             }
 
@@ -86,21 +93,46 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
             {
                 if (result.Status == BusHealthStatus.Healthy)
                 {
-                    Watch(address).NotConsumingSince = null;
+                    Watch(address).Consumes();
                 }
                 else if (_watched.TryGetValue(address, out var endpoint))
                 {
-                    // The health's exception stays the first fault's until the endpoint is ready again: the last fault is kept here.
-                    if (BrokerReachability.Unreachable(endpoint.LastFault)) endpoint.NotConsumingSince = now;
+                    // The health's exception stays the first fault's until the endpoint is ready again: the last fault is kept
+                    // here.
+                    if (BrokerReachability.Unreachable(endpoint.LastFault))
+                    {
+                        endpoint.Consumes();
+                        endpoint.NotConsumingSince = now;
+                    }
+
                     endpoint.NotConsumingSince ??= now;
                     if (now - endpoint.NotConsumingSince < limit || result.ReceiveEndpoint is null) continue;
                     stuck.Add(result.ReceiveEndpoint);
                     endpoint.NotConsumingSince = now;
+                    // Started again once already, and still not consuming: what holds it is more than its channel.
+                    if (endpoint.Restarts++ > 0) endpoint.StuckSince ??= now;
                 }
             }
         }
 
         return stuck;
+    }
+
+    /// <summary>
+    /// Liveness: unhealthy while an endpoint that was started again (once or more) has still not consumed by the time the
+    /// watchdog would start it again. A new channel did not help, so its connection (or the process) is wedged; an orchestrator
+    /// that sees the liveness probe fail starts the service again (deploy/: the Notifier's and Challenges' probes are on
+    /// <c>/alive</c>). Never while the broker is unreachable: every replica would be restarted for the broker's outage.
+    /// </summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_watched)
+        {
+            var wedged = _watched.Where(pair => pair.Value.StuckSince is not null).Select(pair => pair.Key).ToArray();
+            return Task.FromResult(wedged.Length == 0
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"Started again, still not consuming: {string.Join(", ", wedged)}"));
+        }
     }
 
     private Watched Watch(string address)
@@ -179,6 +211,15 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
     private sealed class Watched
     {
         public DateTimeOffset? NotConsumingSince { get; set; }
+
+        /// <summary>How often the watchdog has started it again since it last consumed.</summary>
+        public int Restarts { get; set; }
+
+        /// <summary>Since when it has not consumed although started again (liveness fails meanwhile).</summary>
+        public DateTimeOffset? StuckSince { get; set; }
+
+        /// <summary>Consuming (or not to be counted): nothing held against it.</summary>
+        public void Consumes() => (NotConsumingSince, Restarts, StuckSince) = (null, 0, null);
 
         public Exception? LastFault { get; set; }
     }

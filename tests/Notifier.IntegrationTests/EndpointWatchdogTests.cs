@@ -3,6 +3,8 @@ using FlexWhere.Testing;
 using FlexWhere.Testing.Twilio;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
 
 namespace FlexWhere.Notifier.IntegrationTests;
@@ -10,7 +12,7 @@ namespace FlexWhere.Notifier.IntegrationTests;
 /// <summary>
 /// A receive endpoint that stays without a consumer while the broker is reachable is started again
 /// (<see cref="ReceiveEndpointWatchdog"/>), and not while the broker is gone. The Notifier talks to the broker through a relay
-/// (<see cref="AmqpRelay"/>) that can cut its connections and refuse new ones.
+/// (<see cref="AmqpRelay"/>) that can cut its connections, refuse new ones, and stop answering on one.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
@@ -56,6 +58,37 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
         Assert.Equal(1, _twilio.AcceptedFor(message.Destination));
     }
 
+    /// <summary>
+    /// The broker stops answering on the Notifier's connection once a channel is opened on it, while the connection stays up:
+    /// the endpoints get no channel, and starting them again on the same connection does not help. By the next limit the
+    /// service's liveness fails and names <c>send-sms</c>, so that an orchestrator starts a new process.
+    /// </summary>
+    [Fact]
+    public async Task An_endpoint_that_its_restart_did_not_bring_back_fails_the_services_liveness()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var health = notifier.Services.GetRequiredService<HealthCheckService>();
+        Assert.Equal(HealthStatus.Healthy, (await LivenessAsync(health)).Status);
+
+        _relay.HoldRepliesAfterNextChannelOpen(TimeSpan.FromMinutes(10));
+        _relay.DropConnections();
+        await NotifierHost.EventuallyAsync(() => _relay.HoldsBegun == 1, "The bus did not open a channel on a new connection.");
+
+        await WithLogOnFailureAsync(notifier, () => NotifierHost.EventuallyAsync(
+            async () => (await LivenessAsync(health)).Status == HealthStatus.Unhealthy, "The service stayed alive."));
+        var check = (await LivenessAsync(health)).Entries[ReceiveEndpointWatchdog.LivenessCheckName];
+        Assert.Contains("/send-sms", check.Description, StringComparison.Ordinal);
+        Assert.True(Restarts(notifier) >= 1, "The endpoints were not started again before the liveness failed.");
+
+        // A new connection (the hold is spent) brings the endpoints back, and the liveness with them.
+        _relay.DropConnections();
+        await NotifierHost.EventuallyAsync(async () => (await LivenessAsync(health)).Status == HealthStatus.Healthy,
+            "The liveness did not recover once the endpoints consumed again.");
+    }
+
+    private static Task<HealthReport> LivenessAsync(HealthCheckService health) =>
+        health.CheckHealthAsync(check => check.Tags.Contains(HealthEndpoints.LiveTag));
+
     /// <summary>While the broker refuses connections, MassTransit's own reconnection is in charge: no endpoint is started again
     /// however long that lasts, and the bus consumes again by itself once the broker is back.</summary>
     [Fact]
@@ -65,8 +98,9 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
 
         _relay.RefuseConnections(true);
         _relay.DropConnections();
-        // Five times the limit without a connection.
+        // Five times the limit without a connection: still alive (a broker's outage is no reason to start every replica again).
         await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Equal(HealthStatus.Healthy, (await LivenessAsync(notifier.Services.GetRequiredService<HealthCheckService>())).Status);
         _relay.RefuseConnections(false);
 
         await NotifierHost.EventuallyAsync(async () => await ConsumersAsync("send-sms") > 0, "send-sms got no consumer again.");
