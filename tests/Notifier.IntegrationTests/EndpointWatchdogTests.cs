@@ -14,10 +14,14 @@ namespace FlexWhere.Notifier.IntegrationTests;
 /// (<see cref="ReceiveEndpointWatchdog"/>), and not while the broker is gone. The Notifier talks to the broker through a relay
 /// (<see cref="AmqpRelay"/>) that can cut its connections, refuse new ones, and stop answering on one.
 /// </summary>
-[Collection(ServersCollection.Name)]
+[Collection(WatchdogCollection.Name)]
 public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
     private const string RestartLog = "starting it again";
+
+    /// <summary>The watchdog's limit in these tests: above the second or so MassTransit takes to find the broker gone after a
+    /// connection is cut (until then nothing says the broker is unreachable).</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(2);
     private FakeTwilio _twilio = null!;
     private AmqpRelay _relay = null!;
 
@@ -99,7 +103,7 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
         _relay.RefuseConnections(true);
         _relay.DropConnections();
         // Five times the limit without a connection: still alive (a broker's outage is no reason to start every replica again).
-        await Task.Delay(TimeSpan.FromSeconds(10));
+        await Task.Delay(Limit * 5);
         Assert.Equal(HealthStatus.Healthy, (await LivenessAsync(notifier.Services.GetRequiredService<HealthCheckService>())).Status);
         _relay.RefuseConnections(false);
 
@@ -135,9 +139,9 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
     {
         var settings = NotifierHost.TwilioSettings(_twilio.BaseUrl);
         settings["Logging:LogLevel:MassTransit"] = "Debug";
-        settings["Messaging:EndpointWatchdog:RestartAfter"] = "00:00:02";
-        settings["Messaging:EndpointWatchdog:CheckEvery"] = "00:00:00.200";
-        settings["Messaging:EndpointWatchdog:StopTimeout"] = "00:00:05";
+        settings["Messaging:EndpointWatchdog:RestartAfter"] = Limit.ToString();
+        settings["Messaging:EndpointWatchdog:CheckEvery"] = "00:00:00.100";
+        settings["Messaging:EndpointWatchdog:StopTimeout"] = "00:00:02";
         return NotifierHost.StartAsync(new ServerAddresses(_relay.ConnectionString, redis.ConnectionString), settings);
     }
 

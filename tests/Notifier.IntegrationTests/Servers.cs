@@ -18,6 +18,14 @@ public sealed class OwnBrokerCollection : ICollectionFixture<OwnRabbitMqServer>,
     public const string Name = "own broker";
 }
 
+/// <summary>The endpoint watchdog's tests, beside the servers collection rather than in it: most of their time is waiting, and
+/// with a virtual host and a Redis database of their own their Notifiers take no message of the other tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class WatchdogCollection : ICollectionFixture<RabbitMqServer>, ICollectionFixture<RedisServer>
+{
+    public const string Name = "endpoint watchdog";
+}
+
 /// <summary>The tests of the servers collection share one virtual host, so one send-sms queue; each starts
 /// Notifiers that consume it.</summary>
 public static class SharedQueues
