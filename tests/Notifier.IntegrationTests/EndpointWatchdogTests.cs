@@ -55,7 +55,9 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
 
         await WithLogOnFailureAsync(notifier, () => NotifierHost.EventuallyAsync(async () => await ConsumersAsync("send-sms") > 0,
             "send-sms got no consumer again."));
-        Assert.Equal(1, Restarts(notifier));
+        // At least once: on a loaded machine the new channel can take longer than these tests' 2-s limit, and the watchdog
+        // then starts the endpoint once more.
+        Assert.True(Restarts(notifier) >= 1, "send-sms consumed again without the watchdog.");
         var message = NotifierHost.NewSendSms();
         await notifier.Harness.Bus.Publish(message);
         await notifier.SentAsync(message.MessageId);
