@@ -28,9 +28,9 @@ public sealed class EndpointWatchdogOptions
 /// <summary>
 /// Starts a receive endpoint again when it has not consumed for <see cref="EndpointWatchdogOptions.RestartAfter"/> while the
 /// broker is reachable. MassTransit starts an endpoint again on a new channel after its channel closed, and tries again when
-/// that fails; but a clean-clone run under load (2026-12-02) saw <c>send-sms</c> fault once (its new channel's open not answered
-/// within 20 s) and then stay without a consumer for the minute and a half the test waited, with nothing in the log after the
-/// fault: no SMS went out until the Notifier was restarted. What kept it down was not found; a slow broker alone does not
+/// that fails; but a clean-clone run under load (2026-12-02) saw <c>send-sms</c> fault once (after about RabbitMQ.Client's 20-s
+/// wait for a reply) and then stay without a consumer for the minute and a half the test waited, with nothing in the log after the
+/// fault: no SMS would have gone out until the Notifier was restarted. What kept it down was not found; a slow broker alone does not
 /// (the endpoints consumed again as soon as the broker answered, in a scratch test that held its answers for 25 s). So this is a safety
 /// net for an endpoint that stays down, whatever the cause: the endpoint is stopped (for at most
 /// <see cref="EndpointWatchdogOptions.StopTimeout"/>) and started, on a new channel, and the broker hands out again what the old

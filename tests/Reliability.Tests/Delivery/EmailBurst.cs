@@ -116,7 +116,8 @@ public sealed partial class EmailBurst : IAsyncDisposable
             SharedMessageIds: firstIds.GroupBy(id => id).Where(group => group.Count() > 1).Select(group => group.Key).ToArray(),
             ToStrangers: copies.Keys.Except(published.Select(email => email.To)).Count(),
             NotOneRecipient: received.Where(mail => mail.To.Mailboxes.Count() != 1 || mail.Cc.Count > 0 || mail.Bcc.Count > 0)
-                .Select(mail => $"{mail.MessageId}: To: {mail.To}; Cc: {mail.Cc}").ToArray());
+                .Select(mail => $"{mail.MessageId}: To: {mail.To}; Cc: {mail.Cc}; Bcc: {mail.Bcc}; the headers as received: " +
+                    string.Join(" | ", mail.Headers.Select(header => $"{header.Field}: {header.Value}"))).ToArray());
     }
 
     /// <summary>Lines of the Notifier's log with a recipient's full address or a link's token, and how many lines name a

@@ -132,11 +132,11 @@ public sealed class SmtpSink : IAsyncDisposable
                                     break;
                                 }
 
-                                Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
+                                Keep(data);
                                 return;
                             }
 
-                            Received.Enqueue(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data))));
+                            Keep(data);
                             if (_dataReplyDelay > TimeSpan.Zero) await Task.Delay(_dataReplyDelay, _stop.Token);
                             await writer.WriteLineAsync("250 2.0.0 Queued");
                             break;
@@ -158,6 +158,20 @@ public sealed class SmtpSink : IAsyncDisposable
                 Interlocked.Decrement(ref _openSessions);
             }
         }
+    }
+
+    /// <summary>
+    /// Parses a message and adds it to <see cref="Received"/>. MimeKit fills a message's address lists (and its Message-ID) from
+    /// the headers on first use, without a lock: two threads reading <c>To</c> of a new message at once could each add the
+    /// address, and the message then had its recipient twice. That happened twice in R1 on 2026-12-02 (a session's hold check
+    /// and the test's count read the same message; R1 then counted it "not to exactly one recipient" and "a copy outside the
+    /// window"). So they are filled here, before any other thread can see the message.
+    /// </summary>
+    private void Keep(string data)
+    {
+        var message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data)));
+        _ = (message.From.Count, message.To.Count, message.Cc.Count, message.Bcc.Count, message.MessageId);
+        Received.Enqueue(message);
     }
 
     /// <summary>The message up to the final dot, or null when the connection ended before it.</summary>
