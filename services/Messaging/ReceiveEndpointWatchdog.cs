@@ -102,15 +102,14 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
                     if (BrokerReachability.Unreachable(endpoint.LastFault))
                     {
                         endpoint.Consumes();
-                        endpoint.NotConsumingSince = now;
+                        continue;
                     }
 
                     endpoint.NotConsumingSince ??= now;
                     if (now - endpoint.NotConsumingSince < limit || result.ReceiveEndpoint is null) continue;
                     stuck.Add(result.ReceiveEndpoint);
                     endpoint.NotConsumingSince = now;
-                    // Started again once already, and still not consuming: what holds it is more than its channel.
-                    if (endpoint.Restarts++ > 0) endpoint.StuckSince ??= now;
+                    endpoint.Restarts++;
                 }
             }
         }
@@ -128,7 +127,7 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
     {
         lock (_watched)
         {
-            var wedged = _watched.Where(pair => pair.Value.StuckSince is not null).Select(pair => pair.Key).ToArray();
+            var wedged = _watched.Where(pair => pair.Value.Wedged).Select(pair => pair.Key).ToArray();
             return Task.FromResult(wedged.Length == 0
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"Started again, still not consuming: {string.Join(", ", wedged)}"));
@@ -215,11 +214,12 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
         /// <summary>How often the watchdog has started it again since it last consumed.</summary>
         public int Restarts { get; set; }
 
-        /// <summary>Since when it has not consumed although started again (liveness fails meanwhile).</summary>
-        public DateTimeOffset? StuckSince { get; set; }
+        /// <summary>Started again once already, and still not consuming by the next limit: what holds it is more than its
+        /// channel (liveness fails meanwhile).</summary>
+        public bool Wedged => Restarts > 1;
 
         /// <summary>Consuming (or not to be counted): nothing held against it.</summary>
-        public void Consumes() => (NotConsumingSince, Restarts, StuckSince) = (null, 0, null);
+        public void Consumes() => (NotConsumingSince, Restarts) = (null, 0);
 
         public Exception? LastFault { get; set; }
     }
