@@ -24,6 +24,8 @@ public static class MessagingExtensions
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {BrokerAddress.Example}.");
 
         builder.Services.AddSingleton<BrokerReachability>();
+        // MassTransit connects every observer in the container to the bus it builds.
+        builder.Services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<BrokerReachability>());
         builder.Services.AddMassTransit(bus =>
         {
             UseQueueConventions(bus);

@@ -28,6 +28,10 @@ public sealed class ChallengesApp : IDisposable
         new($"127.0.0.1:{HealthProbe.ClosedPort()},abortConnect=false,connectTimeout=500,asyncTimeout=1000", rabbitMq.ConnectionString,
             brokerAnswers: true, [], redisAnswers: false);
 
+    /// <summary>The broker reached at <paramref name="rabbitMq"/> (a relay in front of the real one): Redis is real.</summary>
+    public static ChallengesApp Through(RedisServer redis, string rabbitMq, params (string Key, string? Value)[] overrides) =>
+        new(redis.ConnectionString, rabbitMq, brokerAnswers: true, overrides);
+
     /// <summary>The broker down: Redis is real; a publish gives up after <paramref name="publishTimeout"/> (a second unless
     /// given).</summary>
     public static ChallengesApp WithBrokerDown(RedisServer redis, TimeSpan? publishTimeout = null) =>

@@ -8,7 +8,7 @@ namespace FlexWhere.Testing;
 /// A TCP relay on loopback between AMQP clients and a RabbitMQ node that can cut its connections
 /// (<see cref="DropConnections"/>) and refuse new ones (<see cref="RefuseConnections"/>), as a broker that is gone does, and
 /// make a connection that stops answering once a channel is opened on it (<see cref="HoldRepliesAfterNextChannelOpen"/>),
-/// without stopping a broker other tests share.
+/// or leave new ones unanswered (<see cref="SilenceNewConnections"/>), without stopping a broker other tests share.
 /// </summary>
 public sealed class AmqpRelay : IAsyncDisposable
 {
@@ -19,6 +19,7 @@ public sealed class AmqpRelay : IAsyncDisposable
     private readonly HashSet<Socket> _open = [];
     private volatile bool _refusing;
     private long _armedHoldTicks;
+    private long _silenceTicks;
     private int _holdsBegun;
     private readonly Task _accepting;
 
@@ -58,6 +59,10 @@ public sealed class AmqpRelay : IAsyncDisposable
     /// <summary>While true, a new connection is closed as soon as it is accepted, as a broker that is down refuses it.</summary>
     public void RefuseConnections(bool refuse) => _refusing = refuse;
 
+    /// <summary>While set, a new connection gets no answer for <paramref name="silence"/> and is then closed, as a host that is
+    /// gone from the network does (only the client's own timeouts end its wait); <see cref="TimeSpan.Zero"/> relays again.</summary>
+    public void SilenceNewConnections(TimeSpan silence) => Interlocked.Exchange(ref _silenceTicks, silence.Ticks);
+
     private async Task AcceptAsync()
     {
         while (!_stopping.IsCancellationRequested)
@@ -78,7 +83,25 @@ public sealed class AmqpRelay : IAsyncDisposable
                 continue;
             }
 
+            if (Interlocked.Read(ref _silenceTicks) is > 0 and var silence)
+            {
+                lock (_connections) _connections.Add(CloseAfterAsync(client, TimeSpan.FromTicks(silence)));
+                continue;
+            }
+
             lock (_connections) _connections.Add(RelayAsync(client));
+        }
+    }
+
+    private async Task CloseAfterAsync(Socket client, TimeSpan silence)
+    {
+        using var _ = client;
+        try
+        {
+            await Task.Delay(silence, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -142,20 +142,15 @@ public sealed class ChallengeIssuer(
             ExpiresAt = challenge.ExpiresAt,
             AutofillDomain = Options.AutofillDomain,
         };
-        if (broker.KnownUnreachable)
+        try
+        {
+            await broker.PublishAsync(bus, message, context => context.MessageId = messageId, Options.PublishTimeout, cancellationToken);
+            return true;
+        }
+        catch (BrokerUnreachableNowException)
         {
             logger.LogError("Did not publish the SMS for challenge {ChallengeId}: the broker is unreachable", challenge.Id);
             return false;
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.PublishTimeout);
-        try
-        {
-            // WaitAsync: the bound holds even when a publish ignores its token (BoundedPublish in the Notifier says when).
-            await bus.Publish(message, context => context.MessageId = messageId, timeout.Token)
-                .WaitAsync(Options.PublishTimeout, cancellationToken);
-            return true;
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

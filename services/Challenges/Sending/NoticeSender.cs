@@ -46,23 +46,22 @@ public sealed class NoticeSender(
             // Told after a scheduled change took effect, the user could no longer stop it.
             ExpiresAt = NoticeKinds.IsAhead(notice.Kind) ? notice.EffectiveAt : notice.EffectiveAt + AfterTheFactLifetime,
         };
-        if (broker.KnownUnreachable)
-        {
-            logger.LogError("Did not publish notice {NoticeId}: the broker is unreachable", noticeId);
-            await limiter.ReleaseAsync(admission!);
-            return (null, ChallengeIssuer.NotSent());
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            await bus.Publish(message, publish => publish.MessageId = messageId, timeout.Token)
-                .WaitAsync(options.Value.PublishTimeout, cancellationToken);
+            await broker.PublishAsync(bus, message, publish => publish.MessageId = messageId, options.Value.PublishTimeout,
+                cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogError(error, "Could not publish notice {NoticeId}", noticeId);
+            if (error is BrokerUnreachableNowException)
+            {
+                logger.LogError("Did not publish notice {NoticeId}: the broker is unreachable", noticeId);
+            }
+            else
+            {
+                logger.LogError(error, "Could not publish notice {NoticeId}", noticeId);
+            }
+
             await limiter.ReleaseAsync(admission!);
             return (null, ChallengeIssuer.NotSent());
         }
