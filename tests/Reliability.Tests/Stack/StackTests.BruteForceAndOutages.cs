@@ -317,6 +317,9 @@ public sealed partial class StackTests
             {
                 // Whatever happened, the server comes back: the later runs need it.
                 await stack.App.ResourceCommands.ExecuteCommandAsync(server, KnownResourceCommands.StartCommand);
+                // The suite's own pooled connections died with the server (the services' retry by themselves); the tests after
+                // this one use the pool too, whether or not this one passes (R5 once met 57P01 on a connection from before).
+                if (server == "postgres") Npgsql.NpgsqlConnection.ClearAllPools();
             }
 
             output.WriteLine($"{server} down: health {(int)healthWhileDown}; login {(int)loginStatus} in {loginTook.TotalSeconds:0.0} s " +
@@ -354,11 +357,25 @@ public sealed partial class StackTests
 
             using (var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
             {
-                await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(server, healthy.Token);
-            }
+                try
+                {
+                    // Running first: until the start command's process runs, the resource's last state is the stop's Exited,
+                    // and a health wait begun then gives up at once ("failed to start": a clean-clone run on 2026-12-02, for
+                    // PostgreSQL).
+                    await stack.App.ResourceNotifications.WaitForResourceAsync(server, KnownResourceStates.Running, healthy.Token);
+                    await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(server, healthy.Token);
+                }
+                catch (Exception)
+                {
+                    // What the server itself said about its start.
+                    foreach (var line in stack.Logs.Where(line => line.StartsWith($"{server}: ", StringComparison.Ordinal)).TakeLast(60))
+                    {
+                        output.WriteLine(line);
+                    }
 
-            // The suite's own pooled connections died with the server (the services' retry by themselves).
-            Npgsql.NpgsqlConnection.ClearAllPools();
+                    throw;
+                }
+            }
 
             await WaitForGatewayHealthAsync(http, HttpStatusCode.OK, TimeSpan.FromSeconds(120), "/health/downstream");
             var recoveredAfter = DateTime.UtcNow - downAt;
