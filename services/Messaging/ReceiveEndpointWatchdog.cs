@@ -1,4 +1,8 @@
 using MassTransit;
+using MassTransit.RabbitMqTransport;
+using MassTransit.RabbitMqTransport.Configuration;
+using MassTransit.Transports;
+using RabbitMQ.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +24,8 @@ public sealed class EndpointWatchdogOptions
     [SettingRange("00:00:00.100", "00:01:00")]
     public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long stopping an endpoint may take before it is started again; a consumer still running holds the stop.</summary>
+    /// <summary>How long stopping an endpoint may take before the bus's connection is closed so that it ends (a consumer still
+    /// running holds a stop too).</summary>
     [SettingRange("00:00:01", "00:10:00")]
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -28,19 +33,20 @@ public sealed class EndpointWatchdogOptions
 /// <summary>
 /// Starts a receive endpoint again when it has not consumed for <see cref="EndpointWatchdogOptions.RestartAfter"/> while the
 /// broker is reachable. MassTransit starts an endpoint again on a new channel after its channel closed, and tries again when
-/// that fails; but a clean-clone run under load (2026-12-02) saw <c>send-sms</c> fault once (after about RabbitMQ.Client's 20-s
-/// wait for a reply) and then stay without a consumer for the minute and a half the test waited, with nothing in the log after the
-/// fault: no SMS would have gone out until the Notifier was restarted. What kept it down was not found; a slow broker alone does not
-/// (the endpoints consumed again as soon as the broker answered, in a scratch test that held its answers for 25 s). So this is a safety
-/// net for an endpoint that stays down, whatever the cause: the endpoint is stopped (for at most
-/// <see cref="EndpointWatchdogOptions.StopTimeout"/>) and started, on a new channel, and the broker hands out again what the old
-/// one had not acknowledged. Starting the whole bus again does not do it in MassTransit 8: the bus's own endpoint comes back, the
-/// consumers' endpoints do not (tried on 2026-12-02).
+/// that fails, except when opening the channel ends in an <see cref="OperationCanceledException"/>: MassTransit 8's receive
+/// transport then stops trying for good (read in its <c>ReceiveTransport</c>), and RabbitMQ.Client 7 ends its 20-s wait for the
+/// broker's answer to a channel's open with a <see cref="TaskCanceledException"/>. A clean-clone run under load (2026-12-02) saw
+/// just that: <c>send-sms</c> faulted so and stayed without a consumer, and no SMS would have gone out until the Notifier was
+/// restarted. The endpoint is stopped and started again on a new channel, and the broker hands out again what the old one had
+/// not acknowledged. A stop that has not ended after <see cref="EndpointWatchdogOptions.StopTimeout"/> waits on a connection
+/// that does not answer: the bus's connection is closed, and every endpoint starts again on a new one. Starting the whole bus
+/// again does not do it in MassTransit 8: the bus's own endpoint comes back, the consumers' endpoints do not (tried on
+/// 2026-12-02).
 /// While an endpoint's last fault says the broker is unreachable (a connection refused or lost,
 /// <see cref="BrokerReachability.Unreachable"/>) MassTransit's own reconnection is in charge, and nothing is counted. An endpoint
 /// is watched once it has been ready, and only while the bus is started: the bus's own start and stop are MassTransit's.
 /// An endpoint that was started again and still does not consume by the next limit fails the service's liveness
-/// (<see cref="CheckHealthAsync"/>): a new channel on the same connection did not help, and only a new process will.
+/// (<see cref="CheckHealthAsync"/>): only a new process will help.
 /// </summary>
 public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<EndpointWatchdogOptions> options,
     ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService, IReceiveEndpointObserver, IBusObserver, IHealthCheck
@@ -67,20 +73,24 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
         using var timer = new PeriodicTimer(settings.CheckEvery, Clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var endpoint in Stuck(bus.CheckHealth(), Clock.GetUtcNow(), settings.RestartAfter))
+            var now = Clock.GetUtcNow();
+            foreach (var (endpoint, watched) in Stuck(bus.CheckHealth(), now, settings.RestartAfter))
             {
                 logger.LogWarning("Receive endpoint {Endpoint} has not consumed for {Seconds:0.#} s while the broker is reachable; " +
                     "starting it again", endpoint.InputAddress, settings.RestartAfter.TotalSeconds);
-                await RestartAsync(endpoint, settings.StopTimeout, stoppingToken);
+                watched.Stop = new EndpointStop(endpoint, endpoint.Stop(stoppingToken), now);
             }
+
+            await FollowStopsAsync(now, settings.StopTimeout, stoppingToken);
         }
     }
 
     /// <summary>Counts each watched endpoint's time without consuming; those that have gone <paramref name="limit"/> without
-    /// while their last fault does not say the broker is unreachable. Each is counted again from now.</summary>
-    private List<IReceiveEndpoint> Stuck(BusHealthResult health, DateTimeOffset now, TimeSpan limit)
+    /// while their last fault does not say the broker is unreachable are to be started again, and counted again from now.
+    /// One whose stop the watchdog began and which has not ended is counted, not stopped again.</summary>
+    private List<(IReceiveEndpoint Endpoint, Watched Watched)> Stuck(BusHealthResult health, DateTimeOffset now, TimeSpan limit)
     {
-        List<IReceiveEndpoint> stuck = [];
+        List<(IReceiveEndpoint, Watched)> stuck = [];
         lock (_watched)
         {
             if (!_busStarted)
@@ -98,8 +108,8 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
                 else if (_watched.TryGetValue(address, out var endpoint))
                 {
                     // The health's exception stays the first fault's until the endpoint is ready again: the last fault is kept
-                    // here.
-                    if (BrokerReachability.Unreachable(endpoint.LastFault))
+                    // here. A stop the watchdog began faults the endpoint too (closing the connection says "unreachable").
+                    if (endpoint.Stop is null && BrokerReachability.Unreachable(endpoint.LastFault))
                     {
                         endpoint.Consumes();
                         continue;
@@ -107,14 +117,72 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
 
                     endpoint.NotConsumingSince ??= now;
                     if (now - endpoint.NotConsumingSince < limit || result.ReceiveEndpoint is null) continue;
-                    stuck.Add(result.ReceiveEndpoint);
                     endpoint.NotConsumingSince = now;
                     endpoint.Restarts++;
+                    if (endpoint.Stop is null) stuck.Add((result.ReceiveEndpoint, endpoint));
                 }
             }
         }
 
         return stuck;
+    }
+
+    /// <summary>
+    /// Starts each endpoint whose stop has ended. A stop that has not ended within <paramref name="stopTimeout"/> waits on the
+    /// connection: the endpoint's transport waits for a channel the connection never opened (MassTransit 8 ends an endpoint's
+    /// tries for good when opening its channel times out, and its stop ignores its token). The bus's connection is then closed
+    /// once: the stop ends once MassTransit has let the old connection go, and every endpoint starts again on a new one, as
+    /// after a broker restart.
+    /// </summary>
+    private async Task FollowStopsAsync(DateTimeOffset now, TimeSpan stopTimeout, CancellationToken stoppingToken)
+    {
+        List<(string Address, Watched Watched)> stopping;
+        lock (_watched) stopping = _watched.Where(pair => pair.Value.Stop is not null).Select(pair => (pair.Key, pair.Value)).ToList();
+        foreach (var (address, watched) in stopping)
+        {
+            var stop = watched.Stop!;
+            if (stop.Task.IsCompleted)
+            {
+                watched.Stop = null;
+                try
+                {
+                    await stop.Task;
+                    // The bus's own stop came meanwhile: the endpoint stays stopped with it.
+                    if (_busStarted) stop.Endpoint.Start(stoppingToken);
+                }
+                catch (Exception failed) when (failed is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // The endpoint is left as it was; it is tried again after the limit.
+                    logger.LogError(failed, "Starting receive endpoint {Endpoint} again failed", address);
+                }
+            }
+            else if (!stop.ConnectionClosed && now - stop.Began >= stopTimeout)
+            {
+                stop.ConnectionClosed = true;
+                logger.LogWarning("Stopping receive endpoint {Endpoint} did not end within {Seconds:0.#} s; closing the bus's connection " +
+                    "so that it starts again on a new one", address, stopTimeout.TotalSeconds);
+                await CloseConnectionAsync(stopTimeout, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Aborts the bus's connection to RabbitMQ without waiting for the broker's answer (the connection may be the one that
+    /// stopped answering); MassTransit connects again at once.</summary>
+    private async Task CloseConnectionAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        if (services.GetRequiredService<IBusInstance>().HostConfiguration is not IRabbitMqHostConfiguration rabbit) return;
+        var close = rabbit.ConnectionContextSupervisor.Send(
+            Pipe.ExecuteAsync<ConnectionContext>(context => context.Connection.AbortAsync()), stoppingToken);
+        try
+        {
+            // MassTransit's handling of the lost connection can hold the send after the abort is done; it is not waited for.
+            await close.WaitAsync(timeout, stoppingToken);
+        }
+        catch (Exception failed) when (failed is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            _ = close.ContinueWith(static abandoned => abandoned.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            if (failed is not TimeoutException) logger.LogError(failed, "Closing the bus's connection failed");
+        }
     }
 
     /// <summary>
@@ -138,25 +206,6 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
     {
         if (!_watched.TryGetValue(address, out var endpoint)) _watched[address] = endpoint = new Watched();
         return endpoint;
-    }
-
-    private async Task RestartAsync(IReceiveEndpoint endpoint, TimeSpan stopTimeout, CancellationToken stoppingToken)
-    {
-        try
-        {
-            using (var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
-            {
-                stopping.CancelAfter(stopTimeout);
-                await endpoint.Stop(stopping.Token);
-            }
-
-            endpoint.Start(stoppingToken);
-        }
-        catch (Exception failed) when (failed is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            // A stop that did not end leaves the endpoint as it was; it is tried again after the limit.
-            logger.LogError(failed, "Starting receive endpoint {Endpoint} again failed", endpoint.InputAddress);
-        }
     }
 
     Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
@@ -222,5 +271,19 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
         public void Consumes() => (NotConsumingSince, Restarts) = (null, 0);
 
         public Exception? LastFault { get; set; }
+
+        /// <summary>The stop the watchdog began, until it has ended and the endpoint was started again.</summary>
+        public EndpointStop? Stop { get; set; }
+    }
+
+    private sealed class EndpointStop(IReceiveEndpoint endpoint, Task task, DateTimeOffset began)
+    {
+        public IReceiveEndpoint Endpoint { get; } = endpoint;
+
+        public Task Task { get; } = task;
+
+        public DateTimeOffset Began { get; } = began;
+
+        public bool ConnectionClosed { get; set; }
     }
 }

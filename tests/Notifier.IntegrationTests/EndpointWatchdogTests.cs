@@ -18,6 +18,7 @@ namespace FlexWhere.Notifier.IntegrationTests;
 public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer redis) : IAsyncLifetime
 {
     private const string RestartLog = "starting it again";
+    private const string RenewLog = "closing the bus's connection";
 
     /// <summary>The watchdog's limit in these tests: above the second or so MassTransit takes to find the broker gone after a
     /// connection is cut (until then nothing says the broker is unreachable).</summary>
@@ -66,8 +67,35 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
 
     /// <summary>
     /// The broker stops answering on the Notifier's connection once a channel is opened on it, while the connection stays up:
-    /// the endpoints get no channel, and starting them again on the same connection does not help. By the next limit the
-    /// service's liveness fails and names <c>send-sms</c>, so that an orchestrator starts a new process.
+    /// the endpoints get no channel, and MassTransit gives up on them for good once opening one times out. Stopping them does
+    /// not end either, so the watchdog closes the bus's connection: on a new one every endpoint consumes again, and sends,
+    /// without a new process (the liveness never fails).
+    /// </summary>
+    [Fact]
+    public async Task An_endpoint_whose_stop_hangs_on_a_silent_connection_is_started_again_on_a_new_connection()
+    {
+        await using var notifier = await StartNotifierAsync();
+        var health = notifier.Services.GetRequiredService<HealthCheckService>();
+
+        _relay.HoldRepliesAfterNextChannelOpen(TimeSpan.FromMinutes(10));
+        _relay.DropConnections();
+        await NotifierHost.EventuallyAsync(() => _relay.HoldsBegun == 1, "The bus did not open a channel on a new connection.");
+
+        await WithLogOnFailureAsync(notifier, () => NotifierHost.EventuallyAsync(
+            () => notifier.Logs.GetSnapshot().Any(log => log.Message.Contains(RenewLog, StringComparison.Ordinal)),
+            "The watchdog did not close the connection."));
+        await WithLogOnFailureAsync(notifier, () => NotifierHost.EventuallyAsync(async () => await ConsumersAsync("send-sms") > 0,
+            "send-sms got no consumer on a new connection."));
+        var message = NotifierHost.NewSendSms();
+        await notifier.Harness.Bus.Publish(message);
+        await notifier.SentAsync(message.MessageId);
+        Assert.Equal(HealthStatus.Healthy, (await LivenessAsync(health)).Status);
+    }
+
+    /// <summary>
+    /// As above, but every connection goes silent once a channel is opened on it, the new one too: nothing the service can do
+    /// brings <c>send-sms</c> back, and by the next limit the service's liveness fails and names it, so that an orchestrator
+    /// starts a new process. Once the broker answers again the liveness recovers.
     /// </summary>
     [Fact]
     public async Task An_endpoint_that_its_restart_did_not_bring_back_fails_the_services_liveness()
@@ -76,9 +104,9 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
         var health = notifier.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await LivenessAsync(health)).Status);
 
-        _relay.HoldRepliesAfterNextChannelOpen(TimeSpan.FromMinutes(10));
+        _relay.HoldRepliesAfterEveryChannelOpen(TimeSpan.FromMinutes(10));
         _relay.DropConnections();
-        await NotifierHost.EventuallyAsync(() => _relay.HoldsBegun == 1, "The bus did not open a channel on a new connection.");
+        await NotifierHost.EventuallyAsync(() => _relay.HoldsBegun >= 1, "The bus did not open a channel on a new connection.");
 
         await WithLogOnFailureAsync(notifier, () => NotifierHost.EventuallyAsync(
             async () => (await LivenessAsync(health)).Status == HealthStatus.Unhealthy, "The service stayed alive."));
@@ -86,7 +114,8 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
         Assert.Contains("/send-sms", check.Description, StringComparison.Ordinal);
         Assert.True(Restarts(notifier) >= 1, "The endpoints were not started again before the liveness failed.");
 
-        // A new connection (the hold is spent) brings the endpoints back, and the liveness with them.
+        // The broker answers again: on a new connection the endpoints come back, and the liveness with them.
+        _relay.HoldRepliesAfterEveryChannelOpen(TimeSpan.Zero);
         _relay.DropConnections();
         await NotifierHost.EventuallyAsync(async () => (await LivenessAsync(health)).Status == HealthStatus.Healthy,
             "The liveness did not recover once the endpoints consumed again.");

@@ -96,6 +96,9 @@ public sealed class NotifierHost : IAsyncDisposable
             // Within the minute the tests wait for an outcome: an endpoint left down under load (seen once in
             // RefusedEventTests, 2026-12-02) is started again in time. Still above MassTransit's own 20-s tries.
             ["Messaging:EndpointWatchdog:RestartAfter"] = "00:00:25",
+            // A stop that hangs on a connection that stopped answering (RefusedEventTests, 2026-12-02): the connection is closed
+            // after 5 s, and the stop ends about 20 s later, once MassTransit has let the old connection go.
+            ["Messaging:EndpointWatchdog:StopTimeout"] = "00:00:05",
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();

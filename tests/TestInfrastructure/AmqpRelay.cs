@@ -19,6 +19,7 @@ public sealed class AmqpRelay : IAsyncDisposable
     private readonly HashSet<Socket> _open = [];
     private volatile bool _refusing;
     private long _armedHoldTicks;
+    private long _everyHoldTicks;
     private long _silenceTicks;
     private int _holdsBegun;
     private readonly Task _accepting;
@@ -55,6 +56,10 @@ public sealed class AmqpRelay : IAsyncDisposable
     /// reply included) for <paramref name="hold"/>; then what was held goes through in order. The connection's handshake is not
     /// held, so the client is connected to a broker that has stopped answering. One hold per call.</summary>
     public void HoldRepliesAfterNextChannelOpen(TimeSpan hold) => Interlocked.Exchange(ref _armedHoldTicks, hold.Ticks);
+
+    /// <summary>As <see cref="HoldRepliesAfterNextChannelOpen"/>, on every connection, new ones too, until called with
+    /// <see cref="TimeSpan.Zero"/> (what is held already stays held: <see cref="DropConnections"/> ends it).</summary>
+    public void HoldRepliesAfterEveryChannelOpen(TimeSpan hold) => Interlocked.Exchange(ref _everyHoldTicks, hold.Ticks);
 
     /// <summary>While true, a new connection is closed as soon as it is accepted, as a broker that is down refuses it.</summary>
     public void RefuseConnections(bool refuse) => _refusing = refuse;
@@ -122,6 +127,7 @@ public sealed class AmqpRelay : IAsyncDisposable
             var watcher = new ChannelOpenWatcher(() =>
             {
                 var hold = Interlocked.Exchange(ref _armedHoldTicks, 0);
+                if (hold == 0) hold = Interlocked.Read(ref _everyHoldTicks);
                 if (hold == 0) return;
                 heldUntil.Set(DateTimeOffset.UtcNow.AddTicks(hold));
                 Interlocked.Increment(ref _holdsBegun);
