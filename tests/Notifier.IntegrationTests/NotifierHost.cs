@@ -188,13 +188,13 @@ public sealed class NotifierHost : IAsyncDisposable
     /// <summary>Makes the harness's lists answer with what they hold instead of waiting for more.</summary>
     private static readonly CancellationToken NoWait = new(canceled: true);
 
-    /// <summary>Waits (up to a minute) until <paramref name="condition"/> holds: positive checks wait for what they expect,
-    /// never for the bus to fall silent.</summary>
+    /// <summary>Waits (up to a minute, or <paramref name="within"/>) until <paramref name="condition"/> holds: positive checks
+    /// wait for what they expect, never for the bus to fall silent.</summary>
     public static Task EventuallyAsync(Func<bool> condition, string because) => EventuallyAsync(() => Task.FromResult(condition()), because);
 
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because)
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, TimeSpan? within = null)
     {
-        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromMinutes(1));
         while (!await condition())
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, because);

@@ -83,9 +83,12 @@ public sealed class RefusedEventTests(RabbitMqServer rabbitMq, RedisServer redis
         var refusalsEnded = DateTimeOffset.UtcNow;
         // The copy in the error queue is this message, given up with Twilio's 500 or, when the fault consumer had already
         // given it up from a refused fault it still received, as a copy of a given-up message.
+        // Two minutes: under load send-sms has faulted here on a channel its connection never opened (2026-12-02), and then only
+        // the watchdog brings it back: its 25-s limit, the 5-s stop timeout, the connection closed, about 20 s for MassTransit
+        // to let the old one go.
         await WithBusStateOnFailureAsync(notifier, refusalsEnded, () => NotifierHost.EventuallyAsync(
             async () => await ErrorQueues.FindAsync(rabbitMq, "send-sms_error", message.MessageId) is not null,
-            "The given-up message did not reach send-sms_error once the broker took faults again."));
+            "The given-up message did not reach send-sms_error once the broker took faults again.", TimeSpan.FromMinutes(2)));
         Assert.Contains("MT-Fault-ExceptionType=FlexWhere.Notifier.",
             await ErrorQueues.FindAsync(rabbitMq, "send-sms_error", message.MessageId));
         Assert.Equal(0, twilio.AcceptedFor(message.Destination));
