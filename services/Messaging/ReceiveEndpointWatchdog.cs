@@ -272,7 +272,8 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
 
         public Exception? LastFault { get; set; }
 
-        /// <summary>The stop the watchdog began, until it has ended and the endpoint was started again.</summary>
+        /// <summary>The stop the watchdog began, until it has ended and the endpoint was started again. Only the watchdog's timer
+        /// loop reads and writes it, one tick after the other.</summary>
         public EndpointStop? Stop { get; set; }
     }
 
