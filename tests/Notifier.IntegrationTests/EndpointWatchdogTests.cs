@@ -69,7 +69,7 @@ public sealed class EndpointWatchdogTests(RabbitMqServer rabbitMq, RedisServer r
     /// The broker stops answering on the Notifier's connection once a channel is opened on it, while the connection stays up:
     /// the endpoints get no channel, and MassTransit gives up on them for good once opening one times out. Stopping them does
     /// not end either, so the watchdog closes the bus's connection: on a new one every endpoint consumes again, and sends,
-    /// without a new process (the liveness never fails).
+    /// without a new process (with this test's 2-s limit the liveness may fail meanwhile; it is healthy once they consume).
     /// </summary>
     [Fact]
     public async Task An_endpoint_whose_stop_hangs_on_a_silent_connection_is_started_again_on_a_new_connection()
