@@ -62,6 +62,13 @@ public sealed class BrokerReachability : IReceiveEndpointObserver
         await publish;
     }
 
+    /// <summary>Whether the last fault of the endpoint at <paramref name="inputAddress"/>, since it was last ready, says the broker
+    /// cannot be reached.</summary>
+    public bool Unreachable(Uri inputAddress)
+    {
+        lock (_gate) return _unreachable.Contains(inputAddress);
+    }
+
     /// <summary>Whether <paramref name="failure"/> (a bus's or an endpoint's health exception) says the broker cannot be reached.</summary>
     public static bool Unreachable(Exception? failure)
     {

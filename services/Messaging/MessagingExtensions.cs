@@ -23,9 +23,6 @@ public static class MessagingExtensions
         var broker = BrokerAddress.Parse(connectionString)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be {BrokerAddress.Example}.");
 
-        builder.Services.AddSingleton<BrokerReachability>();
-        // MassTransit connects every observer in the container to the bus it builds.
-        builder.Services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<BrokerReachability>());
         builder.Services.AddMassTransit(bus =>
         {
             UseQueueConventions(bus);
@@ -57,6 +54,9 @@ public static class MessagingExtensions
             .BindConfiguration(EndpointWatchdogOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The endpoints' reachability, which the watchdog reads (Challenges' publishes too).
+        services.AddSingleton<BrokerReachability>();
+        services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<BrokerReachability>());
         services.AddSingleton<ReceiveEndpointWatchdog>();
         // MassTransit connects every observer in the container to the bus it builds, before the bus starts.
         services.AddSingleton<IReceiveEndpointObserver>(provider => provider.GetRequiredService<ReceiveEndpointWatchdog>());

@@ -43,12 +43,12 @@ public sealed class EndpointWatchdogOptions
 /// again does not do it in MassTransit 8: the bus's own endpoint comes back, the consumers' endpoints do not (tried on
 /// 2026-12-02).
 /// While an endpoint's last fault says the broker is unreachable (a connection refused or lost,
-/// <see cref="BrokerReachability.Unreachable"/>) MassTransit's own reconnection is in charge, and nothing is counted. An endpoint
+/// <see cref="BrokerReachability.Unreachable(Uri)"/>) MassTransit's own reconnection is in charge, and nothing is counted. An endpoint
 /// is watched once it has been ready, and only while the bus is started: the bus's own start and stop are MassTransit's.
 /// An endpoint that was started again and still does not consume by the next limit fails the service's liveness
 /// (<see cref="CheckHealthAsync"/>): only a new process will help.
 /// </summary>
-public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<EndpointWatchdogOptions> options,
+public sealed class ReceiveEndpointWatchdog(IServiceProvider services, BrokerReachability broker, IOptions<EndpointWatchdogOptions> options,
     ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService, IReceiveEndpointObserver, IBusObserver, IHealthCheck
 {
     /// <summary>The name of the liveness check (<see cref="HealthEndpoints.LiveTag"/>) that fails while an endpoint started again
@@ -107,9 +107,9 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
                 }
                 else if (_watched.TryGetValue(address, out var endpoint))
                 {
-                    // The health's exception stays the first fault's until the endpoint is ready again: the last fault is kept
-                    // here. A stop the watchdog began faults the endpoint too (closing the connection says "unreachable").
-                    if (endpoint.Stop is null && BrokerReachability.Unreachable(endpoint.LastFault))
+                    // From the endpoint's last fault (the health's exception stays the first fault's until it is ready again). A stop
+                    // the watchdog began faults the endpoint too (closing the connection says "unreachable").
+                    if (endpoint.Stop is null && broker.Unreachable(result.InputAddress))
                     {
                         endpoint.Consumes();
                         continue;
@@ -210,19 +210,11 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
 
     Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
     {
-        lock (_watched) Watch(ready.InputAddress.ToString()).LastFault = null;
+        lock (_watched) Watch(ready.InputAddress.ToString());
         return Task.CompletedTask;
     }
 
-    Task IReceiveEndpointObserver.Faulted(ReceiveEndpointFaulted faulted)
-    {
-        lock (_watched)
-        {
-            if (_watched.TryGetValue(faulted.InputAddress.ToString(), out var endpoint)) endpoint.LastFault = faulted.Exception;
-        }
-
-        return Task.CompletedTask;
-    }
+    Task IReceiveEndpointObserver.Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 
     Task IBusObserver.PostStart(IBus bus, Task<BusReady> busReady)
     {
@@ -269,8 +261,6 @@ public sealed class ReceiveEndpointWatchdog(IServiceProvider services, IOptions<
 
         /// <summary>Consuming (or not to be counted): nothing held against it.</summary>
         public void Consumes() => (NotConsumingSince, Restarts) = (null, 0);
-
-        public Exception? LastFault { get; set; }
 
         /// <summary>The stop the watchdog began, until it has ended and the endpoint was started again. Only the watchdog's timer
         /// loop reads and writes it, one tick after the other.</summary>
