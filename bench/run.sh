@@ -7,11 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/ensure-servers.sh --local >/dev/null
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || {
-  echo "bench: nginx is needed for P1 (apt-get install nginx-light or nginx)" >&2
-  exit 1
-}
+# The servers and nginx (P1's peer), installed from the distribution's packages when missing.
+scripts/ensure-servers.sh --local --bench-tools >/dev/null
 
 echo "bench: building in Release ..."
 dotnet build AppHost -c Release -clp:ErrorsOnly -nologo -v q

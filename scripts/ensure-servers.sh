@@ -5,19 +5,21 @@
 # Also the tools the build needs, from the same packages whatever runs the servers: Node.js and npm
 # (the Control Centre page); with --test-tools (./test.sh) also what only the tests need: Chromium's
 # headless shell (the browser tests), oathtool (the TOTP tests) and kubectl (the offline check of deploy/,
-# scripts/check-deploy.sh).
-#   scripts/ensure-servers.sh [--local] [--test-tools]
+# scripts/check-deploy.sh); with --bench-tools nginx, the peer of P1 (bench/run.sh).
+#   scripts/ensure-servers.sh [--local] [--test-tools] [--bench-tools]
 #     --local       the local servers even when a container engine answers (./run.sh --Infra=local)
 set -euo pipefail
 
 packages=(postgresql redis-server rabbitmq-server)
 local_only=false
 test_tools=false
+bench_tools=false
 for argument in "$@"; do
   case "$argument" in
     --local) local_only=true ;;
     --test-tools) test_tools=true ;;
-    *) echo "usage: scripts/ensure-servers.sh [--local] [--test-tools]" >&2; exit 2 ;;
+    --bench-tools) bench_tools=true ;;
+    *) echo "usage: scripts/ensure-servers.sh [--local] [--test-tools] [--bench-tools]" >&2; exit 2 ;;
   esac
 done
 
@@ -50,6 +52,10 @@ missing_tools() {
     # kubectl renders deploy/ with its built-in kustomize; Debian bookworm packages it as kubernetes-client (1.20).
     command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   fi
+  if [ "$bench_tools" = true ]; then
+    # P1's peer: the bench starts its own nginx on a free port; the package's service is not needed.
+    { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
+  fi
   echo "${missing[@]:-}"
 }
 
@@ -62,7 +68,7 @@ as_root() {
 tools=$(missing_tools)
 if [ -n "$tools" ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-servers: install these (the Control Centre page; with --test-tools also the browser, TOTP and deploy/ checks): $tools" >&2
+    echo "ensure-servers: install these (the Control Centre page; with --test-tools also the browser, TOTP and deploy/ checks; with --bench-tools nginx): $tools" >&2
     exit 1
   fi
   echo "ensure-servers: installing $tools ..."

@@ -117,10 +117,13 @@ public static class BenchRun
                     var p1 = await HttpScenarios.ProxyAsync(report,
                         settings with { Duration = options.P1Round ?? settings.Duration }, services, nginx, seeder, rss);
                     var gateway = p1["Gateway (YARP) → Challenges"];
-                    var direct = p1["direct to Challenges"];
-                    var viaNginx = p1["nginx → Challenges"];
-                    report.Ratio("P1 Gateway / direct", gateway / direct, "≥ 0.85", gateway / direct >= 0.85);
-                    report.Ratio("P1 Gateway / nginx", gateway / viaNginx, "≥ 1.0", gateway / viaNginx >= 1.0);
+                    var direct = p1["direct to Challenges"].Rate;
+                    var viaNginx = p1["nginx → Challenges"].Rate;
+                    report.Ratio("P1 Gateway / direct", gateway.Rate / direct, "≥ 0.85", gateway.Rate / direct >= 0.85,
+                        Budget(0.85, direct, gateway, "Gateway", "the Gateway", "request", $"nginx / direct: {viaNginx / direct:N2}"));
+                    report.Ratio("P1 Gateway / nginx", gateway.Rate / viaNginx, "≥ 1.0", gateway.Rate / viaNginx >= 1.0,
+                        Budget(1.0, viaNginx, gateway, "Gateway", "the Gateway", "request",
+                            $"nginx used {CpuBudget.Time(p1["nginx → Challenges"].LastRound.Of("nginx"))}"));
                     await nginx.DisposeAsync();
                     nginx = null;
                 });
@@ -130,8 +133,9 @@ public static class BenchRun
                     var p2 = await HttpScenarios.VerifyAsync(report,
                         settings with { Verifies = options.P2Verifies ?? settings.Verifies }, services, seeder, redis, rss);
                     var http = p2["Challenges HTTP verify (direct)"];
-                    var raw = p2["raw StackExchange.Redis (HGET + EVALSHA)"];
-                    report.Ratio("P2 Challenges verify / raw Redis", http / raw, "≥ 0.7", http / raw >= 0.7);
+                    var raw = p2["raw StackExchange.Redis (HGET + EVALSHA)"].Rate;
+                    report.Ratio("P2 Challenges verify / raw Redis", http.Rate / raw, "≥ 0.7", http.Rate / raw >= 0.7,
+                        Budget(0.7, raw, http, "Challenges", "Challenges", "verify"));
                 });
 
                 var signIns = string.Join('/', new[] { "P3", "P5", "P7" }.Where(options.Scenarios.Contains));
@@ -146,7 +150,8 @@ public static class BenchRun
                     await services.StopAsync("Challenges");
                     var (notifier, raw, perSms) =
                         await NotifierScenario.RunAsync(report, settings, servers.RabbitMqConnectionString, twilio, rss);
-                    report.Ratio("P4 Notifier / raw RabbitMQ", notifier / raw, "≥ 0.5", notifier / raw >= 0.5);
+                    report.Ratio("P4 Notifier / raw RabbitMQ", notifier.Rate / raw, "≥ 0.5", notifier.Rate / raw >= 0.5,
+                        Budget(0.5, raw, notifier, "Notifier", "the Notifier", "SMS"));
                     report.Ratio("P4 Notifier CPU per SMS (last round) / 200 µs", perSms / 200, "≤ 1.0", perSms <= 200,
                         $"{perSms:N0} µs; per SMS the Notifier does four Redis round trips (claim, send-rate slot, provider-id " +
                             "mapping, sent record), the provider call and a publish confirm, with " +
@@ -209,6 +214,11 @@ public static class BenchRun
         if (report.AnyFailed) Console.Error.WriteLine("bench: a scenario FAILED (see its status above); its figures are no result");
         return report.ExitCode;
     }
+
+    /// <summary>What the target leaves <paramref name="part"/>, from the variant's last round (<see cref="CpuBudget"/>).</summary>
+    private static string Budget(double target, double peerRate, Measured measured, string part, string called, string operation,
+        string? note = null) =>
+        CpuBudget.Describe(target, peerRate, Environment.ProcessorCount, measured.LastRound, part, called, operation, note);
 
     /// <summary>A scenario that fails is reported as such and the run goes on: the others' figures still count.
     /// <paramref name="names"/> are the scenarios the body runs ("P3/P5").</summary>

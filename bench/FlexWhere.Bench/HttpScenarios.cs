@@ -33,7 +33,8 @@ public static class HttpScenarios
     /// this run (<see cref="Services.BenchDocumentPath"/>): Challenges' API is internal (service key,
     /// <c>/internal/…</c>), which the Gateway never routes, and the Gateway publishes only the merged document.
     /// </summary>
-    public static async Task<Dictionary<string, double>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
+    /// <summary>P1. Each path's rate (the rounds' mean) and its last round's CPU per request.</summary>
+    public static async Task<Dictionary<string, Measured>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
         ChallengeSeeder seeder, RssSampler rss)
     {
         var targets = new (string Name, string BaseUrl)[]
@@ -62,6 +63,7 @@ public static class HttpScenarios
         }
 
         var rates = targets.ToDictionary(t => t.Name, _ => new List<double>());
+        var lastCpu = targets.ToDictionary(t => t.Name, _ => CpuPerOperation.None);
         for (var round = 1; round <= settings.Rounds; round++)
         {
             // Alternate the order so neither side always runs on the warmer (or busier) machine.
@@ -83,10 +85,11 @@ public static class HttpScenarios
                 report.Line($"P1 {name} (round {round}) CPU: {CpuMeter.Format(used)}; " +
                     $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 rates[name].Add(result.PerSecond);
+                lastCpu[name] = CpuPerOperation.Of(used, result.Completed);
             }
         }
 
-        return rates.ToDictionary(r => r.Key, r => r.Value.Average());
+        return rates.ToDictionary(r => r.Key, r => new Measured(r.Value.Average(), lastCpu[r.Key]));
     }
 
     private static async Task<bool> GetAsync(HttpClient client, string url)
@@ -96,11 +99,11 @@ public static class HttpScenarios
     }
 
     /// <summary>P2. Verifies that consume a seeded challenge each: over HTTP to Challenges, the same
-    /// code path in-process, and the bare Redis commands.</summary>
-    public static async Task<Dictionary<string, double>> VerifyAsync(Report report, BenchSettings settings, Services services,
+    /// code path in-process, and the bare Redis commands. Each loop's rate (the rounds' mean) and its last round's CPU per
+    /// verify.</summary>
+    public static async Task<Dictionary<string, Measured>> VerifyAsync(Report report, BenchSettings settings, Services services,
         ChallengeSeeder seeder, IConnectionMultiplexer redis, RssSampler rss)
     {
-        var rates = new Dictionary<string, double>();
         var db = redis.GetDatabase();
         var script = await RawScript.LoadAsync(redis);
 
@@ -144,6 +147,7 @@ public static class HttpScenarios
             ("raw StackExchange.Redis (HGET + EVALSHA)", Raw),
         };
         var perRound = loops.ToDictionary(l => l.Name, _ => new List<double>());
+        var lastCpu = loops.ToDictionary(l => l.Name, _ => CpuPerOperation.None);
         for (var round = 1; round <= settings.Rounds; round++)
         {
             foreach (var (name, verify) in loops)
@@ -166,11 +170,11 @@ public static class HttpScenarios
                 report.Line($"P2 {name} (round {round}) CPU: {CpuMeter.Format(used)}; " +
                     $"{CpuMeter.PerOperation(used.Parts, result.Completed)}");
                 perRound[name].Add(result.PerSecond);
+                lastCpu[name] = CpuPerOperation.Of(used, result.Completed);
             }
         }
 
-        foreach (var (name, values) in perRound) rates[name] = values.Average();
-        return rates;
+        return perRound.ToDictionary(r => r.Key, r => new Measured(r.Value.Average(), lastCpu[r.Key]));
     }
 
     private static Task<LoadResult> RunSupplyAsync(SeededChallenge[] set, int concurrency, string name,
