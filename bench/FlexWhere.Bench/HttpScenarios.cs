@@ -32,8 +32,8 @@ public static class HttpScenarios
     /// P1. Challenges' API document (<c>/openapi/v1.json</c>), through the Gateway by a route the bench adds for
     /// this run (<see cref="Services.BenchDocumentPath"/>): Challenges' API is internal (service key,
     /// <c>/internal/…</c>), which the Gateway never routes, and the Gateway publishes only the merged document.
+    /// Each path's rate (the rounds' mean) and its last round's CPU per request.
     /// </summary>
-    /// <summary>P1. Each path's rate (the rounds' mean) and its last round's CPU per request.</summary>
     public static async Task<Dictionary<string, Measured>> ProxyAsync(Report report, BenchSettings settings, Services services, Nginx nginx,
         ChallengeSeeder seeder, RssSampler rss)
     {

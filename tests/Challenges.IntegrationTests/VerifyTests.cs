@@ -180,8 +180,8 @@ public class VerifyTests(RedisServer redis, RabbitMqServer rabbitMq) : IAsyncLif
             Assert.True(ttl is not null, $"{key} has no TTL");
             foreach (var code in codes)
             {
-                Assert.DoesNotContain(code, key);
-                Assert.All(values, value => Assert.DoesNotContain(code, value));
+                PlaintextCodes.AssertNotIn(key, code, "a key's name");
+                Assert.All(values, value => PlaintextCodes.AssertNotIn(value, code, $"a value of {key}"));
             }
         }
     }
