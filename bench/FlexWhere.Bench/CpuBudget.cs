@@ -7,7 +7,7 @@ namespace FlexWhere.Bench;
 /// <c>target × the peer's rate</c> on N cores allows at most <c>N ÷ (target × peer rate)</c> of CPU per operation in all
 /// processes together; the other processes' CPU per operation (measured in the same run) is taken off, and what is left
 /// is the most the part may use. Negative: the target cannot be met here even by a part that costs nothing.
-/// An upper bound: it counts every core as fully usable (the full run of 2026-12-02 11:53 used 1.70–1.98 of its 2 in the
+/// An upper bound: it counts every core as fully usable (the full run of 2026-12-02 11:52 used 1.70–1.98 of its 2 in the
 /// measured windows).
 /// </summary>
 public static class CpuBudget
